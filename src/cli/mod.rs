@@ -1,0 +1,250 @@
+//! The command line: `check`, `rules`, `explain`.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::finding::Severity;
+use crate::report;
+use crate::source::SourceFile;
+use crate::{Workspace, analyze, rules};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "acrlint",
+    version,
+    about = "Static analysis of the container supply chain of Azure deployments: Terraform, ARM/Bicep and Kubernetes."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan files and folders and report findings.
+    Check(CheckArgs),
+    /// List the rule catalog.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule code or name, e.g. ACR002 or registry-admin-user-enabled.
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files and folders to scan (`-` reads one file from standard input).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = report::Format::Human)]
+    pub format: report::Format,
+    /// Exit with 1 when a finding at or above this severity remains.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Configuration file (default: `acrlint.toml` in the scanned folder or above).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Ignore any `acrlint.toml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Terraform variable file, applied after terraform.tfvars and *.auto.tfvars (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// ARM parameter file applied to the templates scanned (repeatable).
+    #[arg(long = "parameters", value_name = "FILE")]
+    pub parameter_files: Vec<PathBuf>,
+    /// The name to report for standard input (with `-`).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Also print notes on what was skipped or could not be evaluated.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("acrlint: error: {msg}");
+            2
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32, String> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => {
+            print_rules(format);
+            Ok(0)
+        }
+        Command::Explain { rule } => match rules::by_code_or_name(&rule) {
+            Some(r) => {
+                print!("{}", r.meta.doc);
+                Ok(0)
+            }
+            None => Err(format!("unknown rule `{rule}` (see `acrlint rules`)")),
+        },
+    }
+}
+
+fn print_rules(format: RulesFormat) {
+    match format {
+        RulesFormat::Text => {
+            for r in rules::ALL {
+                println!(
+                    "{:<8} {:<8} {:<42} {}",
+                    r.meta.code,
+                    r.meta.severity.as_str(),
+                    r.meta.name,
+                    r.meta.summary
+                );
+            }
+        }
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = rules::ALL
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.meta.code,
+                        "name": r.meta.name,
+                        "severity": r.meta.severity.as_str(),
+                        "summary": r.meta.summary,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
+        }
+    }
+}
+
+/// The configuration for a scan: `--config`, else `acrlint.toml` found upward from the
+/// first path, else defaults; command-line files are added to it.
+pub fn load_config(args: &CheckArgs) -> Result<Config, String> {
+    let mut config = if args.no_config {
+        Config::default()
+    } else if let Some(p) = &args.config {
+        Config::load(p).map_err(|e| e.to_string())?
+    } else {
+        let start = args
+            .paths
+            .iter()
+            .find(|p| p.as_os_str() != "-")
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        match Config::discover(&start) {
+            Some(p) => Config::load(&p).map_err(|e| e.to_string())?,
+            None => Config::default(),
+        }
+    };
+    config.var_files.extend(args.var_files.iter().cloned());
+    config
+        .parameter_files
+        .extend(args.parameter_files.iter().cloned());
+    Ok(config)
+}
+
+/// Build the workspace for `check`: walk the paths, or read standard input for `-`.
+pub fn workspace(args: &CheckArgs, config: &Config) -> Result<Workspace, String> {
+    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        args.paths.iter().partition(|p| p.as_os_str() == "-");
+    let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+    let mut ws = if paths.is_empty() {
+        Workspace::default()
+    } else {
+        Workspace::from_paths(&paths, config)?
+    };
+    if !stdin.is_empty() {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "stdin.yaml".to_string());
+        let cwd = std::env::current_dir().unwrap_or_default();
+        ws.roots.push(crate::normalize(&cwd));
+        ws.files.push(SourceFile::new(
+            crate::normalize(&cwd.join(&name)),
+            name,
+            text,
+        ));
+    }
+    Ok(ws)
+}
+
+fn check(args: CheckArgs) -> Result<i32, String> {
+    let config = load_config(&args)?;
+    let ws = workspace(&args, &config)?;
+    let analysis = analyze(&ws, &config);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let out = report::render(&analysis, args.format, color);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    if args.verbose {
+        for note in &analysis.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.severity >= t));
+    Ok(i32::from(failed))
+}

@@ -1,0 +1,194 @@
+//! `acrlint.toml`: rule levels, excludes, the Kubernetes allowlist.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::finding::Severity;
+
+pub const FILE_NAME: &str = "acrlint.toml";
+
+/// A rule's configured level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Off,
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Note => Some(Severity::Note),
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct K8sConfig {
+    /// Registry hosts or host/path prefixes (matched on segment boundaries).
+    #[serde(default)]
+    pub allowed_registries: Vec<String>,
+    /// Regular expressions an image may match instead (anchored at both ends).
+    #[serde(default)]
+    pub allowed_images_regex: Vec<String>,
+    /// Namespaces not checked (default: the Azure Policy built-in's).
+    pub excluded_namespaces: Option<Vec<String>>,
+    /// K8S002: require every image to be pinned by digest.
+    #[serde(default)]
+    pub require_digest: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Rule levels by code or name: `ACR003 = "off"`, `registry-sku-not-premium = "note"`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Level>,
+    /// Glob patterns of paths not scanned (relative to the config file's folder).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Extra Terraform variable files, applied after `terraform.tfvars` and `*.auto.tfvars`.
+    #[serde(default)]
+    pub var_files: Vec<PathBuf>,
+    /// ARM parameter files applied to every template (usually given with `--parameters`).
+    #[serde(default)]
+    pub parameter_files: Vec<PathBuf>,
+    #[serde(default)]
+    pub k8s: K8sConfig,
+    /// The folder the config was found in (paths in it are relative to this).
+    #[serde(skip)]
+    pub root: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Parse a config file's text; errors name the file, the position and the key.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let position = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start].matches('\n').count() + 1;
+                    let col = s.start - text[..s.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!(":{line}:{col}")
+                })
+                .unwrap_or_default();
+            ConfigError::Invalid {
+                path: PathBuf::from(format!("{}{position}", path.display())),
+                message: e.message().to_string(),
+            }
+        })?;
+        for (key, _) in config.rules.iter() {
+            if crate::rules::by_code_or_name(key).is_none() {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!("unknown rule `{key}` in [rules] (see `acrlint rules`)"),
+                });
+            }
+        }
+        for re in &config.k8s.allowed_images_regex {
+            if let Err(e) = regex::Regex::new(re) {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!("invalid regex in [k8s] allowed-images-regex: {e}"),
+                });
+            }
+        }
+        config.root = path.parent().map(Path::to_path_buf);
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Find `acrlint.toml` in `start` or the nearest folder above it.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        let start = if start.is_file() {
+            start.parent()?.to_path_buf()
+        } else {
+            start.to_path_buf()
+        };
+        let start = std::path::absolute(&start).unwrap_or(start);
+        start
+            .ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+    }
+
+    /// The level configured for a rule, if any.
+    pub fn level(&self, code: &str, name: &str) -> Option<Level> {
+        self.rules
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(code) || k.as_str() == name)
+            .map(|(_, l)| *l)
+    }
+
+    /// The namespaces K8S rules skip.
+    pub fn excluded_namespaces(&self) -> Vec<String> {
+        self.k8s.excluded_namespaces.clone().unwrap_or_else(|| {
+            [
+                "kube-system",
+                "gatekeeper-system",
+                "azure-arc",
+                "azure-extensions-usage-system",
+            ]
+            .map(String::from)
+            .to_vec()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_that_name_the_key() {
+        let err = Config::parse("[k8s]\nallowed-registry = []\n", Path::new("acrlint.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("allowed-registry"), "{err}");
+        assert!(err.starts_with("acrlint.toml:2:1"), "{err}");
+    }
+
+    #[test]
+    fn rule_levels_by_code_or_name() {
+        let c = Config::parse(
+            "[rules]\nACR003 = \"off\"\nregistry-admin-user-enabled = \"error\"\n",
+            Path::new("acrlint.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.level("ACR003", "registry-sku-not-premium"),
+            Some(Level::Off)
+        );
+        assert_eq!(
+            c.level("ACR002", "registry-admin-user-enabled"),
+            Some(Level::Error)
+        );
+        assert!(Config::parse("[rules]\nNOPE1 = \"off\"\n", Path::new("a.toml")).is_err());
+    }
+}

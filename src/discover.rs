@@ -1,0 +1,287 @@
+//! Finding the files to scan and telling their formats apart.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::source::SourceFile;
+use crate::{Workspace, normalize};
+
+/// Files larger than this are not parsed (reported as unreadable).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    Terraform,
+    TfVars,
+    Bicep,
+    BicepParams,
+    ArmTemplate,
+    ArmParameters,
+    Kubernetes,
+    Other,
+}
+
+/// Folders never walked into.
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".terraform",
+    "node_modules",
+    ".hg",
+    ".svn",
+    "target",
+];
+
+/// The extensions acrlint may read.
+pub const EXTENSIONS: &[&str] = &["tf", "tfvars", "bicep", "bicepparam", "json", "yaml", "yml"];
+
+/// Tell a file's format from its name and, for JSON and YAML, its content.
+pub fn classify(path: &Path, text: &str) -> FileKind {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "tf" => FileKind::Terraform,
+        "tfvars" => FileKind::TfVars,
+        "bicep" => FileKind::Bicep,
+        "bicepparam" => FileKind::BicepParams,
+        "json" => classify_json(text),
+        "yaml" | "yml" => {
+            if looks_like_kubernetes(text) {
+                FileKind::Kubernetes
+            } else {
+                FileKind::Other
+            }
+        }
+        _ => FileKind::Other,
+    }
+}
+
+fn classify_json(text: &str) -> FileKind {
+    // The `$schema` is near the top in practice; look a little further to be safe.
+    let head = &text[..floor_char_boundary(text, 8192)];
+    let lower = head.to_ascii_lowercase();
+    if !lower.contains("\"$schema\"") {
+        return FileKind::Other;
+    }
+    if lower.contains("deploymentparameters.json") {
+        FileKind::ArmParameters
+    } else if lower.contains("deploymenttemplate.json") {
+        FileKind::ArmTemplate
+    } else {
+        FileKind::Other
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// YAML with a top-level `apiVersion:` and `kind:` in some document.
+fn looks_like_kubernetes(text: &str) -> bool {
+    let mut api = false;
+    let mut kind = false;
+    for line in text.lines() {
+        if line.starts_with("---") {
+            if api && kind {
+                return true;
+            }
+            api = false;
+            kind = false;
+        }
+        api |= line.starts_with("apiVersion:");
+        kind |= line.starts_with("kind:");
+    }
+    api && kind
+}
+
+/// Read a file as UTF-8 text, with the size cap.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "file is {} bytes, over the {} byte limit",
+            meta.len(),
+            MAX_FILE_BYTES
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    if bytes.contains(&0) {
+        return Err("binary file (contains NUL bytes)".into());
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    if text.starts_with('\u{feff}') {
+        // A byte-order mark: replace with a space so that byte offsets stay put.
+        text.replace_range(..3, "   ");
+    }
+    Ok(text)
+}
+
+/// The path shown to the user: relative to the current folder when below it.
+pub fn display_path(path: &Path) -> String {
+    let abs = normalize(path);
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            abs.strip_prefix(normalize(&cwd))
+                .ok()
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or(abs);
+    let s = shown.to_string_lossy().replace('\\', "/");
+    if s.is_empty() { ".".into() } else { s }
+}
+
+fn excludes(config: &Config) -> Result<Option<(GlobSet, PathBuf)>, String> {
+    if config.exclude.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for pat in &config.exclude {
+        let glob = Glob::new(pat).map_err(|e| format!("invalid exclude pattern `{pat}`: {e}"))?;
+        b.add(glob);
+        if !pat.contains('/') {
+            // `*.json` means anywhere, as in .gitignore.
+            b.add(Glob::new(&format!("**/{pat}")).map_err(|e| e.to_string())?);
+        }
+    }
+    let set = b.build().map_err(|e| e.to_string())?;
+    let base = config
+        .root
+        .clone()
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
+    Ok(Some((set, normalize(&base))))
+}
+
+fn is_excluded(ex: &Option<(GlobSet, PathBuf)>, path: &Path) -> bool {
+    let Some((set, base)) = ex else { return false };
+    let abs = normalize(path);
+    let rel = abs.strip_prefix(base).unwrap_or(&abs);
+    set.is_match(rel)
+        || rel
+            .ancestors()
+            .any(|a| !a.as_os_str().is_empty() && set.is_match(a))
+}
+
+/// Walk the given paths into a [`Workspace`]: folders respect `.gitignore` and skip
+/// `.git`, `.terraform`, `node_modules`; files given explicitly are taken as they are.
+pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+    let ex = excludes(config)?;
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut roots = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_file() {
+            if !is_excluded(&ex, path) {
+                found.push(path.clone());
+            }
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let dir = normalize(path)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            // A file's own folder, and the current folder when the file is below it
+            // (pre-commit runs at the repository root).
+            let cwd = normalize(&cwd);
+            roots.push(if dir.starts_with(&cwd) { cwd } else { dir });
+            continue;
+        }
+        roots.push(normalize(path));
+        let walker = ignore::WalkBuilder::new(path)
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .follow_links(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(|e| {
+                !(e.file_type().is_some_and(|t| t.is_dir())
+                    && SKIP_DIRS.contains(&e.file_name().to_str().unwrap_or("")))
+            })
+            .build();
+        for entry in walker {
+            let Ok(entry) = entry else { continue };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let p = entry.path();
+            let ok_ext = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+            if ok_ext && !is_excluded(&ex, p) {
+                found.push(p.to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    let read: Vec<(PathBuf, Result<String, String>)> = found
+        .into_par_iter()
+        .map(|p| {
+            let r = read_text(&p);
+            (p, r)
+        })
+        .collect();
+    let mut ws = Workspace {
+        roots,
+        ..Workspace::default()
+    };
+    for (p, r) in read {
+        let display = display_path(&p);
+        match r {
+            Ok(text) => ws.files.push(SourceFile::new(normalize(&p), display, text)),
+            Err(e) => {
+                // JSON and YAML that are not ours are skipped quietly even when unreadable.
+                ws.unreadable.push((normalize(&p), display, e));
+            }
+        }
+    }
+    Ok(ws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_extension_and_content() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(classify(&p("a.tf"), ""), FileKind::Terraform);
+        assert_eq!(
+            classify(
+                &p("t.json"),
+                r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"}"#
+            ),
+            FileKind::ArmTemplate
+        );
+        assert_eq!(
+            classify(&p("package.json"), r#"{"name": "x"}"#),
+            FileKind::Other
+        );
+        assert_eq!(
+            classify(&p("d.yaml"), "apiVersion: v1\nkind: Pod\n"),
+            FileKind::Kubernetes
+        );
+        assert_eq!(
+            classify(&p("ci.yml"), "on: push\njobs: {}\n"),
+            FileKind::Other
+        );
+    }
+}

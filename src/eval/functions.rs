@@ -1,0 +1,206 @@
+//! Terraform's built-in functions that are statically computable on known values.
+
+use crate::eval::terraform::{scalar_string, values_equal};
+use crate::model::{Value, ValueKind};
+use crate::source::Span;
+
+/// Call a Terraform function; unknown arguments or functions give an Unknown.
+pub fn call_terraform(name: &str, args: Vec<Value>, span: Span) -> Value {
+    let origins: Vec<_> = args.iter().flat_map(|a| a.origins.clone()).collect();
+    // `try` and `coalesce` tolerate unknowns in later arguments.
+    let kind = match name {
+        "try" => match args.first() {
+            Some(a) if !a.has_unknown() => Some(a.kind.clone()),
+            _ => None,
+        },
+        "coalesce" => coalesce(&args),
+        _ if args.iter().any(Value::has_unknown) => None,
+        _ => known_call(name, &args),
+    };
+    match kind {
+        Some(kind) => {
+            let mut v = Value::new(kind, span);
+            for o in origins {
+                v = v.with_origin(o);
+            }
+            v
+        }
+        None => Value::unknown(format!("`{name}(...)` is not known statically"), span),
+    }
+}
+
+fn coalesce(args: &[Value]) -> Option<ValueKind> {
+    for a in args {
+        match &a.kind {
+            ValueKind::Null => continue,
+            ValueKind::String(s) if s.is_empty() => continue,
+            ValueKind::Unknown(_) | ValueKind::Ref(_) => return None,
+            k => return Some(k.clone()),
+        }
+    }
+    None
+}
+
+fn str_arg(args: &[Value], i: usize) -> Option<String> {
+    args.get(i).and_then(scalar_string)
+}
+
+fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
+    let s = |i| str_arg(args, i);
+    Some(match name {
+        "lower" => ValueKind::String(s(0)?.to_lowercase()),
+        "upper" => ValueKind::String(s(0)?.to_uppercase()),
+        "trimspace" => ValueKind::String(s(0)?.trim().to_string()),
+        "title" => ValueKind::String(title(&s(0)?)),
+        "tostring" => ValueKind::String(s(0)?),
+        "tobool" => ValueKind::Bool(args.first()?.as_bool()?),
+        "tonumber" => ValueKind::Number(args.first()?.as_number()?),
+        "replace" => {
+            let pat = s(1)?;
+            if pat.starts_with('/') {
+                return None;
+            }
+            ValueKind::String(s(0)?.replace(&pat, &s(2)?))
+        }
+        "format" => ValueKind::String(format(&s(0)?, &args[1..])?),
+        "join" => {
+            let sep = s(0)?;
+            let mut parts = Vec::new();
+            for list in &args[1..] {
+                for item in list.as_list()? {
+                    parts.push(scalar_string(item)?);
+                }
+            }
+            ValueKind::String(parts.join(&sep))
+        }
+        "concat" => {
+            let mut all = Vec::new();
+            for list in args {
+                all.extend(list.as_list()?.iter().cloned());
+            }
+            ValueKind::List(all)
+        }
+        "merge" => {
+            let mut entries: Vec<(String, Value)> = Vec::new();
+            for obj in args {
+                let ValueKind::Object(es) = &obj.kind else {
+                    return None;
+                };
+                for (k, v) in es {
+                    entries.retain(|(k2, _)| k2 != k);
+                    entries.push((k.clone(), v.clone()));
+                }
+            }
+            ValueKind::Object(entries)
+        }
+        "lookup" => {
+            let key = s(1)?;
+            match args.first()?.get(&key) {
+                Some(v) => v.kind.clone(),
+                None => args.get(2)?.kind.clone(),
+            }
+        }
+        "element" => {
+            let list = args.first()?.as_list()?;
+            let i = args.get(1)?.as_number()? as usize;
+            if list.is_empty() {
+                return None;
+            }
+            list[i % list.len()].kind.clone()
+        }
+        "length" => match &args.first()?.kind {
+            ValueKind::List(l) => ValueKind::Number(l.len() as f64),
+            ValueKind::Object(o) => ValueKind::Number(o.len() as f64),
+            ValueKind::String(s) => ValueKind::Number(s.chars().count() as f64),
+            _ => return None,
+        },
+        "contains" => {
+            let list = args.first()?.as_list()?;
+            let v = args.get(1)?;
+            ValueKind::Bool(list.iter().any(|x| values_equal(x, v)))
+        }
+        "jsonencode" => ValueKind::String(to_json(args.first()?)?.to_string()),
+        "jsondecode" => from_json(&serde_json::from_str(&s(0)?).ok()?, args[0].span).kind,
+        "tolist" | "toset" => ValueKind::List(args.first()?.as_list()?.to_vec()),
+        "tomap" => args.first()?.kind.clone(),
+        _ => return None,
+    })
+}
+
+fn title(s: &str) -> String {
+    let mut out = String::new();
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = !c.is_alphanumeric();
+    }
+    out
+}
+
+/// `format` with `%s`, `%d`, `%v` and `%%`.
+fn format(fmt: &str, args: &[Value]) -> Option<String> {
+    let mut out = String::new();
+    let mut it = fmt.chars();
+    let mut next = 0;
+    while let Some(c) = it.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match it.next()? {
+            '%' => out.push('%'),
+            's' | 'd' | 'v' => {
+                out.push_str(&scalar_string(args.get(next)?)?);
+                next += 1;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A fully known value as JSON.
+pub fn to_json(v: &Value) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match &v.kind {
+        ValueKind::Null => J::Null,
+        ValueKind::Bool(b) => J::Bool(*b),
+        ValueKind::Number(n) => {
+            if n.fract() == 0.0 && n.abs() < 9e15 {
+                J::from(*n as i64)
+            } else {
+                J::from(*n)
+            }
+        }
+        ValueKind::String(s) => J::String(s.clone()),
+        ValueKind::List(items) => J::Array(items.iter().map(to_json).collect::<Option<_>>()?),
+        ValueKind::Object(es) => J::Object(
+            es.iter()
+                .map(|(k, v)| Some((k.clone(), to_json(v)?)))
+                .collect::<Option<_>>()?,
+        ),
+        ValueKind::Ref(_) | ValueKind::Unknown(_) => return None,
+    })
+}
+
+/// JSON as a value, every part at `span`.
+pub fn from_json(j: &serde_json::Value, span: Span) -> Value {
+    use serde_json::Value as J;
+    let kind = match j {
+        J::Null => ValueKind::Null,
+        J::Bool(b) => ValueKind::Bool(*b),
+        J::Number(n) => ValueKind::Number(n.as_f64().unwrap_or(0.0)),
+        J::String(s) => ValueKind::String(s.clone()),
+        J::Array(a) => ValueKind::List(a.iter().map(|x| from_json(x, span)).collect()),
+        J::Object(o) => ValueKind::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), from_json(v, span)))
+                .collect(),
+        ),
+    };
+    Value::new(kind, span)
+}

@@ -1,0 +1,4 @@
+pub mod arm;
+pub mod bicep;
+pub mod functions;
+pub mod terraform;

@@ -1,0 +1,952 @@
+//! Terraform evaluation: variables (defaults, tfvars, `--var-file`), locals, local modules,
+//! references between resources, and the expressions that are statically known. Anything
+//! else is Unknown, and an Unknown never produces a finding.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::template::{Element, Template};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::model::{Instances, Kind, Origin, Ref, Resource, Value, ValueKind};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::{Loaded, Workspace, normalize, parse};
+
+/// Module calls nest at most this deep (a cycle of local modules stops here).
+const MAX_MODULE_DEPTH: usize = 16;
+
+/// The parsed files of one Terraform module (a folder).
+#[derive(Default)]
+struct Dir {
+    tf: Vec<(FileId, Body)>,
+    /// `terraform.tfvars` and `*.auto.tfvars`, in Terraform's order.
+    auto_vars: Vec<(FileId, Body)>,
+}
+
+/// Load every Terraform file given, the sibling files of their modules, and the local
+/// modules they call; evaluate each root module into resources.
+pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &Config) -> Loaded {
+    let mut out = Loaded::default();
+    if files.is_empty() {
+        return out;
+    }
+    let mut dirs: BTreeMap<PathBuf, Dir> = BTreeMap::new();
+    let mut scanned_dirs: Vec<PathBuf> = Vec::new();
+    let mut pending: Vec<FileId> = files.to_vec();
+    let mut seen_dirs: HashSet<PathBuf> = HashSet::new();
+
+    // Bring in the other files of each scanned module folder.
+    for &id in files {
+        let dir = parent(&sources.get(id).path);
+        if seen_dirs.insert(dir.clone()) {
+            scanned_dirs.push(dir.clone());
+            for p in ws.list_dir(&dir, &["tf", "tfvars"]) {
+                if sources.find(&p).is_none()
+                    && let Some(text) = ws.read(&p)
+                {
+                    let display = crate::discover::display_path(&p);
+                    pending.push(sources.add(SourceFile::new(p, display, text)));
+                }
+            }
+        }
+    }
+
+    // Parse in parallel, then follow local module sources (breadth first).
+    let mut parsed_ids: HashSet<FileId> = HashSet::new();
+    while !pending.is_empty() {
+        let batch: Vec<FileId> = pending
+            .drain(..)
+            .filter(|id| parsed_ids.insert(*id))
+            .collect();
+        let results: Vec<(FileId, Result<Body, Box<crate::finding::Finding>>)> = batch
+            .par_iter()
+            .map(|&id| (id, parse::terraform::parse(id, sources.get(id))))
+            .collect();
+        let mut new_dirs = Vec::new();
+        for (id, result) in results {
+            let path = sources.get(id).path.clone();
+            let dir = parent(&path);
+            let body = match result {
+                Ok(b) => b,
+                Err(f) => {
+                    out.findings.push(*f);
+                    continue;
+                }
+            };
+            for src in local_module_sources(&body) {
+                let target = normalize(&dir.join(&src));
+                if seen_dirs.insert(target.clone()) {
+                    new_dirs.push(target);
+                }
+            }
+            let entry = dirs.entry(dir).or_default();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".tf") {
+                entry.tf.push((id, body));
+            } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+                entry.auto_vars.push((id, body));
+            }
+        }
+        for dir in new_dirs {
+            let listed = ws.list_dir(&dir, &["tf"]);
+            if listed.is_empty() {
+                out.notes.push(format!(
+                    "{}: local module folder is empty, missing or outside the scanned tree; its values are unknown",
+                    crate::discover::display_path(&dir)
+                ));
+            }
+            for p in listed {
+                if sources.find(&p).is_none()
+                    && let Some(text) = ws.read(&p)
+                {
+                    let display = crate::discover::display_path(&p);
+                    pending.push(sources.add(SourceFile::new(p, display, text)));
+                }
+            }
+        }
+    }
+    for dir in dirs.values_mut() {
+        dir.tf
+            .sort_by(|a, b| sources.get(a.0).path.cmp(&sources.get(b.0).path));
+        dir.auto_vars.sort_by(|a, b| {
+            let key = |id: FileId| {
+                let p = &sources.get(id).path;
+                (!p.ends_with("terraform.tfvars"), p.clone())
+            };
+            key(a.0).cmp(&key(b.0))
+        });
+    }
+
+    // Var files given on the command line or in the config.
+    let mut var_files: Vec<(FileId, Body)> = Vec::new();
+    for vf in &config.var_files {
+        let p = match &config.root {
+            Some(root) if vf.is_relative() && !vf.exists() => root.join(vf),
+            _ => vf.clone(),
+        };
+        let p = normalize(&p);
+        let id = match sources.find(&p) {
+            Some(id) => id,
+            None => match crate::discover::read_text(&p) {
+                Ok(text) => {
+                    let display = crate::discover::display_path(&p);
+                    sources.add(SourceFile::new(p.clone(), display, text))
+                }
+                Err(e) => {
+                    out.notes
+                        .push(format!("cannot read var file {}: {e}", p.display()));
+                    continue;
+                }
+            },
+        };
+        match parse::terraform::parse(id, sources.get(id)) {
+            Ok(b) => var_files.push((id, b)),
+            Err(f) => out.findings.push(*f),
+        }
+    }
+
+    // Folders called as local modules by another scanned folder are evaluated through
+    // their calls, not on their own.
+    let called: HashSet<PathBuf> = dirs
+        .iter()
+        .flat_map(|(d, dir)| {
+            dir.tf
+                .iter()
+                .flat_map(|(_, b)| local_module_sources(b))
+                .map(|s| normalize(&d.join(s)))
+                .filter(|t| t != d)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let ctx = Ctx {
+        dirs: &dirs,
+        sources,
+    };
+    for dir in &scanned_dirs {
+        if called.contains(dir) {
+            continue;
+        }
+        let Some(d) = dirs.get(dir) else { continue };
+        if d.tf.is_empty() {
+            continue;
+        }
+        let mut inputs = HashMap::new();
+        for (id, body) in d.auto_vars.iter().chain(var_files.iter()) {
+            let file_name = sources
+                .get(*id)
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let empty = Module::empty(&ctx, dir);
+            for attr in body.attributes() {
+                let v = empty.eval(&attr.value, *id);
+                inputs.insert(
+                    attr.key.as_str().to_string(),
+                    (
+                        v,
+                        format!("the value of `{}` in {file_name}", attr.key.as_str()),
+                    ),
+                );
+            }
+        }
+        let key_base = format!("tf:{}:", dir.display());
+        let module = Module::new(&ctx, dir, key_base, String::new(), inputs, Vec::new(), 0);
+        module.collect(&mut out.resources, &mut out.notes);
+    }
+    out
+}
+
+fn parent(p: &Path) -> PathBuf {
+    p.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The `source` of each `module` block that names a local folder.
+fn local_module_sources(body: &Body) -> Vec<String> {
+    body.blocks()
+        .filter(|b| b.ident.as_str() == "module")
+        .filter_map(|b| b.body.get_attribute("source"))
+        .filter_map(|a| match &a.value {
+            Expression::String(s) => Some(s.as_str().to_string()),
+            _ => None,
+        })
+        .filter(|s| is_local_source(s))
+        .collect()
+}
+
+fn is_local_source(s: &str) -> bool {
+    s.starts_with("./") || s.starts_with("../")
+}
+
+/// The azurerm types whose ARM type is known, for ids written as literal strings.
+fn arm_type_of(tf_type: &str) -> Option<&'static str> {
+    Some(match tf_type {
+        "azurerm_container_registry" => "Microsoft.ContainerRegistry/registries",
+        "azurerm_private_endpoint" => "Microsoft.Network/privateEndpoints",
+        "azurerm_private_dns_zone" => "Microsoft.Network/privateDnsZones",
+        "azurerm_virtual_network" => "Microsoft.Network/virtualNetworks",
+        "azurerm_kubernetes_cluster" => "Microsoft.ContainerService/managedClusters",
+        _ => return None,
+    })
+}
+
+struct Ctx<'a> {
+    dirs: &'a BTreeMap<PathBuf, Dir>,
+    sources: &'a SourceMap,
+}
+
+/// One instance of a module (the root, or a module call) being evaluated.
+struct Module<'a> {
+    ctx: &'a Ctx<'a>,
+    dir: PathBuf,
+    /// Unique per module instance: the prefix of resource keys.
+    key_base: String,
+    /// `module.a.module.b.` for nested modules; empty at the root.
+    prefix: String,
+    files: Vec<(FileId, &'a Body)>,
+    variables: HashMap<&'a str, (FileId, &'a Block)>,
+    /// Values given from outside: tfvars at the root, arguments in a module call.
+    inputs: HashMap<String, (Value, String)>,
+    locals: HashMap<&'a str, (FileId, &'a Expression)>,
+    resources: HashMap<(&'a str, &'a str), (FileId, &'a Block)>,
+    calls: HashMap<&'a str, (FileId, &'a Block)>,
+    outputs: HashMap<&'a str, (FileId, &'a Expression)>,
+    via: Vec<Origin>,
+    depth: usize,
+    cache: RefCell<HashMap<String, Value>>,
+    active: RefCell<HashSet<String>>,
+    children: RefCell<HashMap<String, Option<Rc<Module<'a>>>>>,
+}
+
+impl<'a> Module<'a> {
+    fn empty(ctx: &'a Ctx<'a>, dir: &Path) -> Module<'a> {
+        Module::build(
+            ctx,
+            dir,
+            String::new(),
+            String::new(),
+            HashMap::new(),
+            Vec::new(),
+            0,
+            &[],
+        )
+    }
+
+    fn new(
+        ctx: &'a Ctx<'a>,
+        dir: &Path,
+        key_base: String,
+        prefix: String,
+        inputs: HashMap<String, (Value, String)>,
+        via: Vec<Origin>,
+        depth: usize,
+    ) -> Module<'a> {
+        let files = ctx.dirs.get(dir).map(|d| d.tf.as_slice()).unwrap_or(&[]);
+        Module::build(ctx, dir, key_base, prefix, inputs, via, depth, files)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        ctx: &'a Ctx<'a>,
+        dir: &Path,
+        key_base: String,
+        prefix: String,
+        inputs: HashMap<String, (Value, String)>,
+        via: Vec<Origin>,
+        depth: usize,
+        files: &'a [(FileId, Body)],
+    ) -> Module<'a> {
+        let mut m = Module {
+            ctx,
+            dir: dir.to_path_buf(),
+            key_base,
+            prefix,
+            files: files.iter().map(|(id, b)| (*id, b)).collect(),
+            variables: HashMap::new(),
+            inputs,
+            locals: HashMap::new(),
+            resources: HashMap::new(),
+            calls: HashMap::new(),
+            outputs: HashMap::new(),
+            via,
+            depth,
+            cache: RefCell::default(),
+            active: RefCell::default(),
+            children: RefCell::default(),
+        };
+        for (id, body) in files {
+            for block in body.blocks() {
+                let label = |i: usize| block.labels.get(i).map(|l| l.as_str());
+                match (block.ident.as_str(), label(0), label(1)) {
+                    ("variable", Some(n), _) => {
+                        m.variables.insert(n, (*id, block));
+                    }
+                    ("locals", _, _) => {
+                        for a in block.body.attributes() {
+                            m.locals.insert(a.key.as_str(), (*id, &a.value));
+                        }
+                    }
+                    ("resource", Some(t), Some(n)) => {
+                        m.resources.insert((t, n), (*id, block));
+                    }
+                    ("module", Some(n), _) => {
+                        m.calls.insert(n, (*id, block));
+                    }
+                    ("output", Some(n), _) => {
+                        if let Some(a) = block.body.get_attribute("value") {
+                            m.outputs.insert(n, (*id, &a.value));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        m
+    }
+
+    fn span(&self, file: FileId, range: Option<std::ops::Range<usize>>) -> Span {
+        Span::new(file, range.unwrap_or(0..0))
+    }
+
+    fn text(&self, span: Span) -> &str {
+        self.ctx.sources.text(span)
+    }
+
+    /// Evaluate with a cycle guard and a cache.
+    fn memo(&self, key: String, span: Span, f: impl FnOnce() -> Value) -> Value {
+        if let Some(v) = self.cache.borrow().get(&key) {
+            return v.clone();
+        }
+        if !self.active.borrow_mut().insert(key.clone()) {
+            return Value::unknown(format!("`{key}` refers to itself"), span);
+        }
+        let v = f();
+        self.active.borrow_mut().remove(&key);
+        self.cache.borrow_mut().insert(key, v.clone());
+        v
+    }
+
+    // ---- resources -------------------------------------------------------------------
+
+    fn collect(&self, out: &mut Vec<Resource>, notes: &mut Vec<String>) {
+        for (id, body) in &self.files {
+            for block in body.blocks() {
+                match block.ident.as_str() {
+                    "resource" => {
+                        if let Some(r) = self.resource(*id, block) {
+                            out.push(r);
+                        }
+                    }
+                    "module" => self.collect_module(*id, block, out, notes),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn header_span(&self, file: FileId, block: &Block) -> Span {
+        let start = block.ident.span().map_or(0, |r| r.start);
+        let end = block
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .or_else(|| block.ident.span())
+            .map_or(start, |r| r.end);
+        Span::new(file, start..end)
+    }
+
+    /// `count = 0` / `for_each = {}` remove the resource; a loop is described.
+    fn instances(&self, file: FileId, body: &Body) -> Result<Option<Instances>, ()> {
+        for meta in ["count", "for_each"] {
+            let Some(attr) = body.get_attribute(meta) else {
+                continue;
+            };
+            let v = self.eval(&attr.value, file);
+            let empty = match &v.kind {
+                ValueKind::Number(n) => *n == 0.0,
+                ValueKind::List(l) => l.is_empty(),
+                ValueKind::Object(o) => o.is_empty(),
+                _ => false,
+            };
+            if empty {
+                return Err(());
+            }
+            let span = self.span(file, attr.value.span());
+            return Ok(Some(Instances {
+                describe: format!("{meta} = {}", self.text(span).trim()),
+                span,
+            }));
+        }
+        Ok(None)
+    }
+
+    fn resource(&self, file: FileId, block: &Block) -> Option<Resource> {
+        let ty = block.labels.first()?.as_str();
+        let name = block.labels.get(1)?.as_str();
+        let instances = self.instances(file, &block.body).ok()?;
+        let body = self.memo(
+            format!("resource.{ty}.{name}"),
+            self.header_span(file, block),
+            || self.body_value(file, &block.body, self.span(file, block.span())),
+        );
+        let res_name = body.get("name").cloned();
+        let mut keys = vec![format!("{}{ty}.{name}", self.key_base)];
+        if let (Some(arm), Some(n)) = (arm_type_of(ty), res_name.as_ref().and_then(Value::as_str)) {
+            keys.push(Resource::type_name_key(arm, n));
+        }
+        Some(Resource {
+            kind: Kind::from_terraform(ty),
+            format: crate::model::Format::Terraform,
+            native_type: ty.to_string(),
+            address: format!("{}{ty}.{name}", self.prefix),
+            keys,
+            span: self.header_span(file, block),
+            body,
+            name: res_name,
+            instances,
+            via: self.via.clone(),
+        })
+    }
+
+    /// A block body as an object: arguments, nested blocks (repeated ones as a list),
+    /// `dynamic` blocks as unknown.
+    fn body_value(&self, file: FileId, body: &Body, span: Span) -> Value {
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    entries.push((a.key.as_str().to_string(), self.eval(&a.value, file)));
+                }
+                Structure::Block(b) => {
+                    let bspan = self.span(file, b.span());
+                    let (key, v) = if b.ident.as_str() == "dynamic" {
+                        let key = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
+                        (key.to_string(), Value::unknown("dynamic block", bspan))
+                    } else {
+                        (
+                            b.ident.as_str().to_string(),
+                            self.body_value(file, &b.body, bspan),
+                        )
+                    };
+                    match entries.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, existing)) => {
+                            if let ValueKind::List(items) = &mut existing.kind {
+                                items.push(v);
+                            } else {
+                                let first = existing.clone();
+                                *existing = Value::new(ValueKind::List(vec![first, v]), bspan);
+                            }
+                        }
+                        None => entries.push((key, v)),
+                    }
+                }
+            }
+        }
+        Value::new(ValueKind::Object(entries), span)
+    }
+
+    // ---- modules ---------------------------------------------------------------------
+
+    fn child(&self, call: &str) -> Option<Rc<Module<'a>>> {
+        if let Some(c) = self.children.borrow().get(call) {
+            return c.clone();
+        }
+        let made = self.make_child(call).map(Rc::new);
+        self.children
+            .borrow_mut()
+            .insert(call.to_string(), made.clone());
+        made
+    }
+
+    fn make_child(&self, call: &str) -> Option<Module<'a>> {
+        let &(file, block) = self.calls.get(call)?;
+        if self.depth >= MAX_MODULE_DEPTH {
+            return None;
+        }
+        let source = match block.body.get_attribute("source").map(|a| &a.value) {
+            Some(Expression::String(s)) if is_local_source(s.as_str()) => s.as_str().to_string(),
+            _ => return None,
+        };
+        let dir = normalize(&self.dir.join(source));
+        if !self.ctx.dirs.contains_key(&dir) {
+            return None;
+        }
+        let mut inputs = HashMap::new();
+        for a in block.body.attributes() {
+            let k = a.key.as_str();
+            if matches!(
+                k,
+                "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+            ) {
+                continue;
+            }
+            let v = self.eval(&a.value, file);
+            inputs.insert(
+                k.to_string(),
+                (v, format!("the `{k}` argument of module `{call}`")),
+            );
+        }
+        let header = self.header_span(file, block);
+        let mut via = self.via.clone();
+        via.push(Origin {
+            span: header,
+            what: format!("in module `{}{call}`, called here", self.prefix),
+        });
+        let prefix = format!("{}module.{call}.", self.prefix);
+        Some(Module::new(
+            self.ctx,
+            &dir,
+            format!("{}module.{call}.", self.key_base),
+            prefix,
+            inputs,
+            via,
+            self.depth + 1,
+        ))
+    }
+
+    fn collect_module(
+        &self,
+        file: FileId,
+        block: &Block,
+        out: &mut Vec<Resource>,
+        notes: &mut Vec<String>,
+    ) {
+        let Some(call) = block.labels.first().map(|l| l.as_str()) else {
+            return;
+        };
+        if self.instances(file, &block.body).is_err() {
+            return;
+        }
+        match self.child(call) {
+            Some(child) => child.collect(out, notes),
+            None => {
+                let src = block
+                    .body
+                    .get_attribute("source")
+                    .map(|a| self.text(self.span(file, a.value.span())).to_string())
+                    .unwrap_or_default();
+                notes.push(format!(
+                    "{}: module `{}{call}` (source {src}) is not a local folder in the scanned tree; its resources are unknown",
+                    self.ctx.sources.get(file).display,
+                    self.prefix
+                ));
+            }
+        }
+    }
+
+    // ---- expressions -----------------------------------------------------------------
+
+    fn var(&self, name: &str, span: Span) -> Value {
+        if let Some((v, what)) = self.inputs.get(name) {
+            return v.clone().used_at(span, what.clone());
+        }
+        let Some(&(file, block)) = self.variables.get(name) else {
+            return Value::unknown(format!("variable `{name}` is not declared"), span);
+        };
+        match block.body.get_attribute("default") {
+            Some(d) => self
+                .eval(&d.value, file)
+                .used_at(span, format!("the default of variable `{name}`")),
+            None => Value::unknown(
+                format!("variable `{name}` has no default and no value in tfvars"),
+                span,
+            ),
+        }
+    }
+
+    fn local(&self, name: &str, span: Span) -> Value {
+        let Some(&(file, expr)) = self.locals.get(name) else {
+            return Value::unknown(format!("local `{name}` is not declared"), span);
+        };
+        self.memo(format!("local.{name}"), span, || self.eval(expr, file))
+            .used_at(span, format!("local `{name}`"))
+    }
+
+    fn resource_attr(&self, ty: &str, name: &str, attr: Option<&str>, span: Span) -> Value {
+        let key = format!("{}{ty}.{name}", self.key_base);
+        let reference = |attr: &str| {
+            Value::new(
+                ValueKind::Ref(Ref {
+                    key: key.clone(),
+                    attr: attr.to_string(),
+                }),
+                span,
+            )
+        };
+        let Some(attr) = attr else {
+            return reference("");
+        };
+        if attr == "id" {
+            return reference(attr);
+        }
+        if let Some(&(file, block)) = self.resources.get(&(ty, name))
+            && let Some(a) = block.body.get_attribute(attr)
+        {
+            let v = self.memo(format!("resource.{ty}.{name}.{attr}"), span, || {
+                self.eval(&a.value, file)
+            });
+            if !v.is_unknown() {
+                return v.used_at(span, format!("`{attr}` of `{ty}.{name}`"));
+            }
+        }
+        reference(attr)
+    }
+
+    fn module_output(&self, call: &str, output: &str, span: Span) -> Value {
+        let Some(child) = self.child(call) else {
+            return Value::unknown(format!("module `{call}` is not a local module"), span);
+        };
+        let Some(&(file, expr)) = child.outputs.get(output) else {
+            return Value::unknown(format!("module `{call}` has no output `{output}`"), span);
+        };
+        let v = child.memo(format!("output.{output}"), span, || child.eval(expr, file));
+        match v.kind {
+            ValueKind::Ref(_) => Value { span, ..v },
+            _ => v.used_at(span, format!("output `{output}` of module `{call}`")),
+        }
+    }
+
+    fn eval(&self, e: &Expression, file: FileId) -> Value {
+        let span = self.span(file, e.span());
+        match e {
+            Expression::Null(_) => Value::new(ValueKind::Null, span),
+            Expression::Bool(b) => Value::bool(**b, span),
+            Expression::Number(n) => Value::new(ValueKind::Number(n.as_f64().unwrap_or(0.0)), span),
+            Expression::String(s) => Value::string(s.as_str(), span),
+            Expression::Array(a) => Value::new(
+                ValueKind::List(a.iter().map(|x| self.eval(x, file)).collect()),
+                span,
+            ),
+            Expression::Object(o) => {
+                let mut entries = Vec::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(ke) => match self.eval(ke, file).kind {
+                            ValueKind::String(s) => s,
+                            _ => return Value::unknown("object key is not known", span),
+                        },
+                    };
+                    entries.push((key, self.eval(v.expr(), file)));
+                }
+                Value::new(ValueKind::Object(entries), span)
+            }
+            Expression::StringTemplate(t) => self.template(t, span, file),
+            Expression::HeredocTemplate(h) => self.template(&h.template, span, file),
+            Expression::Parenthesis(p) => {
+                let v = self.eval(p.inner(), file);
+                Value { span, ..v }
+            }
+            Expression::Variable(v) => {
+                Value::unknown(format!("`{}` is not known statically", v.as_str()), span)
+            }
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr, file);
+                match cond.as_bool() {
+                    Some(true) => with_origins(self.eval(&c.true_expr, file), &cond),
+                    Some(false) => with_origins(self.eval(&c.false_expr, file), &cond),
+                    None => {
+                        let a = self.eval(&c.true_expr, file);
+                        let b = self.eval(&c.false_expr, file);
+                        if !a.has_unknown() && a.kind == b.kind {
+                            Value { span, ..a }
+                        } else {
+                            Value::unknown("condition is not known", span)
+                        }
+                    }
+                }
+            }
+            Expression::FuncCall(f) => {
+                let args: Vec<Value> = f.args.iter().map(|a| self.eval(a, file)).collect();
+                let name = f.name.name.as_str();
+                let name = if f.name.is_namespaced() { "" } else { name };
+                super::functions::call_terraform(name, args, span)
+            }
+            Expression::Traversal(t) => self.traversal(t, span, file),
+            Expression::UnaryOp(u) => {
+                let v = self.eval(&u.expr, file);
+                let kind = match (*u.operator, &v.kind) {
+                    (UnaryOperator::Not, _) => v.as_bool().map(|b| ValueKind::Bool(!b)),
+                    (UnaryOperator::Neg, ValueKind::Number(n)) => Some(ValueKind::Number(-n)),
+                    _ => None,
+                };
+                match kind {
+                    Some(k) => Value {
+                        kind: k,
+                        span,
+                        origins: v.origins,
+                    },
+                    None => Value::unknown("operand is not known", span),
+                }
+            }
+            Expression::BinaryOp(b) => {
+                let l = self.eval(&b.lhs_expr, file);
+                let r = self.eval(&b.rhs_expr, file);
+                binary(*b.operator, l, r, span)
+            }
+            Expression::ForExpr(_) => Value::unknown("`for` expression", span),
+        }
+    }
+
+    fn template(&self, t: &Template, span: Span, file: FileId) -> Value {
+        let mut s = String::new();
+        let mut origins = Vec::new();
+        for el in t.iter() {
+            match el {
+                Element::Literal(l) => s.push_str(l.as_str()),
+                Element::Interpolation(i) => {
+                    let v = self.eval(&i.expr, file);
+                    match scalar_string(&v) {
+                        Some(part) => s.push_str(&part),
+                        None => return Value::unknown("template has unknown parts", span),
+                    }
+                    origins.extend(v.origins);
+                }
+                Element::Directive(_) => return Value::unknown("template directive", span),
+            }
+        }
+        Value {
+            kind: ValueKind::String(s),
+            span,
+            origins,
+        }
+    }
+
+    fn traversal(&self, t: &hcl_edit::expr::Traversal, span: Span, file: FileId) -> Value {
+        let Expression::Variable(root) = &t.expr else {
+            let base = self.eval(&t.expr, file);
+            return self.apply_ops(base, &t.operators, span, file);
+        };
+        let ops = &t.operators;
+        let attr = |i: usize| match ops.get(i).map(|o| &**o) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+            _ => None,
+        };
+        // The span of the traversal's first `n` operators (e.g. `var.sku` in `var.sku.x`).
+        let prefix_span = |n: usize| match ops.get(n - 1).and_then(|o| o.span()) {
+            Some(r) => Span::new(file, span.range().start..r.end),
+            None => span,
+        };
+        match root.as_str() {
+            "var" => match attr(0) {
+                Some(n) => {
+                    let v = self.var(n, prefix_span(1));
+                    self.apply_ops(v, &ops[1..], span, file)
+                }
+                None => Value::unknown("`var` without a name", span),
+            },
+            "local" => match attr(0) {
+                Some(n) => {
+                    let v = self.local(n, prefix_span(1));
+                    self.apply_ops(v, &ops[1..], span, file)
+                }
+                None => Value::unknown("`local` without a name", span),
+            },
+            "module" => match (attr(0), attr(1)) {
+                (Some(m), Some(o)) => {
+                    let v = self.module_output(m, o, prefix_span(2));
+                    self.apply_ops(v, &ops[2..], span, file)
+                }
+                _ => Value::unknown("module reference", span),
+            },
+            "data" => Value::unknown("data sources are read at plan time", span),
+            "each" | "count" | "self" | "path" | "terraform" => Value::unknown(
+                format!(
+                    "`{}` is only known per instance or at run time",
+                    self.text(span)
+                ),
+                span,
+            ),
+            ty => {
+                let Some(name) = attr(0) else {
+                    return Value::unknown("reference", span);
+                };
+                // Skip an instance index: `azurerm_x.y[0].id` refers to the same block.
+                let mut i = 1;
+                if matches!(
+                    ops.get(1).map(|o| &**o),
+                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+                ) {
+                    i = 2;
+                }
+                let v = self.resource_attr(ty, name, attr(i), prefix_span((i + 1).min(ops.len())));
+                let rest = if attr(i).is_some() { i + 1 } else { i };
+                self.apply_ops(v, &ops[rest.min(ops.len())..], span, file)
+            }
+        }
+    }
+
+    fn apply_ops(
+        &self,
+        mut v: Value,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+        file: FileId,
+    ) -> Value {
+        for op in ops {
+            if v.has_unknown() && !matches!(v.kind, ValueKind::Object(_) | ValueKind::List(_)) {
+                return Value::unknown(
+                    match &v.kind {
+                        ValueKind::Unknown(why) => why.clone(),
+                        _ => "attribute of a resource known only after apply".into(),
+                    },
+                    span,
+                );
+            }
+            let next = match &**op {
+                TraversalOperator::GetAttr(a) => v.get(a.as_str()).cloned(),
+                TraversalOperator::Index(e) => {
+                    let idx = self.eval(e, file);
+                    index(&v, &idx)
+                }
+                TraversalOperator::LegacyIndex(i) => {
+                    index(&v, &Value::new(ValueKind::Number(**i as f64), span))
+                }
+                _ => None,
+            };
+            let origins = v.origins.clone();
+            v = match next {
+                Some(n) => {
+                    let mut n = Value { span, ..n };
+                    for o in origins {
+                        n = n.with_origin(o);
+                    }
+                    n
+                }
+                None => return Value::unknown("attribute or element not known", span),
+            };
+        }
+        v
+    }
+}
+
+fn index(v: &Value, idx: &Value) -> Option<Value> {
+    match (&v.kind, &idx.kind) {
+        (ValueKind::List(items), ValueKind::Number(n)) if *n >= 0.0 => {
+            items.get(*n as usize).cloned()
+        }
+        (ValueKind::Object(_), ValueKind::String(k)) => v.get(k).cloned(),
+        _ => None,
+    }
+}
+
+fn with_origins(mut v: Value, from: &Value) -> Value {
+    for o in &from.origins {
+        v = v.with_origin(o.clone());
+    }
+    v
+}
+
+/// A scalar as a template would render it.
+pub(crate) fn scalar_string(v: &Value) -> Option<String> {
+    match &v.kind {
+        ValueKind::String(s) => Some(s.clone()),
+        ValueKind::Number(_) | ValueKind::Bool(_) => Some(v.display()),
+        _ => None,
+    }
+}
+
+fn binary(op: BinaryOperator, l: Value, r: Value, span: Span) -> Value {
+    use BinaryOperator as B;
+    if l.has_unknown() || r.has_unknown() {
+        return Value::unknown("operand is not known", span);
+    }
+    let kind = match op {
+        B::Eq => Some(ValueKind::Bool(values_equal(&l, &r))),
+        B::NotEq => Some(ValueKind::Bool(!values_equal(&l, &r))),
+        B::And => l
+            .as_bool()
+            .zip(r.as_bool())
+            .map(|(a, b)| ValueKind::Bool(a && b)),
+        B::Or => l
+            .as_bool()
+            .zip(r.as_bool())
+            .map(|(a, b)| ValueKind::Bool(a || b)),
+        _ => match (l.as_number(), r.as_number()) {
+            (Some(a), Some(b)) => match op {
+                B::Less => Some(ValueKind::Bool(a < b)),
+                B::LessEq => Some(ValueKind::Bool(a <= b)),
+                B::Greater => Some(ValueKind::Bool(a > b)),
+                B::GreaterEq => Some(ValueKind::Bool(a >= b)),
+                B::Plus => Some(ValueKind::Number(a + b)),
+                B::Minus => Some(ValueKind::Number(a - b)),
+                B::Mul => Some(ValueKind::Number(a * b)),
+                B::Div if b != 0.0 => Some(ValueKind::Number(a / b)),
+                B::Mod if b != 0.0 => Some(ValueKind::Number(a % b)),
+                _ => None,
+            },
+            _ => None,
+        },
+    };
+    match kind {
+        Some(kind) => {
+            let mut v = Value::new(kind, span);
+            for o in l.origins.into_iter().chain(r.origins) {
+                v = v.with_origin(o);
+            }
+            v
+        }
+        None => Value::unknown("operation on values of the wrong type", span),
+    }
+}
+
+/// Equality ignoring spans and origins.
+pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
+    match (&a.kind, &b.kind) {
+        (ValueKind::List(x), ValueKind::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q))
+        }
+        (ValueKind::Object(x), ValueKind::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && values_equal(v, v2)))
+        }
+        (x, y) => x == y,
+    }
+}

@@ -1,0 +1,136 @@
+//! Findings: what rules report, with primary and secondary spans and an optional fix.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Resource, Value};
+use crate::rules::RuleMeta;
+use crate::source::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A secondary label: a related place and what it has to do with the finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One text replacement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A fix a rule is certain about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub description: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Span,
+    /// Short text under the primary span.
+    pub label: String,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    /// One sentence on how to fix it.
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+    /// The resource address the finding is about.
+    pub resource: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, primary: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity,
+            message: message.into(),
+            primary,
+            label: String::new(),
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+            fix: None,
+            resource: None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+
+    pub fn label(mut self, text: impl Into<String>) -> Finding {
+        self.label = text.into();
+        self
+    }
+
+    pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Finding {
+        let message = message.into();
+        if span != self.primary && !self.secondary.iter().any(|l| l.span == span) {
+            self.secondary.push(Label { span, message });
+        }
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Finding {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: Option<Fix>) -> Finding {
+        self.fix = fix;
+        self
+    }
+
+    /// About this resource: names it, and labels the module calls and loop it came through.
+    pub fn on(mut self, r: &Resource) -> Finding {
+        self.resource = Some(r.address.clone());
+        for via in &r.via {
+            self = self.secondary(via.span, via.what.clone());
+        }
+        if let Some(inst) = &r.instances {
+            self = self.note(format!(
+                "reported once for all instances of `{}` ({})",
+                r.address, inst.describe
+            ));
+        }
+        self
+    }
+
+    /// Labels the places a value came from ("`sku` is `"Basic"` because of this default").
+    pub fn origins_of(mut self, attr: &str, v: &Value) -> Finding {
+        for o in &v.origins {
+            let msg = format!("`{attr}` is {} because of {}", v.display(), o.what);
+            self = self.secondary(o.span, msg);
+        }
+        self
+    }
+}

@@ -1,0 +1,236 @@
+//! acrlint: a static analyzer for the container supply chain of Azure deployments.
+//!
+//! Terraform (azurerm), ARM JSON, Bicep and Kubernetes manifests are read into one
+//! resource graph; rules run over it; findings carry exact source spans. The core never
+//! prints: [`analyze`] returns an [`Analysis`] that the reporters render.
+
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod eval;
+pub mod finding;
+pub mod k8s;
+pub mod model;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod source;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use config::Config;
+use discover::FileKind;
+use finding::Finding;
+use model::{Graph, Resource};
+use source::{FileId, SourceFile, SourceMap};
+
+/// The files of one analysis and what else may be read to evaluate them.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    /// The files to scan, already read.
+    pub files: Vec<SourceFile>,
+    /// Files that were found but could not be read: (path, display, error).
+    pub unreadable: Vec<(PathBuf, String, String)>,
+    /// Absolute folders that evaluation may read from (module sources, parameter files).
+    /// Nothing outside them is read.
+    pub roots: Vec<PathBuf>,
+    /// Open editor buffers, by absolute path: they win over the files on disk.
+    pub overlay: HashMap<PathBuf, Arc<str>>,
+}
+
+impl Workspace {
+    /// True when `path` (absolute) lies inside one of the roots.
+    pub fn in_roots(&self, path: &Path) -> bool {
+        let path = normalize(path);
+        self.roots.iter().any(|r| path.starts_with(r))
+    }
+
+    /// Read a file that evaluation needs (a module's file, a parameter file): from the
+    /// overlay, else from disk; never outside the roots.
+    pub fn read(&self, path: &Path) -> Option<Arc<str>> {
+        let path = normalize(path);
+        if let Some(text) = self.overlay.get(&path) {
+            return Some(text.clone());
+        }
+        if !self.in_roots(&path) {
+            return None;
+        }
+        discover::read_text(&path).ok().map(Arc::from)
+    }
+
+    /// The files directly in a folder with one of the extensions, sorted, within the roots.
+    pub fn list_dir(&self, dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+        let dir = normalize(dir);
+        if !self.in_roots(&dir) {
+            return Vec::new();
+        }
+        let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .filter(|p| {
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| extensions.contains(&e))
+            })
+            .collect();
+        for p in self.overlay.keys() {
+            if p.parent() == Some(dir.as_path())
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| extensions.contains(&e))
+                && !out.contains(p)
+            {
+                out.push(p.clone());
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Build a workspace from the paths a user gave (folders are walked, files taken as
+    /// they are).
+    pub fn from_paths(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+        discover::workspace(paths, config)
+    }
+}
+
+/// Make a path absolute and remove `.` and `..` without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// What a format's loader returns.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub resources: Vec<Resource>,
+    /// LINT001 and similar findings found while loading.
+    pub findings: Vec<Finding>,
+    /// Things the user may want to know (a skipped file, a remote module), shown in verbose output.
+    pub notes: Vec<String>,
+}
+
+impl Loaded {
+    pub fn extend(&mut self, other: Loaded) {
+        self.resources.extend(other.resources);
+        self.findings.extend(other.findings);
+        self.notes.extend(other.notes);
+    }
+}
+
+/// The result of an analysis.
+#[derive(Debug)]
+pub struct Analysis {
+    pub sources: SourceMap,
+    pub findings: Vec<Finding>,
+    pub graph: Graph,
+    pub notes: Vec<String>,
+    /// How many files were scanned (not counting files read only for context).
+    pub files_scanned: usize,
+}
+
+/// Run every enabled rule over the workspace.
+pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
+    let mut sources = SourceMap::default();
+    let mut loaded = Loaded::default();
+    let mut by_kind: HashMap<FileKind, Vec<FileId>> = HashMap::new();
+    for file in &ws.files {
+        let kind = discover::classify(&file.path, &file.text);
+        let id = sources.add(file.clone());
+        by_kind.entry(kind).or_default().push(id);
+    }
+    for (path, display, error) in &ws.unreadable {
+        let id = sources.add(SourceFile::new(path.clone(), display.clone(), ""));
+        loaded.findings.push(rules::parse_error::finding(
+            source::Span::new(id, 0..0),
+            format!("cannot read {display}: {error}"),
+        ));
+    }
+    let files_scanned = ws.files.len() + ws.unreadable.len();
+    let get = |k: FileKind| by_kind.get(&k).cloned().unwrap_or_default();
+
+    let mut tf = get(FileKind::Terraform);
+    tf.extend(get(FileKind::TfVars));
+    loaded.extend(eval::terraform::load(ws, &mut sources, &tf, config));
+    let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
+    loaded.extend(eval::arm::load(ws, &mut sources, &arm, &arm_params, config));
+    let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
+    loaded.extend(eval::bicep::load(
+        ws,
+        &mut sources,
+        &bicep,
+        &bicep_params,
+        config,
+    ));
+    loaded.extend(k8s::load(
+        ws,
+        &mut sources,
+        &get(FileKind::Kubernetes),
+        config,
+    ));
+
+    let graph = Graph::new(std::mem::take(&mut loaded.resources));
+    let ctx = rules::Ctx {
+        graph: &graph,
+        config,
+        sources: &sources,
+    };
+    let mut findings = loaded.findings;
+    for rule in rules::ALL {
+        let level = config.level(rule.meta.code, rule.meta.name);
+        if level == Some(config::Level::Off) {
+            continue;
+        }
+        let start = findings.len();
+        (rule.check)(&ctx, &mut findings);
+        if let Some(severity) = level.and_then(config::Level::severity) {
+            for f in &mut findings[start..] {
+                f.severity = severity;
+            }
+        }
+    }
+    // Levels also apply to findings made while loading (LINT001).
+    findings.retain_mut(|f| match config.level(f.rule.code, f.rule.name) {
+        Some(config::Level::Off) => false,
+        Some(l) => {
+            f.severity = l.severity().unwrap_or(f.severity);
+            true
+        }
+        None => true,
+    });
+    sort_findings(&mut findings, &sources);
+    Analysis {
+        sources,
+        findings,
+        graph,
+        notes: loaded.notes,
+        files_scanned,
+    }
+}
+
+/// Sort by file, position, code: output is deterministic.
+pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
+    findings.sort_by(|a, b| {
+        let fa = &sources.get(a.primary.file).display;
+        let fb = &sources.get(b.primary.file).display;
+        fa.cmp(fb)
+            .then(a.primary.start.cmp(&b.primary.start))
+            .then(a.rule.code.cmp(b.rule.code))
+            .then(a.message.cmp(&b.message))
+    });
+}

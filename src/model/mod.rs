@@ -1,0 +1,217 @@
+//! The resource graph: resources of every format in one model, with typed views.
+
+pub mod registry;
+pub mod value;
+
+use std::collections::HashMap;
+
+use crate::source::Span;
+pub use value::{Origin, Ref, Value, ValueKind};
+
+/// The format a resource was declared in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    Terraform,
+    Arm,
+    Bicep,
+    Kubernetes,
+}
+
+impl Format {
+    /// ARM JSON and Bicep share the ARM resource shape (`sku.name`, `properties.*`).
+    pub fn is_azure_resource_manager(self) -> bool {
+        matches!(self, Format::Arm | Format::Bicep)
+    }
+}
+
+/// What a resource is, independent of the format it was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    ContainerRegistry,
+    RegistryReplication,
+    PrivateEndpoint,
+    /// An ARM `privateEndpoints/privateDnsZoneGroups` child declared as its own resource.
+    PrivateDnsZoneGroup,
+    PrivateDnsZone,
+    PrivateDnsZoneVnetLink,
+    VirtualNetwork,
+    Subnet,
+    KubernetesCluster,
+    RoleAssignment,
+    DiagnosticSetting,
+    PolicyAssignment,
+    /// A Kubernetes object (workload, policy, anything with apiVersion + kind).
+    KubernetesObject,
+    Other,
+}
+
+impl Kind {
+    /// The kind of a Terraform resource type.
+    pub fn from_terraform(ty: &str) -> Kind {
+        match ty {
+            "azurerm_container_registry" => Kind::ContainerRegistry,
+            "azurerm_private_endpoint" => Kind::PrivateEndpoint,
+            "azurerm_private_dns_zone" => Kind::PrivateDnsZone,
+            "azurerm_private_dns_zone_virtual_network_link" => Kind::PrivateDnsZoneVnetLink,
+            "azurerm_virtual_network" => Kind::VirtualNetwork,
+            "azurerm_subnet" => Kind::Subnet,
+            "azurerm_kubernetes_cluster" => Kind::KubernetesCluster,
+            "azurerm_role_assignment" => Kind::RoleAssignment,
+            "azurerm_monitor_diagnostic_setting" => Kind::DiagnosticSetting,
+            "azurerm_resource_policy_assignment"
+            | "azurerm_resource_group_policy_assignment"
+            | "azurerm_subscription_policy_assignment"
+            | "azurerm_management_group_policy_assignment"
+            | "azurerm_policy_assignment" => Kind::PolicyAssignment,
+            _ => Kind::Other,
+        }
+    }
+
+    /// The kind of an ARM resource type (full type, e.g. `Microsoft.Network/privateEndpoints`).
+    pub fn from_arm(ty: &str) -> Kind {
+        match ty.to_ascii_lowercase().as_str() {
+            "microsoft.containerregistry/registries" => Kind::ContainerRegistry,
+            "microsoft.containerregistry/registries/replications" => Kind::RegistryReplication,
+            "microsoft.network/privateendpoints" => Kind::PrivateEndpoint,
+            "microsoft.network/privateendpoints/privatednszonegroups" => Kind::PrivateDnsZoneGroup,
+            "microsoft.network/privatednszones" => Kind::PrivateDnsZone,
+            "microsoft.network/privatednszones/virtualnetworklinks" => Kind::PrivateDnsZoneVnetLink,
+            "microsoft.network/virtualnetworks" => Kind::VirtualNetwork,
+            "microsoft.network/virtualnetworks/subnets" => Kind::Subnet,
+            "microsoft.containerservice/managedclusters" => Kind::KubernetesCluster,
+            "microsoft.authorization/roleassignments" => Kind::RoleAssignment,
+            "microsoft.insights/diagnosticsettings" => Kind::DiagnosticSetting,
+            "microsoft.authorization/policyassignments" => Kind::PolicyAssignment,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// How many instances a declaration makes, when it is a loop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instances {
+    /// The loop as written: `count = var.n`, `for_each = var.regions`, `copy: acrLoop`.
+    pub describe: String,
+    pub span: Span,
+}
+
+/// One declared resource, in any format.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub kind: Kind,
+    pub format: Format,
+    /// The native type: `azurerm_container_registry`, `Microsoft.ContainerRegistry/registries`,
+    /// or `apps/v1/Deployment` for Kubernetes.
+    pub native_type: String,
+    /// How the user names it: `azurerm_container_registry.acr`,
+    /// `module.acr.azurerm_container_registry.this`, a Bicep symbolic name, an ARM name expression.
+    pub address: String,
+    /// Identity keys that references resolve against (format-specific, opaque). Every
+    /// resource also gets a global `type/name` key when its name is known (see [`Graph`]).
+    pub keys: Vec<String>,
+    /// The declaration's head (`resource "azurerm_container_registry" "acr"`, the ARM
+    /// `type`, the Bicep `resource acr '...'` line): where findings about absent
+    /// attributes point.
+    pub span: Span,
+    /// The evaluated body: Terraform arguments and blocks, or the ARM resource object
+    /// (`sku`, `properties`, ...), or the Kubernetes object.
+    pub body: Value,
+    /// The resource's name, when known (`name` argument, ARM `name`).
+    pub name: Option<Value>,
+    /// Set when the declaration is a loop (`count`, `for_each`, `copy`, Bicep `for`).
+    pub instances: Option<Instances>,
+    /// Where a module call brought this resource in: the call sites, outermost first.
+    pub via: Vec<Origin>,
+}
+
+impl Resource {
+    /// The known string value of `name`.
+    pub fn name_str(&self) -> Option<&str> {
+        self.name.as_ref().and_then(Value::as_str)
+    }
+
+    /// Global key for a resource of ARM type `ty` named `name` (both case-insensitive).
+    pub fn type_name_key(arm_type: &str, name: &str) -> String {
+        format!(
+            "id:{}/{}",
+            arm_type.to_ascii_lowercase(),
+            name.to_ascii_lowercase()
+        )
+    }
+}
+
+/// All resources of an analysis, with lookup by identity key.
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub resources: Vec<Resource>,
+    by_key: HashMap<String, Vec<usize>>,
+}
+
+/// What a reference points to.
+#[derive(Debug)]
+pub enum Target<'a> {
+    Resource(&'a Resource),
+    /// A reference whose target is not in the graph or not statically known.
+    Unknown,
+    /// Not a reference at all (absent, null, a literal that names nothing).
+    None,
+}
+
+impl Graph {
+    pub fn new(resources: Vec<Resource>) -> Graph {
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            for k in &r.keys {
+                by_key.entry(k.clone()).or_default().push(i);
+            }
+        }
+        Graph { resources, by_key }
+    }
+
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
+        self.resources.iter().filter(move |r| r.kind == kind)
+    }
+
+    pub fn by_key(&self, key: &str) -> Option<&Resource> {
+        self.by_key
+            .get(key)
+            .and_then(|v| v.first())
+            .map(|&i| &self.resources[i])
+    }
+
+    /// Resolve a value that should identify a resource: a [`Ref`], or a literal ARM
+    /// resource id (`/subscriptions/.../providers/Microsoft.X/y/name`).
+    pub fn target(&self, v: Option<&Value>) -> Target<'_> {
+        let Some(v) = v else { return Target::None };
+        match &v.kind {
+            ValueKind::Ref(r) => self
+                .by_key(&r.key)
+                .map_or(Target::Unknown, Target::Resource),
+            ValueKind::String(s) => match arm_id_key(s) {
+                Some(key) => self.by_key(&key).map_or(Target::Unknown, Target::Resource),
+                None => Target::None,
+            },
+            ValueKind::Null => Target::None,
+            _ => Target::Unknown,
+        }
+    }
+}
+
+/// The global key of a literal ARM resource id, from its last provider segment.
+pub fn arm_id_key(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let at = lower.rfind("/providers/")?;
+    let rest = &id[at + "/providers/".len()..];
+    let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    if parts.len() < 3 || parts.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut ty = parts[0].to_string();
+    let mut names = Vec::new();
+    for pair in parts[1..].chunks(2) {
+        ty.push('/');
+        ty.push_str(pair[0]);
+        names.push(pair[1]);
+    }
+    Some(Resource::type_name_key(&ty, &names.join("/")))
+}

@@ -1,0 +1,207 @@
+//! The rule catalog. One file per rule; each exports `RULE` with its metadata and check.
+
+pub mod parse_error;
+mod registry_admin_user_enabled;
+mod registry_anonymous_pull_enabled;
+mod registry_content_trust_disabled;
+mod registry_export_enabled;
+mod registry_public_network_access;
+mod registry_quarantine_disabled;
+mod registry_retention_disabled;
+mod registry_sku_not_premium;
+mod registry_zone_redundancy_disabled;
+
+use crate::config::Config;
+use crate::finding::{Edit, Finding, Fix, Severity};
+use crate::model::registry::{Prop, RegistryView, Setting};
+use crate::model::{Format, Graph, Kind, Resource, Value};
+use crate::source::SourceMap;
+
+/// What a rule is: stable code, kebab-case name, default severity and its documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One sentence: what fires.
+    pub summary: &'static str,
+    /// The rule's Markdown doc from `rules/`, embedded.
+    pub doc: &'static str,
+    /// SARIF `security-severity` (0.0–10.0) for code scanning.
+    pub security_severity: &'static str,
+    pub tags: &'static [&'static str],
+}
+
+impl RuleMeta {
+    /// The doc's file name in `rules/`.
+    pub fn doc_file(&self) -> String {
+        format!("{}-{}.md", self.code, self.name)
+    }
+}
+
+/// What a check sees: the whole graph, read-only.
+pub struct Ctx<'a> {
+    pub graph: &'a Graph,
+    pub config: &'a Config,
+    pub sources: &'a SourceMap,
+}
+
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: fn(&Ctx, &mut Vec<Finding>),
+}
+
+/// Every rule, in catalog order.
+pub static ALL: &[&Rule] = &[
+    &registry_public_network_access::RULE,
+    &registry_admin_user_enabled::RULE,
+    &registry_sku_not_premium::RULE,
+    &registry_anonymous_pull_enabled::RULE,
+    &registry_export_enabled::RULE,
+    &registry_retention_disabled::RULE,
+    &registry_content_trust_disabled::RULE,
+    &registry_quarantine_disabled::RULE,
+    &registry_zone_redundancy_disabled::RULE,
+    &parse_error::RULE,
+];
+
+pub fn by_code_or_name(key: &str) -> Option<&'static Rule> {
+    ALL.iter()
+        .copied()
+        .find(|r| r.meta.code.eq_ignore_ascii_case(key) || r.meta.name == key)
+}
+
+/// A check that has nothing to do over the graph (its findings come from elsewhere).
+pub(crate) fn no_check(_: &Ctx, _: &mut Vec<Finding>) {}
+
+/// Every registry in the graph, through its typed view.
+pub(crate) fn registries<'a>(ctx: &'a Ctx) -> impl Iterator<Item = RegistryView<'a>> {
+    ctx.graph
+        .of_kind(Kind::ContainerRegistry)
+        .filter_map(RegistryView::of)
+}
+
+/// A short, user-facing name for a resource in messages.
+pub(crate) fn display_name(r: &Resource) -> String {
+    format!("`{}`", r.address)
+}
+
+/// The native literal for a value in a resource's format.
+pub(crate) fn literal(format: Format, value: &Lit) -> String {
+    match (value, format) {
+        (Lit::Bool(b), _) => b.to_string(),
+        (Lit::Str(s), Format::Bicep) => format!("'{s}'"),
+        (Lit::Str(s), _) => format!("\"{s}\""),
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum Lit {
+    Bool(bool),
+    Str(&'static str),
+}
+
+/// A fix that replaces a value written literally at its place of use. Values that flow in
+/// from a variable, parameter or module argument are not rewritten: the same variable may
+/// serve other resources or environments, so that change is the user's to make.
+pub(crate) fn replace_literal(
+    ctx: &Ctx,
+    r: &Resource,
+    at: &Value,
+    new: Lit,
+    description: &str,
+) -> Option<Fix> {
+    if !at.origins.is_empty() || !r.via.is_empty() {
+        return None;
+    }
+    let text = ctx.sources.text(at.span).trim();
+    let is_literal = matches!(text, "true" | "false")
+        || (text.len() >= 2
+            && ((text.starts_with('"') && text.ends_with('"'))
+                || (text.starts_with('\'') && text.ends_with('\'')))
+            && !text.contains("${")
+            && !text.starts_with("\"["));
+    if !is_literal {
+        return None;
+    }
+    Some(Fix {
+        description: description.to_string(),
+        edits: vec![Edit {
+            span: at.span,
+            replacement: literal(r.format, &new),
+        }],
+    })
+}
+
+/// How a boolean registry setting is judged.
+pub(crate) struct BoolRule {
+    pub rule: &'static RuleMeta,
+    pub get: for<'a> fn(&RegistryView<'a>) -> Option<Setting<'a, bool>>,
+    /// The value that is a finding.
+    pub bad: bool,
+    /// Only judged on registries known to be Premium (the setting exists only there).
+    pub premium_only: bool,
+    /// What the bad state means, e.g. "enables the admin user".
+    pub what: &'static str,
+    /// What the provider default means when the setting is absent, e.g. "exports are allowed by default".
+    pub by_default: &'static str,
+    /// The native literal that fixes it, when a literal replacement is certain.
+    pub fix: Option<(Lit, Lit)>,
+    /// The one-sentence fix hint.
+    pub hint: &'static str,
+}
+
+impl BoolRule {
+    pub fn run(&self, ctx: &Ctx, out: &mut Vec<Finding>) {
+        for reg in registries(ctx) {
+            if self.premium_only && !reg.is_known_premium() {
+                continue;
+            }
+            let Some(setting) = (self.get)(&reg) else {
+                continue;
+            };
+            let r = reg.resource;
+            let name = display_name(r);
+            let finding = match setting.prop {
+                Prop::Set { value, at } if value == self.bad => {
+                    let fix = self.fix.as_ref().and_then(|(tf, arm)| {
+                        let lit = if r.format == Format::Terraform {
+                            tf
+                        } else {
+                            arm
+                        };
+                        let lit = match lit {
+                            Lit::Bool(b) => Lit::Bool(*b),
+                            Lit::Str(s) => Lit::Str(s),
+                        };
+                        replace_literal(ctx, r, at, lit, self.hint)
+                    });
+                    Finding::new(
+                        self.rule,
+                        at.span,
+                        format!(
+                            "registry {name} {}: `{}` is {}",
+                            self.what,
+                            setting.native,
+                            at.display()
+                        ),
+                    )
+                    .label(format!("`{}` is {}", setting.native, at.display()))
+                    .origins_of(setting.native, at)
+                    .fix(fix)
+                }
+                Prop::Default { value } if value == self.bad => Finding::new(
+                    self.rule,
+                    r.span,
+                    format!(
+                        "registry {name} {}: `{}` is not set, and {}",
+                        self.what, setting.native, self.by_default
+                    ),
+                )
+                .label(format!("`{}` is not set here", setting.native)),
+                _ => continue,
+            };
+            out.push(finding.on(r).help(self.hint));
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! ACR001 registry-public-network-access: the registry is reachable from the internet.
+
+use super::{Ctx, Lit, Rule, RuleMeta, display_name, registries, replace_literal};
+use crate::finding::{Finding, Severity};
+use crate::model::registry::Prop;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "ACR001",
+        name: "registry-public-network-access",
+        severity: Severity::Error,
+        summary: "Public network access is enabled (or left at its default) and no deny-by-default network rule set closes it.",
+        doc: include_str!("../../rules/ACR001-registry-public-network-access.md"),
+        security_severity: "8.6",
+        tags: &["security", "network"],
+    },
+    check,
+};
+
+const HINT: &str =
+    "Disable public network access and reach the registry through a private endpoint.";
+
+fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for reg in registries(ctx) {
+        let access = reg.public_network_access();
+        let action = reg.network_default_action();
+        // A deny-by-default rule set closes public access; an unknown one may.
+        let rule_set_allows = match &action.prop {
+            Prop::Set { value, .. } => !value.eq_ignore_ascii_case("deny"),
+            Prop::Default { .. } => true,
+            Prop::Unknown => false,
+        };
+        if !rule_set_allows {
+            continue;
+        }
+        let r = reg.resource;
+        let name = display_name(r);
+        let mut finding = match access.prop {
+            Prop::Set { value: true, at } => Finding::new(
+                &RULE.meta,
+                at.span,
+                format!(
+                    "registry {name} is reachable from the internet: `{}` is {}",
+                    access.native,
+                    at.display()
+                ),
+            )
+            .label("public network access enabled here")
+            .origins_of(access.native, at)
+            .fix(replace_literal(
+                ctx,
+                r,
+                at,
+                if r.format.is_azure_resource_manager() {
+                    Lit::Str("Disabled")
+                } else {
+                    Lit::Bool(false)
+                },
+                HINT,
+            )),
+            Prop::Default { value: true } => Finding::new(
+                &RULE.meta,
+                r.span,
+                format!(
+                    "registry {name} is reachable from the internet: `{}` is not set and defaults to enabled",
+                    access.native
+                ),
+            )
+            .label(format!("`{}` is not set here", access.native)),
+            _ => continue,
+        };
+        if let Prop::Set { at, .. } = action.prop {
+            finding = finding
+                .secondary(
+                    at.span,
+                    format!("the network rule set's default action is {}", at.display()),
+                )
+                .origins_of(action.native, at);
+        }
+        out.push(finding.on(r).help(HINT));
+    }
+}
