@@ -1,4 +1,5 @@
 pub mod arm;
+pub mod azure_functions;
 pub mod bicep;
 pub mod functions;
 pub mod terraform;
