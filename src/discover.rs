@@ -132,19 +132,33 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     Ok(text)
 }
 
-/// The path shown to the user: relative to the current folder when below it.
+/// The path shown to the user: relative to the current folder (with `..` where needed,
+/// as long as the two share more than the file-system root), `/`-separated.
 pub fn display_path(path: &Path) -> String {
     let abs = normalize(path);
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| {
-            abs.strip_prefix(normalize(&cwd))
-                .ok()
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or(abs);
+    let cwd = std::env::current_dir()
+        .map(|c| normalize(&c))
+        .unwrap_or_default();
+    let shown = relative_to(&abs, &cwd).unwrap_or(abs);
     let s = shown.to_string_lossy().replace('\\', "/");
     if s.is_empty() { ".".into() } else { s }
+}
+
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common <= 1 && !b.is_empty() {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    Some(out)
 }
 
 fn excludes(config: &Config) -> Result<Option<(GlobSet, PathBuf)>, String> {
