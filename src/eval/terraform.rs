@@ -830,6 +830,21 @@ impl<'a> Module<'a> {
         file: FileId,
     ) -> Value {
         for op in ops {
+            // An attribute of a reference stays a reference (`cluster.kubelet_identity[0].object_id`).
+            if let ValueKind::Ref(r) = &mut v.kind {
+                match &**op {
+                    TraversalOperator::GetAttr(a) => {
+                        if !r.attr.is_empty() {
+                            r.attr.push('.');
+                        }
+                        r.attr.push_str(a.as_str());
+                    }
+                    TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) => {}
+                    _ => return Value::unknown("splat of a resource attribute", span),
+                }
+                v.span = span;
+                continue;
+            }
             if v.has_unknown() && !matches!(v.kind, ValueKind::Object(_) | ValueKind::List(_)) {
                 return Value::unknown(
                     match &v.kind {

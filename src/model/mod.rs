@@ -1,5 +1,7 @@
 //! The resource graph: resources of every format in one model, with typed views.
 
+pub mod access;
+pub mod network;
 pub mod registry;
 pub mod value;
 
@@ -177,6 +179,12 @@ impl Graph {
             .get(key)
             .and_then(|v| v.first())
             .map(|&i| &self.resources[i])
+    }
+
+    /// The resource of a kind with a known name (names compared case-insensitively).
+    pub fn named(&self, kind: Kind, name: &str) -> Option<&Resource> {
+        self.of_kind(kind)
+            .find(|r| r.name_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 
     /// Resolve a value that should identify a resource: a [`Ref`], or a literal ARM

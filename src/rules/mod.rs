@@ -1,13 +1,21 @@
 //! The rule catalog. One file per rule; each exports `RULE` with its metadata and check.
 
+mod cluster_acr_pull_missing;
+mod cluster_policy_addon_disabled;
 pub mod parse_error;
+mod private_dns_zone_vnet_link_missing;
+mod private_endpoint_dns_zone_group_missing;
+mod private_endpoint_dns_zone_mismatch;
 mod registry_admin_user_enabled;
 mod registry_anonymous_pull_enabled;
 mod registry_content_trust_disabled;
+mod registry_diagnostics_missing;
 mod registry_export_enabled;
+mod registry_private_endpoint_missing;
 mod registry_public_network_access;
 mod registry_quarantine_disabled;
 mod registry_retention_disabled;
+mod registry_role_too_broad;
 mod registry_sku_not_premium;
 mod registry_zone_redundancy_disabled;
 
@@ -62,6 +70,14 @@ pub static ALL: &[&Rule] = &[
     &registry_content_trust_disabled::RULE,
     &registry_quarantine_disabled::RULE,
     &registry_zone_redundancy_disabled::RULE,
+    &registry_diagnostics_missing::RULE,
+    &registry_private_endpoint_missing::RULE,
+    &private_endpoint_dns_zone_group_missing::RULE,
+    &private_dns_zone_vnet_link_missing::RULE,
+    &private_endpoint_dns_zone_mismatch::RULE,
+    &cluster_policy_addon_disabled::RULE,
+    &cluster_acr_pull_missing::RULE,
+    &registry_role_too_broad::RULE,
     &parse_error::RULE,
 ];
 

@@ -1,0 +1,235 @@
+//! Typed views of the private-link chain: private endpoints, DNS zone groups, private DNS
+//! zones and their virtual network links, in every format.
+
+use super::{Format, Graph, Kind, Resource, Target, Value, ValueKind};
+
+/// The zone names a registry's private endpoint must register in (public and sovereign clouds).
+pub const REGISTRY_ZONES: &[&str] = &[
+    "privatelink.azurecr.io",
+    "privatelink.azurecr.cn",
+    "privatelink.azurecr.us",
+];
+
+pub fn is_registry_zone_name(name: &str) -> bool {
+    REGISTRY_ZONES.iter().any(|z| z.eq_ignore_ascii_case(name))
+}
+
+/// One connection of a private endpoint to a target resource.
+pub struct Connection<'a> {
+    /// The target resource id (a reference, a literal id, or unknown).
+    pub target: Option<&'a Value>,
+    /// The subresource names / group ids; `None` when not statically known.
+    pub groups: Option<Vec<String>>,
+    /// The connection as written (for labels): its subresource list when present.
+    pub at: &'a Value,
+}
+
+impl Connection<'_> {
+    /// True when the groups are known and include `registry`.
+    pub fn is_registry(&self) -> Option<bool> {
+        self.groups
+            .as_ref()
+            .map(|g| g.iter().any(|x| x.eq_ignore_ascii_case("registry")))
+    }
+}
+
+fn strings(v: Option<&Value>) -> Option<Vec<String>> {
+    let v = v?;
+    let list = v.as_list()?;
+    list.iter()
+        .map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The connections a private endpoint declares (automatic and manual).
+pub fn connections(pe: &Resource) -> Vec<Connection<'_>> {
+    let mut out = Vec::new();
+    if pe.format == Format::Terraform {
+        if let Some(block) = pe.body.get("private_service_connection") {
+            for c in block.items() {
+                out.push(Connection {
+                    target: c.get("private_connection_resource_id"),
+                    groups: strings(c.get("subresource_names")),
+                    at: c.get("subresource_names").unwrap_or(c),
+                });
+            }
+        }
+    } else {
+        for key in [
+            "privateLinkServiceConnections",
+            "manualPrivateLinkServiceConnections",
+        ] {
+            if let Some(list) = pe.body.path(&["properties", key]) {
+                for c in list.items() {
+                    let groups = c.path(&["properties", "groupIds"]);
+                    out.push(Connection {
+                        target: c.path(&["properties", "privateLinkServiceId"]),
+                        groups: strings(groups),
+                        at: groups.unwrap_or(c),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// True when the endpoint's connections are not statically known (a `dynamic` block,
+/// an unresolved list).
+pub fn connections_unknown(pe: &Resource) -> bool {
+    let v = if pe.format == Format::Terraform {
+        pe.body.get("private_service_connection")
+    } else {
+        pe.body
+            .path(&["properties", "privateLinkServiceConnections"])
+    };
+    v.is_some_and(|v| v.is_unknown())
+}
+
+/// A DNS zone group of an endpoint: the zone ids it registers in.
+pub struct ZoneGroup<'a> {
+    pub zone_ids: Option<Vec<&'a Value>>,
+    pub at: &'a Value,
+}
+
+/// The DNS zone groups of an endpoint: inline (Terraform `private_dns_zone_group`) or
+/// declared as child resources (`privateEndpoints/privateDnsZoneGroups`).
+pub fn zone_groups<'a>(graph: &'a Graph, pe: &'a Resource) -> Vec<ZoneGroup<'a>> {
+    let mut out = Vec::new();
+    if pe.format == Format::Terraform {
+        if let Some(block) = pe.body.get("private_dns_zone_group") {
+            for g in block.items() {
+                let ids = g
+                    .get("private_dns_zone_ids")
+                    .and_then(Value::as_list)
+                    .map(|l| l.iter().collect());
+                out.push(ZoneGroup {
+                    zone_ids: ids,
+                    at: g,
+                });
+            }
+        }
+        return out;
+    }
+    let Some(pe_name) = pe.name_str() else {
+        return out;
+    };
+    let prefix = format!("{}/", pe_name.to_ascii_lowercase());
+    for g in graph.of_kind(Kind::PrivateDnsZoneGroup) {
+        let Some(n) = g.name_str() else { continue };
+        if !n.to_ascii_lowercase().starts_with(&prefix) {
+            continue;
+        }
+        let ids = g
+            .body
+            .path(&["properties", "privateDnsZoneConfigs"])
+            .and_then(Value::as_list)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| c.path(&["properties", "privateDnsZoneId"]))
+                    .collect()
+            });
+        out.push(ZoneGroup {
+            zone_ids: ids,
+            at: &g.body,
+        });
+    }
+    out
+}
+
+/// True when some zone group child resource's parent endpoint is not known by name, so
+/// it could belong to any endpoint.
+pub fn orphan_zone_groups(graph: &Graph) -> bool {
+    graph
+        .of_kind(Kind::PrivateDnsZoneGroup)
+        .any(|g| g.name_str().is_none())
+}
+
+/// The subnet an endpoint is placed in.
+pub fn endpoint_subnet(pe: &Resource) -> Option<&Value> {
+    if pe.format == Format::Terraform {
+        pe.body.get("subnet_id")
+    } else {
+        pe.body.path(&["properties", "subnet", "id"])
+    }
+}
+
+/// The virtual network a subnet reference lies in, when it can be told.
+pub fn vnet_of_subnet<'a>(graph: &'a Graph, subnet: &Value) -> Option<&'a Resource> {
+    match graph.target(Some(subnet)) {
+        Target::Resource(s) if s.kind == Kind::Subnet => {
+            if s.format == Format::Terraform {
+                let vnet_name = s.body.get("virtual_network_name")?.as_str()?;
+                graph.named(Kind::VirtualNetwork, vnet_name)
+            } else {
+                let n = s.name_str()?;
+                graph.named(Kind::VirtualNetwork, n.split('/').next()?)
+            }
+        }
+        _ => {
+            // `.../virtualNetworks/<vnet>/subnets/<subnet>` as a literal or a global key.
+            let text = match &subnet.kind {
+                ValueKind::String(s) => s.clone(),
+                ValueKind::Ref(r) => r.key.clone(),
+                _ => return None,
+            };
+            let lower = text.to_ascii_lowercase();
+            let at = lower.find("virtualnetworks/")? + "virtualnetworks/".len();
+            let name = text[at..].split('/').next()?;
+            graph.named(Kind::VirtualNetwork, name)
+        }
+    }
+}
+
+/// What zone a virtual network link belongs to.
+pub fn link_zone<'a>(graph: &'a Graph, link: &'a Resource) -> Target<'a> {
+    if link.format == Format::Terraform {
+        if let Some(id) = link.body.get("private_dns_zone_id") {
+            return graph.target(Some(id));
+        }
+        return match link.body.get("private_dns_zone_name") {
+            Some(v) => match v.as_str() {
+                Some(name) => graph
+                    .named(Kind::PrivateDnsZone, name)
+                    .map_or(Target::Unknown, Target::Resource),
+                None => Target::Unknown,
+            },
+            None => Target::None,
+        };
+    }
+    match link.name_str().and_then(|n| n.split('/').next()) {
+        Some(zone) => graph
+            .named(Kind::PrivateDnsZone, zone)
+            .map_or(Target::Unknown, Target::Resource),
+        None => Target::Unknown,
+    }
+}
+
+/// The virtual network a link points at.
+pub fn link_vnet(link: &Resource) -> Option<&Value> {
+    if link.format == Format::Terraform {
+        link.body.get("virtual_network_id")
+    } else {
+        link.body.path(&["properties", "virtualNetwork", "id"])
+    }
+}
+
+/// Every private endpoint that connects to a registry of the graph with the `registry`
+/// subresource, with that registry.
+pub fn registry_endpoints(graph: &Graph) -> Vec<(&Resource, &Resource)> {
+    let mut out = Vec::new();
+    for pe in graph.of_kind(Kind::PrivateEndpoint) {
+        for c in connections(pe) {
+            if c.is_registry() != Some(true) {
+                continue;
+            }
+            if let Target::Resource(t) = graph.target(c.target)
+                && t.kind == Kind::ContainerRegistry
+            {
+                out.push((pe, t));
+                break;
+            }
+        }
+    }
+    out
+}

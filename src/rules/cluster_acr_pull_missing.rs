@@ -1,0 +1,76 @@
+//! AKS002 cluster-acr-pull-missing: the cluster's kubelet identity may not pull from any
+//! registry in the graph.
+
+use super::{Ctx, Rule, RuleMeta, display_name, registries};
+use crate::finding::{Finding, Severity};
+use crate::model::Kind;
+use crate::model::access::{Principal, principal, principal_of, role_name, scope_covers};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "AKS002",
+        name: "cluster-acr-pull-missing",
+        severity: Severity::Warning,
+        summary: "An AKS cluster and registries in the same scan, but no AcrPull role assignment lets the cluster's kubelet identity pull from any of them.",
+        doc: include_str!("../../rules/AKS002-cluster-acr-pull-missing.md"),
+        security_severity: "4.0",
+        tags: &["security", "identity", "kubernetes"],
+    },
+    check,
+};
+
+const HINT: &str = "Assign the `AcrPull` role on the registry to the cluster's kubelet identity (not the admin user or an image pull secret).";
+
+fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let regs: Vec<_> = registries(ctx).map(|r| r.resource).collect();
+    if regs.is_empty() {
+        return;
+    }
+    let assignments: Vec<_> = ctx.graph.of_kind(Kind::RoleAssignment).collect();
+    for (i, c) in ctx.graph.resources.iter().enumerate() {
+        if c.kind != Kind::KubernetesCluster {
+            continue;
+        }
+        let mut undecided = false;
+        let mut granted = false;
+        for ra in &assignments {
+            let role = role_name(ra);
+            if matches!(role, Some((name, _)) if name != "AcrPull" && !name.is_empty()) {
+                continue;
+            }
+            let who = principal_of(ctx.graph, principal(ra));
+            let pulls = matches!(role, Some(("AcrPull", _)));
+            match who {
+                Principal::KubeletOf(j) if j == i => {
+                    let covers: Vec<Option<bool>> = regs
+                        .iter()
+                        .map(|r| scope_covers(ctx.graph, crate::model::access::scope(ra), r))
+                        .collect();
+                    if covers.contains(&Some(true)) && pulls {
+                        granted = true;
+                    } else if role.is_none() || covers.iter().all(Option::is_none) {
+                        undecided = true;
+                    }
+                }
+                Principal::Unknown => undecided |= pulls || role.is_none(),
+                _ => {}
+            }
+        }
+        if granted || undecided {
+            continue;
+        }
+        let mut f = Finding::new(
+            &RULE.meta,
+            c.span,
+            format!(
+                "cluster {} cannot pull from the registries in this scan: no `AcrPull` role assignment is granted to its kubelet identity",
+                display_name(c)
+            ),
+        )
+        .label("this cluster's kubelet identity has no AcrPull");
+        for r in &regs {
+            f = f.secondary(r.span, format!("registry {}", display_name(r)));
+        }
+        out.push(f.on(c).help(HINT));
+    }
+}

@@ -1,0 +1,109 @@
+//! NET003 private-dns-zone-vnet-link-missing: the registry's private DNS zone is not
+//! linked to the network that must resolve it.
+
+use super::{Ctx, Rule, RuleMeta, display_name};
+use crate::finding::{Finding, Severity};
+use crate::model::network::{
+    endpoint_subnet, is_registry_zone_name, link_vnet, link_zone, registry_endpoints,
+    vnet_of_subnet, zone_groups,
+};
+use crate::model::{Kind, Resource, Target};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "NET003",
+        name: "private-dns-zone-vnet-link-missing",
+        severity: Severity::Warning,
+        summary: "A `privatelink.azurecr.io` private DNS zone has no virtual network link (or none to the endpoint's network).",
+        doc: include_str!("../../rules/NET003-private-dns-zone-vnet-link-missing.md"),
+        security_severity: "5.0",
+        tags: &["security", "network", "private-link"],
+    },
+    check,
+};
+
+const HINT: &str = "Link the zone to the virtual network whose workloads pull from the registry (a virtual network link resource).";
+
+fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let links: Vec<&Resource> = ctx.graph.of_kind(Kind::PrivateDnsZoneVnetLink).collect();
+    // A link whose zone cannot be told might be any zone's.
+    if links
+        .iter()
+        .any(|l| matches!(link_zone(ctx.graph, l), Target::Unknown))
+    {
+        return;
+    }
+    for zone in ctx.graph.of_kind(Kind::PrivateDnsZone) {
+        let Some(name) = zone.name_str() else {
+            continue;
+        };
+        if !is_registry_zone_name(name) {
+            continue;
+        }
+        let mine: Vec<&&Resource> = links
+            .iter()
+            .filter(
+                |l| matches!(link_zone(ctx.graph, l), Target::Resource(z) if std::ptr::eq(z, zone)),
+            )
+            .collect();
+        if mine.is_empty() {
+            let f = Finding::new(
+                &RULE.meta,
+                zone.span,
+                format!(
+                    "private DNS zone {} (`{name}`) has no virtual network link: no network resolves the registry's private address",
+                    display_name(zone)
+                ),
+            )
+            .label("no virtual network link for this zone");
+            out.push(f.on(zone).help(HINT));
+            continue;
+        }
+        // Where both are known: is the zone linked to the network of each endpoint using it?
+        let linked: Vec<Option<&Resource>> = mine
+            .iter()
+            .map(|l| match ctx.graph.target(link_vnet(l)) {
+                Target::Resource(v) => Some(v),
+                _ => None,
+            })
+            .collect();
+        if linked.iter().any(Option::is_none) {
+            continue;
+        }
+        for (pe, _) in registry_endpoints(ctx.graph) {
+            let uses_zone = zone_groups(ctx.graph, pe).iter().any(|g| {
+                g.zone_ids.iter().flatten().any(|id| {
+                    matches!(ctx.graph.target(Some(id)), Target::Resource(z) if std::ptr::eq(z, zone))
+                })
+            });
+            if !uses_zone {
+                continue;
+            }
+            let Some(subnet) = endpoint_subnet(pe) else {
+                continue;
+            };
+            let Some(vnet) = vnet_of_subnet(ctx.graph, subnet) else {
+                continue;
+            };
+            if linked.iter().flatten().any(|v| std::ptr::eq(*v, vnet)) {
+                continue;
+            }
+            let link = mine[0];
+            let mut f = Finding::new(
+                &RULE.meta,
+                link_vnet(link).map_or(link.span, |v| v.span),
+                format!(
+                    "private DNS zone {} is linked only to other networks, not to {} where the registry's private endpoint {} is",
+                    display_name(zone),
+                    display_name(vnet),
+                    display_name(pe)
+                ),
+            )
+            .label("the zone is linked to this network")
+            .secondary(subnet.span, "the endpoint is in this subnet")
+            .secondary(zone.span, "the zone");
+            f = f.note("workloads in the endpoint's network resolve the registry to its public address unless a DNS forwarder in a linked network serves them");
+            out.push(f.on(link).help(HINT));
+        }
+    }
+}

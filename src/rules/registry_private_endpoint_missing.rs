@@ -1,0 +1,86 @@
+//! NET001 registry-private-endpoint-missing: no private endpoint connects to the registry.
+
+use super::{Ctx, Rule, RuleMeta, display_name, registries};
+use crate::finding::{Finding, Severity};
+use crate::model::network::connections;
+use crate::model::{Kind, Target};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "NET001",
+        name: "registry-private-endpoint-missing",
+        severity: Severity::Warning,
+        summary: "No private endpoint in the scanned graph connects to the registry with the `registry` subresource.",
+        doc: include_str!("../../rules/NET001-registry-private-endpoint-missing.md"),
+        security_severity: "7.0",
+        tags: &["security", "network", "private-link"],
+    },
+    check,
+};
+
+const HINT: &str = "Add a private endpoint for the registry (subresource `registry`) in the cluster's network, with a DNS zone group in `privatelink.azurecr.io`.";
+
+fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let endpoints: Vec<_> = ctx.graph.of_kind(Kind::PrivateEndpoint).collect();
+    // An endpoint whose connections or target are not known might be the registry's:
+    // then no registry is reported.
+    let undecided = endpoints.iter().any(|pe| {
+        crate::model::network::connections_unknown(pe)
+            || connections(pe).iter().any(|c| {
+                c.is_registry() != Some(false)
+                    && !matches!(ctx.graph.target(c.target), Target::Resource(_))
+            })
+    });
+    if undecided {
+        return;
+    }
+    for reg in registries(ctx) {
+        // A Basic or Standard registry cannot have one: ACR003 says so.
+        if !reg.is_known_premium()
+            && matches!(reg.sku().prop, crate::model::registry::Prop::Set { .. })
+        {
+            continue;
+        }
+        let r = reg.resource;
+        let mut wrong_group = Vec::new();
+        let mut found = false;
+        for pe in &endpoints {
+            for c in connections(pe) {
+                if let Target::Resource(t) = ctx.graph.target(c.target)
+                    && std::ptr::eq(t, r)
+                {
+                    if c.is_registry() == Some(true) {
+                        found = true;
+                    } else {
+                        wrong_group.push((pe.span, c.at.span));
+                    }
+                }
+            }
+        }
+        if found {
+            continue;
+        }
+        let mut f = Finding::new(
+            &RULE.meta,
+            r.span,
+            format!(
+                "registry {} has no private endpoint: nothing in the scanned files connects to it with subresource `registry`",
+                display_name(r)
+            ),
+        )
+        .label("no private endpoint targets this registry");
+        for (_, conn) in wrong_group {
+            f = f.secondary(
+                conn,
+                "this endpoint targets the registry, but not its `registry` subresource",
+            );
+        }
+        if matches!(
+            reg.public_network_access().prop,
+            crate::model::registry::Prop::Set { value: false, .. }
+        ) {
+            f = f.note("public network access is disabled, so without a private endpoint nothing can pull from this registry");
+        }
+        out.push(f.on(r).help(HINT));
+    }
+}
