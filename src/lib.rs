@@ -189,6 +189,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         graph: &graph,
         config,
         sources: &sources,
+        notes: Default::default(),
     };
     let mut findings = loaded.findings;
     for rule in rules::ALL {
@@ -213,12 +214,14 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         }
         None => true,
     });
+    let mut notes = loaded.notes;
+    notes.extend(ctx.notes.into_inner());
     sort_findings(&mut findings, &sources);
     Analysis {
         sources,
         findings,
         graph,
-        notes: loaded.notes,
+        notes,
         files_scanned,
     }
 }

@@ -1,7 +1,7 @@
 //! AKS002 cluster-acr-pull-missing: the cluster's kubelet identity may not pull from any
 //! registry in the graph.
 
-use super::{Ctx, Rule, RuleMeta, display_name, registries};
+use super::{Ctx, Rule, RuleMeta, display_name, registries, unit};
 use crate::finding::{Finding, Severity};
 use crate::model::Kind;
 use crate::model::access::{Principal, principal, principal_of, role_name, scope_covers};
@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
         code: "AKS002",
         name: "cluster-acr-pull-missing",
         severity: Severity::Warning,
-        summary: "An AKS cluster and registries in the same scan, but no AcrPull role assignment lets the cluster's kubelet identity pull from any of them.",
+        summary: "An AKS cluster and registries in the same deployment, but no AcrPull role assignment lets the cluster's kubelet identity pull from any of them.",
         doc: include_str!("../../rules/AKS002-cluster-acr-pull-missing.md"),
         security_severity: "4.0",
         tags: &["security", "identity", "kubernetes"],
@@ -22,13 +22,19 @@ pub static RULE: Rule = Rule {
 const HINT: &str = "Assign the `AcrPull` role on the registry to the cluster's kubelet identity (not the admin user or an image pull secret).";
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let regs: Vec<_> = registries(ctx).map(|r| r.resource).collect();
-    if regs.is_empty() {
-        return;
-    }
+    let all_regs: Vec<_> = registries(ctx).map(|r| r.resource).collect();
     let assignments: Vec<_> = ctx.graph.of_kind(Kind::RoleAssignment).collect();
     for (i, c) in ctx.graph.resources.iter().enumerate() {
         if c.kind != Kind::KubernetesCluster {
+            continue;
+        }
+        // Registries of the same deployment as the cluster.
+        let regs: Vec<_> = all_regs
+            .iter()
+            .copied()
+            .filter(|r| unit(ctx, r) == unit(ctx, c))
+            .collect();
+        if regs.is_empty() {
             continue;
         }
         let mut undecided = false;
@@ -56,6 +62,15 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 _ => {}
             }
         }
+        if undecided && !granted {
+            ctx.undecided(
+                &RULE.meta,
+                format!(
+                    "a role assignment's principal or scope is not known for cluster `{}`",
+                    c.address
+                ),
+            );
+        }
         if granted || undecided {
             continue;
         }
@@ -63,14 +78,39 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             &RULE.meta,
             c.span,
             format!(
-                "cluster {} cannot pull from the registries in this scan: no `AcrPull` role assignment is granted to its kubelet identity",
+                "cluster {} cannot pull from the registries of its deployment: no `AcrPull` role assignment is granted to its kubelet identity",
                 display_name(c)
             ),
         )
         .label("this cluster's kubelet identity has no AcrPull");
+        for ra in &assignments {
+            if matches!(role_name(ra), Some(("AcrPull", _)))
+                && is_control_plane_identity(c, principal(ra))
+            {
+                f = f.secondary(
+                    principal(ra).map_or(ra.span, |p| p.span),
+                    "AcrPull is granted to the cluster's control-plane identity, but nodes pull with the kubelet identity",
+                );
+            }
+        }
         for r in &regs {
             f = f.secondary(r.span, format!("registry {}", display_name(r)));
         }
         out.push(f.on(c).help(HINT));
     }
+}
+
+/// True when a principal refers to a user-assigned identity the cluster uses as its
+/// control-plane identity (`identity { identity_ids = [...] }`).
+fn is_control_plane_identity(c: &crate::model::Resource, p: Option<&crate::model::Value>) -> bool {
+    let Some(r) = p.and_then(|p| p.as_ref()) else {
+        return false;
+    };
+    let ids = c
+        .body
+        .path(&["identity", "identity_ids"])
+        .and_then(|v| v.as_list())
+        .unwrap_or(&[]);
+    ids.iter()
+        .any(|id| id.as_ref().is_some_and(|x| x.key == r.key))
 }

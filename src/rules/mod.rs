@@ -52,6 +52,17 @@ pub struct Ctx<'a> {
     pub graph: &'a Graph,
     pub config: &'a Config,
     pub sources: &'a SourceMap,
+    /// What rules could not decide (shown with `--verbose`).
+    pub notes: std::cell::RefCell<Vec<String>>,
+}
+
+impl Ctx<'_> {
+    /// Say why a rule stayed silent (an unresolved reference, an unknown value).
+    pub fn undecided(&self, rule: &RuleMeta, why: impl std::fmt::Display) {
+        self.notes
+            .borrow_mut()
+            .push(format!("{} {}: not judged: {why}", rule.code, rule.name));
+    }
 }
 
 pub struct Rule {
@@ -95,6 +106,16 @@ pub(crate) fn registries<'a>(ctx: &'a Ctx) -> impl Iterator<Item = RegistryView<
     ctx.graph
         .of_kind(Kind::ContainerRegistry)
         .filter_map(RegistryView::of)
+}
+
+/// The deployment unit a resource belongs to: the folder of its outermost declaration
+/// (a Terraform root module, the folder of an ARM template or Bicep entry file). Rules that
+/// relate resources "of one deployment" compare units, so that separate projects scanned
+/// together do not judge each other.
+pub(crate) fn unit<'a>(ctx: &'a Ctx, r: &Resource) -> &'a std::path::Path {
+    let span = r.via.first().map_or(r.span, |o| o.span);
+    let path = &ctx.sources.get(span.file).path;
+    path.parent().unwrap_or(path)
 }
 
 /// A short, user-facing name for a resource in messages.

@@ -27,10 +27,17 @@ const HINT: &str = "Link the zone to the virtual network whose workloads pull fr
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let links: Vec<&Resource> = ctx.graph.of_kind(Kind::PrivateDnsZoneVnetLink).collect();
     // A link whose zone cannot be told might be any zone's.
-    if links
+    if let Some(l) = links
         .iter()
-        .any(|l| matches!(link_zone(ctx.graph, l), Target::Unknown))
+        .find(|l| matches!(link_zone(ctx.graph, l), Target::Unknown))
     {
+        ctx.undecided(
+            &RULE.meta,
+            format!(
+                "the zone of virtual network link `{}` is not known",
+                l.address
+            ),
+        );
         return;
     }
     for zone in ctx.graph.of_kind(Kind::PrivateDnsZone) {

@@ -26,7 +26,14 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         .iter()
         .map(|d| diagnostic_target(ctx.graph, d))
         .collect();
-    if targets.iter().any(|t| matches!(t, Target::Unknown)) {
+    if let Some(i) = targets.iter().position(|t| matches!(t, Target::Unknown)) {
+        ctx.undecided(
+            &RULE.meta,
+            format!(
+                "the target of diagnostic setting `{}` is not known",
+                settings[i].address
+            ),
+        );
         return;
     }
     for reg in registries(ctx) {

@@ -24,14 +24,22 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let endpoints: Vec<_> = ctx.graph.of_kind(Kind::PrivateEndpoint).collect();
     // An endpoint whose connections or target are not known might be the registry's:
     // then no registry is reported.
-    let undecided = endpoints.iter().any(|pe| {
+    let undecided = endpoints.iter().find(|pe| {
         crate::model::network::connections_unknown(pe)
             || connections(pe).iter().any(|c| {
                 c.is_registry() != Some(false)
                     && !matches!(ctx.graph.target(c.target), Target::Resource(_))
             })
     });
-    if undecided {
+    if let Some(pe) = undecided {
+        ctx.undecided(
+            &RULE.meta,
+            format!(
+                "the target of private endpoint `{}` ({}) is not known, and it may be a registry's",
+                pe.address,
+                ctx.sources.get(pe.span.file).display
+            ),
+        );
         return;
     }
     for reg in registries(ctx) {
