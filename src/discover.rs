@@ -105,25 +105,44 @@ fn looks_like_kubernetes(text: &str) -> bool {
     api && kind
 }
 
+/// Why a file could not be read as text.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Not text (binary, not UTF-8): skipped with a note.
+    NotText(String),
+    /// Could not be read, or too large: reported as LINT001.
+    Failed(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotText(m) | ReadError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Read a file as UTF-8 text, with the size cap.
-pub fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::Failed(e.to_string()))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is {} bytes, over the {} byte limit",
+        return Err(ReadError::Failed(format!(
+            "file is {} bytes, over the {} byte limit; not scanned",
             meta.len(),
             MAX_FILE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| ReadError::Failed(e.to_string()))?;
+    if bytes.contains(&0) {
+        return Err(ReadError::NotText(
+            "binary file (contains NUL bytes)".into(),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    if bytes.contains(&0) {
-        return Err("binary file (contains NUL bytes)".into());
-    }
     let mut text = String::from_utf8(bytes).map_err(|e| {
-        format!(
+        ReadError::NotText(format!(
             "not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
-        )
+        ))
     })?;
     if text.starts_with('\u{feff}') {
         // A byte-order mark: replace with a space so that byte offsets stay put.
@@ -196,6 +215,7 @@ fn is_excluded(ex: &Option<(GlobSet, PathBuf)>, path: &Path) -> bool {
 /// `.git`, `.terraform`, `node_modules`; files given explicitly are taken as they are.
 pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
     let ex = excludes(config)?;
+    let mut ws_notes: Vec<String> = Vec::new();
     let mut found: Vec<PathBuf> = Vec::new();
     let mut roots = Vec::new();
     for path in paths {
@@ -229,12 +249,34 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
                     && SKIP_DIRS.contains(&e.file_name().to_str().unwrap_or("")))
             })
             .build();
+        let root = normalize(path);
         for entry in walker {
-            let Ok(entry) = entry else { continue };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    ws_notes.push(format!("{}: {e}", path.display()));
+                    continue;
+                }
+            };
+            let p = entry.path();
+            if entry.path_is_symlink() {
+                // Links are followed only to files inside the scanned folder.
+                match std::fs::canonicalize(p) {
+                    Ok(target)
+                        if target.is_file()
+                            && std::fs::canonicalize(&root)
+                                .is_ok_and(|r| target.starts_with(r)) => {}
+                    _ => {
+                        ws_notes.push(format!(
+                            "{}: symbolic link not followed (it leaves the scanned folder, is broken or is a folder)",
+                            display_path(p)
+                        ));
+                        continue;
+                    }
+                }
+            } else if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
-            let p = entry.path();
             let ok_ext = p
                 .extension()
                 .and_then(|e| e.to_str())
@@ -246,7 +288,7 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
     }
     found.sort();
     found.dedup();
-    let read: Vec<(PathBuf, Result<String, String>)> = found
+    let read: Vec<(PathBuf, Result<String, ReadError>)> = found
         .into_par_iter()
         .map(|p| {
             let r = read_text(&p);
@@ -255,16 +297,15 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
         .collect();
     let mut ws = Workspace {
         roots,
+        notes: ws_notes,
         ..Workspace::default()
     };
     for (p, r) in read {
         let display = display_path(&p);
         match r {
             Ok(text) => ws.files.push(SourceFile::new(normalize(&p), display, text)),
-            Err(e) => {
-                // JSON and YAML that are not ours are skipped quietly even when unreadable.
-                ws.unreadable.push((normalize(&p), display, e));
-            }
+            Err(ReadError::NotText(e)) => ws.notes.push(format!("{display}: skipped: {e}")),
+            Err(ReadError::Failed(e)) => ws.unreadable.push((normalize(&p), display, e)),
         }
     }
     Ok(ws)

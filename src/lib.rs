@@ -38,6 +38,8 @@ pub struct Workspace {
     pub roots: Vec<PathBuf>,
     /// Open editor buffers, by absolute path: they win over the files on disk.
     pub overlay: HashMap<PathBuf, Arc<str>>,
+    /// What discovery skipped and why (binary files, links not followed).
+    pub notes: Vec<String>,
 }
 
 impl Workspace {
@@ -142,12 +144,17 @@ pub struct Analysis {
     pub notes: Vec<String>,
     /// How many files were scanned (not counting files read only for context).
     pub files_scanned: usize,
+    /// Where the time went, by phase (`--timings`).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Run every enabled rule over the workspace.
 pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     let mut sources = SourceMap::default();
-    let mut loaded = Loaded::default();
+    let mut loaded = Loaded {
+        notes: ws.notes.clone(),
+        ..Loaded::default()
+    };
     let mut by_kind: HashMap<FileKind, Vec<FileId>> = HashMap::new();
     for file in &ws.files {
         let kind = discover::classify(&file.path, &file.text);
@@ -166,25 +173,26 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
 
     let mut tf = get(FileKind::Terraform);
     tf.extend(get(FileKind::TfVars));
+    let mut timings = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<_>| {
+        timings.push((name, clock.elapsed()));
+        clock = std::time::Instant::now();
+    };
     loaded.extend(eval::terraform::load(ws, &mut sources, &tf, config));
+    lap("terraform (parse + evaluate)", &mut timings);
     let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
     loaded.extend(eval::arm::load(ws, &mut sources, &arm, &arm_params, config));
+    lap("arm (parse + evaluate)", &mut timings);
     let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
-    loaded.extend(eval::bicep::load(
-        ws,
-        &mut sources,
-        &bicep,
-        &bicep_params,
-        config,
-    ));
-    loaded.extend(k8s::load(
-        ws,
-        &mut sources,
-        &get(FileKind::Kubernetes),
-        config,
-    ));
-
+    let bicep_loaded = eval::bicep::load(ws, &mut sources, &bicep, &bicep_params, config);
+    loaded.extend(bicep_loaded);
+    lap("bicep (parse + evaluate)", &mut timings);
+    let k8s_files = get(FileKind::Kubernetes);
+    loaded.extend(k8s::load(ws, &mut sources, &k8s_files, config));
+    lap("kubernetes (parse + evaluate)", &mut timings);
     let graph = Graph::new(std::mem::take(&mut loaded.resources));
+    lap("graph", &mut timings);
     let ctx = rules::Ctx {
         graph: &graph,
         config,
@@ -214,6 +222,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         }
         None => true,
     });
+    lap("rules", &mut timings);
     let mut notes = loaded.notes;
     notes.extend(ctx.notes.into_inner());
     sort_findings(&mut findings, &sources);
@@ -223,6 +232,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         graph,
         notes,
         files_scanned,
+        timings,
     }
 }
 

@@ -89,6 +89,10 @@ pub struct CheckArgs {
     /// Also print notes on what was skipped or could not be evaluated.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Print where the time went (discover, parse + evaluate per format, graph, rules,
+    /// render) to standard error.
+    #[arg(long)]
+    pub timings: bool,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -220,9 +224,12 @@ pub fn workspace(args: &CheckArgs, config: &Config) -> Result<Workspace, String>
 }
 
 fn check(args: CheckArgs) -> Result<i32, String> {
+    let start = std::time::Instant::now();
     let config = load_config(&args)?;
     let ws = workspace(&args, &config)?;
+    let discovered = start.elapsed();
     let analysis = analyze(&ws, &config);
+    let render_start = std::time::Instant::now();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -238,6 +245,24 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         for note in &analysis.notes {
             eprintln!("note: {note}");
         }
+    }
+    if args.timings {
+        let bytes: usize = ws.files.iter().map(|f| f.text.len()).sum();
+        let mut rows = vec![("discover + read", discovered)];
+        rows.extend(analysis.timings.iter().copied());
+        rows.push(("render", render_start.elapsed()));
+        for (name, d) in &rows {
+            eprintln!("{:>10.2} ms  {name}", d.as_secs_f64() * 1000.0);
+        }
+        let total = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{:>10.2} ms  total: {} files, {:.1} MB, {:.0} files/s, {:.1} MB/s",
+            total * 1000.0,
+            ws.files.len(),
+            bytes as f64 / 1e6,
+            ws.files.len() as f64 / total,
+            bytes as f64 / 1e6 / total
+        );
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),

@@ -5,6 +5,7 @@ use codespan_reporting::term::{self, termcolor};
 
 use crate::Analysis;
 use crate::finding::{Finding, Severity};
+use crate::source::{SourceMap, Span};
 
 fn severity(s: Severity) -> CsSeverity {
     match s {
@@ -14,13 +15,42 @@ fn severity(s: Severity) -> CsSeverity {
     }
 }
 
+/// Lines longer than this are not quoted (a minified file would flood the terminal).
+const MAX_QUOTED_LINE: usize = 400;
+
+fn quotable(sources: &SourceMap, span: Span) -> bool {
+    let f = sources.get(span.file);
+    let first = f.line_index(span.start as usize);
+    let last = f.line_index(span.end as usize);
+    (first..=last).all(|l| f.line_range(l).len() <= MAX_QUOTED_LINE)
+}
+
 /// The codespan diagnostic of a finding.
-pub fn diagnostic(f: &Finding) -> Diagnostic<crate::source::FileId> {
-    let mut labels = vec![Label::primary(f.primary.file, f.primary.range()).with_message(&f.label)];
+pub fn diagnostic(f: &Finding, sources: &SourceMap) -> Diagnostic<crate::source::FileId> {
+    let mut labels = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let mut add = |span: Span, msg: &str, primary: bool| {
+        if quotable(sources, span) {
+            let l = if primary {
+                Label::primary(span.file, span.range())
+            } else {
+                Label::secondary(span.file, span.range())
+            };
+            labels.push(l.with_message(msg));
+        } else {
+            let file = sources.get(span.file);
+            let pos = file.line_col(span.start as usize);
+            notes.push(format!(
+                "{}:{}:{}: {msg} (line too long to quote)",
+                file.display, pos.line, pos.column
+            ));
+        }
+    };
+    add(f.primary, &f.label, true);
     for l in &f.secondary {
-        labels.push(Label::secondary(l.span.file, l.span.range()).with_message(&l.message));
+        add(l.span, &l.message, false);
     }
-    let mut notes: Vec<String> = f.notes.clone();
+    notes.extend(f.notes.iter().cloned());
     if let Some(help) = &f.help {
         notes.push(format!("help: {help}"));
     }
@@ -45,7 +75,9 @@ pub fn render(a: &Analysis, color: bool) -> String {
     let config = term::Config::default();
     for f in &a.findings {
         // A span outside its file cannot happen by construction; render what we can if it does.
-        if term::emit_to_write_style(&mut buf, &config, &a.sources, &diagnostic(f)).is_err() {
+        if term::emit_to_write_style(&mut buf, &config, &a.sources, &diagnostic(f, &a.sources))
+            .is_err()
+        {
             let _ = std::io::Write::write_all(
                 &mut buf,
                 format!("{}[{}]: {}\n", f.severity.as_str(), f.rule.code, f.message).as_bytes(),
