@@ -91,9 +91,18 @@ impl Config {
                     format!(":{line}:{col}")
                 })
                 .unwrap_or_default();
+            let line = e
+                .span()
+                .and_then(|s| text[..s.start].split('\n').next_back().map(|_| s.start))
+                .map(|start| {
+                    let from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                    let to = text[start..].find('\n').map_or(text.len(), |i| start + i);
+                    format!("\n  | {}", &text[from..to])
+                })
+                .unwrap_or_default();
             ConfigError::Invalid {
                 path: PathBuf::from(format!("{}{position}", path.display())),
-                message: e.message().to_string(),
+                message: format!("{}{line}", e.message().trim_end()),
             }
         })?;
         for (key, _) in config.rules.iter() {

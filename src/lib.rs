@@ -43,10 +43,21 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// True when `path` (absolute) lies inside one of the roots.
+    /// True when `path` lies inside one of the roots, also after resolving symbolic
+    /// links (a link inside the tree that points out of it is outside).
     pub fn in_roots(&self, path: &Path) -> bool {
         let path = normalize(path);
-        self.roots.iter().any(|r| path.starts_with(r))
+        if !self.roots.iter().any(|r| path.starts_with(r)) {
+            return false;
+        }
+        match std::fs::canonicalize(&path) {
+            Ok(real) => self
+                .roots
+                .iter()
+                .any(|r| std::fs::canonicalize(r).is_ok_and(|r| real.starts_with(r))),
+            // Not on disk (an editor buffer): the lexical check above decides.
+            Err(_) => true,
+        }
     }
 
     /// Read a file that evaluation needs (a module's file, a parameter file): from the
@@ -73,7 +84,7 @@ impl Workspace {
             .flatten()
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.is_file())
+            .filter(|p| p.is_file() && self.in_roots(p))
             .filter(|p| {
                 p.extension()
                     .and_then(|e| e.to_str())

@@ -259,6 +259,8 @@ struct Module<'a> {
     outputs: HashMap<&'a str, (FileId, &'a Expression)>,
     via: Vec<Origin>,
     depth: usize,
+    /// The folders of this module and its callers: a call back into one is a cycle.
+    chain: Vec<PathBuf>,
     cache: RefCell<HashMap<String, Value>>,
     active: RefCell<HashSet<String>>,
     children: RefCell<HashMap<String, Option<Rc<Module<'a>>>>>,
@@ -316,6 +318,7 @@ impl<'a> Module<'a> {
             outputs: HashMap::new(),
             via,
             depth,
+            chain: vec![dir.to_path_buf()],
             cache: RefCell::default(),
             active: RefCell::default(),
             children: RefCell::default(),
@@ -514,7 +517,7 @@ impl<'a> Module<'a> {
             _ => return None,
         };
         let dir = normalize(&self.dir.join(source));
-        if !self.ctx.dirs.contains_key(&dir) {
+        if !self.ctx.dirs.contains_key(&dir) || self.chain.contains(&dir) {
             return None;
         }
         let mut inputs = HashMap::new();
@@ -539,7 +542,7 @@ impl<'a> Module<'a> {
             what: format!("in module `{}{call}`, called here", self.prefix),
         });
         let prefix = format!("{}module.{call}.", self.prefix);
-        Some(Module::new(
+        let mut child = Module::new(
             self.ctx,
             &dir,
             format!("{}module.{call}.", self.key_base),
@@ -547,7 +550,10 @@ impl<'a> Module<'a> {
             inputs,
             via,
             self.depth + 1,
-        ))
+        );
+        child.chain = self.chain.clone();
+        child.chain.push(dir);
+        Some(child)
     }
 
     fn collect_module(
@@ -572,7 +578,7 @@ impl<'a> Module<'a> {
                     .map(|a| self.text(self.span(file, a.value.span())).to_string())
                     .unwrap_or_default();
                 notes.push(format!(
-                    "{}: module `{}{call}` (source {src}) is not a local folder in the scanned tree; its resources are unknown",
+                    "{}: module `{}{call}` (source {src}) cannot be followed (a remote source, a folder outside the scanned tree, or a cycle); its resources are unknown",
                     self.ctx.sources.get(file).display,
                     self.prefix
                 ));
