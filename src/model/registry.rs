@@ -51,6 +51,7 @@ fn bool_prop(v: Option<&Value>, default: bool) -> Prop<'_, bool> {
 fn status_prop(v: Option<&Value>, default: bool) -> Prop<'_, bool> {
     match v {
         None => Prop::Default { value: default },
+        Some(v) if matches!(v.kind, super::ValueKind::Null) => Prop::Default { value: default },
         Some(v) => match v.as_str().map(str::to_ascii_lowercase).as_deref() {
             Some("enabled") => Prop::Set { value: true, at: v },
             Some("disabled") => Prop::Set {
