@@ -247,7 +247,12 @@ impl Evaluator {
         match expr::parse(expr) {
             Ok(e) => self.eval_expr(&e, span, scope),
             Err(msg) => {
-                self.error(span, format!("cannot parse ARM expression: {msg}"));
+                let shown: String = expr.chars().take(80).collect();
+                let more = if shown.len() < expr.len() { "..." } else { "" };
+                self.error(
+                    span,
+                    format!("cannot parse ARM expression `{shown}{more}`: {msg}"),
+                );
                 Value::unknown("an expression that does not parse", span)
             }
         }
@@ -564,7 +569,7 @@ fn member(base: Value, key: &Value, span: Span) -> Value {
         (ValueKind::List(items), ValueKind::Number(i)) if *i >= 0.0 => {
             items.get(*i as usize).cloned()
         }
-        (ValueKind::Unknown(_) | ValueKind::Ref(_), _) => None,
+        (ValueKind::Unknown(why), _) => return Value::unknown(why.clone(), span),
         _ => None,
     };
     match found {

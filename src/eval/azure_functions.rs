@@ -48,7 +48,42 @@ pub fn call(name: &str, args: Vec<Value>, span: Span) -> Value {
         Some(kind) => origins
             .into_iter()
             .fold(Value::new(kind, span), Value::with_origin),
-        None => unknown(name, span),
+        // An unknown argument is the root cause: keep its reason.
+        None => match args.iter().find_map(root_unknown) {
+            Some(why) if !is_deployment_time(&lower) => Value::unknown(why, span),
+            _ => unknown(name, span),
+        },
+    }
+}
+
+/// Functions whose value only the deployment knows, whatever their arguments.
+fn is_deployment_time(name: &str) -> bool {
+    matches!(
+        name,
+        "reference"
+            | "uniquestring"
+            | "guid"
+            | "newguid"
+            | "utcnow"
+            | "resourcegroup"
+            | "subscription"
+            | "tenant"
+            | "managementgroup"
+            | "deployment"
+            | "environment"
+            | "copyindex"
+            | "pickzones"
+    ) || name.starts_with("list")
+}
+
+/// Why the first unknown part of a value is unknown.
+pub fn root_unknown(v: &Value) -> Option<String> {
+    match &v.kind {
+        ValueKind::Unknown(why) => Some(why.clone()),
+        ValueKind::Ref(r) => Some(format!("a reference to `{}`", r.key)),
+        ValueKind::List(items) => items.iter().find_map(root_unknown),
+        ValueKind::Object(es) => es.iter().find_map(|(_, v)| root_unknown(v)),
+        _ => None,
     }
 }
 
@@ -216,6 +251,15 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
                 h.rfind(&k)
             };
             ValueKind::Number(at.map_or(-1.0, |i| h[..i].chars().count() as f64))
+        }
+        "uri" => {
+            let (base, rel) = (s(0)?, s(1)?);
+            let cut = if base.ends_with('/') {
+                base.len()
+            } else {
+                base.rfind('/').map_or(base.len(), |i| i + 1)
+            };
+            ValueKind::String(format!("{}{}", &base[..cut], rel.trim_start_matches('/')))
         }
         "replace" => ValueKind::String(s(0)?.replace(&s(1)?, &s(2)?)),
         "substring" => {
