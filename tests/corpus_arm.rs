@@ -113,7 +113,7 @@ fn every_corpus_arm_template_loads_without_parse_errors() {
         count_unknowns(&r.body, &mut counts);
     }
     let mut counts: Vec<_> = counts.into_iter().collect();
-    counts.sort_by(|x, y| y.1.cmp(&x.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     let mut by_rule = BTreeMap::new();
     for f in &a.findings {
         *by_rule.entry(f.rule.code).or_insert(0usize) += 1;

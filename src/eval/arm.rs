@@ -397,10 +397,12 @@ impl Evaluator {
         let address = match symbol {
             Some((s, _)) => s.to_string(),
             None => {
-                let shown = name_text
-                    .clone()
-                    .or_else(|| n.get("name").and_then(Node::as_str).map(str::to_string));
-                format!("{full_type} '{}'", shown.unwrap_or_default())
+                // The evaluated name, else the name expression as written.
+                match (&name_text, n.get("name").and_then(Node::as_str)) {
+                    (Some(nm), _) => format!("{full_type} '{nm}'"),
+                    (None, Some(expr)) => format!("{full_type} {expr}"),
+                    (None, None) => full_type.clone(),
+                }
             }
         };
         let mut keys = Vec::new();
