@@ -214,10 +214,12 @@ impl<'a> Scope<'a> {
 }
 
 impl Evaluator {
+    /// A LINT001 finding, once per place (a value may be evaluated more than once).
     fn error(&self, span: Span, msg: String) {
-        self.findings
-            .borrow_mut()
-            .push(parse_error::finding(span, msg));
+        let mut findings = self.findings.borrow_mut();
+        if !findings.iter().any(|f| f.primary == span) {
+            findings.push(parse_error::finding(span, msg));
+        }
     }
 
     /// Evaluate a template value: strings in `[...]` are expressions.
@@ -791,5 +793,100 @@ mod expr {
             assert!(super::parse("concat('a'").is_err());
             assert!(super::parse("resourceGroup().location").is_ok());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Kind, Resource};
+    use crate::source::SourceFile;
+    use crate::{Workspace, analyze};
+
+    fn load(text: &str) -> crate::Analysis {
+        let ws = Workspace {
+            files: vec![SourceFile::new(
+                "/t/azuredeploy.json".into(),
+                "azuredeploy.json".into(),
+                text,
+            )],
+            ..Default::default()
+        };
+        analyze(&ws, &Default::default())
+    }
+
+    const HEAD: &str = r#""$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","#;
+
+    #[test]
+    fn children_loops_conditions_escapes_and_comments() {
+        let a = load(&format!(
+            r#"{{ {HEAD}
+  // comments and trailing commas are allowed
+  "variables": {{ "a": "[variables('b')]", "b": "[variables('a')]", "lit": "[[not an expression]" }},
+  "resources": [
+    {{ "type": "Microsoft.ContainerRegistry/registries", "name": "ACR1",
+       "sku": {{ "name": "[toLower('PREMIUM')]" }},
+       "properties": {{ "x": "[variables('a')]", "y": "[variables('lit')]" }},
+       "resources": [ {{ "type": "replications", "name": "westeurope", "copy": {{ "name": "regions", "count": 2 }} }} ] }},
+    {{ "condition": "[equals('a', 'b')]", "type": "Microsoft.Network/privateDnsZones", "name": "z" }},
+  ],
+}}"#
+        ));
+        assert!(a.findings.iter().all(|f| f.rule.code != "LINT001"));
+        let g = &a.graph;
+        let acr = g.by_key(&Resource::type_name_key(
+            "Microsoft.ContainerRegistry/registries",
+            "acr1",
+        ));
+        let acr = acr.expect("registry keyed by type and name");
+        assert_eq!(
+            acr.body.path(&["sku", "name"]).and_then(|v| v.as_str()),
+            Some("premium")
+        );
+        assert!(
+            acr.body.path(&["properties", "x"]).unwrap().is_unknown(),
+            "a cycle is unknown"
+        );
+        assert_eq!(
+            acr.body.path(&["properties", "y"]).and_then(|v| v.as_str()),
+            Some("[not an expression]")
+        );
+        let rep = g.of_kind(Kind::RegistryReplication).next().expect("child");
+        assert_eq!(
+            rep.native_type,
+            "Microsoft.ContainerRegistry/registries/replications"
+        );
+        assert_eq!(rep.name_str(), Some("ACR1/westeurope"));
+        assert_eq!(
+            rep.instances.as_ref().map(|i| i.describe.as_str()),
+            Some("copy: regions")
+        );
+        assert_eq!(
+            g.of_kind(Kind::PrivateDnsZone).count(),
+            0,
+            "condition false"
+        );
+    }
+
+    #[test]
+    fn symbolic_form_and_bad_expressions() {
+        let a = load(&format!(
+            r#"{{ {HEAD} "languageVersion": "2.0",
+  "resources": {{
+    "acr": {{ "type": "Microsoft.ContainerRegistry/registries", "name": "[concat('a']", "sku": {{ "name": "Basic" }} }},
+    "old": {{ "existing": true, "type": "Microsoft.ContainerRegistry/registries", "name": "old", "sku": {{ "name": "Basic" }} }}
+  }}
+}}"#
+        ));
+        let lint: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.rule.code == "LINT001")
+            .collect();
+        assert_eq!(lint.len(), 1, "the bad expression is reported: {lint:?}");
+        assert!(lint[0].message.contains("concat('a'"));
+        let regs: Vec<_> = a.graph.of_kind(Kind::ContainerRegistry).collect();
+        assert_eq!(regs.len(), 1, "`existing` is not deployed here");
+        assert_eq!(regs[0].address, "acr");
+        assert!(a.findings.iter().any(|f| f.rule.code == "ACR003"));
     }
 }
