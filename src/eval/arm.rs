@@ -113,6 +113,7 @@ pub fn load(
         let ev = Evaluator {
             findings: RefCell::new(Vec::new()),
             resources: RefCell::new(Vec::new()),
+            copy: RefCell::new(Vec::new()),
             file: id,
         };
         let scope = Scope::new(&ev, &root, given);
@@ -172,13 +173,32 @@ fn literal(n: &Node) -> Value {
 struct Evaluator {
     findings: RefCell<Vec<Finding>>,
     resources: RefCell<Vec<Resource>>,
+    /// The `copy` loops being expanded (variable and property iteration): name, index.
+    copy: RefCell<Vec<(String, i64)>>,
     file: FileId,
+}
+
+/// Property and variable iterations longer than this stay Unknown.
+const MAX_COPY: i64 = 1000;
+
+/// A `copy` array of `{name, count, input}` items (variable or property iteration).
+fn copy_items(n: &Node) -> Option<&[Node]> {
+    let Json::Array(items) = &n.json else {
+        return None;
+    };
+    let ok = !items.is_empty()
+        && items.iter().all(|i| {
+            i.get("name").is_some() && i.get("count").is_some() && i.get("input").is_some()
+        });
+    ok.then_some(items.as_slice())
 }
 
 /// The parameters and variables visible to expressions of one (nested) template.
 struct Scope<'a> {
     params: HashMap<String, Value>,
     vars: HashMap<String, &'a Node>,
+    /// Variables made by the template's `variables.copy` array: their `{name, count, input}`.
+    copy_vars: HashMap<String, &'a Node>,
     var_cache: RefCell<HashMap<String, Option<Value>>>,
 }
 
@@ -188,10 +208,22 @@ impl<'a> Scope<'a> {
         let mut scope = Scope {
             params: HashMap::new(),
             vars: HashMap::new(),
+            copy_vars: HashMap::new(),
             var_cache: RefCell::new(HashMap::new()),
         };
         for m in template.get("variables").map_or(&[][..], Node::members) {
-            scope.vars.insert(m.key.to_ascii_lowercase(), &m.value);
+            match copy_items(&m.value) {
+                Some(items) if m.key.eq_ignore_ascii_case("copy") => {
+                    for item in items {
+                        if let Some(name) = item.get("name").and_then(Node::as_str) {
+                            scope.copy_vars.insert(name.to_ascii_lowercase(), item);
+                        }
+                    }
+                }
+                _ => {
+                    scope.vars.insert(m.key.to_ascii_lowercase(), &m.value);
+                }
+            }
         }
         for m in template.get("parameters").map_or(&[][..], Node::members) {
             let key = m.key.to_ascii_lowercase();
@@ -229,14 +261,70 @@ impl Evaluator {
             Json::Array(items) => {
                 ValueKind::List(items.iter().map(|i| self.eval(i, scope)).collect())
             }
-            Json::Object(ms) => ValueKind::Object(
-                ms.iter()
-                    .map(|m| (m.key.clone(), self.eval(&m.value, scope)))
-                    .collect(),
-            ),
+            Json::Object(ms) => {
+                let mut out = Vec::new();
+                for m in ms {
+                    match copy_items(&m.value) {
+                        // Property iteration: each item becomes the property it names.
+                        Some(items) if m.key.eq_ignore_ascii_case("copy") => {
+                            for item in items {
+                                let name = item.get("name").and_then(Node::as_str);
+                                out.push((
+                                    name.unwrap_or("copy").to_string(),
+                                    self.copy_loop(item, scope),
+                                ));
+                            }
+                        }
+                        _ => out.push((m.key.clone(), self.eval(&m.value, scope))),
+                    }
+                }
+                ValueKind::Object(out)
+            }
             _ => literal(n).kind,
         };
         Value::new(kind, n.span)
+    }
+
+    /// A `{name, count, input}` iteration: the list of its inputs, `copyIndex('name')`
+    /// known in each.
+    fn copy_loop(&self, item: &Node, scope: &Scope) -> Value {
+        let name = item.get("name").and_then(Node::as_str).unwrap_or_default();
+        let count = item.get("count").map(|c| self.eval(c, scope));
+        let Some(count) = count.as_ref().and_then(Value::as_number).map(|c| c as i64) else {
+            return Value::unknown(format!("the count of copy `{name}`"), item.span);
+        };
+        let Some(input) = item.get("input") else {
+            return Value::unknown("a copy without input", item.span);
+        };
+        if !(0..=MAX_COPY).contains(&count) {
+            return Value::unknown(format!("copy `{name}` of {count} items"), item.span);
+        }
+        let mut out = Vec::new();
+        for i in 0..count {
+            self.copy.borrow_mut().push((name.to_string(), i));
+            out.push(self.eval(input, scope));
+            self.copy.borrow_mut().pop();
+        }
+        Value::new(ValueKind::List(out), item.span)
+    }
+
+    /// `copyIndex([name], [offset])` inside a variable or property iteration.
+    fn copy_index(&self, args: &[Value]) -> Option<f64> {
+        let name = args.iter().find_map(Value::as_str);
+        let offset = args
+            .iter()
+            .find(|a| matches!(a.kind, ValueKind::Number(_)))
+            .and_then(Value::as_number)
+            .unwrap_or(0.0);
+        let stack = self.copy.borrow();
+        let (_, i) = match name {
+            Some(n) => stack
+                .iter()
+                .rev()
+                .find(|(c, _)| c.eq_ignore_ascii_case(n))?,
+            None => stack.last()?,
+        };
+        Some(*i as f64 + offset)
     }
 
     fn eval_string(&self, s: &str, span: Span, scope: &Scope) -> Value {
@@ -299,10 +387,15 @@ impl Evaluator {
                         )
                     }
                     _ => {
-                        let args = args
+                        let args: Vec<Value> = args
                             .iter()
                             .map(|a| self.eval_expr(a, span, scope))
                             .collect();
+                        if lower == "copyindex"
+                            && let Some(i) = self.copy_index(&args)
+                        {
+                            return Value::new(ValueKind::Number(i), span);
+                        }
                         azure_functions::call(name, args, span)
                     }
                 }
@@ -316,9 +409,17 @@ impl Evaluator {
             // `None` while being evaluated: a cycle.
             return cached.clone();
         }
-        let node = *scope.vars.get(&key)?;
+        let (node, is_copy) = match scope.vars.get(&key) {
+            Some(n) => (*n, false),
+            None => (*scope.copy_vars.get(&key)?, true),
+        };
         scope.var_cache.borrow_mut().insert(key.clone(), None);
-        let v = tag(self.eval(node, scope), format!("variable `{name}`"));
+        let v = if is_copy {
+            self.copy_loop(node, scope)
+        } else {
+            self.eval(node, scope)
+        };
+        let v = tag(v, format!("variable `{name}`"));
         scope.var_cache.borrow_mut().insert(key, Some(v.clone()));
         Some(v)
     }
@@ -865,6 +966,38 @@ mod tests {
             0,
             "condition false"
         );
+    }
+
+    #[test]
+    fn copy_in_variables_and_properties() {
+        let a = load(&format!(
+            r#"{{ {HEAD}
+  "variables": {{ "copy": [ {{ "name": "zones", "count": 2, "input": "[concat('z', copyIndex('zones', 1))]" }} ] }},
+  "resources": [
+    {{ "type": "Microsoft.Network/virtualNetworks", "name": "vnet",
+       "properties": {{ "zones": "[variables('zones')]",
+         "copy": [ {{ "name": "subnets", "count": 2, "input": {{ "name": "[concat('s', copyIndex('subnets'))]" }} }} ] }} }}
+  ]
+}}"#
+        ));
+        let vnet = a.graph.of_kind(Kind::VirtualNetwork).next().unwrap();
+        let zones: Vec<_> = vnet
+            .body
+            .path(&["properties", "zones"])
+            .unwrap()
+            .as_list()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(zones, ["z1", "z2"]);
+        let subnets = vnet
+            .body
+            .path(&["properties", "subnets"])
+            .unwrap()
+            .as_list()
+            .unwrap();
+        assert_eq!(subnets[1].get("name").and_then(|v| v.as_str()), Some("s1"));
     }
 
     #[test]
