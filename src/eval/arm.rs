@@ -114,12 +114,14 @@ pub fn load(
             findings: RefCell::new(Vec::new()),
             resources: RefCell::new(Vec::new()),
             copy: RefCell::new(Vec::new()),
+            notes: RefCell::new(Vec::new()),
             file: id,
         };
         let scope = Scope::new(&ev, &root, given);
         ev.template(&root, &scope, &[], 0, "");
         loaded.resources.extend(ev.resources.into_inner());
         loaded.findings.extend(ev.findings.into_inner());
+        loaded.notes.extend(ev.notes.into_inner());
     }
     loaded
 }
@@ -175,6 +177,7 @@ struct Evaluator {
     resources: RefCell<Vec<Resource>>,
     /// The `copy` loops being expanded (variable and property iteration): name, index.
     copy: RefCell<Vec<(String, i64)>>,
+    notes: RefCell<Vec<String>>,
     file: FileId,
 }
 
@@ -604,6 +607,11 @@ impl Evaluator {
             return;
         };
         let Some(template) = props.get("template") else {
+            if props.get("templateLink").is_some() {
+                self.notes.borrow_mut().push(format!(
+                    "nested deployment {address}: a linked template (`templateLink`) is not followed"
+                ));
+            }
             return;
         };
         if depth >= MAX_DEPTH {
@@ -966,6 +974,35 @@ mod tests {
             0,
             "condition false"
         );
+    }
+
+    #[test]
+    fn nested_deployments_in_outer_scope_see_the_parent_parameters() {
+        let a = load(&format!(
+            r#"{{ {HEAD}
+  "parameters": {{ "admin": {{ "type": "bool", "defaultValue": true }} }},
+  "resources": [ {{ "type": "Microsoft.Resources/deployments", "name": "inner",
+    "properties": {{ "template": {{ "resources": [
+      {{ "type": "Microsoft.ContainerRegistry/registries", "name": "acr", "sku": {{ "name": "Premium" }},
+         "properties": {{ "adminUserEnabled": "[parameters('admin')]" }} }} ] }} }} }},
+    {{ "type": "Microsoft.Resources/deployments", "name": "linked",
+      "properties": {{ "templateLink": {{ "uri": "https://example.com/t.json" }} }} }} ]
+}}"#
+        ));
+        let acr = a.graph.of_kind(Kind::ContainerRegistry).next().unwrap();
+        assert_eq!(acr.via.len(), 1);
+        assert!(acr.via[0].what.contains("`inner`"));
+        let f = a
+            .findings
+            .iter()
+            .find(|f| f.rule.code == "ACR002")
+            .expect("ACR002");
+        assert!(
+            f.secondary
+                .iter()
+                .any(|l| l.message.contains("the default of parameter `admin`"))
+        );
+        assert!(a.notes.iter().any(|n| n.contains("templateLink")));
     }
 
     #[test]

@@ -75,6 +75,12 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<Node, Box<Finding>> {
             format!("cannot parse ARM JSON: {msg}"),
         ))
     };
+    if let Some(at) = too_deep(text) {
+        return Err(error(
+            at..at + 1,
+            format!("nested more than {MAX_DEPTH} levels deep"),
+        ));
+    }
     let options = jsonc_parser::ParseOptions::default();
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
         .map_err(|e| error(e.range().start..e.range().end, e.kind().to_string()))?;
@@ -82,6 +88,49 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<Node, Box<Finding>> {
         Some(v) => Ok(convert(id, bom, v)),
         None => Err(error(0..0, "the file is empty".into())),
     }
+}
+
+/// Deeper nesting is refused before parsing (the parser and evaluator recurse).
+const MAX_DEPTH: usize = 256;
+
+/// Where the nesting of arrays and objects first exceeds [`MAX_DEPTH`] (strings and
+/// comments skipped).
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' | b'\'' => {
+                let quote = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn convert(id: FileId, bom: usize, v: ast::Value) -> Node {
@@ -113,4 +162,23 @@ fn convert(id: FileId, bom: usize, v: ast::Value) -> Node {
         ),
     };
     Node { json, span }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_a_parse_error_not_a_crash() {
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let file = SourceFile::new("/t/x.json".into(), "x.json".into(), text);
+        let err = parse(FileId(0), &file).unwrap_err();
+        assert!(err.message.contains("nested more than"));
+        let ok = SourceFile::new(
+            "/t/y.json".into(),
+            "y.json".into(),
+            "{\"a\": [\"[{\"] // ]]\n}",
+        );
+        assert!(parse(FileId(0), &ok).is_ok());
+    }
 }
