@@ -51,7 +51,13 @@ pub fn load(
             extra.push((*id, node.clone()));
             continue;
         }
-        let id = match std::fs::read_to_string(&abs) {
+        // An open editor buffer first; the file was named by the user, so it may lie
+        // outside the scanned roots.
+        let text = match ws.overlay.get(&abs) {
+            Some(text) => Ok(text.to_string()),
+            None => crate::discover::read_text(&abs),
+        };
+        let id = match text {
             Ok(text) => sources.add(SourceFile::new(
                 abs.clone(),
                 path.display().to_string(),
