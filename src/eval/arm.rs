@@ -1,16 +1,1068 @@
-//! ARM JSON templates (and parameter files) into the model. (To be built.)
+//! ARM JSON templates (and parameter files) into the model.
+//!
+//! Parameters (defaults, a parameter file of the same stem, `--parameters FILE`), variables
+//! and template expressions (`"[...]"`, `[[` escapes) are evaluated; what depends on the
+//! deployment (`reference()`, `resourceGroup()`, `uniqueString()`, ...) stays Unknown.
+//! Resources come from the array form and the `languageVersion: "2.0"` object form,
+//! child resources are composed with their parents, `condition: false` drops a resource,
+//! `copy` marks a loop, and nested `Microsoft.Resources/deployments` with an inline
+//! `template` are followed (inner or outer expression scope).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
 
 use crate::config::Config;
-use crate::source::{FileId, SourceMap};
+use crate::eval::azure_functions;
+use crate::finding::Finding;
+use crate::model::{Format, Instances, Kind, Origin, Resource, Value, ValueKind};
+use crate::parse::arm::{Json, Node, parse};
+use crate::rules::parse_error;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace};
+
+/// Nested deployments deeper than this are not followed.
+const MAX_DEPTH: usize = 16;
 
 /// Load ARM templates (`templates`) with their parameter files (`parameters`).
 pub fn load(
-    _ws: &Workspace,
-    _sources: &mut SourceMap,
-    _templates: &[FileId],
-    _parameters: &[FileId],
-    _config: &Config,
+    ws: &Workspace,
+    sources: &mut SourceMap,
+    templates: &[FileId],
+    parameters: &[FileId],
+    config: &Config,
 ) -> Loaded {
-    Loaded::default()
+    let mut loaded = Loaded::default();
+    // Parameter files: by path, parsed once.
+    let mut param_files: HashMap<std::path::PathBuf, (FileId, Node)> = HashMap::new();
+    for &id in parameters {
+        match parse(id, sources.get(id)) {
+            Ok(node) => {
+                param_files.insert(sources.get(id).path.clone(), (id, node));
+            }
+            Err(f) => loaded.findings.push(*f),
+        }
+    }
+    // `--parameters FILE`: applied to every template.
+    let mut extra: Vec<(FileId, Node)> = Vec::new();
+    for path in &config.parameter_files {
+        let abs = crate::normalize(path);
+        if let Some((id, node)) = param_files.get(&abs) {
+            extra.push((*id, node.clone()));
+            continue;
+        }
+        // An open editor buffer first; the file was named by the user, so it may lie
+        // outside the scanned roots.
+        let text = match ws.overlay.get(&abs) {
+            Some(text) => Ok(text.to_string()),
+            None => crate::discover::read_text(&abs),
+        };
+        let id = match text {
+            Ok(text) => sources.add(SourceFile::new(
+                abs.clone(),
+                path.display().to_string(),
+                text,
+            )),
+            Err(e) => {
+                loaded.notes.push(format!(
+                    "cannot read parameter file {}: {e}",
+                    path.display()
+                ));
+                continue;
+            }
+        };
+        match parse(id, sources.get(id)) {
+            Ok(node) => extra.push((id, node)),
+            Err(f) => loaded.findings.push(*f),
+        }
+    }
+
+    for &id in templates {
+        let file = sources.get(id);
+        let root = match parse(id, file) {
+            Ok(root) => root,
+            Err(f) => {
+                loaded.findings.push(*f);
+                continue;
+            }
+        };
+        if compiled_from_scanned_bicep(ws, &file.path, &root) {
+            loaded.notes.push(format!(
+                "{}: skipped, compiled from a .bicep file in the scan (findings are reported there)",
+                file.display
+            ));
+            continue;
+        }
+        let mut files: Vec<(FileId, &Node)> = Vec::new();
+        if let Some((pid, node)) = param_files.get(&sibling_parameters(&file.path)) {
+            files.push((*pid, node));
+        }
+        files.extend(extra.iter().map(|(i, n)| (*i, n)));
+        let mut given: HashMap<String, Value> = HashMap::new();
+        for (pid, node) in files {
+            let display = sources.get(pid).display.clone();
+            let base = Path::new(&display)
+                .file_name()
+                .map_or(display.clone(), |n| n.to_string_lossy().into_owned());
+            for m in node.get("parameters").map_or(&[][..], Node::members) {
+                if let Some(v) = m.value.get("value") {
+                    let what = format!("the value of parameter `{}` in {base}", m.key);
+                    given.insert(m.key.to_ascii_lowercase(), tag(literal(v), what));
+                } else {
+                    given.insert(
+                        m.key.to_ascii_lowercase(),
+                        Value::unknown("a Key Vault reference", m.value.span),
+                    );
+                }
+            }
+        }
+        let ev = Evaluator {
+            findings: RefCell::new(Vec::new()),
+            resources: RefCell::new(Vec::new()),
+            copy: RefCell::new(Vec::new()),
+            notes: RefCell::new(Vec::new()),
+            file: id,
+        };
+        let scope = Scope::new(&ev, &root, given);
+        ev.template(&root, &scope, &[], 0, "");
+        loaded.resources.extend(ev.resources.into_inner());
+        loaded.findings.extend(ev.findings.into_inner());
+        loaded.notes.extend(ev.notes.into_inner());
+    }
+    loaded
+}
+
+fn tag(value: Value, what: String) -> Value {
+    // Stored with a marker origin at its own span; `Scope::param` turns it into `used_at`.
+    let span = value.span;
+    let mut v = value;
+    v.origins.insert(0, Origin { span, what });
+    v
+}
+
+/// `azuredeploy.json` → `azuredeploy.parameters.json`, `main.json` → `main.parameters.json`.
+fn sibling_parameters(path: &Path) -> std::path::PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    path.with_file_name(format!("{}.parameters.json", stem.unwrap_or_default()))
+}
+
+/// A template Bicep generated (`metadata._generator.name == "bicep"`) whose `.bicep`
+/// source (same folder, same stem) is also scanned: the `.bicep` file gets the findings.
+fn compiled_from_scanned_bicep(ws: &Workspace, path: &Path, root: &Node) -> bool {
+    let generator = root
+        .get("metadata")
+        .and_then(|m| m.get("_generator"))
+        .and_then(|g| g.get("name"))
+        .and_then(Node::as_str);
+    if !generator.is_some_and(|g| g.eq_ignore_ascii_case("bicep")) {
+        return false;
+    }
+    let bicep = path.with_extension("bicep");
+    ws.files.iter().any(|f| f.path == bicep)
+}
+
+/// A JSON value as a model value, with no expression evaluation (parameter files).
+fn literal(n: &Node) -> Value {
+    let kind = match &n.json {
+        Json::Null => ValueKind::Null,
+        Json::Bool(b) => ValueKind::Bool(*b),
+        Json::Number(x) => ValueKind::Number(*x),
+        Json::String(s) => ValueKind::String(s.clone()),
+        Json::Array(items) => ValueKind::List(items.iter().map(literal).collect()),
+        Json::Object(ms) => ValueKind::Object(
+            ms.iter()
+                .map(|m| (m.key.clone(), literal(&m.value)))
+                .collect(),
+        ),
+    };
+    Value::new(kind, n.span)
+}
+
+struct Evaluator {
+    findings: RefCell<Vec<Finding>>,
+    resources: RefCell<Vec<Resource>>,
+    /// The `copy` loops being expanded (variable and property iteration): name, index.
+    copy: RefCell<Vec<(String, i64)>>,
+    notes: RefCell<Vec<String>>,
+    file: FileId,
+}
+
+/// Property and variable iterations longer than this stay Unknown.
+const MAX_COPY: i64 = 1000;
+
+/// A `copy` array of `{name, count, input}` items (variable or property iteration).
+fn copy_items(n: &Node) -> Option<&[Node]> {
+    let Json::Array(items) = &n.json else {
+        return None;
+    };
+    let ok = !items.is_empty()
+        && items.iter().all(|i| {
+            i.get("name").is_some() && i.get("count").is_some() && i.get("input").is_some()
+        });
+    ok.then_some(items.as_slice())
+}
+
+/// The parameters and variables visible to expressions of one (nested) template.
+struct Scope<'a> {
+    params: HashMap<String, Value>,
+    vars: HashMap<String, &'a Node>,
+    /// Variables made by the template's `variables.copy` array: their `{name, count, input}`.
+    copy_vars: HashMap<String, &'a Node>,
+    var_cache: RefCell<HashMap<String, Option<Value>>>,
+}
+
+impl<'a> Scope<'a> {
+    /// Parameters of `template` from `given` values (tagged), else their defaults.
+    fn new(ev: &Evaluator, template: &'a Node, mut given: HashMap<String, Value>) -> Scope<'a> {
+        let mut scope = Scope {
+            params: HashMap::new(),
+            vars: HashMap::new(),
+            copy_vars: HashMap::new(),
+            var_cache: RefCell::new(HashMap::new()),
+        };
+        for m in template.get("variables").map_or(&[][..], Node::members) {
+            match copy_items(&m.value) {
+                Some(items) if m.key.eq_ignore_ascii_case("copy") => {
+                    for item in items {
+                        if let Some(name) = item.get("name").and_then(Node::as_str) {
+                            scope.copy_vars.insert(name.to_ascii_lowercase(), item);
+                        }
+                    }
+                }
+                _ => {
+                    scope.vars.insert(m.key.to_ascii_lowercase(), &m.value);
+                }
+            }
+        }
+        for m in template.get("parameters").map_or(&[][..], Node::members) {
+            let key = m.key.to_ascii_lowercase();
+            let value = match given.remove(&key) {
+                Some(v) => v,
+                None => match m.value.get("defaultValue") {
+                    Some(d) => {
+                        let v = ev.eval(d, &scope);
+                        tag(v, format!("the default of parameter `{}`", m.key))
+                    }
+                    None => {
+                        Value::unknown(format!("parameter `{}` has no value", m.key), m.key_span)
+                    }
+                },
+            };
+            scope.params.insert(key, value);
+        }
+        scope
+    }
+}
+
+impl Evaluator {
+    /// A LINT001 finding, once per place (a value may be evaluated more than once).
+    fn error(&self, span: Span, msg: String) {
+        let mut findings = self.findings.borrow_mut();
+        if !findings.iter().any(|f| f.primary == span) {
+            findings.push(parse_error::finding(span, msg));
+        }
+    }
+
+    /// Evaluate a template value: strings in `[...]` are expressions.
+    fn eval(&self, n: &Node, scope: &Scope) -> Value {
+        let kind = match &n.json {
+            Json::String(s) => return self.eval_string(s, n.span, scope),
+            Json::Array(items) => {
+                ValueKind::List(items.iter().map(|i| self.eval(i, scope)).collect())
+            }
+            Json::Object(ms) => {
+                let mut out = Vec::new();
+                for m in ms {
+                    match copy_items(&m.value) {
+                        // Property iteration: each item becomes the property it names.
+                        Some(items) if m.key.eq_ignore_ascii_case("copy") => {
+                            for item in items {
+                                let name = item.get("name").and_then(Node::as_str);
+                                out.push((
+                                    name.unwrap_or("copy").to_string(),
+                                    self.copy_loop(item, scope),
+                                ));
+                            }
+                        }
+                        _ => out.push((m.key.clone(), self.eval(&m.value, scope))),
+                    }
+                }
+                ValueKind::Object(out)
+            }
+            _ => literal(n).kind,
+        };
+        Value::new(kind, n.span)
+    }
+
+    /// A `{name, count, input}` iteration: the list of its inputs, `copyIndex('name')`
+    /// known in each.
+    fn copy_loop(&self, item: &Node, scope: &Scope) -> Value {
+        let name = item.get("name").and_then(Node::as_str).unwrap_or_default();
+        let count = item.get("count").map(|c| self.eval(c, scope));
+        let Some(count) = count.as_ref().and_then(Value::as_number).map(|c| c as i64) else {
+            return Value::unknown(format!("the count of copy `{name}`"), item.span);
+        };
+        let Some(input) = item.get("input") else {
+            return Value::unknown("a copy without input", item.span);
+        };
+        if !(0..=MAX_COPY).contains(&count) {
+            return Value::unknown(format!("copy `{name}` of {count} items"), item.span);
+        }
+        let mut out = Vec::new();
+        for i in 0..count {
+            self.copy.borrow_mut().push((name.to_string(), i));
+            out.push(self.eval(input, scope));
+            self.copy.borrow_mut().pop();
+        }
+        Value::new(ValueKind::List(out), item.span)
+    }
+
+    /// `copyIndex([name], [offset])` inside a variable or property iteration.
+    fn copy_index(&self, args: &[Value]) -> Option<f64> {
+        let name = args.iter().find_map(Value::as_str);
+        let offset = args
+            .iter()
+            .find(|a| matches!(a.kind, ValueKind::Number(_)))
+            .and_then(Value::as_number)
+            .unwrap_or(0.0);
+        let stack = self.copy.borrow();
+        let (_, i) = match name {
+            Some(n) => stack
+                .iter()
+                .rev()
+                .find(|(c, _)| c.eq_ignore_ascii_case(n))?,
+            None => stack.last()?,
+        };
+        Some(*i as f64 + offset)
+    }
+
+    fn eval_string(&self, s: &str, span: Span, scope: &Scope) -> Value {
+        if let Some(rest) = s.strip_prefix("[[") {
+            return Value::string(format!("[{rest}"), span);
+        }
+        let Some(expr) = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')) else {
+            return Value::string(s, span);
+        };
+        match expr::parse(expr) {
+            Ok(e) => self.eval_expr(&e, span, scope),
+            Err(msg) => {
+                let shown: String = expr.chars().take(80).collect();
+                let more = if shown.len() < expr.len() { "..." } else { "" };
+                self.error(
+                    span,
+                    format!("cannot parse ARM expression `{shown}{more}`: {msg}"),
+                );
+                Value::unknown("an expression that does not parse", span)
+            }
+        }
+    }
+
+    fn eval_expr(&self, e: &expr::Expr, span: Span, scope: &Scope) -> Value {
+        use expr::Expr;
+        match e {
+            Expr::Str(s) => Value::string(s.clone(), span),
+            Expr::Num(x) => Value::new(ValueKind::Number(*x), span),
+            Expr::Member(base, key) => {
+                let b = self.eval_expr(base, span, scope);
+                member(b, &Value::string(key.clone(), span), span)
+            }
+            Expr::Index(base, idx) => {
+                let b = self.eval_expr(base, span, scope);
+                let i = self.eval_expr(idx, span, scope);
+                member(b, &i, span)
+            }
+            Expr::Call(name, args) => {
+                let lower = name.to_ascii_lowercase();
+                let arg = |i: usize| args.get(i).map(|a| self.eval_expr(a, span, scope));
+                match lower.as_str() {
+                    "parameters" => {
+                        let Some(key) = arg(0).and_then(|a| a.as_str().map(str::to_string)) else {
+                            return Value::unknown("a computed parameter name", span);
+                        };
+                        match scope.params.get(&key.to_ascii_lowercase()) {
+                            Some(v) => use_tagged(v.clone(), span),
+                            None => {
+                                Value::unknown(format!("parameter `{key}` is not declared"), span)
+                            }
+                        }
+                    }
+                    "variables" => {
+                        let Some(key) = arg(0).and_then(|a| a.as_str().map(str::to_string)) else {
+                            return Value::unknown("a computed variable name", span);
+                        };
+                        self.variable(&key, scope).map_or_else(
+                            || Value::unknown(format!("variable `{key}` is not known"), span),
+                            |v| use_tagged(v, span),
+                        )
+                    }
+                    _ => {
+                        let args: Vec<Value> = args
+                            .iter()
+                            .map(|a| self.eval_expr(a, span, scope))
+                            .collect();
+                        if lower == "copyindex"
+                            && let Some(i) = self.copy_index(&args)
+                        {
+                            return Value::new(ValueKind::Number(i), span);
+                        }
+                        azure_functions::call(name, args, span)
+                    }
+                }
+            }
+        }
+    }
+
+    fn variable(&self, name: &str, scope: &Scope) -> Option<Value> {
+        let key = name.to_ascii_lowercase();
+        if let Some(cached) = scope.var_cache.borrow().get(&key) {
+            // `None` while being evaluated: a cycle.
+            return cached.clone();
+        }
+        let (node, is_copy) = match scope.vars.get(&key) {
+            Some(n) => (*n, false),
+            None => (*scope.copy_vars.get(&key)?, true),
+        };
+        scope.var_cache.borrow_mut().insert(key.clone(), None);
+        let v = if is_copy {
+            self.copy_loop(node, scope)
+        } else {
+            self.eval(node, scope)
+        };
+        let v = tag(v, format!("variable `{name}`"));
+        scope.var_cache.borrow_mut().insert(key, Some(v.clone()));
+        Some(v)
+    }
+
+    /// One (possibly nested) template: its resources, in array or symbolic form.
+    fn template(&self, root: &Node, scope: &Scope, via: &[Origin], depth: usize, prefix: &str) {
+        let Some(resources) = root.get("resources") else {
+            return;
+        };
+        match &resources.json {
+            Json::Array(items) => {
+                for r in items {
+                    self.resource(r, None, None, scope, via, depth, prefix);
+                }
+            }
+            Json::Object(members) => {
+                for m in members {
+                    self.resource(
+                        &m.value,
+                        Some((&m.key, m.key_span)),
+                        None,
+                        scope,
+                        via,
+                        depth,
+                        prefix,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource(
+        &self,
+        n: &Node,
+        symbol: Option<(&str, Span)>,
+        parent: Option<(&str, &Value)>,
+        scope: &Scope,
+        via: &[Origin],
+        depth: usize,
+        prefix: &str,
+    ) {
+        if !matches!(n.json, Json::Object(_)) {
+            return;
+        }
+        let Some(type_member) = n.member("type") else {
+            return;
+        };
+        if n.get("existing").and_then(|e| match e.json {
+            Json::Bool(b) => Some(b),
+            _ => None,
+        }) == Some(true)
+        {
+            return;
+        }
+        if let Some(c) = n.get("condition")
+            && self.eval(c, scope).as_bool() == Some(false)
+        {
+            return;
+        }
+        let ty = self.eval(&type_member.value, scope);
+        let Some(ty) = ty.as_str().map(str::to_string) else {
+            return;
+        };
+        let full_type = match parent {
+            Some((pt, _)) if !ty.contains('/') => format!("{pt}/{ty}"),
+            _ => ty,
+        };
+        let mut name = n.get("name").map(|x| self.eval(x, scope));
+        if let (Some((_, pname)), Some(nm)) = (parent, name.as_mut())
+            && let (Some(p), Some(c)) = (pname.as_str(), nm.as_str())
+            && !c.contains('/')
+        {
+            nm.kind = ValueKind::String(format!("{p}/{c}"));
+        }
+        let name_text = name.as_ref().and_then(|v| v.as_str().map(str::to_string));
+        let address = match symbol {
+            Some((s, _)) => s.to_string(),
+            None => {
+                // The evaluated name, else the name expression as written.
+                match (&name_text, n.get("name").and_then(Node::as_str)) {
+                    (Some(nm), _) => format!("{full_type} '{nm}'"),
+                    (None, Some(expr)) => format!("{full_type} {expr}"),
+                    (None, None) => full_type.clone(),
+                }
+            }
+        };
+        let mut keys = Vec::new();
+        if let Some(s) = symbol {
+            keys.push(format!("arm:{}:{prefix}:{}", self.file.0, s.0));
+        }
+        if let Some(nm) = &name_text {
+            keys.push(format!(
+                "arm:{}:{prefix}:{}",
+                self.file.0,
+                Resource::type_name_key(&full_type, nm)
+            ));
+            keys.push(Resource::type_name_key(&full_type, nm));
+        }
+        let span = match symbol {
+            Some((_, s)) => s,
+            None => type_member.key_span.to(type_member.value.span),
+        };
+        let instances = n.get("copy").map(|c| Instances {
+            describe: format!(
+                "copy: {}",
+                c.get("name").and_then(Node::as_str).unwrap_or("(unnamed)")
+            ),
+            span: c.span,
+        });
+        let is_deployment = full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
+        // The body: every member but nested resources (and a nested deployment's template,
+        // evaluated in its own scope below).
+        let mut body = Vec::new();
+        for m in n.members() {
+            if m.key.eq_ignore_ascii_case("resources") {
+                continue;
+            }
+            if is_deployment && m.key.eq_ignore_ascii_case("properties") {
+                let props = m
+                    .value
+                    .members()
+                    .iter()
+                    .filter(|p| !p.key.eq_ignore_ascii_case("template"))
+                    .map(|p| (p.key.clone(), self.eval(&p.value, scope)))
+                    .collect();
+                body.push((
+                    m.key.clone(),
+                    Value::new(ValueKind::Object(props), m.value.span),
+                ));
+                continue;
+            }
+            body.push((m.key.clone(), self.eval(&m.value, scope)));
+        }
+        let name_for_children = name.clone();
+        self.resources.borrow_mut().push(Resource {
+            kind: Kind::from_arm(&full_type),
+            format: Format::Arm,
+            native_type: full_type.clone(),
+            address: address.clone(),
+            keys,
+            span,
+            body: Value::new(ValueKind::Object(body), n.span),
+            name,
+            instances,
+            via: via.to_vec(),
+        });
+        // Child resources.
+        if let Some(Json::Array(children)) = n.get("resources").map(|c| &c.json) {
+            let pname = name_for_children.unwrap_or_else(|| Value::unknown("name", n.span));
+            for c in children {
+                self.resource(
+                    c,
+                    None,
+                    Some((&full_type, &pname)),
+                    scope,
+                    via,
+                    depth,
+                    prefix,
+                );
+            }
+        }
+        if is_deployment {
+            self.nested(n, &address, span, scope, via, depth, prefix);
+        }
+    }
+
+    /// A nested deployment with an inline template.
+    #[allow(clippy::too_many_arguments)]
+    fn nested(
+        &self,
+        n: &Node,
+        address: &str,
+        head: Span,
+        scope: &Scope,
+        via: &[Origin],
+        depth: usize,
+        prefix: &str,
+    ) {
+        let Some(props) = n.get("properties") else {
+            return;
+        };
+        let Some(template) = props.get("template") else {
+            if props.get("templateLink").is_some() {
+                self.notes.borrow_mut().push(format!(
+                    "nested deployment {address}: a linked template (`templateLink`) is not followed"
+                ));
+            }
+            return;
+        };
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        let shown = n
+            .get("name")
+            .map(|x| self.eval(x, scope))
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| address.to_string());
+        let mut via = via.to_vec();
+        via.push(Origin {
+            span: head,
+            what: format!("in nested deployment `{shown}`"),
+        });
+        let prefix = format!("{prefix}/{shown}");
+        let inner = props
+            .get("expressionEvaluationOptions")
+            .and_then(|o| o.get("scope"))
+            .and_then(Node::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        if inner {
+            let mut given = HashMap::new();
+            for m in props.get("parameters").map_or(&[][..], Node::members) {
+                let value = match m.value.get("value") {
+                    Some(v) => {
+                        let mut value = self.eval(v, scope);
+                        value.span = v.span;
+                        tag(
+                            value,
+                            format!(
+                                "the value passed for parameter `{}` to nested deployment `{shown}`",
+                                m.key
+                            ),
+                        )
+                    }
+                    None => Value::unknown("a Key Vault reference", m.value.span),
+                };
+                given.insert(m.key.to_ascii_lowercase(), value);
+            }
+            let inner_scope = Scope::new(self, template, given);
+            self.template(template, &inner_scope, &via, depth + 1, &prefix);
+        } else {
+            self.template(template, scope, &via, depth + 1, &prefix);
+        }
+    }
+}
+
+/// A stored (tagged) parameter or variable value read at `span`: the tag becomes the
+/// origin pointing at where the value was written.
+fn use_tagged(mut v: Value, span: Span) -> Value {
+    if v.origins.is_empty() {
+        v.span = span;
+        return v;
+    }
+    let first = v.origins.remove(0);
+    v.span = first.span;
+    let mut v = v.used_at(span, first.what);
+    // A value that was not written anywhere else (computed at the use) needs no label.
+    v.origins.retain(|o| o.span != span);
+    v
+}
+
+/// `base.key` / `base[index]`.
+fn member(base: Value, key: &Value, span: Span) -> Value {
+    let found = match (&base.kind, &key.kind) {
+        (ValueKind::Object(_), ValueKind::String(k)) => base.get(k).cloned(),
+        (ValueKind::List(items), ValueKind::Number(i)) if *i >= 0.0 => {
+            items.get(*i as usize).cloned()
+        }
+        (ValueKind::Unknown(why), _) => return Value::unknown(why.clone(), span),
+        _ => None,
+    };
+    match found {
+        Some(mut v) => {
+            let origins = base.origins.clone();
+            v.span = span;
+            origins.into_iter().fold(v, Value::with_origin)
+        }
+        None => Value::unknown(
+            format!("property `{}` of {}", key.display(), base.display()),
+            span,
+        ),
+    }
+}
+
+/// The template expression language: `fn(args)`, `'strings'` (`''` escapes a quote),
+/// numbers, `true`/`false`/`null`, `.property` and `[index]`.
+mod expr {
+    #[derive(Debug, Clone)]
+    pub enum Expr {
+        Str(String),
+        Num(f64),
+        Call(String, Vec<Expr>),
+        Member(Box<Expr>, String),
+        Index(Box<Expr>, Box<Expr>),
+    }
+
+    pub fn parse(text: &str) -> Result<Expr, String> {
+        let mut p = Parser {
+            chars: text.chars().collect(),
+            at: 0,
+            depth: 0,
+        };
+        let e = p.expr()?;
+        p.ws();
+        if p.at < p.chars.len() {
+            return Err(format!("unexpected `{}`", p.chars[p.at]));
+        }
+        Ok(e)
+    }
+
+    struct Parser {
+        chars: Vec<char>,
+        at: usize,
+        depth: usize,
+    }
+
+    impl Parser {
+        fn ws(&mut self) {
+            while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
+                self.at += 1;
+            }
+        }
+
+        fn peek(&mut self) -> Option<char> {
+            self.ws();
+            self.chars.get(self.at).copied()
+        }
+
+        fn expect(&mut self, c: char) -> Result<(), String> {
+            match self.peek() {
+                Some(x) if x == c => {
+                    self.at += 1;
+                    Ok(())
+                }
+                Some(x) => Err(format!("expected `{c}`, found `{x}`")),
+                None => Err(format!("expected `{c}`, found the end")),
+            }
+        }
+
+        fn expr(&mut self) -> Result<Expr, String> {
+            self.depth += 1;
+            if self.depth > 200 {
+                return Err("expression nested too deeply".into());
+            }
+            let mut e = self.primary()?;
+            loop {
+                match self.peek() {
+                    Some('.') => {
+                        self.at += 1;
+                        self.ws();
+                        let name = self.ident();
+                        if name.is_empty() {
+                            return Err("expected a property name after `.`".into());
+                        }
+                        e = Expr::Member(Box::new(e), name);
+                    }
+                    Some('[') => {
+                        self.at += 1;
+                        let i = self.expr()?;
+                        self.expect(']')?;
+                        e = Expr::Index(Box::new(e), Box::new(i));
+                    }
+                    _ => break,
+                }
+            }
+            self.depth -= 1;
+            Ok(e)
+        }
+
+        fn ident(&mut self) -> String {
+            let start = self.at;
+            while self
+                .chars
+                .get(self.at)
+                .is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+            {
+                self.at += 1;
+            }
+            self.chars[start..self.at].iter().collect()
+        }
+
+        fn primary(&mut self) -> Result<Expr, String> {
+            match self.peek() {
+                None => Err("expected an expression, found the end".into()),
+                Some('\'') => {
+                    self.at += 1;
+                    let mut s = String::new();
+                    loop {
+                        match self.chars.get(self.at) {
+                            None => return Err("unterminated string".into()),
+                            Some('\'') if self.chars.get(self.at + 1) == Some(&'\'') => {
+                                s.push('\'');
+                                self.at += 2;
+                            }
+                            Some('\'') => {
+                                self.at += 1;
+                                return Ok(Expr::Str(s));
+                            }
+                            Some(c) => {
+                                s.push(*c);
+                                self.at += 1;
+                            }
+                        }
+                    }
+                }
+                Some(c) if c.is_ascii_digit() || c == '-' || c == '+' => {
+                    let start = self.at;
+                    self.at += 1;
+                    while self
+                        .chars
+                        .get(self.at)
+                        .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+                    {
+                        self.at += 1;
+                    }
+                    let text: String = self.chars[start..self.at].iter().collect();
+                    text.parse()
+                        .map(Expr::Num)
+                        .map_err(|_| format!("bad number `{text}`"))
+                }
+                Some(c) if c.is_alphabetic() || c == '_' => {
+                    let mut name = self.ident();
+                    // Namespaced user-defined functions: `ns.fn(...)`.
+                    while self.chars.get(self.at) == Some(&'.')
+                        && self
+                            .chars
+                            .get(self.at + 1)
+                            .is_some_and(|c| c.is_alphabetic())
+                        && self.lookahead_call()
+                    {
+                        self.at += 1;
+                        name.push('.');
+                        name.push_str(&self.ident());
+                    }
+                    if self.peek() != Some('(') {
+                        return match name.to_ascii_lowercase().as_str() {
+                            "true" => Ok(Expr::Call("true".into(), Vec::new())),
+                            "false" => Ok(Expr::Call("false".into(), Vec::new())),
+                            "null" => Ok(Expr::Call("null".into(), Vec::new())),
+                            _ => Err(format!("expected `(` after `{name}`")),
+                        };
+                    }
+                    self.at += 1;
+                    let mut args = Vec::new();
+                    if self.peek() == Some(')') {
+                        self.at += 1;
+                        return Ok(Expr::Call(name, args));
+                    }
+                    loop {
+                        args.push(self.expr()?);
+                        match self.peek() {
+                            Some(',') => self.at += 1,
+                            Some(')') => {
+                                self.at += 1;
+                                return Ok(Expr::Call(name, args));
+                            }
+                            Some(x) => return Err(format!("expected `,` or `)`, found `{x}`")),
+                            None => return Err("expected `)`, found the end".into()),
+                        }
+                    }
+                }
+                Some(c) => Err(format!("unexpected `{c}`")),
+            }
+        }
+
+        /// After `ident`, is `.ident(` next (a namespaced function call)?
+        fn lookahead_call(&self) -> bool {
+            let mut i = self.at + 1;
+            while self
+                .chars
+                .get(i)
+                .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+            {
+                i += 1;
+            }
+            self.chars.get(i) == Some(&'(')
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn parses() {
+            assert!(super::parse("concat('a', parameters('b').c[0], 'it''s')").is_ok());
+            assert!(super::parse("ns.f(1)").is_ok());
+            assert!(super::parse("concat('a'").is_err());
+            assert!(super::parse("resourceGroup().location").is_ok());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Kind, Resource};
+    use crate::source::SourceFile;
+    use crate::{Workspace, analyze};
+
+    fn load(text: &str) -> crate::Analysis {
+        let ws = Workspace {
+            files: vec![SourceFile::new(
+                "/t/azuredeploy.json".into(),
+                "azuredeploy.json".into(),
+                text,
+            )],
+            ..Default::default()
+        };
+        analyze(&ws, &Default::default())
+    }
+
+    const HEAD: &str = r#""$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","#;
+
+    #[test]
+    fn children_loops_conditions_escapes_and_comments() {
+        let a = load(&format!(
+            r#"{{ {HEAD}
+  // comments and trailing commas are allowed
+  "variables": {{ "a": "[variables('b')]", "b": "[variables('a')]", "lit": "[[not an expression]" }},
+  "resources": [
+    {{ "type": "Microsoft.ContainerRegistry/registries", "name": "ACR1",
+       "sku": {{ "name": "[toLower('PREMIUM')]" }},
+       "properties": {{ "x": "[variables('a')]", "y": "[variables('lit')]" }},
+       "resources": [ {{ "type": "replications", "name": "westeurope", "copy": {{ "name": "regions", "count": 2 }} }} ] }},
+    {{ "condition": "[equals('a', 'b')]", "type": "Microsoft.Network/privateDnsZones", "name": "z" }},
+  ],
+}}"#
+        ));
+        assert!(a.findings.iter().all(|f| f.rule.code != "LINT001"));
+        let g = &a.graph;
+        let acr = g.by_key(&Resource::type_name_key(
+            "Microsoft.ContainerRegistry/registries",
+            "acr1",
+        ));
+        let acr = acr.expect("registry keyed by type and name");
+        assert_eq!(
+            acr.body.path(&["sku", "name"]).and_then(|v| v.as_str()),
+            Some("premium")
+        );
+        assert!(
+            acr.body.path(&["properties", "x"]).unwrap().is_unknown(),
+            "a cycle is unknown"
+        );
+        assert_eq!(
+            acr.body.path(&["properties", "y"]).and_then(|v| v.as_str()),
+            Some("[not an expression]")
+        );
+        let rep = g.of_kind(Kind::RegistryReplication).next().expect("child");
+        assert_eq!(
+            rep.native_type,
+            "Microsoft.ContainerRegistry/registries/replications"
+        );
+        assert_eq!(rep.name_str(), Some("ACR1/westeurope"));
+        assert_eq!(
+            rep.instances.as_ref().map(|i| i.describe.as_str()),
+            Some("copy: regions")
+        );
+        assert_eq!(
+            g.of_kind(Kind::PrivateDnsZone).count(),
+            0,
+            "condition false"
+        );
+    }
+
+    #[test]
+    fn nested_deployments_in_outer_scope_see_the_parent_parameters() {
+        let a = load(&format!(
+            r#"{{ {HEAD}
+  "parameters": {{ "admin": {{ "type": "bool", "defaultValue": true }} }},
+  "resources": [ {{ "type": "Microsoft.Resources/deployments", "name": "inner",
+    "properties": {{ "template": {{ "resources": [
+      {{ "type": "Microsoft.ContainerRegistry/registries", "name": "acr", "sku": {{ "name": "Premium" }},
+         "properties": {{ "adminUserEnabled": "[parameters('admin')]" }} }} ] }} }} }},
+    {{ "type": "Microsoft.Resources/deployments", "name": "linked",
+      "properties": {{ "templateLink": {{ "uri": "https://example.com/t.json" }} }} }} ]
+}}"#
+        ));
+        let acr = a.graph.of_kind(Kind::ContainerRegistry).next().unwrap();
+        assert_eq!(acr.via.len(), 1);
+        assert!(acr.via[0].what.contains("`inner`"));
+        let f = a
+            .findings
+            .iter()
+            .find(|f| f.rule.code == "ACR002")
+            .expect("ACR002");
+        assert!(
+            f.secondary
+                .iter()
+                .any(|l| l.message.contains("the default of parameter `admin`"))
+        );
+        assert!(a.notes.iter().any(|n| n.contains("templateLink")));
+    }
+
+    #[test]
+    fn copy_in_variables_and_properties() {
+        let a = load(&format!(
+            r#"{{ {HEAD}
+  "variables": {{ "copy": [ {{ "name": "zones", "count": 2, "input": "[concat('z', copyIndex('zones', 1))]" }} ] }},
+  "resources": [
+    {{ "type": "Microsoft.Network/virtualNetworks", "name": "vnet",
+       "properties": {{ "zones": "[variables('zones')]",
+         "copy": [ {{ "name": "subnets", "count": 2, "input": {{ "name": "[concat('s', copyIndex('subnets'))]" }} }} ] }} }}
+  ]
+}}"#
+        ));
+        let vnet = a.graph.of_kind(Kind::VirtualNetwork).next().unwrap();
+        let zones: Vec<_> = vnet
+            .body
+            .path(&["properties", "zones"])
+            .unwrap()
+            .as_list()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(zones, ["z1", "z2"]);
+        let subnets = vnet
+            .body
+            .path(&["properties", "subnets"])
+            .unwrap()
+            .as_list()
+            .unwrap();
+        assert_eq!(subnets[1].get("name").and_then(|v| v.as_str()), Some("s1"));
+    }
+
+    #[test]
+    fn symbolic_form_and_bad_expressions() {
+        let a = load(&format!(
+            r#"{{ {HEAD} "languageVersion": "2.0",
+  "resources": {{
+    "acr": {{ "type": "Microsoft.ContainerRegistry/registries", "name": "[concat('a']", "sku": {{ "name": "Basic" }} }},
+    "old": {{ "existing": true, "type": "Microsoft.ContainerRegistry/registries", "name": "old", "sku": {{ "name": "Basic" }} }}
+  }}
+}}"#
+        ));
+        let lint: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.rule.code == "LINT001")
+            .collect();
+        assert_eq!(lint.len(), 1, "the bad expression is reported: {lint:?}");
+        assert!(lint[0].message.contains("concat('a'"));
+        let regs: Vec<_> = a.graph.of_kind(Kind::ContainerRegistry).collect();
+        assert_eq!(regs.len(), 1, "`existing` is not deployed here");
+        assert_eq!(regs[0].address, "acr");
+        assert!(a.findings.iter().any(|f| f.rule.code == "ACR003"));
+    }
 }

@@ -51,6 +51,7 @@ fn bool_prop(v: Option<&Value>, default: bool) -> Prop<'_, bool> {
 fn status_prop(v: Option<&Value>, default: bool) -> Prop<'_, bool> {
     match v {
         None => Prop::Default { value: default },
+        Some(v) if matches!(v.kind, super::ValueKind::Null) => Prop::Default { value: default },
         Some(v) => match v.as_str().map(str::to_ascii_lowercase).as_deref() {
             Some("enabled") => Prop::Set { value: true, at: v },
             Some("disabled") => Prop::Set {
@@ -81,8 +82,20 @@ impl<'a> RegistryView<'a> {
         self.resource.format == Format::Terraform
     }
 
+    /// The value at `path`; an unknown value on the way is returned as it is (the
+    /// setting is then unknown, not absent).
     fn at(&self, path: &[&str]) -> Option<&'a Value> {
-        self.resource.body.path(path)
+        let mut v = &self.resource.body;
+        for key in path {
+            if matches!(
+                v.kind,
+                super::ValueKind::Unknown(_) | super::ValueKind::Ref(_)
+            ) {
+                return Some(v);
+            }
+            v = v.get(key)?;
+        }
+        Some(v)
     }
 
     fn setting<T>(&self, prop: Prop<'a, T>, tf: &'static str, arm: &'static str) -> Setting<'a, T> {

@@ -1,0 +1,9 @@
+param acrSku string = 'Standard'
+
+module registry './registry.bicep' = {
+  name: 'registry'
+  params: {
+    registryName: 'contosoacr'
+    sku: acrSku
+  }
+}
