@@ -122,6 +122,9 @@ pub struct Resource {
     pub instances: Option<Instances>,
     /// Where a module call brought this resource in: the call sites, outermost first.
     pub via: Vec<Origin>,
+    /// A reference to a resource deployed elsewhere (Bicep/ARM `existing`): a graph node
+    /// for edges, never judged by rules about its settings.
+    pub existing: bool,
 }
 
 impl Resource {
