@@ -22,7 +22,10 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
             )),
         );
     }
-    let Some(tree) = parser.parse(file.text.as_bytes(), None) else {
+    let masked = mask_extensions(&file.text);
+    let masked = mask_non_null_assertions(masked.as_deref().unwrap_or(&file.text)).or(masked);
+    let text = masked.as_deref().unwrap_or(&file.text);
+    let Some(tree) = parser.parse(text.as_bytes(), None) else {
         return (
             None,
             Some(parse_error::finding(
@@ -62,6 +65,102 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
     (Some(tree), error)
 }
 
+/// `extension name [with {...}] [as alias]` statements (newer than tree-sitter-bicep 1.1,
+/// which knows `import`/`provider`) are blanked out, keeping every byte offset: they
+/// declare no resources acrlint reads.
+fn mask_extensions(text: &str) -> Option<String> {
+    if !text.contains("extension") {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    let mut changed = false;
+    let mut start = 0;
+    while start < text.len() {
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = &text[start..line_end];
+        let rest = line.strip_prefix("extension").unwrap_or("");
+        if rest.starts_with([' ', '\t']) {
+            // Up to the end of the line, or of the balanced `{ ... }` that opens on it.
+            let mut depth = 0i32;
+            let mut end = start;
+            let bytes = text.as_bytes();
+            while end < text.len() {
+                match bytes[end] {
+                    b'{' => depth += 1,
+                    b'}' => depth -= 1,
+                    b'\n' if depth <= 0 => break,
+                    _ => {}
+                }
+                end += 1;
+            }
+            for b in &mut out[start..end] {
+                if !matches!(*b, b'\n' | b'\r') {
+                    *b = b' ';
+                }
+            }
+            changed = true;
+            start = end;
+        } else {
+            start = line_end + 1;
+        }
+    }
+    // Only ASCII bytes inside the statement were replaced by spaces; multibyte characters
+    // there (in strings) become spaces byte by byte, which is still valid UTF-8.
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The postfix non-null assertion `x!` (newer than tree-sitter-bicep 1.1) becomes a
+/// space: `x.?y!` reads as `x.?y`. Strings and comments are left alone.
+fn mask_non_null_assertions(text: &str) -> Option<String> {
+    if !text.contains('!') {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut changed = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'\'' if b[i..].starts_with(b"'''") => {
+                i += 3;
+                while i < b.len() && !b[i..].starts_with(b"'''") {
+                    i += 1;
+                }
+                i += 3;
+            }
+            b'\'' => {
+                i += 1;
+                while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'!' if i > 0
+                && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b')' | b']'))
+                && b.get(i + 1) != Some(&b'=') =>
+            {
+                out[i] = b' ';
+                changed = true;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
 /// The first ERROR or MISSING node in document order.
 fn first_error(node: Node) -> Option<Node> {
     if !node.has_error() {
@@ -89,10 +188,43 @@ mod tests {
     }
 
     #[test]
-    fn dump() {
+    fn parses_the_sample() {
         let f = file(&std::fs::read_to_string("samples/bicep/main.bicep").unwrap());
         let (tree, err) = parse(FileId(0), &f);
-        println!("{}", tree.unwrap().root_node().to_sexp());
-        assert!(err.is_none());
+        assert!(tree.is_some());
+        assert!(err.is_none(), "{:?}", err.map(|e| e.message));
+    }
+
+    #[test]
+    fn syntax_error_is_lint001_at_its_position() {
+        let f = file("param a string = 'x'\nresource r 'A/b@1' = {\n  name: 'n'\n  sku: {\n");
+        let (_, err) = parse(FileId(0), &f);
+        let err = err.expect("an error");
+        assert_eq!(err.rule.code, "LINT001");
+        assert!(
+            err.message.starts_with("cannot parse Bicep"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn non_null_assertions_are_read_without_the_bang() {
+        let t = "output o string = m.outputs.?url!\nvar s = 'hi!'\nvar n = !true\nvar c = a != b\n";
+        let m = mask_non_null_assertions(t).unwrap();
+        assert_eq!(
+            m,
+            "output o string = m.outputs.?url \nvar s = 'hi!'\nvar n = !true\nvar c = a != b\n"
+        );
+    }
+
+    #[test]
+    fn extension_statements_are_skipped_with_offsets_kept() {
+        let t = "param k string\nextension kubernetes with {\n  kubeConfig: k\n}\nvar x = 1\nextension graph\n";
+        let m = mask_extensions(t).unwrap();
+        assert_eq!(m.len(), t.len());
+        assert!(!m.contains("extension") && m.contains("var x = 1"));
+        let (_, err) = parse(FileId(0), &file(t));
+        assert!(err.is_none(), "{:?}", err.map(|e| e.message));
     }
 }
