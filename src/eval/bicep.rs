@@ -79,17 +79,20 @@ pub fn load(
     l.out
 }
 
+/// A parsed file: its tree and its text.
+type Parsed = (Rc<Tree>, Arc<str>);
+
 struct Loader<'w> {
     ws: &'w Workspace,
     sources: &'w mut SourceMap,
     /// Parsed files; `None` when the file has a syntax error (reported once).
-    trees: HashMap<FileId, Option<(Rc<Tree>, Arc<str>)>>,
+    trees: HashMap<FileId, Option<Parsed>>,
     out: Loaded,
 }
 
 impl Loader<'_> {
     /// The file's tree, parsed once; a syntax error is reported once and gives `None`.
-    fn tree(&mut self, id: FileId) -> Option<(Rc<Tree>, Arc<str>)> {
+    fn tree(&mut self, id: FileId) -> Option<Parsed> {
         if let Some(t) = self.trees.get(&id) {
             return t.clone();
         }
@@ -242,6 +245,7 @@ impl Loader<'_> {
 struct Scope<'t> {
     file: FileId,
     text: &'t str,
+    root: Node<'t>,
     params: HashMap<String, Node<'t>>,
     vars: HashMap<String, Node<'t>>,
     /// Resources by symbolic path (`vnet`, `vnet::subnet`), with their parent's path.
@@ -270,6 +274,7 @@ impl<'t> Scope<'t> {
         let mut s = Scope {
             file,
             text,
+            root,
             params: HashMap::new(),
             vars: HashMap::new(),
             resources: HashMap::new(),
@@ -343,31 +348,14 @@ impl<'t> Scope<'t> {
             }
         }
         let mut mods = Vec::new();
-        if let Some(root) = self.root() {
-            for_each_child(root, |c| {
-                if c.kind() == "module_declaration" {
-                    mods.push(c);
-                }
-            });
-        }
+        for_each_child(self.root, |c| {
+            if c.kind() == "module_declaration" {
+                mods.push(c);
+            }
+        });
         for m in mods {
             self.module(m, l, depth);
         }
-    }
-
-    fn root(&self) -> Option<Node<'t>> {
-        let any = self
-            .params
-            .values()
-            .chain(self.vars.values())
-            .chain(self.resources.values().map(|(n, _)| n))
-            .next()
-            .copied()?;
-        let mut root = any;
-        while let Some(p) = root.parent() {
-            root = p;
-        }
-        Some(root)
     }
 
     /// `module x './file.bicep' = { params: {...} }`: followed with its parameters.
@@ -1028,10 +1016,8 @@ fn has_token(n: Node, token: &str) -> bool {
 
 fn child_token<'t>(n: Node<'t>, token: &str) -> Option<Node<'t>> {
     let mut cursor = n.walk();
-    let found = n
-        .children(&mut cursor)
-        .find(|c| !c.is_named() && c.kind() == token);
-    found
+    n.children(&mut cursor)
+        .find(|c| !c.is_named() && c.kind() == token)
 }
 
 /// The parts of a resource or module body: `if` condition, `for` loop, the object.

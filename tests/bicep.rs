@@ -1,0 +1,117 @@
+//! The Bicep evaluator on the sample project: resources, keys, edges, children, modules.
+
+mod common;
+
+use acrlint::model::{Format, Kind, Target, ValueKind};
+
+#[test]
+fn sample_project_builds_the_graph() {
+    let a = common::analyze_dir(&common::root().join("samples/bicep"));
+    let g = &a.graph;
+    let by_addr = |addr: &str| {
+        g.resources
+            .iter()
+            .find(|r| r.address == addr)
+            .unwrap_or_else(|| panic!("no resource `{addr}`"))
+    };
+    let platform = by_addr("platformAcr");
+    assert_eq!(platform.format, Format::Bicep);
+    assert_eq!(platform.kind, Kind::ContainerRegistry);
+    assert_eq!(platform.name_str(), Some("contosoprodacr"));
+    assert_eq!(
+        a.sources.text(platform.span),
+        "resource platformAcr 'Microsoft.ContainerRegistry/registries@2023-07-01'"
+    );
+
+    // A nested child: type and name composed with the parent's; `existing` is kept, flagged.
+    let subnet = by_addr("vnet::endpointSubnet");
+    assert_eq!(
+        subnet.native_type,
+        "Microsoft.Network/virtualNetworks/subnets"
+    );
+    assert!(subnet.existing);
+    assert!(
+        subnet.keys.contains(
+            &"id:microsoft.network/virtualnetworks/subnets/vnet-platform-prod/snet-endpoints"
+                .to_string()
+        )
+    );
+    // `parent:` composes the name.
+    let link = by_addr("vnetLink");
+    assert_eq!(link.kind, Kind::PrivateDnsZoneVnetLink);
+    assert!(link.keys.iter().any(|k| k
+        == "id:microsoft.network/privatednszones/virtualnetworklinks/privatelink.azurecr.io/vnet-platform-prod-link"));
+    let group = by_addr("privateEndpoint::dnsZoneGroup");
+    assert_eq!(group.kind, Kind::PrivateDnsZoneGroup);
+
+    // Symbolic references resolve through the graph.
+    let pe = by_addr("privateEndpoint");
+    let conn = pe
+        .body
+        .path(&["properties", "privateLinkServiceConnections"])
+        .and_then(|l| l.as_list())
+        .and_then(|l| l.first())
+        .and_then(|c| c.path(&["properties", "privateLinkServiceId"]))
+        .expect("privateLinkServiceId");
+    assert!(matches!(conn.kind, ValueKind::Ref(_)));
+    match g.target(Some(conn)) {
+        Target::Resource(r) => assert_eq!(r.address, "platformAcr"),
+        other => panic!("unresolved: {other:?}"),
+    }
+    let subnet_ref = pe.body.path(&["properties", "subnet", "id"]).unwrap();
+    assert!(
+        matches!(g.target(Some(subnet_ref)), Target::Resource(r) if r.address == "vnet::endpointSubnet")
+    );
+
+    // The module's registry, with the parameter file's values and the call site in `via`.
+    let team = by_addr("teamRegistry.registry");
+    assert_eq!(team.name_str(), Some("contosoprodteamacr"));
+    assert_eq!(team.via.len(), 1);
+    // The module file is evaluated only through its call.
+    assert_eq!(
+        g.resources
+            .iter()
+            .filter(|r| r.kind == Kind::ContainerRegistry)
+            .count(),
+        2
+    );
+    // The hardened registry has no findings; the careless one has.
+    assert!(
+        a.findings
+            .iter()
+            .all(|f| f.resource.as_deref() != Some("platformAcr"))
+    );
+    assert!(
+        a.findings
+            .iter()
+            .any(|f| f.resource.as_deref() == Some("teamRegistry.registry"))
+    );
+}
+
+#[test]
+fn registry_modules_are_unknown_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.bicep"),
+        "module acr 'br/public:avm/res/container-registry/registry:0.1.0' = {\n  name: 'acr'\n  params: {\n    name: 'x'\n  }\n}\n",
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    assert!(a.findings.is_empty());
+    assert!(a.notes.iter().any(|n| n.contains("comes from a registry")));
+}
+
+#[test]
+fn a_syntax_error_is_lint001_and_the_other_files_are_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.bicep"), "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'a'\n  sku: {\n").unwrap();
+    std::fs::write(
+        dir.path().join("ok.bicep"),
+        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'b'\n  sku: {\n    name: 'Basic'\n  }\n  properties: {\n    adminUserEnabled: true\n  }\n}\n",
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    let codes: Vec<_> = a.findings.iter().map(|f| f.rule.code).collect();
+    assert!(codes.contains(&"LINT001"), "{codes:?}");
+    assert!(codes.contains(&"ACR002"), "{codes:?}");
+}
