@@ -115,3 +115,24 @@ fn a_syntax_error_is_lint001_and_the_other_files_are_still_read() {
     assert!(codes.contains(&"LINT001"), "{codes:?}");
     assert!(codes.contains(&"ACR002"), "{codes:?}");
 }
+
+#[test]
+fn a_literal_is_fixed_with_a_bicep_string() {
+    let a = common::analyze_dir(&common::root().join("tests/fixtures/ACR001/bad-bicep"));
+    let f = a.findings.iter().find(|f| f.rule.code == "ACR001").unwrap();
+    let fix = f.fix.as_ref().expect("a fix");
+    assert_eq!(fix.edits[0].replacement, "'Disabled'");
+    assert_eq!(a.sources.text(fix.edits[0].span), "'Enabled'");
+}
+
+#[test]
+fn deeply_nested_input_does_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!(
+        "resource r 'Microsoft.ContainerRegistry/registries@2023-07-01' = {{\n  name: {}'n'{}\n}}\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    std::fs::write(dir.path().join("deep.bicep"), deep).unwrap();
+    let _ = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+}

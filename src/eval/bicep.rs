@@ -19,6 +19,8 @@ use crate::{Loaded, Workspace, discover, normalize, parse};
 
 /// How deep local modules may nest (a cycle stops here too).
 const MAX_DEPTH: usize = 16;
+/// How deep expressions may nest before they are Unknown.
+const MAX_NESTING: usize = 256;
 
 /// An input to a file's parameters: the value and what it is, for origins.
 type Inputs = HashMap<String, (Value, String)>;
@@ -260,6 +262,8 @@ struct Scope<'t> {
     key_base: String,
     prefix: String,
     via: Vec<Origin>,
+    /// Expression nesting, capped so that a pathological file cannot overflow the stack.
+    nesting: usize,
 }
 
 impl<'t> Scope<'t> {
@@ -287,6 +291,7 @@ impl<'t> Scope<'t> {
             key_base,
             prefix,
             via: Vec::new(),
+            nesting: 0,
         };
         for_each_child(root, |n| {
             let Some(name) = n.named_child(0).map(|i| node_text(i, text).to_string()) else {
@@ -685,6 +690,16 @@ impl<'t> Scope<'t> {
 
     /// Evaluate an expression node.
     fn eval(&mut self, n: Node<'t>) -> Value {
+        if self.nesting >= MAX_NESTING {
+            return Value::unknown("an expression nested too deeply", self.span(n));
+        }
+        self.nesting += 1;
+        let v = self.eval_inner(n);
+        self.nesting -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, n: Node<'t>) -> Value {
         let span = self.span(n);
         match n.kind() {
             "string" => self.string(n),

@@ -161,22 +161,27 @@ fn mask_non_null_assertions(text: &str) -> Option<String> {
     changed.then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
-/// The first ERROR or MISSING node in document order.
-fn first_error(node: Node) -> Option<Node> {
-    if !node.has_error() {
+/// The first ERROR or MISSING node in document order (iterative: files may nest deeply).
+fn first_error(root: Node) -> Option<Node> {
+    if !root.has_error() {
         return None;
     }
-    if node.is_error() || node.is_missing() {
-        return Some(node);
-    }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if let Some(e) = first_error(child) {
-            return Some(e);
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        // Descend into the first child that holds an error, else move on.
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return Some(root);
+            }
         }
     }
-    // `has_error` without an erroneous descendant found: the node itself.
-    Some(node)
 }
 
 #[cfg(test)]
