@@ -531,6 +531,12 @@ impl<'t> Scope<'t> {
                 return None;
             }
         }
+        if let Some(f) = looped
+            && let Some(c) = loop_collection(f)
+            && self.eval(c).as_list().is_some_and(<[Value]>::is_empty)
+        {
+            return None;
+        }
         let existing = has_token(decl, "existing");
         let instances = looped.map(|f| {
             let end = child_token(f, ":").map_or(f.end_byte(), |c| c.start_byte());
@@ -1067,6 +1073,23 @@ fn body_parts(decl: Node) -> (Option<Node>, Option<Node>, Option<Node>) {
         },
         _ => (None, None, None),
     }
+}
+
+/// The collection a `for` loop runs over.
+fn loop_collection(f: Node) -> Option<Node> {
+    let init = f.child_by_field_name("initializer");
+    let body = f.child_by_field_name("body");
+    let mut found = None;
+    for_each_child(f, |c| {
+        if found.is_none()
+            && Some(c) != init
+            && Some(c) != body
+            && c.kind() != "for_loop_parameters"
+        {
+            found = Some(c);
+        }
+    });
+    found
 }
 
 /// An object's property value node by key.
