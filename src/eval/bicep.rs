@@ -46,7 +46,14 @@ pub fn load(
     let mut param_inputs: HashMap<PathBuf, Inputs> = HashMap::new();
     for &id in params {
         if let Some((target, inputs)) = l.bicepparam(id) {
-            param_inputs.entry(target).or_default().extend(inputs);
+            let entry = param_inputs.entry(target.clone()).or_default();
+            if !entry.is_empty() {
+                l.out.notes.push(format!(
+                    "several .bicepparam files use {}; their values are merged, the last file in name order winning",
+                    discover::display_path(&target)
+                ));
+            }
+            entry.extend(inputs);
         }
     }
     // Files called as local modules by another scanned file are evaluated through their calls.
