@@ -136,3 +136,27 @@ fn deeply_nested_input_does_not_crash() {
     std::fs::write(dir.path().join("deep.bicep"), deep).unwrap();
     let _ = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
 }
+
+#[test]
+fn a_module_cycle_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.bicep"),
+        "module b './b.bicep' = {\n  name: 'b'\n}\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'acra'\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.bicep"),
+        "module a './a.bicep' = {\n  name: 'a'\n}\n",
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    // Both files are called by the other: neither is a root, nothing is evaluated twice.
+    let registries = a
+        .graph
+        .resources
+        .iter()
+        .filter(|r| r.kind == Kind::ContainerRegistry)
+        .count();
+    assert!(registries <= 1, "{registries}");
+}

@@ -37,6 +37,7 @@ pub fn load(
         ws,
         sources,
         trees: HashMap::new(),
+        active: Vec::new(),
         out: Loaded::default(),
     };
     for &id in files {
@@ -96,6 +97,8 @@ struct Loader<'w> {
     sources: &'w mut SourceMap,
     /// Parsed files; `None` when the file has a syntax error (reported once).
     trees: HashMap<FileId, Option<Parsed>>,
+    /// The files being evaluated, outermost first (a module cycle stops here).
+    active: Vec<FileId>,
     out: Loaded,
 }
 
@@ -243,10 +246,19 @@ impl Loader<'_> {
         let Some((tree, text)) = self.tree(id) else {
             return;
         };
+        if self.active.contains(&id) {
+            let shown = &self.sources.get(id).display;
+            self.out.notes.push(format!(
+                "{shown}: calls itself through modules; the cycle is not followed"
+            ));
+            return;
+        }
+        self.active.push(id);
         let root = tree.root_node();
         let mut scope = Scope::new(id, &text, root, inputs, key_base, prefix);
         scope.via = via;
         scope.collect(self, depth);
+        self.active.pop();
     }
 }
 
