@@ -160,3 +160,41 @@ fn a_module_cycle_is_not_followed() {
         .count();
     assert!(registries <= 1, "{registries}");
 }
+
+#[test]
+fn module_outputs_resolve_to_the_module_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("modules")).unwrap();
+    std::fs::write(
+        dir.path().join("modules/acr.bicep"),
+        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'contosoacr'\n  sku: {\n    name: 'Premium'\n  }\n}\noutput id string = acr.id\noutput loginServer string = '${acr.name}.azurecr.io'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.bicep"),
+        "module registry './modules/acr.bicep' = {\n  name: 'acr'\n}\nresource pe 'Microsoft.Network/privateEndpoints@2023-09-01' = {\n  name: 'pe'\n  properties: {\n    privateLinkServiceConnections: [\n      {\n        properties: {\n          privateLinkServiceId: registry.outputs.id\n          groupIds: [\n            'registry'\n          ]\n        }\n      }\n    ]\n  }\n  tags: {\n    server: registry.outputs.loginServer\n  }\n}\n",
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    let pe = a
+        .graph
+        .resources
+        .iter()
+        .find(|r| r.address == "pe")
+        .unwrap();
+    let id = pe
+        .body
+        .path(&[
+            "properties",
+            "privateLinkServiceConnections",
+            "properties",
+            "privateLinkServiceId",
+        ])
+        .unwrap();
+    assert!(
+        matches!(a.graph.target(Some(id)), Target::Resource(r) if r.address == "registry.acr"),
+        "{id:?}"
+    );
+    let server = pe.body.path(&["tags", "server"]).unwrap();
+    assert_eq!(server.as_str(), Some("contosoacr.azurecr.io"));
+}

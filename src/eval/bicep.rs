@@ -84,7 +84,7 @@ pub fn load(
             None => l.json_parameters(&path),
         };
         let key_base = format!("bicep:{}:", path.display());
-        l.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
+        let _ = l.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
     }
     l.out
 }
@@ -242,23 +242,25 @@ impl Loader<'_> {
         prefix: String,
         via: Vec<Origin>,
         depth: usize,
-    ) {
+    ) -> Option<Vec<(String, Value)>> {
         let Some((tree, text)) = self.tree(id) else {
-            return;
+            return None;
         };
         if self.active.contains(&id) {
             let shown = &self.sources.get(id).display;
             self.out.notes.push(format!(
                 "{shown}: calls itself through modules; the cycle is not followed"
             ));
-            return;
+            return None;
         }
         self.active.push(id);
         let root = tree.root_node();
         let mut scope = Scope::new(id, &text, root, inputs, key_base, prefix);
         scope.via = via;
         scope.collect(self, depth);
+        let outputs = scope.outputs();
         self.active.pop();
+        Some(outputs)
     }
 }
 
@@ -272,6 +274,8 @@ struct Scope<'t> {
     /// Resources by symbolic path (`vnet`, `vnet::subnet`), with their parent's path.
     resources: HashMap<String, (Node<'t>, Option<String>)>,
     modules: HashSet<String>,
+    /// Evaluated modules, as `{ outputs: {...} }`.
+    module_outputs: HashMap<String, Value>,
     inputs: Inputs,
     memo: HashMap<String, Value>,
     identities: HashMap<String, (String, Option<String>)>,
@@ -302,6 +306,7 @@ impl<'t> Scope<'t> {
             vars: HashMap::new(),
             resources: HashMap::new(),
             modules: HashSet::new(),
+            module_outputs: HashMap::new(),
             inputs,
             memo: HashMap::new(),
             identities: HashMap::new(),
@@ -360,6 +365,16 @@ impl<'t> Scope<'t> {
 
     /// Every resource and module of the file, in source order.
     fn collect(&mut self, l: &mut Loader, depth: usize) {
+        // Modules first, in source order, so that resources can read their outputs.
+        let mut mods = Vec::new();
+        for_each_child(self.root, |c| {
+            if c.kind() == "module_declaration" {
+                mods.push(c);
+            }
+        });
+        for m in mods {
+            self.module(m, l, depth);
+        }
         let mut paths: Vec<(usize, String)> = self
             .resources
             .iter()
@@ -371,15 +386,23 @@ impl<'t> Scope<'t> {
                 l.out.resources.push(r);
             }
         }
-        let mut mods = Vec::new();
+    }
+
+    /// The file's outputs (`output x string = expr`), evaluated.
+    fn outputs(&mut self) -> Vec<(String, Value)> {
+        let mut decls = Vec::new();
         for_each_child(self.root, |c| {
-            if c.kind() == "module_declaration" {
-                mods.push(c);
+            if c.kind() == "output_declaration"
+                && c.named_child_count() >= 3
+                && let (Some(n), Some(e)) = (
+                    c.named_child(0),
+                    c.named_child(c.named_child_count() as u32 - 1),
+                )
+            {
+                decls.push((self.text(n).to_string(), e));
             }
         });
-        for m in mods {
-            self.module(m, l, depth);
-        }
+        decls.into_iter().map(|(n, e)| (n, self.eval(e))).collect()
     }
 
     /// `module x './file.bicep' = { params: {...} }`: followed with its parameters.
@@ -458,7 +481,7 @@ impl<'t> Scope<'t> {
             span: head,
             what: format!("in module `{}{sym}`, called here", self.prefix),
         });
-        l.eval_file(
+        let outputs = l.eval_file(
             id,
             inputs,
             format!("{}module {sym}/", self.key_base),
@@ -466,6 +489,15 @@ impl<'t> Scope<'t> {
             via,
             depth + 1,
         );
+        // A looped module has one set of outputs per instance: not known as one value.
+        if let Some(outputs) = outputs.filter(|_| looped.is_none()) {
+            let span = self.span(decl);
+            let outputs = Value::new(ValueKind::Object(outputs), span);
+            self.module_outputs.insert(
+                sym,
+                Value::new(ValueKind::Object(vec![("outputs".into(), outputs)]), span),
+            );
+        }
     }
 
     /// `resource x 'Type@version'` (or `module x '...'`): the declaration's head.
@@ -691,6 +723,12 @@ impl<'t> Scope<'t> {
         }
         if self.resources.contains_key(name) {
             return self.resource_ref(name, "", at);
+        }
+        if let Some(m) = self.module_outputs.get(name) {
+            return Value {
+                span: at,
+                ..m.clone()
+            };
         }
         if self.modules.contains(name) {
             return Value::unknown(format!("module `{name}`'s outputs"), at);
