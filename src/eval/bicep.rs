@@ -243,9 +243,7 @@ impl Loader<'_> {
         via: Vec<Origin>,
         depth: usize,
     ) -> Option<Vec<(String, Value)>> {
-        let Some((tree, text)) = self.tree(id) else {
-            return None;
-        };
+        let (tree, text) = self.tree(id)?;
         if self.active.contains(&id) {
             let shown = &self.sources.get(id).display;
             self.out.notes.push(format!(
