@@ -167,9 +167,11 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     let mut tf = get(FileKind::Terraform);
     tf.extend(get(FileKind::TfVars));
     loaded.extend(eval::terraform::load(ws, &mut sources, &tf, config));
-    let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
-    loaded.extend(eval::arm::load(ws, &mut sources, &arm, &arm_params, config));
     let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
+    // A template compiled from a scanned `.bicep` is reported on the `.bicep` only.
+    let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
+    let arm = eval::bicep::drop_compiled(&sources, &bicep, arm, &mut loaded.notes);
+    loaded.extend(eval::arm::load(ws, &mut sources, &arm, &arm_params, config));
     loaded.extend(eval::bicep::load(
         ws,
         &mut sources,

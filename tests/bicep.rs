@@ -198,3 +198,48 @@ fn module_outputs_resolve_to_the_module_resources() {
     let server = pe.body.path(&["tags", "server"]).unwrap();
     assert_eq!(server.as_str(), Some("contosoacr.azurecr.io"));
 }
+
+#[test]
+fn a_compiled_twin_is_reported_once_on_the_bicep_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::root().join("tests/fixtures/ACR002/bad-bicep/main.bicep"),
+        dir.path().join("main.bicep"),
+    )
+    .unwrap();
+    // What `bicep build` emits for it (abridged).
+    std::fs::write(
+        dir.path().join("main.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "metadata": { "_generator": { "name": "bicep", "version": "0.30.23.60470", "templateHash": "1" } },
+  "resources": [
+    {
+      "type": "Microsoft.ContainerRegistry/registries",
+      "apiVersion": "2023-07-01",
+      "name": "contosoacr",
+      "location": "westeurope",
+      "sku": { "name": "Premium" },
+      "properties": { "adminUserEnabled": true, "publicNetworkAccess": "Disabled" }
+    }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    let acr002: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule.code == "ACR002")
+        .collect();
+    assert_eq!(acr002.len(), 1);
+    assert!(
+        a.sources
+            .get(acr002[0].primary.file)
+            .path
+            .ends_with("main.bicep")
+    );
+    assert!(a.notes.iter().any(|n| n.contains("is compiled from")));
+}

@@ -89,6 +89,46 @@ pub fn load(
     l.out
 }
 
+/// The ARM templates that are the compiled form of a scanned `.bicep` file: same folder,
+/// same stem (`main.bicep` and `main.json`), and Bicep's `_generator` metadata in the JSON.
+/// They are left out (with a note) so that a finding is reported once, on the `.bicep`.
+pub fn drop_compiled(
+    sources: &SourceMap,
+    bicep: &[FileId],
+    arm: Vec<FileId>,
+    notes: &mut Vec<String>,
+) -> Vec<FileId> {
+    let stems: HashSet<PathBuf> = bicep
+        .iter()
+        .map(|&id| sources.get(id).path.with_extension(""))
+        .collect();
+    arm.into_iter()
+        .filter(|&id| {
+            let f = sources.get(id);
+            let twin = stems.contains(&f.path.with_extension(""));
+            let compiled = twin && compiled_by_bicep(&f.text);
+            if compiled {
+                notes.push(format!(
+                    "{} is compiled from {}; findings are reported on the .bicep file",
+                    f.display,
+                    discover::display_path(&f.path.with_extension("bicep"))
+                ));
+            }
+            !compiled
+        })
+        .collect()
+}
+
+/// `"metadata": { "_generator": { "name": "bicep", ... } }` near the top of a template.
+fn compiled_by_bicep(text: &str) -> bool {
+    let Some(at) = text.find("\"_generator\"") else {
+        return false;
+    };
+    let rest = &text[at..];
+    let end = rest.find('}').unwrap_or(rest.len());
+    rest[..end].to_ascii_lowercase().contains("\"bicep\"")
+}
+
 /// A parsed file: its tree and its text.
 type Parsed = (Rc<Tree>, Arc<str>);
 
