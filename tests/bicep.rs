@@ -41,7 +41,13 @@ fn sample_project_builds_the_graph() {
     assert_eq!(link.kind, Kind::PrivateDnsZoneVnetLink);
     assert!(link.keys.iter().any(|k| k
         == "id:microsoft.network/privatednszones/virtualnetworklinks/privatelink.azurecr.io/vnet-platform-prod-link"));
+    assert_eq!(
+        link.name_str(),
+        Some("privatelink.azurecr.io/vnet-platform-prod-link")
+    );
+    assert_eq!(subnet.name_str(), Some("vnet-platform-prod/snet-endpoints"));
     let group = by_addr("privateEndpoint::dnsZoneGroup");
+    assert_eq!(group.name_str(), Some("pe-contosoprodacr/default"));
     assert_eq!(group.kind, Kind::PrivateDnsZoneGroup);
 
     // Symbolic references resolve through the graph.

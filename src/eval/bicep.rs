@@ -648,7 +648,19 @@ impl<'t> Scope<'t> {
         if let Some(n) = &full_name {
             keys.push(Resource::type_name_key(&native_type, n));
         }
+        // A child's name is the full ARM name (`parent/child`), as in ARM JSON.
         let name = value.get("name").cloned();
+        let name = if native_type.matches('/').count() >= 2 {
+            match (name, &full_name) {
+                (Some(v), Some(full)) => Some(Value {
+                    kind: ValueKind::String(full.clone()),
+                    ..v
+                }),
+                _ => None,
+            }
+        } else {
+            name
+        };
         Some(Resource {
             kind: Kind::from_arm(&native_type),
             format: Format::Bicep,
@@ -775,10 +787,12 @@ impl<'t> Scope<'t> {
     }
 
     fn resource_ref(&mut self, path: &str, attr: &str, at: Span) -> Value {
+        // A top-level resource's name; a child's (full or last segment?) stays a reference.
         if attr == "name"
-            && let (_, Some(n)) = self.identity(path)
+            && let (ty, Some(n)) = self.identity(path)
+            && ty.matches('/').count() < 2
         {
-            return Value::string(n.rsplit('/').next().unwrap_or(&n).to_string(), at);
+            return Value::string(n, at);
         }
         Value::new(
             ValueKind::Ref(Ref {
