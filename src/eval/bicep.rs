@@ -705,7 +705,9 @@ impl<'t> Scope<'t> {
         let v = match self.memo.get(&key) {
             Some(v) => v.clone(),
             None => {
-                let decl = self.params[name];
+                let Some(&decl) = self.params.get(name) else {
+                    return Value::unknown(format!("parameter `{name}` is not declared"), at);
+                };
                 let v = if !self.in_progress.insert(key.clone()) {
                     Value::unknown(format!("parameter `{name}` refers to itself"), at)
                 } else {
@@ -737,7 +739,9 @@ impl<'t> Scope<'t> {
         let v = match self.memo.get(&key) {
             Some(v) => v.clone(),
             None => {
-                let decl = self.vars[name];
+                let Some(&decl) = self.vars.get(name) else {
+                    return Value::unknown(format!("variable `{name}` is not declared"), at);
+                };
                 let v = if !self.in_progress.insert(key.clone()) {
                     Value::unknown(format!("variable `{name}` refers to itself"), at)
                 } else {
