@@ -576,6 +576,7 @@ impl Evaluator {
             name,
             instances,
             via: via.to_vec(),
+            existing: false,
         });
         // Child resources.
         if let Some(Json::Array(children)) = n.get("resources").map(|c| &c.json) {

@@ -1,16 +1,1338 @@
-//! Bicep source into the model. (To be built.)
+//! Bicep source into the model: parameters (defaults, `.bicepparam`, a JSON parameter file
+//! `<stem>.parameters.json`), variables, expressions, resources (`existing`, nested
+//! children, `parent:`, `if`, `for`) and local modules followed with their parameters.
+//!
+//! A file with a syntax error gets a LINT001 finding and is not evaluated: a recovered
+//! tree may have lost the very property that closes a finding.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use tree_sitter::{Node, Tree};
 
 use crate::config::Config;
-use crate::source::{FileId, SourceMap};
-use crate::{Loaded, Workspace};
+use crate::model::{Format, Instances, Kind, Origin, Ref, Resource, Value, ValueKind};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::{Loaded, Workspace, discover, normalize, parse};
+
+/// How deep local modules may nest (a cycle stops here too).
+const MAX_DEPTH: usize = 16;
+/// How deep expressions may nest before they are Unknown.
+const MAX_NESTING: usize = 256;
+
+/// An input to a file's parameters: the value and what it is, for origins.
+type Inputs = HashMap<String, (Value, String)>;
 
 /// Load `.bicep` files (`files`) with `.bicepparam` files (`params`).
 pub fn load(
-    _ws: &Workspace,
-    _sources: &mut SourceMap,
-    _files: &[FileId],
-    _params: &[FileId],
+    ws: &Workspace,
+    sources: &mut SourceMap,
+    files: &[FileId],
+    params: &[FileId],
     _config: &Config,
 ) -> Loaded {
-    Loaded::default()
+    let mut l = Loader {
+        ws,
+        sources,
+        trees: HashMap::new(),
+        active: Vec::new(),
+        out: Loaded::default(),
+    };
+    for &id in files {
+        l.tree(id);
+    }
+    // `.bicepparam` files: `using './main.bicep'` and `param x = value`.
+    let mut param_inputs: HashMap<PathBuf, Inputs> = HashMap::new();
+    for &id in params {
+        if let Some((target, inputs)) = l.bicepparam(id) {
+            let entry = param_inputs.entry(target.clone()).or_default();
+            if !entry.is_empty() {
+                l.out.notes.push(format!(
+                    "several .bicepparam files use {}; their values are merged, the last file in name order winning",
+                    discover::display_path(&target)
+                ));
+            }
+            entry.extend(inputs);
+        }
+    }
+    // Files called as local modules by another scanned file are evaluated through their calls.
+    let mut called = HashSet::new();
+    for &id in files {
+        let Some((tree, text)) = l.tree(id) else {
+            continue;
+        };
+        let dir = l.dir_of(id);
+        for_each_child(tree.root_node(), |n| {
+            if n.kind() == "module_declaration"
+                && let Some(p) = n.named_child(1).filter(|s| s.kind() == "string")
+                && let Some(p) = plain_string(p, &text)
+                && is_local(&p)
+            {
+                called.insert(normalize(&dir.join(p)));
+            }
+        });
+    }
+    for &id in files {
+        let path = l.sources.get(id).path.clone();
+        if called.contains(&path) || l.tree(id).is_none() {
+            continue;
+        }
+        let inputs = match param_inputs.remove(&path) {
+            Some(i) => i,
+            None => l.json_parameters(&path),
+        };
+        let key_base = format!("bicep:{}:", path.display());
+        let _ = l.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
+    }
+    l.out
+}
+
+/// A parsed file: its tree and its text.
+type Parsed = (Rc<Tree>, Arc<str>);
+
+struct Loader<'w> {
+    ws: &'w Workspace,
+    sources: &'w mut SourceMap,
+    /// Parsed files; `None` when the file has a syntax error (reported once).
+    trees: HashMap<FileId, Option<Parsed>>,
+    /// The files being evaluated, outermost first (a module cycle stops here).
+    active: Vec<FileId>,
+    out: Loaded,
+}
+
+impl Loader<'_> {
+    /// The file's tree, parsed once; a syntax error is reported once and gives `None`.
+    fn tree(&mut self, id: FileId) -> Option<Parsed> {
+        if let Some(t) = self.trees.get(&id) {
+            return t.clone();
+        }
+        let file = self.sources.get(id);
+        let (tree, error) = parse::bicep::parse(id, file);
+        let text = file.text.clone();
+        let t = match (tree, error) {
+            (Some(tree), None) => Some((Rc::new(tree), text)),
+            (_, Some(f)) => {
+                self.out.findings.push(f);
+                None
+            }
+            (None, None) => None,
+        };
+        self.trees.insert(id, t.clone());
+        t
+    }
+
+    fn dir_of(&self, id: FileId) -> PathBuf {
+        self.sources
+            .get(id)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// A file read for context (a module, a parameter file): already in the map, or read
+    /// within the roots and added.
+    fn context_file(&mut self, path: &Path) -> Option<FileId> {
+        let path = normalize(path);
+        if let Some(id) = self.sources.find(&path) {
+            return Some(id);
+        }
+        let text = self.ws.read(&path)?;
+        let display = discover::display_path(&path);
+        Some(self.sources.add(SourceFile::new(path, display, text)))
+    }
+
+    /// A `.bicepparam` file: its target and its values. Its `param x = v` lines are read
+    /// as `var` declarations (same length, so spans stay put).
+    fn bicepparam(&mut self, id: FileId) -> Option<(PathBuf, Inputs)> {
+        let file = self.sources.get(id);
+        let masked = mask_params(&file.text);
+        let name = file
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let copy = SourceFile::new(file.path.clone(), file.display.clone(), masked.as_str());
+        let (tree, error) = parse::bicep::parse(id, &copy);
+        if let Some(f) = error {
+            self.out.findings.push(f);
+            return None;
+        }
+        let tree = tree?;
+        let text = &file.text;
+        let mut target = None;
+        let mut decls = Vec::new();
+        for_each_child(tree.root_node(), |n| match n.kind() {
+            "using_statement" => {
+                target = n.named_child(0).and_then(|s| plain_string(s, text));
+            }
+            "variable_declaration" => decls.push(n),
+            _ => {}
+        });
+        let Some(target) = target.filter(|t| is_local(t)) else {
+            self.out.notes.push(format!(
+                "{}: no local `using` target; its parameters are not applied",
+                file.display
+            ));
+            return None;
+        };
+        let dir = self.dir_of(id);
+        let target = normalize(&dir.join(target));
+        // Values are evaluated in the parameter file on their own (literals, other params).
+        let root = tree.root_node();
+        let mut scope = Scope::new(id, text, root, Inputs::new(), String::new(), String::new());
+        let mut inputs = Inputs::new();
+        for d in decls {
+            let (Some(n), Some(e)) = (d.named_child(0), d.named_child(1)) else {
+                continue;
+            };
+            let key = node_text(n, text).to_string();
+            let v = scope.eval(e);
+            inputs.insert(key.clone(), (v, format!("the value of `{key}` in {name}")));
+        }
+        Some((target, inputs))
+    }
+
+    /// `<stem>.parameters.json` next to a `.bicep` file, when there is one.
+    fn json_parameters(&mut self, bicep: &Path) -> Inputs {
+        let mut inputs = Inputs::new();
+        let (Some(dir), Some(stem)) = (bicep.parent(), bicep.file_stem()) else {
+            return inputs;
+        };
+        let name = format!("{}.parameters.json", stem.to_string_lossy());
+        let path = dir.join(&name);
+        if !path.is_file() && !self.ws.overlay.contains_key(&path) {
+            return inputs;
+        }
+        let Some(id) = self.context_file(&path) else {
+            return inputs;
+        };
+        let text = self.sources.get(id).text.clone();
+        let Ok(Some(jsonc_parser::JsonValue::Object(root))) =
+            jsonc_parser::parse_to_value(&text, &Default::default())
+        else {
+            return inputs;
+        };
+        // Positions: the `"value":` after the parameter's key (values carry no spans here).
+        let Some(params) = root.get_object("parameters") else {
+            return inputs;
+        };
+        for (key, entry) in params.clone() {
+            let jsonc_parser::JsonValue::Object(entry) = entry else {
+                continue;
+            };
+            let Some(value) = entry.get("value") else {
+                continue;
+            };
+            let span = json_value_span(&text, &key).unwrap_or(0..0);
+            let v = json_to_value(value, Span::new(id, span));
+            let what = format!("the value of `{key}` in {name}");
+            inputs.insert(key.into_owned(), (v, what));
+        }
+        inputs
+    }
+
+    fn eval_file(
+        &mut self,
+        id: FileId,
+        inputs: Inputs,
+        key_base: String,
+        prefix: String,
+        via: Vec<Origin>,
+        depth: usize,
+    ) -> Option<Vec<(String, Value)>> {
+        let (tree, text) = self.tree(id)?;
+        if self.active.contains(&id) {
+            let shown = &self.sources.get(id).display;
+            self.out.notes.push(format!(
+                "{shown}: calls itself through modules; the cycle is not followed"
+            ));
+            return None;
+        }
+        self.active.push(id);
+        let root = tree.root_node();
+        let mut scope = Scope::new(id, &text, root, inputs, key_base, prefix);
+        scope.via = via;
+        scope.collect(self, depth);
+        let outputs = scope.outputs();
+        self.active.pop();
+        Some(outputs)
+    }
+}
+
+/// One evaluation of one file (a root file, or a module instance).
+struct Scope<'t> {
+    file: FileId,
+    text: &'t str,
+    root: Node<'t>,
+    params: HashMap<String, Node<'t>>,
+    vars: HashMap<String, Node<'t>>,
+    /// Resources by symbolic path (`vnet`, `vnet::subnet`), with their parent's path.
+    resources: HashMap<String, (Node<'t>, Option<String>)>,
+    modules: HashSet<String>,
+    /// Evaluated modules, as `{ outputs: {...} }`.
+    module_outputs: HashMap<String, Value>,
+    inputs: Inputs,
+    memo: HashMap<String, Value>,
+    identities: HashMap<String, (String, Option<String>)>,
+    in_progress: HashSet<String>,
+    /// Loop variables and other local bindings, innermost last.
+    locals: Vec<(String, Value)>,
+    key_base: String,
+    prefix: String,
+    via: Vec<Origin>,
+    /// Expression nesting, capped so that a pathological file cannot overflow the stack.
+    nesting: usize,
+}
+
+impl<'t> Scope<'t> {
+    fn new(
+        file: FileId,
+        text: &'t str,
+        root: Node<'t>,
+        inputs: Inputs,
+        key_base: String,
+        prefix: String,
+    ) -> Scope<'t> {
+        let mut s = Scope {
+            file,
+            text,
+            root,
+            params: HashMap::new(),
+            vars: HashMap::new(),
+            resources: HashMap::new(),
+            modules: HashSet::new(),
+            module_outputs: HashMap::new(),
+            inputs,
+            memo: HashMap::new(),
+            identities: HashMap::new(),
+            in_progress: HashSet::new(),
+            locals: Vec::new(),
+            key_base,
+            prefix,
+            via: Vec::new(),
+            nesting: 0,
+        };
+        for_each_child(root, |n| {
+            let Some(name) = n.named_child(0).map(|i| node_text(i, text).to_string()) else {
+                return;
+            };
+            match n.kind() {
+                "parameter_declaration" => {
+                    s.params.insert(name, n);
+                }
+                "variable_declaration" => {
+                    s.vars.insert(name, n);
+                }
+                "resource_declaration" => s.add_resource(n, name, None),
+                "module_declaration" => {
+                    s.modules.insert(name);
+                }
+                _ => {}
+            }
+        });
+        s
+    }
+
+    fn add_resource(&mut self, decl: Node<'t>, path: String, parent: Option<String>) {
+        if let Some(obj) = body_parts(decl).2 {
+            for_each_child(obj, |p| {
+                if p.kind() == "object_property"
+                    && let Some(child) = p
+                        .named_child(0)
+                        .filter(|c| c.kind() == "resource_declaration")
+                    && let Some(id) = child.named_child(0)
+                {
+                    let child_path = format!("{path}::{}", node_text(id, self.text));
+                    self.add_resource(child, child_path, Some(path.clone()));
+                }
+            });
+        }
+        self.resources.insert(path, (decl, parent));
+    }
+
+    fn span(&self, n: Node) -> Span {
+        Span::new(self.file, n.start_byte()..n.end_byte())
+    }
+
+    fn text(&self, n: Node) -> &'t str {
+        node_text(n, self.text)
+    }
+
+    /// Every resource and module of the file, in source order.
+    fn collect(&mut self, l: &mut Loader, depth: usize) {
+        // Modules first, in source order, so that resources can read their outputs.
+        let mut mods = Vec::new();
+        for_each_child(self.root, |c| {
+            if c.kind() == "module_declaration" {
+                mods.push(c);
+            }
+        });
+        for m in mods {
+            self.module(m, l, depth);
+        }
+        let mut paths: Vec<(usize, String)> = self
+            .resources
+            .iter()
+            .map(|(p, (n, _))| (n.start_byte(), p.clone()))
+            .collect();
+        paths.sort();
+        for (_, path) in paths {
+            if let Some(r) = self.resource(&path) {
+                l.out.resources.push(r);
+            }
+        }
+    }
+
+    /// The file's outputs (`output x string = expr`), evaluated.
+    fn outputs(&mut self) -> Vec<(String, Value)> {
+        let mut decls = Vec::new();
+        for_each_child(self.root, |c| {
+            if c.kind() == "output_declaration"
+                && c.named_child_count() >= 3
+                && let (Some(n), Some(e)) = (
+                    c.named_child(0),
+                    c.named_child(c.named_child_count() as u32 - 1),
+                )
+            {
+                decls.push((self.text(n).to_string(), e));
+            }
+        });
+        decls.into_iter().map(|(n, e)| (n, self.eval(e))).collect()
+    }
+
+    /// `module x './file.bicep' = { params: {...} }`: followed with its parameters.
+    fn module(&mut self, decl: Node<'t>, l: &mut Loader, depth: usize) {
+        let (Some(sym), Some(src)) = (decl.named_child(0), decl.named_child(1)) else {
+            return;
+        };
+        let sym = self.text(sym).to_string();
+        let Some(source) = plain_string(src, self.text) else {
+            return;
+        };
+        let shown = l.sources.get(self.file).display.clone();
+        if !is_local(&source) {
+            l.out.notes.push(format!(
+                "{shown}: module `{sym}` comes from a registry (`{source}`); it is not fetched and its resources are unknown"
+            ));
+            return;
+        }
+        if !source.to_ascii_lowercase().ends_with(".bicep") {
+            l.out.notes.push(format!(
+                "{shown}: module `{sym}` uses `{source}`, which is not a .bicep file; it is not followed"
+            ));
+            return;
+        }
+        if depth >= MAX_DEPTH {
+            l.out.notes.push(format!(
+                "{shown}: module `{sym}` nests deeper than {MAX_DEPTH} levels (a cycle?); not followed"
+            ));
+            return;
+        }
+        let (cond, looped, body) = body_parts(decl);
+        if let Some(c) = cond
+            && self.eval(c).as_bool() == Some(false)
+        {
+            return;
+        }
+        let path = normalize(&l.dir_of(self.file).join(&source));
+        let Some(id) = l.context_file(&path) else {
+            l.out.notes.push(format!(
+                "{shown}: module `{sym}`: cannot read `{source}` inside the scanned folders"
+            ));
+            return;
+        };
+        let mut args = Vec::new();
+        if let Some(loop_node) = looped {
+            self.bind_loop(loop_node);
+        }
+        if let Some(params) = body.and_then(|b| object_property(b, self.text, "params")) {
+            for_each_child(params, |p| {
+                if p.kind() == "object_property"
+                    && let (Some(k), Some(v)) = (p.named_child(0), p.named_child(1))
+                {
+                    args.push((key_text(k, self.text), v));
+                }
+            });
+        }
+        let inputs: Inputs = args
+            .into_iter()
+            .map(|(k, v)| {
+                let value = self.eval(v);
+                (
+                    k.clone(),
+                    (
+                        value,
+                        format!("the `{k}` parameter of module `{}{sym}`", self.prefix),
+                    ),
+                )
+            })
+            .collect();
+        if looped.is_some() {
+            self.locals.clear();
+        }
+        let mut via = self.via.clone();
+        let head = self.head_span(decl);
+        via.push(Origin {
+            span: head,
+            what: format!("in module `{}{sym}`, called here", self.prefix),
+        });
+        let outputs = l.eval_file(
+            id,
+            inputs,
+            format!("{}module {sym}/", self.key_base),
+            format!("{}{sym}.", self.prefix),
+            via,
+            depth + 1,
+        );
+        // A looped module has one set of outputs per instance: not known as one value.
+        if let Some(outputs) = outputs.filter(|_| looped.is_none()) {
+            let span = self.span(decl);
+            let outputs = Value::new(ValueKind::Object(outputs), span);
+            self.module_outputs.insert(
+                sym,
+                Value::new(ValueKind::Object(vec![("outputs".into(), outputs)]), span),
+            );
+        }
+    }
+
+    /// `resource x 'Type@version'` (or `module x '...'`): the declaration's head.
+    fn head_span(&self, decl: Node) -> Span {
+        let end = decl
+            .named_child(1)
+            .map_or(decl.end_byte(), |s| s.end_byte());
+        Span::new(self.file, decl.start_byte()..end)
+    }
+
+    /// A resource's full type (children composed with their parent's) and full name.
+    fn identity(&mut self, path: &str) -> (String, Option<String>) {
+        if let Some(i) = self.identities.get(path) {
+            return i.clone();
+        }
+        let Some(&(decl, ref nest_parent)) = self.resources.get(path) else {
+            return (String::new(), None);
+        };
+        let nest_parent = nest_parent.clone();
+        if !self.in_progress.insert(format!("identity {path}")) {
+            return (String::new(), None);
+        }
+        let ty_text = decl
+            .named_child(1)
+            .and_then(|s| plain_string(s, self.text))
+            .unwrap_or_default();
+        let ty = ty_text.split('@').next().unwrap_or("").to_string();
+        let name = body_parts(decl)
+            .2
+            .and_then(|b| object_property(b, self.text, "name"))
+            .map(|n| self.eval(n))
+            .and_then(|v| v.as_str().map(str::to_string));
+        // The parent: the enclosing resource, or `parent: symbol`.
+        let parent = nest_parent.or_else(|| {
+            body_parts(decl)
+                .2
+                .and_then(|b| object_property(b, self.text, "parent"))
+                .map(|p| self.text(p).replace(' ', ""))
+                .filter(|p| self.resources.contains_key(p))
+        });
+        let result = match parent {
+            Some(p) => {
+                let (pty, pname) = self.identity(&p);
+                let full_ty = if ty.contains('/') {
+                    ty
+                } else {
+                    format!("{pty}/{ty}")
+                };
+                let full_name = match (pname, name) {
+                    (Some(a), Some(b)) if !b.contains('/') => Some(format!("{a}/{b}")),
+                    (_, Some(b)) if b.contains('/') => Some(b),
+                    _ => None,
+                };
+                (full_ty, full_name)
+            }
+            None => (ty, name),
+        };
+        self.in_progress.remove(&format!("identity {path}"));
+        self.identities.insert(path.to_string(), result.clone());
+        result
+    }
+
+    fn resource_key(&self, path: &str) -> String {
+        format!("{}{path}", self.key_base)
+    }
+
+    /// A resource declaration into the model; `None` when its condition is false or its
+    /// enclosing resource is not deployed.
+    fn resource(&mut self, path: &str) -> Option<Resource> {
+        let (decl, parent) = self.resources.get(path).cloned()?;
+        let (cond, looped, body) = body_parts(decl);
+        if let Some(c) = cond
+            && self.eval(c).as_bool() == Some(false)
+        {
+            return None;
+        }
+        if let Some(p) = &parent {
+            let (pdecl, _) = self.resources.get(p).cloned()?;
+            if let Some(c) = body_parts(pdecl).0
+                && self.eval(c).as_bool() == Some(false)
+            {
+                return None;
+            }
+        }
+        if let Some(f) = looped
+            && let Some(c) = loop_collection(f)
+            && self.eval(c).as_list().is_some_and(<[Value]>::is_empty)
+        {
+            return None;
+        }
+        let existing = has_token(decl, "existing");
+        let instances = looped.map(|f| {
+            let end = child_token(f, ":").map_or(f.end_byte(), |c| c.start_byte());
+            let start = child_token(f, "for").map_or(f.start_byte(), |c| c.start_byte());
+            Instances {
+                describe: self.text[start..end].trim().to_string(),
+                span: Span::new(self.file, start..end),
+            }
+        });
+        if let Some(f) = looped {
+            self.bind_loop(f);
+        }
+        let value = match body {
+            Some(b) => self.eval(b),
+            None => Value::unknown("no body", self.span(decl)),
+        };
+        self.locals.clear();
+        let (native_type, full_name) = self.identity(path);
+        let mut keys = vec![self.resource_key(path)];
+        if let Some(n) = &full_name {
+            keys.push(Resource::type_name_key(&native_type, n));
+        }
+        // A child's name is the full ARM name (`parent/child`), as in ARM JSON.
+        let name = value.get("name").cloned();
+        let name = if native_type.matches('/').count() >= 2 {
+            match (name, &full_name) {
+                (Some(v), Some(full)) => Some(Value {
+                    kind: ValueKind::String(full.clone()),
+                    ..v
+                }),
+                _ => None,
+            }
+        } else {
+            name
+        };
+        Some(Resource {
+            kind: Kind::from_arm(&native_type),
+            format: Format::Bicep,
+            native_type,
+            address: format!("{}{path}", self.prefix),
+            keys,
+            span: self.head_span(decl),
+            body: value,
+            name,
+            instances,
+            via: self.via.clone(),
+            existing,
+        })
+    }
+
+    /// Bind a `for` loop's variables (item and index) as unknown: a loop is reported once.
+    fn bind_loop(&mut self, f: Node<'t>) {
+        let span = self.span(f);
+        let mut names = Vec::new();
+        for_each_child(f, |c| match c.kind() {
+            "identifier" if f.child_by_field_name("initializer") == Some(c) => {
+                names.push(self.text(c).to_string())
+            }
+            "for_loop_parameters" => for_each_child(c, |v| {
+                if matches!(v.kind(), "loop_variable" | "loop_enumerator") {
+                    names.push(self.text(v).to_string());
+                }
+            }),
+            _ => {}
+        });
+        for n in names {
+            self.locals
+                .push((n, Value::unknown("a loop variable", span)));
+        }
+    }
+
+    fn param(&mut self, name: &str, at: Span) -> Value {
+        if let Some((v, what)) = self.inputs.get(name) {
+            return v.clone().used_at(at, what.clone());
+        }
+        let key = format!("param {name}");
+        let v = match self.memo.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let Some(&decl) = self.params.get(name) else {
+                    return Value::unknown(format!("parameter `{name}` is not declared"), at);
+                };
+                let v = if !self.in_progress.insert(key.clone()) {
+                    Value::unknown(format!("parameter `{name}` refers to itself"), at)
+                } else {
+                    let default = decl
+                        .named_child(2)
+                        .filter(|_| decl.named_child_count() >= 3);
+                    let v = match default {
+                        Some(d) => self.eval(d),
+                        None => Value::unknown(
+                            format!("parameter `{name}` has no default and no value"),
+                            self.span(decl),
+                        ),
+                    };
+                    self.in_progress.remove(&key);
+                    v
+                };
+                self.memo.insert(key, v.clone());
+                v
+            }
+        };
+        if v.is_unknown() {
+            return Value { span: at, ..v };
+        }
+        v.used_at(at, format!("the default of parameter `{name}`"))
+    }
+
+    fn var(&mut self, name: &str, at: Span) -> Value {
+        let key = format!("var {name}");
+        let v = match self.memo.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let Some(&decl) = self.vars.get(name) else {
+                    return Value::unknown(format!("variable `{name}` is not declared"), at);
+                };
+                let v = if !self.in_progress.insert(key.clone()) {
+                    Value::unknown(format!("variable `{name}` refers to itself"), at)
+                } else {
+                    let v = match decl.named_child(1) {
+                        Some(e) => self.eval(e),
+                        None => Value::unknown("no value", at),
+                    };
+                    self.in_progress.remove(&key);
+                    v
+                };
+                self.memo.insert(key, v.clone());
+                v
+            }
+        };
+        if v.is_unknown() {
+            return Value { span: at, ..v };
+        }
+        v.used_at(at, format!("variable `{name}`"))
+    }
+
+    fn identifier(&mut self, name: &str, at: Span) -> Value {
+        if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| n == name) {
+            return Value {
+                span: at,
+                ..v.clone()
+            };
+        }
+        if self.params.contains_key(name) || self.inputs.contains_key(name) {
+            return self.param(name, at);
+        }
+        if self.vars.contains_key(name) {
+            return self.var(name, at);
+        }
+        if self.resources.contains_key(name) {
+            return self.resource_ref(name, "", at);
+        }
+        if let Some(m) = self.module_outputs.get(name) {
+            return Value {
+                span: at,
+                ..m.clone()
+            };
+        }
+        if self.modules.contains(name) {
+            return Value::unknown(format!("module `{name}`'s outputs"), at);
+        }
+        Value::unknown(format!("`{name}` is not known statically"), at)
+    }
+
+    fn resource_ref(&mut self, path: &str, attr: &str, at: Span) -> Value {
+        // A top-level resource's name; a child's (full or last segment?) stays a reference.
+        if attr == "name"
+            && let (ty, Some(n)) = self.identity(path)
+            && ty.matches('/').count() < 2
+        {
+            return Value::string(n, at);
+        }
+        Value::new(
+            ValueKind::Ref(Ref {
+                key: self.resource_key(path),
+                attr: attr.to_string(),
+            }),
+            at,
+        )
+    }
+
+    /// Evaluate an expression node.
+    fn eval(&mut self, n: Node<'t>) -> Value {
+        if self.nesting >= MAX_NESTING {
+            return Value::unknown("an expression nested too deeply", self.span(n));
+        }
+        self.nesting += 1;
+        let v = self.eval_inner(n);
+        self.nesting -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, n: Node<'t>) -> Value {
+        let span = self.span(n);
+        match n.kind() {
+            "string" => self.string(n),
+            "number" => match self.text(n).parse::<f64>() {
+                Ok(x) => Value::new(ValueKind::Number(x), span),
+                Err(_) => Value::unknown("number", span),
+            },
+            "boolean" => Value::bool(self.text(n) == "true", span),
+            "null" => Value::new(ValueKind::Null, span),
+            "identifier" => {
+                let name = self.text(n).to_string();
+                self.identifier(&name, span)
+            }
+            "parenthesized_expression" => match n.named_child(0) {
+                Some(e) => self.eval(e),
+                None => Value::unknown("empty parentheses", span),
+            },
+            "object" => {
+                let mut entries = Vec::new();
+                for_each_child(n, |p| {
+                    if p.kind() == "object_property"
+                        && let (Some(k), Some(v)) = (p.named_child(0), p.named_child(1))
+                    {
+                        entries.push((key_text(k, self.text), v));
+                    }
+                });
+                let entries = entries
+                    .into_iter()
+                    .map(|(k, v)| (k, self.eval(v)))
+                    .collect();
+                Value::new(ValueKind::Object(entries), span)
+            }
+            "array" => {
+                let mut items = Vec::new();
+                for_each_child(n, |c| {
+                    if c.kind() != "decorators" && !c.is_extra() {
+                        items.push(c);
+                    }
+                });
+                let items = items.into_iter().map(|c| self.eval(c)).collect();
+                Value::new(ValueKind::List(items), span)
+            }
+            "member_expression" => self.member(n, span),
+            "resource_expression" => {
+                let path = self.text(n).replace(char::is_whitespace, "");
+                if self.resources.contains_key(&path) {
+                    self.resource_ref(&path, "", span)
+                } else {
+                    Value::unknown(format!("`{path}` is not known"), span)
+                }
+            }
+            "subscript_expression" => {
+                let (Some(o), Some(i)) = (
+                    n.child_by_field_name("object"),
+                    n.child_by_field_name("index"),
+                ) else {
+                    return Value::unknown("index", span);
+                };
+                let obj = self.eval(o);
+                let idx = self.eval(i);
+                let got = match (&obj.kind, &idx.kind) {
+                    (ValueKind::List(items), ValueKind::Number(x)) if *x >= 0.0 => {
+                        items.get(*x as usize).cloned()
+                    }
+                    (ValueKind::Object(_), ValueKind::String(k)) => obj.get(k).cloned(),
+                    _ => None,
+                };
+                match got {
+                    Some(v) => self.read_through(v, &obj, span),
+                    None => Value::unknown("an index not known statically", span),
+                }
+            }
+            "call_expression" => {
+                let func = n
+                    .child_by_field_name("function")
+                    .map(|f| {
+                        let t = self.text(f);
+                        t.rsplit('.').next().unwrap_or(t).to_string()
+                    })
+                    .unwrap_or_default();
+                let mut args = Vec::new();
+                if let Some(a) = n.child_by_field_name("arguments") {
+                    for_each_child(a, |c| args.push(c));
+                }
+                let args = args.into_iter().map(|a| self.eval(a)).collect();
+                crate::eval::azure_functions::call(&func, args, span)
+            }
+            "ternary_expression" => {
+                let (Some(c), Some(a), Some(b)) = (
+                    n.child_by_field_name("condition"),
+                    n.child_by_field_name("consequence"),
+                    n.child_by_field_name("alternative"),
+                ) else {
+                    return Value::unknown("condition", span);
+                };
+                let cond = self.eval(c);
+                match cond.as_bool() {
+                    Some(pick) => {
+                        let mut v = self.eval(if pick { a } else { b });
+                        for o in cond.origins {
+                            v = v.with_origin(o);
+                        }
+                        v
+                    }
+                    None => Value::unknown("a condition not known statically", span),
+                }
+            }
+            "unary_expression" => {
+                let op = n
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                let Some(arg) = n.child_by_field_name("argument") else {
+                    return Value::unknown("operand", span);
+                };
+                let v = self.eval(arg);
+                let kind = match (op, &v.kind) {
+                    ("!", _) => v.as_bool().map(|b| ValueKind::Bool(!b)),
+                    ("-", ValueKind::Number(x)) => Some(ValueKind::Number(-x)),
+                    _ => None,
+                };
+                with_origins_of(kind, span, &[&v])
+            }
+            "binary_expression" => self.binary(n, span),
+            "for_statement" => Value::unknown("a `for` expression", span),
+            _ => Value::unknown(format!("a `{}` expression", n.kind()), span),
+        }
+    }
+
+    /// A value read out of a bigger one (`cfg.admin`, `list[0]`): it stays at its place,
+    /// seen at the use site.
+    fn read_through(&self, v: Value, from: &Value, at: Span) -> Value {
+        let shown: String = self
+            .text
+            .get(at.range())
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
+        let mut out = if v.is_unknown() {
+            Value { span: at, ..v }
+        } else {
+            v.used_at(at, format!("`{shown}`"))
+        };
+        for o in &from.origins {
+            out = out.with_origin(o.clone());
+        }
+        out
+    }
+
+    fn member(&mut self, n: Node<'t>, span: Span) -> Value {
+        let (Some(o), Some(p)) = (
+            n.child_by_field_name("object"),
+            n.child_by_field_name("property"),
+        ) else {
+            return Value::unknown("member", span);
+        };
+        let prop = self.text(p).to_string();
+        // A resource's property: an edge (`acr.id`) or its known name.
+        let target = match o.kind() {
+            "identifier" => Some(self.text(o).to_string()),
+            "resource_expression" => Some(self.text(o).replace(char::is_whitespace, "")),
+            _ => None,
+        }
+        .filter(|t| self.resources.contains_key(t) && !self.locals.iter().any(|(n, _)| n == t));
+        if let Some(t) = target {
+            return self.resource_ref(&t, &prop, span);
+        }
+        let obj = self.eval(o);
+        match &obj.kind {
+            ValueKind::Object(_) => match obj.get(&prop).cloned() {
+                Some(v) => self.read_through(v, &obj, span),
+                None => Value::unknown(format!("no property `{prop}`"), span),
+            },
+            ValueKind::Ref(r) => Value::new(
+                ValueKind::Ref(Ref {
+                    key: r.key.clone(),
+                    attr: if r.attr.is_empty() {
+                        prop
+                    } else {
+                        format!("{}.{prop}", r.attr)
+                    },
+                }),
+                span,
+            ),
+            _ => Value::unknown(format!("`.{prop}` of a value not known statically"), span),
+        }
+    }
+
+    fn binary(&mut self, n: Node<'t>, span: Span) -> Value {
+        let (Some(l), Some(r)) = (
+            n.child_by_field_name("left"),
+            n.child_by_field_name("right"),
+        ) else {
+            return Value::unknown("operand", span);
+        };
+        let op = n
+            .child_by_field_name("operator")
+            .map(|o| self.text(o))
+            .unwrap_or("");
+        let a = self.eval(l);
+        // Short circuits that decide without the right side.
+        match (op, a.as_bool()) {
+            ("&&", Some(false)) => {
+                return with_origins_of(Some(ValueKind::Bool(false)), span, &[&a]);
+            }
+            ("||", Some(true)) => return with_origins_of(Some(ValueKind::Bool(true)), span, &[&a]),
+            _ => {}
+        }
+        if op == "??" && !matches!(a.kind, ValueKind::Null) {
+            return a;
+        }
+        let b = self.eval(r);
+        if op == "??" {
+            return b;
+        }
+        let known = !a.has_unknown() && !b.has_unknown();
+        let kind = match op {
+            "==" | "!=" if known => Some(ValueKind::Bool((plain(&a) == plain(&b)) == (op == "=="))),
+            "=~" | "!~" => match (a.as_str(), b.as_str()) {
+                (Some(x), Some(y)) => {
+                    Some(ValueKind::Bool(x.eq_ignore_ascii_case(y) == (op == "=~")))
+                }
+                _ => None,
+            },
+            // The left side is not decisive here (or unknown): the right side may decide.
+            "&&" | "||" => match (a.as_bool(), b.as_bool()) {
+                (Some(_), Some(y)) => Some(ValueKind::Bool(y)),
+                (None, Some(false)) if op == "&&" => Some(ValueKind::Bool(false)),
+                (None, Some(true)) if op == "||" => Some(ValueKind::Bool(true)),
+                _ => None,
+            },
+            _ => match (&a.kind, &b.kind) {
+                (ValueKind::Number(x), ValueKind::Number(y)) => match op {
+                    "<" => Some(ValueKind::Bool(x < y)),
+                    "<=" => Some(ValueKind::Bool(x <= y)),
+                    ">" => Some(ValueKind::Bool(x > y)),
+                    ">=" => Some(ValueKind::Bool(x >= y)),
+                    "+" => Some(ValueKind::Number(x + y)),
+                    "-" => Some(ValueKind::Number(x - y)),
+                    "*" => Some(ValueKind::Number(x * y)),
+                    "/" if *y != 0.0 => Some(ValueKind::Number((x / y).trunc())),
+                    "%" if *y != 0.0 => Some(ValueKind::Number(x % y)),
+                    _ => None,
+                },
+                _ => None,
+            },
+        };
+        with_origins_of(kind, span, &[&a, &b])
+    }
+
+    /// A string literal, with interpolations of known scalars.
+    fn string(&mut self, n: Node<'t>) -> Value {
+        let span = self.span(n);
+        let mut out = String::new();
+        let mut parts = Vec::new();
+        let mut children = Vec::new();
+        for_each_child(n, |c| children.push(c));
+        for c in children {
+            match c.kind() {
+                "string_content" => out.push_str(self.text(c)),
+                "escape_sequence" => out.push_str(&unescape(self.text(c))),
+                "interpolation" => {
+                    let Some(e) = c.named_child(0) else { continue };
+                    let v = self.eval(e);
+                    match &v.kind {
+                        ValueKind::String(s) => out.push_str(s),
+                        ValueKind::Bool(_) | ValueKind::Number(_) => out.push_str(&v.display()),
+                        _ => return Value::unknown("an interpolation not known statically", span),
+                    }
+                    parts.push(v);
+                }
+                _ => {}
+            }
+        }
+        let refs: Vec<&Value> = parts.iter().collect();
+        with_origins_of(Some(ValueKind::String(out)), span, &refs)
+    }
+}
+
+/// A computed value at `span`, keeping the origins of the values it was computed from.
+fn with_origins_of(kind: Option<ValueKind>, span: Span, from: &[&Value]) -> Value {
+    let Some(kind) = kind else {
+        return Value::unknown("an expression not known statically", span);
+    };
+    let mut v = Value::new(kind, span);
+    for f in from {
+        for o in &f.origins {
+            v = v.with_origin(o.clone());
+        }
+    }
+    v
+}
+
+/// A value without spans, for equality.
+fn plain(v: &Value) -> ValueKind {
+    match &v.kind {
+        ValueKind::List(items) => ValueKind::List(
+            items
+                .iter()
+                .map(|i| Value::new(plain(i), Span::new(FileId(0), 0..0)))
+                .collect(),
+        ),
+        ValueKind::Object(e) => ValueKind::Object(
+            e.iter()
+                .map(|(k, v)| (k.clone(), Value::new(plain(v), Span::new(FileId(0), 0..0))))
+                .collect(),
+        ),
+        k => k.clone(),
+    }
+}
+
+fn node_text<'t>(n: Node, text: &'t str) -> &'t str {
+    text.get(n.start_byte()..n.end_byte()).unwrap_or("")
+}
+
+fn for_each_child<'t>(n: Node<'t>, mut f: impl FnMut(Node<'t>)) {
+    let mut cursor = n.walk();
+    for c in n.named_children(&mut cursor) {
+        if c.kind() != "comment" && c.kind() != "diagnostic_comment" {
+            f(c);
+        }
+    }
+}
+
+fn has_token(n: Node, token: &str) -> bool {
+    child_token(n, token).is_some()
+}
+
+fn child_token<'t>(n: Node<'t>, token: &str) -> Option<Node<'t>> {
+    let mut cursor = n.walk();
+    n.children(&mut cursor)
+        .find(|c| !c.is_named() && c.kind() == token)
+}
+
+/// The parts of a resource or module body: `if` condition, `for` loop, the object.
+fn if_parts(n: Node) -> (Option<Node>, Option<Node>) {
+    let mut cursor = n.walk();
+    let c: Vec<Node> = n.named_children(&mut cursor).collect();
+    let cond = c
+        .iter()
+        .find(|c| c.kind() == "parenthesized_expression")
+        .copied();
+    let obj = c.iter().find(|c| c.kind() == "object").copied();
+    (cond, obj)
+}
+
+fn body_parts(decl: Node) -> (Option<Node>, Option<Node>, Option<Node>) {
+    let Some(last) = decl.named_child(decl.named_child_count().saturating_sub(1) as u32) else {
+        return (None, None, None);
+    };
+    match last.kind() {
+        "object" => (None, None, Some(last)),
+        "if_statement" => {
+            let (c, o) = if_parts(last);
+            (c, None, o)
+        }
+        "for_statement" => match last.child_by_field_name("body") {
+            Some(b) if b.kind() == "if_statement" => {
+                let (c, o) = if_parts(b);
+                (c, Some(last), o)
+            }
+            Some(b) if b.kind() == "object" => (None, Some(last), Some(b)),
+            _ => (None, Some(last), None),
+        },
+        _ => (None, None, None),
+    }
+}
+
+/// The collection a `for` loop runs over.
+fn loop_collection(f: Node) -> Option<Node> {
+    let init = f.child_by_field_name("initializer");
+    let body = f.child_by_field_name("body");
+    let mut found = None;
+    for_each_child(f, |c| {
+        if found.is_none()
+            && Some(c) != init
+            && Some(c) != body
+            && c.kind() != "for_loop_parameters"
+        {
+            found = Some(c);
+        }
+    });
+    found
+}
+
+/// An object's property value node by key.
+fn object_property<'t>(obj: Node<'t>, text: &str, key: &str) -> Option<Node<'t>> {
+    let mut found = None;
+    for_each_child(obj, |p| {
+        if found.is_none()
+            && p.kind() == "object_property"
+            && let (Some(k), Some(v)) = (p.named_child(0), p.named_child(1))
+            && key_text(k, text) == key
+        {
+            found = Some(v);
+        }
+    });
+    found
+}
+
+/// An object key: an identifier, or a quoted string.
+fn key_text(k: Node, text: &str) -> String {
+    if k.kind() == "string" {
+        plain_string(k, text).unwrap_or_default()
+    } else {
+        node_text(k, text).to_string()
+    }
+}
+
+/// A string literal without interpolation.
+fn plain_string(n: Node, text: &str) -> Option<String> {
+    if n.kind() != "string" {
+        return None;
+    }
+    let mut out = String::new();
+    let mut ok = true;
+    for_each_child(n, |c| match c.kind() {
+        "string_content" => out.push_str(node_text(c, text)),
+        "escape_sequence" => out.push_str(&unescape(node_text(c, text))),
+        _ => ok = false,
+    });
+    ok.then_some(out)
+}
+
+fn unescape(s: &str) -> String {
+    match s {
+        "\\n" => "\n".into(),
+        "\\r" => "\r".into(),
+        "\\t" => "\t".into(),
+        "\\\\" => "\\".into(),
+        "\\'" => "'".into(),
+        "\\$" => "$".into(),
+        _ => {
+            if let Some(hex) = s.strip_prefix("\\u{").and_then(|h| h.strip_suffix('}'))
+                && let Some(c) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+            {
+                return c.to_string();
+            }
+            s.trim_start_matches('\\').to_string()
+        }
+    }
+}
+
+/// A module path on disk (not `br:`, `br/alias:`, `ts:`, `ts/alias:`).
+fn is_local(p: &str) -> bool {
+    let lower = p.to_ascii_lowercase();
+    !(lower.starts_with("br:")
+        || lower.starts_with("br/")
+        || lower.starts_with("ts:")
+        || lower.starts_with("ts/"))
+}
+
+/// `param x = v` lines of a `.bicepparam` file as `var   x = v` (same byte length).
+fn mask_params(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("param ") || trimmed.starts_with("param\t") {
+            let indent = line.len() - trimmed.len();
+            out.push_str(&line[..indent]);
+            out.push_str("var  ");
+            out.push_str(&trimmed[5..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The byte range of `"value": <v>` under parameter `key` in a JSON parameter file.
+fn json_value_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let at = text.find(&format!("\"{key}\""))?;
+    let rest = &text[at..];
+    let v = rest.find("\"value\"")?;
+    let colon = rest[v..].find(':')? + v + 1;
+    let start = at + colon + rest[colon..].len() - rest[colon..].trim_start().len();
+    let bytes = text.as_bytes();
+    let mut end = start;
+    let mut depth = 0i32;
+    let mut in_str = false;
+    while end < bytes.len() {
+        let c = bytes[end];
+        if in_str {
+            if c == b'\\' {
+                end += 1;
+            } else if c == b'"' {
+                in_str = false;
+                if depth == 0 {
+                    end += 1;
+                    break;
+                }
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth <= 0 {
+                        end += usize::from(depth == 0);
+                        break;
+                    }
+                }
+                b',' | b'\n' | b'\r' if depth == 0 => break,
+                _ => {}
+            }
+        }
+        end += 1;
+    }
+    Some(start..end.min(text.len()))
+}
+
+fn json_to_value(v: &jsonc_parser::JsonValue, span: Span) -> Value {
+    use jsonc_parser::JsonValue as J;
+    let kind = match v {
+        J::Null => ValueKind::Null,
+        J::Boolean(b) => ValueKind::Bool(*b),
+        J::Number(n) => n
+            .parse()
+            .map(ValueKind::Number)
+            .unwrap_or(ValueKind::Unknown("number".into())),
+        J::String(s) => ValueKind::String(s.to_string()),
+        J::Array(items) => ValueKind::List(items.iter().map(|i| json_to_value(i, span)).collect()),
+        J::Object(o) => ValueKind::Object(
+            o.clone()
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), json_to_value(&v, span)))
+                .collect(),
+        ),
+    };
+    Value::new(kind, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_bicepparam_lines_keeping_offsets() {
+        let t = "using './main.bicep'\nparam a = 'x'\n  param b = true\n";
+        let m = mask_params(t);
+        assert_eq!(m.len(), t.len());
+        assert!(m.contains("var   a = 'x'"));
+        assert!(m.contains("  var   b = true"));
+    }
+
+    #[test]
+    fn registry_modules_are_not_local() {
+        assert!(!is_local("br:contoso.azurecr.io/bicep/acr:1.0"));
+        assert!(!is_local(
+            "br/public:avm/res/container-registry/registry:0.1.0"
+        ));
+        assert!(!is_local("ts:sub/rg/spec:1.0"));
+        assert!(is_local("./modules/acr.bicep"));
+    }
 }

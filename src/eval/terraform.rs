@@ -454,6 +454,7 @@ impl<'a> Module<'a> {
             name: res_name,
             instances,
             via: self.via.clone(),
+            existing: false,
         })
     }
 

@@ -67,7 +67,7 @@ pub enum Principal {
 /// Whose identity a principal value is: a cluster's kubelet identity (by reference to the
 /// cluster's kubelet identity attribute, or to the user-assigned identity the cluster uses
 /// as its kubelet identity), something else, or unknown.
-pub fn principal_of(graph: &Graph, v: Option<&Value>) -> Principal {
+pub fn principal_of(graph: &Graph, v: Option<&Value>, near: &Resource) -> Principal {
     let Some(v) = v else { return Principal::Other };
     let ValueKind::Ref(r) = &v.kind else {
         return if v.is_unknown() {
@@ -76,7 +76,7 @@ pub fn principal_of(graph: &Graph, v: Option<&Value>) -> Principal {
             Principal::Other
         };
     };
-    let Some(target) = graph.by_key(&r.key) else {
+    let Some(target) = graph.by_key_near(&r.key, near) else {
         return Principal::Unknown;
     };
     let index = |res: &Resource| graph.resources.iter().position(|x| std::ptr::eq(x, res));
@@ -127,7 +127,7 @@ fn kubelet_identity_ref(c: &Resource) -> Option<&super::Ref> {
 /// Whether a scope covers a registry: the registry itself, or its resource group.
 pub fn scope_covers(graph: &Graph, scope: Option<&Value>, registry: &Resource) -> Option<bool> {
     let scope = scope?;
-    match graph.target(Some(scope)) {
+    match graph.target(Some(scope), registry) {
         Target::Resource(r) => Some(std::ptr::eq(r, registry) || is_group_of(r, registry)),
         Target::Unknown => None,
         Target::None => Some(false),
@@ -182,11 +182,11 @@ pub fn policy_addon(c: &Resource) -> (Prop<'_, bool>, &'static str) {
 /// The resource a diagnostic setting sends logs of.
 pub fn diagnostic_target<'a>(graph: &'a Graph, d: &'a Resource) -> Target<'a> {
     if d.format == Format::Terraform {
-        return graph.target(d.body.get("target_resource_id"));
+        return graph.target(d.body.get("target_resource_id"), d);
     }
     // ARM: `scope` (extension resource), or a child name `registry/microsoft.insights/x`.
     if let Some(s) = d.body.get("scope") {
-        return graph.target(Some(s));
+        return graph.target(Some(s), d);
     }
     match d.name_str().and_then(|n| n.split('/').next()) {
         Some(n)
@@ -195,7 +195,7 @@ pub fn diagnostic_target<'a>(graph: &'a Graph, d: &'a Resource) -> Target<'a> {
                 .starts_with("microsoft.containerregistry") =>
         {
             graph
-                .named(Kind::ContainerRegistry, n)
+                .named_near(Kind::ContainerRegistry, n, d)
                 .map_or(Target::Unknown, Target::Resource)
         }
         _ => Target::Unknown,

@@ -124,12 +124,21 @@ pub struct Resource {
     pub instances: Option<Instances>,
     /// Where a module call brought this resource in: the call sites, outermost first.
     pub via: Vec<Origin>,
+    /// A reference to a resource deployed elsewhere (Bicep/ARM `existing`): a graph node
+    /// for edges, never judged by rules about its settings.
+    pub existing: bool,
 }
 
 impl Resource {
     /// The known string value of `name`.
     pub fn name_str(&self) -> Option<&str> {
         self.name.as_ref().and_then(Value::as_str)
+    }
+
+    /// The file of the outermost declaration: the resource's own file, or the file of the
+    /// first module call that brought it in.
+    pub fn entry_file(&self) -> crate::source::FileId {
+        self.via.first().map_or(self.span.file, |o| o.span.file)
     }
 
     /// Global key for a resource of ARM type `ty` named `name` (both case-insensitive).
@@ -174,11 +183,35 @@ impl Graph {
         self.resources.iter().filter(move |r| r.kind == kind)
     }
 
+    /// The resources of a kind that the scanned files deploy (not `existing` references):
+    /// the ones rules judge.
+    pub fn declared(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
+        self.of_kind(kind).filter(|r| !r.existing)
+    }
+
     pub fn by_key(&self, key: &str) -> Option<&Resource> {
         self.by_key
             .get(key)
             .and_then(|v| v.first())
             .map(|&i| &self.resources[i])
+    }
+
+    /// The resource with a key; when several have it (the same name in two projects of
+    /// one scan), the one declared in the same file as `near`, else in the same folder.
+    pub fn by_key_near(&self, key: &str, near: &Resource) -> Option<&Resource> {
+        let candidates = self.by_key.get(key)?;
+        let pick = |same: &dyn Fn(&Resource) -> bool| {
+            candidates
+                .iter()
+                .map(|&i| &self.resources[i])
+                .find(|r| same(r))
+        };
+        if candidates.len() == 1 {
+            return Some(&self.resources[candidates[0]]);
+        }
+        pick(&|r| r.span.file == near.span.file)
+            .or_else(|| pick(&|r| r.entry_file() == near.entry_file()))
+            .or_else(|| candidates.first().map(|&i| &self.resources[i]))
     }
 
     /// The resource of a kind with a known name (names compared case-insensitively).
@@ -187,16 +220,37 @@ impl Graph {
             .find(|r| r.name_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 
+    /// Like [`Graph::named`], preferring a resource declared in the same file as `near`
+    /// (names are only unique within a deployment; separate projects may reuse them).
+    pub fn named_near(&self, kind: Kind, name: &str, near: &Resource) -> Option<&Resource> {
+        let mut found = self
+            .of_kind(kind)
+            .filter(|r| r.name_str().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+        let first = found.next()?;
+        if first.span.file == near.span.file {
+            return Some(first);
+        }
+        Some(
+            found
+                .find(|r| r.span.file == near.span.file)
+                .unwrap_or(first),
+        )
+    }
+
     /// Resolve a value that should identify a resource: a [`Ref`], or a literal ARM
     /// resource id (`/subscriptions/.../providers/Microsoft.X/y/name`).
-    pub fn target(&self, v: Option<&Value>) -> Target<'_> {
+    /// `near` is the resource the value belongs to: it decides between resources of the
+    /// same name in separate projects of one scan.
+    pub fn target(&self, v: Option<&Value>, near: &Resource) -> Target<'_> {
         let Some(v) = v else { return Target::None };
         match &v.kind {
             ValueKind::Ref(r) => self
-                .by_key(&r.key)
+                .by_key_near(&r.key, near)
                 .map_or(Target::Unknown, Target::Resource),
             ValueKind::String(s) => match arm_id_key(s) {
-                Some(key) => self.by_key(&key).map_or(Target::Unknown, Target::Resource),
+                Some(key) => self
+                    .by_key_near(&key, near)
+                    .map_or(Target::Unknown, Target::Resource),
                 None => Target::None,
             },
             ValueKind::Null => Target::None,
@@ -205,11 +259,15 @@ impl Graph {
     }
 }
 
-/// The global key of a literal ARM resource id, from its last provider segment.
+/// The global key of a literal ARM resource id, from its last provider segment; also of
+/// the relative form `Microsoft.X/type/name` that extension resources use as `scope`.
 pub fn arm_id_key(id: &str) -> Option<String> {
     let lower = id.to_ascii_lowercase();
-    let at = lower.rfind("/providers/")?;
-    let rest = &id[at + "/providers/".len()..];
+    let rest = match lower.rfind("/providers/") {
+        Some(at) => &id[at + "/providers/".len()..],
+        None if !id.starts_with('/') && id.split('/').next()?.contains('.') => id,
+        None => return None,
+    };
     let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     if parts.len() < 3 || parts.len().is_multiple_of(2) {
         return None;

@@ -117,7 +117,9 @@ pub fn zone_groups<'a>(graph: &'a Graph, pe: &'a Resource) -> Vec<ZoneGroup<'a>>
     let prefix = format!("{}/", pe_name.to_ascii_lowercase());
     for g in graph.of_kind(Kind::PrivateDnsZoneGroup) {
         let Some(n) = g.name_str() else { continue };
-        if !n.to_ascii_lowercase().starts_with(&prefix) {
+        // A child is declared in its parent's deployment (the same name may recur in
+        // other projects of the scan).
+        if !n.to_ascii_lowercase().starts_with(&prefix) || g.entry_file() != pe.entry_file() {
             continue;
         }
         let ids = g
@@ -155,15 +157,19 @@ pub fn endpoint_subnet(pe: &Resource) -> Option<&Value> {
 }
 
 /// The virtual network a subnet reference lies in, when it can be told.
-pub fn vnet_of_subnet<'a>(graph: &'a Graph, subnet: &Value) -> Option<&'a Resource> {
-    match graph.target(Some(subnet)) {
+pub fn vnet_of_subnet<'a>(
+    graph: &'a Graph,
+    subnet: &Value,
+    near: &Resource,
+) -> Option<&'a Resource> {
+    match graph.target(Some(subnet), near) {
         Target::Resource(s) if s.kind == Kind::Subnet => {
             if s.format == Format::Terraform {
                 let vnet_name = s.body.get("virtual_network_name")?.as_str()?;
-                graph.named(Kind::VirtualNetwork, vnet_name)
+                graph.named_near(Kind::VirtualNetwork, vnet_name, near)
             } else {
                 let n = s.name_str()?;
-                graph.named(Kind::VirtualNetwork, n.split('/').next()?)
+                graph.named_near(Kind::VirtualNetwork, n.split('/').next()?, near)
             }
         }
         _ => {
@@ -176,7 +182,7 @@ pub fn vnet_of_subnet<'a>(graph: &'a Graph, subnet: &Value) -> Option<&'a Resour
             let lower = text.to_ascii_lowercase();
             let at = lower.find("virtualnetworks/")? + "virtualnetworks/".len();
             let name = text[at..].split('/').next()?;
-            graph.named(Kind::VirtualNetwork, name)
+            graph.named_near(Kind::VirtualNetwork, name, near)
         }
     }
 }
@@ -185,12 +191,12 @@ pub fn vnet_of_subnet<'a>(graph: &'a Graph, subnet: &Value) -> Option<&'a Resour
 pub fn link_zone<'a>(graph: &'a Graph, link: &'a Resource) -> Target<'a> {
     if link.format == Format::Terraform {
         if let Some(id) = link.body.get("private_dns_zone_id") {
-            return graph.target(Some(id));
+            return graph.target(Some(id), link);
         }
         return match link.body.get("private_dns_zone_name") {
             Some(v) => match v.as_str() {
                 Some(name) => graph
-                    .named(Kind::PrivateDnsZone, name)
+                    .named_near(Kind::PrivateDnsZone, name, link)
                     .map_or(Target::Unknown, Target::Resource),
                 None => Target::Unknown,
             },
@@ -199,7 +205,7 @@ pub fn link_zone<'a>(graph: &'a Graph, link: &'a Resource) -> Target<'a> {
     }
     match link.name_str().and_then(|n| n.split('/').next()) {
         Some(zone) => graph
-            .named(Kind::PrivateDnsZone, zone)
+            .named_near(Kind::PrivateDnsZone, zone, link)
             .map_or(Target::Unknown, Target::Resource),
         None => Target::Unknown,
     }
@@ -218,12 +224,12 @@ pub fn link_vnet(link: &Resource) -> Option<&Value> {
 /// subresource, with that registry.
 pub fn registry_endpoints(graph: &Graph) -> Vec<(&Resource, &Resource)> {
     let mut out = Vec::new();
-    for pe in graph.of_kind(Kind::PrivateEndpoint) {
+    for pe in graph.declared(Kind::PrivateEndpoint) {
         for c in connections(pe) {
             if c.is_registry() != Some(true) {
                 continue;
             }
-            if let Target::Resource(t) = graph.target(c.target)
+            if let Target::Resource(t) = graph.target(c.target, pe)
                 && t.kind == Kind::ContainerRegistry
             {
                 out.push((pe, t));

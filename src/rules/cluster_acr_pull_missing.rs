@@ -25,7 +25,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let all_regs: Vec<_> = registries(ctx).map(|r| r.resource).collect();
     let assignments: Vec<_> = ctx.graph.of_kind(Kind::RoleAssignment).collect();
     for (i, c) in ctx.graph.resources.iter().enumerate() {
-        if c.kind != Kind::KubernetesCluster {
+        if c.kind != Kind::KubernetesCluster || c.existing {
             continue;
         }
         // Registries of the same deployment as the cluster.
@@ -44,7 +44,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             if matches!(role, Some((name, _)) if name != "AcrPull" && !name.is_empty()) {
                 continue;
             }
-            let who = principal_of(ctx.graph, principal(ra));
+            let who = principal_of(ctx.graph, principal(ra), ra);
             let pulls = matches!(role, Some(("AcrPull", _)));
             match who {
                 Principal::KubeletOf(j) if j == i => {

@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
 const HINT: &str = "Enable the Azure Policy add-on and assign the built-in \"Kubernetes cluster containers should only use allowed images\".";
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    for c in ctx.graph.of_kind(Kind::KubernetesCluster) {
+    for c in ctx.graph.declared(Kind::KubernetesCluster) {
         let (prop, native) = policy_addon(c);
         let f = match prop {
             Prop::Set { value: false, at } => Finding::new(

@@ -101,10 +101,10 @@ pub fn by_code_or_name(key: &str) -> Option<&'static Rule> {
 /// A check that has nothing to do over the graph (its findings come from elsewhere).
 pub(crate) fn no_check(_: &Ctx, _: &mut Vec<Finding>) {}
 
-/// Every registry in the graph, through its typed view.
+/// Every registry declared in the graph (not `existing` references), through its typed view.
 pub(crate) fn registries<'a>(ctx: &'a Ctx) -> impl Iterator<Item = RegistryView<'a>> {
     ctx.graph
-        .of_kind(Kind::ContainerRegistry)
+        .declared(Kind::ContainerRegistry)
         .filter_map(RegistryView::of)
 }
 

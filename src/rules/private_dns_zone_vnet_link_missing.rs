@@ -40,7 +40,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         );
         return;
     }
-    for zone in ctx.graph.of_kind(Kind::PrivateDnsZone) {
+    for zone in ctx.graph.declared(Kind::PrivateDnsZone) {
         let Some(name) = zone.name_str() else {
             continue;
         };
@@ -69,7 +69,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         // Where both are known: is the zone linked to the network of each endpoint using it?
         let linked: Vec<Option<&Resource>> = mine
             .iter()
-            .map(|l| match ctx.graph.target(link_vnet(l)) {
+            .map(|l| match ctx.graph.target(link_vnet(l), l) {
                 Target::Resource(v) => Some(v),
                 _ => None,
             })
@@ -80,7 +80,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         for (pe, _) in registry_endpoints(ctx.graph) {
             let uses_zone = zone_groups(ctx.graph, pe).iter().any(|g| {
                 g.zone_ids.iter().flatten().any(|id| {
-                    matches!(ctx.graph.target(Some(id)), Target::Resource(z) if std::ptr::eq(z, zone))
+                    matches!(ctx.graph.target(Some(id), pe), Target::Resource(z) if std::ptr::eq(z, zone))
                 })
             });
             if !uses_zone {
@@ -89,7 +89,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             let Some(subnet) = endpoint_subnet(pe) else {
                 continue;
             };
-            let Some(vnet) = vnet_of_subnet(ctx.graph, subnet) else {
+            let Some(vnet) = vnet_of_subnet(ctx.graph, subnet, pe) else {
                 continue;
             };
             if linked.iter().flatten().any(|v| std::ptr::eq(*v, vnet)) {

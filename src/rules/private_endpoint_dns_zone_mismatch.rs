@@ -25,7 +25,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for (pe, registry) in registry_endpoints(ctx.graph) {
         for g in zone_groups(ctx.graph, pe) {
             for id in g.zone_ids.iter().flatten() {
-                let Target::Resource(zone) = ctx.graph.target(Some(id)) else {
+                let Target::Resource(zone) = ctx.graph.target(Some(id), pe) else {
                     continue;
                 };
                 if zone.kind != Kind::PrivateDnsZone {

@@ -28,7 +28,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         crate::model::network::connections_unknown(pe)
             || connections(pe).iter().any(|c| {
                 c.is_registry() != Some(false)
-                    && !matches!(ctx.graph.target(c.target), Target::Resource(_))
+                    && !matches!(ctx.graph.target(c.target, pe), Target::Resource(_))
             })
     });
     if let Some(pe) = undecided {
@@ -54,7 +54,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let mut found = false;
         for pe in &endpoints {
             for c in connections(pe) {
-                if let Target::Resource(t) = ctx.graph.target(c.target)
+                if let Target::Resource(t) = ctx.graph.target(c.target, pe)
                     && std::ptr::eq(t, r)
                 {
                     if c.is_registry() == Some(true) {

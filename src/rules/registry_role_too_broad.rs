@@ -30,10 +30,10 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !matches!(role, "Owner" | "Contributor" | "AcrPush" | "AcrDelete") {
             continue;
         }
-        let Principal::KubeletOf(ci) = principal_of(ctx.graph, principal(ra)) else {
+        let Principal::KubeletOf(ci) = principal_of(ctx.graph, principal(ra), ra) else {
             continue;
         };
-        let Target::Resource(reg) = ctx.graph.target(scope(ra)) else {
+        let Target::Resource(reg) = ctx.graph.target(scope(ra), ra) else {
             continue;
         };
         if reg.kind != Kind::ContainerRegistry {

@@ -1,0 +1,5 @@
+using './main.bicep'
+
+param environment = 'prod'
+param teamRegistrySku = 'Standard'
+param teamAdminUser = true

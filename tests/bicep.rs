@@ -1,0 +1,251 @@
+//! The Bicep evaluator on the sample project: resources, keys, edges, children, modules.
+
+mod common;
+
+use acrlint::model::{Format, Kind, Target, ValueKind};
+
+#[test]
+fn sample_project_builds_the_graph() {
+    let a = common::analyze_dir(&common::root().join("samples/bicep"));
+    let g = &a.graph;
+    let by_addr = |addr: &str| {
+        g.resources
+            .iter()
+            .find(|r| r.address == addr)
+            .unwrap_or_else(|| panic!("no resource `{addr}`"))
+    };
+    let platform = by_addr("platformAcr");
+    assert_eq!(platform.format, Format::Bicep);
+    assert_eq!(platform.kind, Kind::ContainerRegistry);
+    assert_eq!(platform.name_str(), Some("contosoprodacr"));
+    assert_eq!(
+        a.sources.text(platform.span),
+        "resource platformAcr 'Microsoft.ContainerRegistry/registries@2023-07-01'"
+    );
+
+    // A nested child: type and name composed with the parent's; `existing` is kept, flagged.
+    let subnet = by_addr("vnet::endpointSubnet");
+    assert_eq!(
+        subnet.native_type,
+        "Microsoft.Network/virtualNetworks/subnets"
+    );
+    assert!(subnet.existing);
+    assert!(
+        subnet.keys.contains(
+            &"id:microsoft.network/virtualnetworks/subnets/vnet-platform-prod/snet-endpoints"
+                .to_string()
+        )
+    );
+    // `parent:` composes the name.
+    let link = by_addr("vnetLink");
+    assert_eq!(link.kind, Kind::PrivateDnsZoneVnetLink);
+    assert!(link.keys.iter().any(|k| k
+        == "id:microsoft.network/privatednszones/virtualnetworklinks/privatelink.azurecr.io/vnet-platform-prod-link"));
+    assert_eq!(
+        link.name_str(),
+        Some("privatelink.azurecr.io/vnet-platform-prod-link")
+    );
+    assert_eq!(subnet.name_str(), Some("vnet-platform-prod/snet-endpoints"));
+    let group = by_addr("privateEndpoint::dnsZoneGroup");
+    assert_eq!(group.name_str(), Some("pe-contosoprodacr/default"));
+    assert_eq!(group.kind, Kind::PrivateDnsZoneGroup);
+
+    // Symbolic references resolve through the graph.
+    let pe = by_addr("privateEndpoint");
+    let conn = pe
+        .body
+        .path(&["properties", "privateLinkServiceConnections"])
+        .and_then(|l| l.as_list())
+        .and_then(|l| l.first())
+        .and_then(|c| c.path(&["properties", "privateLinkServiceId"]))
+        .expect("privateLinkServiceId");
+    assert!(matches!(conn.kind, ValueKind::Ref(_)));
+    match g.target(Some(conn)) {
+        Target::Resource(r) => assert_eq!(r.address, "platformAcr"),
+        other => panic!("unresolved: {other:?}"),
+    }
+    let subnet_ref = pe.body.path(&["properties", "subnet", "id"]).unwrap();
+    assert!(
+        matches!(g.target(Some(subnet_ref)), Target::Resource(r) if r.address == "vnet::endpointSubnet")
+    );
+
+    // The module's registry, with the parameter file's values and the call site in `via`.
+    let team = by_addr("teamRegistry.registry");
+    assert_eq!(team.name_str(), Some("contosoprodteamacr"));
+    assert_eq!(team.via.len(), 1);
+    // The module file is evaluated only through its call.
+    assert_eq!(
+        g.resources
+            .iter()
+            .filter(|r| r.kind == Kind::ContainerRegistry)
+            .count(),
+        2
+    );
+    // The hardened registry has no findings; the careless one has.
+    assert!(
+        a.findings
+            .iter()
+            .all(|f| f.resource.as_deref() != Some("platformAcr"))
+    );
+    assert!(
+        a.findings
+            .iter()
+            .any(|f| f.resource.as_deref() == Some("teamRegistry.registry"))
+    );
+}
+
+#[test]
+fn registry_modules_are_unknown_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.bicep"),
+        "module acr 'br/public:avm/res/container-registry/registry:0.1.0' = {\n  name: 'acr'\n  params: {\n    name: 'x'\n  }\n}\n",
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    assert!(a.findings.is_empty());
+    assert!(a.notes.iter().any(|n| n.contains("comes from a registry")));
+}
+
+#[test]
+fn a_syntax_error_is_lint001_and_the_other_files_are_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.bicep"), "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'a'\n  sku: {\n").unwrap();
+    std::fs::write(
+        dir.path().join("ok.bicep"),
+        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'b'\n  sku: {\n    name: 'Basic'\n  }\n  properties: {\n    adminUserEnabled: true\n  }\n}\n",
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    let codes: Vec<_> = a.findings.iter().map(|f| f.rule.code).collect();
+    assert!(codes.contains(&"LINT001"), "{codes:?}");
+    assert!(codes.contains(&"ACR002"), "{codes:?}");
+}
+
+#[test]
+fn a_literal_is_fixed_with_a_bicep_string() {
+    let a = common::analyze_dir(&common::root().join("tests/fixtures/ACR001/bad-bicep"));
+    let f = a.findings.iter().find(|f| f.rule.code == "ACR001").unwrap();
+    let fix = f.fix.as_ref().expect("a fix");
+    assert_eq!(fix.edits[0].replacement, "'Disabled'");
+    assert_eq!(a.sources.text(fix.edits[0].span), "'Enabled'");
+}
+
+#[test]
+fn deeply_nested_input_does_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!(
+        "resource r 'Microsoft.ContainerRegistry/registries@2023-07-01' = {{\n  name: {}'n'{}\n}}\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    std::fs::write(dir.path().join("deep.bicep"), deep).unwrap();
+    let _ = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+}
+
+#[test]
+fn a_module_cycle_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.bicep"),
+        "module b './b.bicep' = {\n  name: 'b'\n}\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'acra'\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.bicep"),
+        "module a './a.bicep' = {\n  name: 'a'\n}\n",
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    // Both files are called by the other: neither is a root, nothing is evaluated twice.
+    let registries = a
+        .graph
+        .resources
+        .iter()
+        .filter(|r| r.kind == Kind::ContainerRegistry)
+        .count();
+    assert!(registries <= 1, "{registries}");
+}
+
+#[test]
+fn module_outputs_resolve_to_the_module_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("modules")).unwrap();
+    std::fs::write(
+        dir.path().join("modules/acr.bicep"),
+        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'contosoacr'\n  sku: {\n    name: 'Premium'\n  }\n}\noutput id string = acr.id\noutput loginServer string = '${acr.name}.azurecr.io'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.bicep"),
+        "module registry './modules/acr.bicep' = {\n  name: 'acr'\n}\nresource pe 'Microsoft.Network/privateEndpoints@2023-09-01' = {\n  name: 'pe'\n  properties: {\n    privateLinkServiceConnections: [\n      {\n        properties: {\n          privateLinkServiceId: registry.outputs.id\n          groupIds: [\n            'registry'\n          ]\n        }\n      }\n    ]\n  }\n  tags: {\n    server: registry.outputs.loginServer\n  }\n}\n",
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    let pe = a
+        .graph
+        .resources
+        .iter()
+        .find(|r| r.address == "pe")
+        .unwrap();
+    let id = pe
+        .body
+        .path(&[
+            "properties",
+            "privateLinkServiceConnections",
+            "properties",
+            "privateLinkServiceId",
+        ])
+        .unwrap();
+    assert!(
+        matches!(a.graph.target(Some(id)), Target::Resource(r) if r.address == "registry.acr"),
+        "{id:?}"
+    );
+    let server = pe.body.path(&["tags", "server"]).unwrap();
+    assert_eq!(server.as_str(), Some("contosoacr.azurecr.io"));
+}
+
+#[test]
+fn a_compiled_twin_is_reported_once_on_the_bicep_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::root().join("tests/fixtures/ACR002/bad-bicep/main.bicep"),
+        dir.path().join("main.bicep"),
+    )
+    .unwrap();
+    // What `bicep build` emits for it (abridged).
+    std::fs::write(
+        dir.path().join("main.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "metadata": { "_generator": { "name": "bicep", "version": "0.30.23.60470", "templateHash": "1" } },
+  "resources": [
+    {
+      "type": "Microsoft.ContainerRegistry/registries",
+      "apiVersion": "2023-07-01",
+      "name": "contosoacr",
+      "location": "westeurope",
+      "sku": { "name": "Premium" },
+      "properties": { "adminUserEnabled": true, "publicNetworkAccess": "Disabled" }
+    }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    let acr002: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule.code == "ACR002")
+        .collect();
+    assert_eq!(acr002.len(), 1);
+    assert!(
+        a.sources
+            .get(acr002[0].primary.file)
+            .path
+            .ends_with("main.bicep")
+    );
+    assert!(a.notes.iter().any(|n| n.contains("compiled from")));
+}
