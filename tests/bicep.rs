@@ -60,13 +60,13 @@ fn sample_project_builds_the_graph() {
         .and_then(|c| c.path(&["properties", "privateLinkServiceId"]))
         .expect("privateLinkServiceId");
     assert!(matches!(conn.kind, ValueKind::Ref(_)));
-    match g.target(Some(conn)) {
+    match g.target(Some(conn), pe) {
         Target::Resource(r) => assert_eq!(r.address, "platformAcr"),
         other => panic!("unresolved: {other:?}"),
     }
     let subnet_ref = pe.body.path(&["properties", "subnet", "id"]).unwrap();
     assert!(
-        matches!(g.target(Some(subnet_ref)), Target::Resource(r) if r.address == "vnet::endpointSubnet")
+        matches!(g.target(Some(subnet_ref), pe), Target::Resource(r) if r.address == "vnet::endpointSubnet")
     );
 
     // The module's registry, with the parameter file's values and the call site in `via`.
@@ -198,7 +198,7 @@ fn module_outputs_resolve_to_the_module_resources() {
         ])
         .unwrap();
     assert!(
-        matches!(a.graph.target(Some(id)), Target::Resource(r) if r.address == "registry.acr"),
+        matches!(a.graph.target(Some(id), pe), Target::Resource(r) if r.address == "registry.acr"),
         "{id:?}"
     );
     let server = pe.body.path(&["tags", "server"]).unwrap();
