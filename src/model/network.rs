@@ -179,8 +179,13 @@ pub fn vnet_of_subnet<'a>(
                 ValueKind::Ref(r) => r.key.clone(),
                 _ => return None,
             };
+            // A global key `id:.../virtualnetworks/subnets/<vnet>/<subnet>` or an id
+            // `.../virtualNetworks/<vnet>/subnets/<subnet>`.
             let lower = text.to_ascii_lowercase();
-            let at = lower.find("virtualnetworks/")? + "virtualnetworks/".len();
+            let at = match lower.find("virtualnetworks/subnets/") {
+                Some(i) => i + "virtualnetworks/subnets/".len(),
+                None => lower.find("virtualnetworks/")? + "virtualnetworks/".len(),
+            };
             let name = text[at..].split('/').next()?;
             graph.named_near(Kind::VirtualNetwork, name, near)
         }
