@@ -1,5 +1,8 @@
 //! The rule catalog. One file per rule; each exports `RULE` with its metadata and check.
 
+mod image_pull_secret_used;
+mod image_registry_not_allowed;
+mod image_tag_mutable;
 pub mod parse_error;
 mod registry_admin_user_enabled;
 mod registry_anonymous_pull_enabled;
@@ -62,6 +65,9 @@ pub static ALL: &[&Rule] = &[
     &registry_content_trust_disabled::RULE,
     &registry_quarantine_disabled::RULE,
     &registry_zone_redundancy_disabled::RULE,
+    &image_registry_not_allowed::RULE,
+    &image_tag_mutable::RULE,
+    &image_pull_secret_used::RULE,
     &parse_error::RULE,
 ];
 
