@@ -58,19 +58,23 @@ fn nesting_bound(text: &str) -> (usize, usize) {
     for line in text.split_inclusive('\n') {
         let indent = line.len() - line.trim_start_matches([' ', '-']).len();
         let mut quote: Option<char> = None;
+        let mut deepest = flow;
         for (i, c) in line.char_indices() {
             match (quote, c) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
                 (None, '#') if i == 0 || line[..i].ends_with([' ', '\t']) => break,
                 (None, '"' | '\'') if flow > 0 => quote = Some(c),
-                (None, '[' | '{') => flow += 1,
+                (None, '[' | '{') => {
+                    flow += 1;
+                    deepest = deepest.max(flow);
+                }
                 (None, ']' | '}') => flow = flow.saturating_sub(1),
                 _ => {}
             }
         }
-        if indent + flow > worst.0 {
-            worst = (indent + flow, offset);
+        if indent + deepest > worst.0 {
+            worst = (indent + deepest, offset);
         }
         offset += line.len();
     }
