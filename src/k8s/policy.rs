@@ -260,10 +260,13 @@ fn gatekeeper(r: &Resource) -> Option<Policy<'_>> {
         return None;
     };
     let m = r.body.path(&["spec", "match"]);
+    // The templates read `spec.containers`: only Pods (the pods a controller creates) are
+    // checked, whatever other kinds the constraint matches.
     let kinds = m.and_then(|m| m.get("kinds")).map(|ks| {
         ks.items()
             .iter()
             .flat_map(|k| strings(k.get("kinds")).unwrap_or_default())
+            .filter(|k| k == "Pod" || k == "*")
             .collect()
     });
     Some(Policy {

@@ -2,7 +2,7 @@
 
 use super::{Ctx, Rule, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::k8s::{excluded, pod_spec};
+use crate::k8s::{excluded, kind_of, pod_spec};
 use crate::model::{Kind, Value};
 
 pub static RULE: Rule = Rule {
@@ -23,7 +23,10 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if excluded(ctx.config, r) {
             continue;
         }
-        let Some((spec, path)) = pod_spec(r) else {
+        // A ServiceAccount's pull secrets are added to every pod that runs as it.
+        let Some((spec, path)) = pod_spec(r)
+            .or_else(|| (kind_of(r) == "ServiceAccount").then_some((&r.body, "ServiceAccount")))
+        else {
             continue;
         };
         let Some(secrets) = spec.get("imagePullSecrets") else {
@@ -43,8 +46,13 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 &RULE.meta,
                 secrets.span,
                 format!(
-                    "{} pulls images with `{path}.imagePullSecrets` ({}) instead of the cluster's managed identity",
+                    "{} pulls images with `{}` ({}) instead of the cluster's managed identity",
                     r.address,
+                    if path == "ServiceAccount" {
+                        "imagePullSecrets".to_string()
+                    } else {
+                        format!("{path}.imagePullSecrets")
+                    },
                     if names.is_empty() { "a secret".to_string() } else { names.join(", ") }
                 ),
             )

@@ -30,12 +30,10 @@ struct Denial {
     lookalike: Option<String>,
 }
 
-fn config_admits(ctx: &Ctx, raw: &str, image: &ImageRef) -> bool {
+fn config_admits(ctx: &Ctx, regexes: &[regex::Regex], raw: &str, image: &ImageRef) -> bool {
     let k = &ctx.config.k8s;
     k.allowed_registries.iter().any(|e| entry_admits(e, image))
-        || k.allowed_images_regex
-            .iter()
-            .any(|re| regex::Regex::new(&format!("^(?:{re})$")).is_ok_and(|re| re.is_match(raw)))
+        || regexes.iter().any(|re| re.is_match(raw))
 }
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -49,6 +47,12 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         .collect();
     let k = &ctx.config.k8s;
     let config_active = !k.allowed_registries.is_empty() || !k.allowed_images_regex.is_empty();
+    // Anchored at both ends (validated when the config was loaded).
+    let regexes: Vec<regex::Regex> = k
+        .allowed_images_regex
+        .iter()
+        .filter_map(|re| regex::Regex::new(&format!("^(?:{re})$")).ok())
+        .collect();
     for c in containers(ctx.graph) {
         let Some(v) = c.image else { continue };
         let Some(raw) = v.as_str() else { continue };
@@ -76,7 +80,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let applicable: Vec<&Policy> = policies.iter().filter(|p| p.applies(&c)).collect();
         let mut denials = Vec::new();
         let mut notes = Vec::new();
-        if config_active && !ns_excluded && !config_admits(ctx, raw, &image) {
+        if config_active && !ns_excluded && !config_admits(ctx, &regexes, raw, &image) {
             let mut allowed: Vec<String> = k
                 .allowed_registries
                 .iter()
