@@ -156,3 +156,52 @@ fn samples_pass_and_fail_as_documented() {
         common::human(&bad)
     );
 }
+
+/// The objects K8S001 reports when a policy and its upstream test resources are scanned together.
+fn denied(files: &[PathBuf]) -> Vec<String> {
+    let a = common::analyze_paths(files, &Config::default());
+    let mut out: Vec<String> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule.code == "K8S001")
+        .filter_map(|f| f.resource.clone())
+        .collect();
+    out.dedup();
+    out
+}
+
+#[test]
+fn upstream_policy_tests_agree() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    // Gatekeeper library: K8sAllowedRepos with `repos: ["openpolicyagent/"]`.
+    let g = corpus.join(
+        "gatekeeper-library/library/general/allowedrepos/samples/repo-must-be-openpolicyagent",
+    );
+    let with = |f: &str| vec![g.join("constraint.yaml"), g.join(f)];
+    assert!(denied(&with("example_allowed.yaml")).is_empty());
+    for f in [
+        "example_disallowed_both.yaml",
+        "example_disallowed_container.yaml",
+        "example_disallowed_initcontainer.yaml",
+        "disallowed_all.yaml",
+    ] {
+        assert_eq!(denied(&with(f)), ["Pod/default/nginx-disallowed"], "{f}");
+    }
+    // Kyverno policies: restrict-image-registries and its kyverno-test results.
+    let k = corpus.join("kyverno-policies/best-practices/restrict-image-registries");
+    let got = denied(&[
+        k.join("restrict-image-registries.yaml"),
+        k.join(".kyverno-test/resource.yaml"),
+    ]);
+    assert_eq!(
+        got,
+        [
+            "Pod/default/badpod01",
+            "Pod/default/badpod02",
+            "Pod/default/badpod03",
+            "Pod/default/badpod04"
+        ]
+    );
+}

@@ -20,14 +20,12 @@ pub fn load(
     _config: &Config,
 ) -> Loaded {
     let mut out = Loaded::default();
+    // Helm chart folder (as displayed) -> templates skipped.
+    let mut charts: std::collections::BTreeMap<String, usize> = Default::default();
     for &id in files {
         let file = sources.get(id);
-        if is_helm_template(&file.path, &file.text) {
-            out.notes.push(format!(
-                "{}: Helm chart template skipped; scan the rendered manifests instead: `helm template <chart> | acrlint check - --stdin-filename {}`",
-                file.display,
-                file.path.file_name().map_or("manifest.yaml".into(), |n| n.to_string_lossy())
-            ));
+        if let Some(chart) = helm_chart(&file.display, &file.text) {
+            *charts.entry(chart).or_default() += 1;
             continue;
         }
         match yaml::parse(&file.text, id) {
@@ -41,12 +39,28 @@ pub fn load(
                 .push(parse_error::finding(Span::new(id, e.range), e.message)),
         }
     }
+    for (chart, n) in charts {
+        let name = chart.rsplit('/').next().unwrap_or("chart");
+        out.notes.push(format!(
+            "{chart}: {n} Helm template{} skipped (Go template syntax); scan the rendered chart: `helm template {chart} | acrlint check - --stdin-filename {name}.yaml`",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     out
 }
 
-/// A file in a chart's `templates/` folder with Go template syntax.
-fn is_helm_template(path: &std::path::Path, text: &str) -> bool {
-    text.contains("{{") && path.components().any(|c| c.as_os_str() == "templates")
+/// The chart folder of a file in a chart's `templates/` folder with Go template syntax.
+fn helm_chart(display: &str, text: &str) -> Option<String> {
+    if !text.contains("{{") {
+        return None;
+    }
+    let parts: Vec<&str> = display.split('/').collect();
+    let at = parts.iter().rposition(|p| *p == "templates")?;
+    Some(if at == 0 {
+        ".".to_string()
+    } else {
+        parts[..at].join("/")
+    })
 }
 
 /// The objects of a document: the document itself, or a `List`'s items.
