@@ -143,20 +143,37 @@ impl Policy<'_> {
         }
     }
 
-    /// A prefix that admitted `raw` without ending on a boundary (`myacr.azurecr.io`
-    /// admitting `myacr.azurecr.io.evil.com/x`).
-    pub fn lookalike_prefix(&self, raw: &str) -> Option<&str> {
-        let Test::Prefixes(ps) = &self.test else {
-            return None;
-        };
-        ps.iter()
-            .filter(|p| !p.is_empty() && !p.ends_with('/'))
-            .find(|p| {
-                raw.strip_prefix(p.as_str())
-                    .and_then(|rest| rest.chars().next())
-                    .is_some_and(|c| !matches!(c, '/' | ':' | '@'))
-            })
-            .map(String::as_str)
+    /// Why the policy admits `raw` only as a lookalike: a prefix that does not end on a
+    /// boundary (`myacr.azurecr.io` admitting `myacr.azurecr.io.evil.com/x`), or an
+    /// unanchored regex matching inside the reference (`evil.io/myacr.azurecr.io/x`).
+    /// Returns (why, how to fix it).
+    pub fn lookalike(&self, raw: &str) -> Option<(String, String)> {
+        match &self.test {
+            Test::Prefixes(ps) => ps
+                .iter()
+                .filter(|p| !p.is_empty() && !p.ends_with('/'))
+                .find(|p| {
+                    raw.strip_prefix(p.as_str())
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(|c| !matches!(c, '/' | ':' | '@'))
+                })
+                .map(|p| {
+                    (
+                        format!("its prefix `{p}` does not end with `/`"),
+                        format!("the prefix `{p}` also admits lookalike registries and repositories such as `{raw}`; end it with `/`"),
+                    )
+                }),
+            Test::Regex(re) => {
+                let anchored = Regex::new(&format!("^(?:{})", re.as_str())).ok()?;
+                (re.is_match(raw) && !anchored.is_match(raw)).then(|| {
+                    (
+                        "its regex is not anchored with `^` and matches inside the reference".to_string(),
+                        format!("the regex `{}` matches anywhere in the image reference, so `{raw}` passes; anchor it: `^{}`", re.as_str(), re.as_str().trim_start_matches('^')),
+                    )
+                })
+            }
+            _ => None,
+        }
     }
 }
 

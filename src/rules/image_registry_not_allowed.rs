@@ -26,7 +26,7 @@ const HELP: &str = "Import the image into your Azure Container Registry (`az acr
 struct Denial {
     what: String,
     at: Option<Span>,
-    /// Admitted, but only through a prefix that does not end on a boundary.
+    /// Admitted, but only as a lookalike: why.
     lookalike: Option<String>,
 }
 
@@ -105,15 +105,13 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     at: Some(p.at_for(&c)),
                     lookalike: None,
                 });
-            } else if let Some(prefix) = p.lookalike_prefix(raw) {
+            } else if let Some((why, fix)) = p.lookalike(raw) {
                 denials.push(Denial {
                     what: p.what.clone(),
                     at: Some(p.at_for(&c)),
-                    lookalike: Some(prefix.to_string()),
+                    lookalike: Some(why),
                 });
-                notes.push(format!(
-                    "the prefix `{prefix}` has no trailing `/`, so it also admits lookalike registries and repositories such as `{raw}`; end it with `/`"
-                ));
+                notes.push(fix);
             }
         }
         // Policies in the scan are the authority, also where they exclude an object.
@@ -195,8 +193,8 @@ fn report(
                 image.domain,
                 first.what
             ),
-            Some(prefix) => format!(
-                "`image` of {} in {} comes from registry `{}`, which {} admits only because its prefix `{prefix}` does not end with `/`",
+            Some(why) => format!(
+                "`image` of {} in {} comes from registry `{}`, which {} admits only because {why}",
                 c.describe(),
                 c.resource.address,
                 image.domain,
@@ -214,7 +212,7 @@ fn report(
         if let Some(span) = d.at {
             let label = match &d.lookalike {
                 None => format!("decided by {}", d.what),
-                Some(prefix) => format!("the prefix `{prefix}` of {} admits lookalikes", d.what),
+                Some(_) => format!("{} admits lookalikes", d.what),
             };
             f = f.secondary(span, label);
         } else if !std::ptr::eq(d, first) {
