@@ -205,3 +205,37 @@ fn upstream_policy_tests_agree() {
         ]
     );
 }
+
+#[test]
+fn upstream_allowedreposv2_tests_agree() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    // K8sAllowedReposv2: exact images, or prefixes ending in `*`.
+    let g = corpus.join("gatekeeper-library/library/general/allowedreposv2/samples");
+    let Ok(samples) = std::fs::read_dir(&g) else {
+        return;
+    };
+    let mut checked = 0;
+    for s in samples.flatten() {
+        let dir = s.path();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.file_name().is_some_and(|n| n != "constraint.yaml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            let got = denied(&[dir.join("constraint.yaml"), f.clone()]);
+            if name.starts_with("example_allowed") {
+                assert!(got.is_empty(), "{name}: {got:?}");
+            } else {
+                assert!(!got.is_empty(), "{name}: nothing denied");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} samples");
+}

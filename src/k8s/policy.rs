@@ -29,6 +29,9 @@ pub enum Test {
     Regex(Regex),
     /// Gatekeeper `repos`: plain string prefixes of the image as written.
     Prefixes(Vec<String>),
+    /// Gatekeeper `allowedImages` (`K8sAllowedReposv2`): exact images, or prefixes written
+    /// with a trailing `*`, on the image as written.
+    Images(Vec<String>),
     /// `allowedRegistries`: registry hosts or host/path prefixes on segment boundaries.
     Registries(Vec<String>),
     /// Kyverno: per container list, `*`/`?` wildcard alternatives (`a/* | b/*`) on the image as written.
@@ -120,6 +123,10 @@ impl Policy<'_> {
         match &self.test {
             Test::Regex(re) => re.is_match(raw),
             Test::Prefixes(ps) => ps.iter().any(|p| raw.starts_with(p.as_str())),
+            Test::Images(is) => is.iter().any(|i| match i.strip_suffix('*') {
+                Some(prefix) => raw.starts_with(prefix),
+                None => i == raw,
+            }),
             Test::Registries(rs) => rs.iter().any(|r| entry_admits(r, image)),
             Test::Wildcards(ws) => {
                 let mine: Vec<&String> = ws
@@ -143,24 +150,34 @@ impl Policy<'_> {
         }
     }
 
+    /// The plain string prefixes the policy admits by.
+    fn prefixes(&self) -> Vec<&str> {
+        match &self.test {
+            Test::Prefixes(ps) => ps.iter().map(String::as_str).collect(),
+            Test::Images(is) => is.iter().filter_map(|i| i.strip_suffix('*')).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Why the policy admits `raw` only as a lookalike: a prefix that does not end on a
     /// boundary (`myacr.azurecr.io` admitting `myacr.azurecr.io.evil.com/x`), or an
     /// unanchored regex matching inside the reference (`evil.io/myacr.azurecr.io/x`).
     /// Returns (why, how to fix it).
     pub fn lookalike(&self, raw: &str) -> Option<(String, String)> {
         match &self.test {
-            Test::Prefixes(ps) => ps
-                .iter()
+            Test::Prefixes(_) | Test::Images(_) => self
+                .prefixes()
+                .into_iter()
                 .filter(|p| !p.is_empty() && !p.ends_with('/'))
                 .find(|p| {
-                    raw.strip_prefix(p.as_str())
+                    raw.strip_prefix(*p)
                         .and_then(|rest| rest.chars().next())
                         .is_some_and(|c| !matches!(c, '/' | ':' | '@'))
                 })
                 .map(|p| {
                     (
                         format!("its prefix `{p}` does not end with `/`"),
-                        format!("the prefix `{p}` also admits lookalike registries and repositories such as `{raw}`; end it with `/`"),
+                        format!("the prefix `{p}` also admits lookalike registries and repositories such as `{raw}`; make it end with a `/`"),
                     )
                 }),
             Test::Regex(re) => {
@@ -271,6 +288,8 @@ fn gatekeeper(r: &Resource) -> Option<Policy<'_>> {
     let params = r.body.path(&["spec", "parameters"])?;
     let (test, at) = if let Some(v) = params.get("repos") {
         (Test::Prefixes(strings(Some(v))?), v.span)
+    } else if let Some(v) = params.get("allowedImages") {
+        (Test::Images(strings(Some(v))?), v.span)
     } else if let Some(v) = params.get("allowedRegistries") {
         (Test::Registries(strings(Some(v))?), v.span)
     } else {
