@@ -228,6 +228,32 @@ pub fn policies(graph: &Graph) -> Vec<Policy<'_>> {
     out
 }
 
+/// Policy assignments that may be of the allowed-images built-in but cannot be read
+/// statically (definition id or parameters unknown): they may decide, so nothing else does.
+pub fn unknown_assignments(graph: &Graph) -> Vec<&Resource> {
+    graph
+        .of_kind(Kind::PolicyAssignment)
+        .filter(|r| azure(r).is_none())
+        .filter(|r| {
+            let (def, params) = if r.format == Format::Terraform {
+                (r.body.get("policy_definition_id"), r.body.get("parameters"))
+            } else {
+                (
+                    r.body.path(&["properties", "policyDefinitionId"]),
+                    r.body.path(&["properties", "parameters"]),
+                )
+            };
+            match def.and_then(Value::as_str) {
+                None => def.is_some_and(Value::has_unknown),
+                Some(id) => {
+                    id.to_ascii_lowercase().ends_with(ALLOWED_IMAGES_POLICY)
+                        && params.is_some_and(Value::has_unknown)
+                }
+            }
+        })
+        .collect()
+}
+
 /// An Azure Policy assignment of the allowed-images built-in, Terraform or ARM/Bicep shape.
 pub fn azure(r: &Resource) -> Option<Policy<'_>> {
     let (def, params) = if r.format == Format::Terraform {

@@ -3,7 +3,7 @@
 use super::{Ctx, Rule, RuleMeta, registries};
 use crate::finding::{Finding, Severity};
 use crate::k8s::image::{ImageRef, entry_admits};
-use crate::k8s::policy::{Policy, policies};
+use crate::k8s::policy::{Policy, policies, unknown_assignments};
 use crate::k8s::{Container, containers, excluded};
 use crate::source::Span;
 
@@ -38,6 +38,7 @@ fn config_admits(ctx: &Ctx, regexes: &[regex::Regex], raw: &str, image: &ImageRe
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let policies = policies(ctx.graph);
+    let unknown_policy = !unknown_assignments(ctx.graph).is_empty();
     let declared: Vec<(Option<String>, Span)> = registries(ctx)
         .map(|reg| {
             let r = reg.resource;
@@ -114,8 +115,9 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 notes.push(fix);
             }
         }
-        // Policies in the scan are the authority, also where they exclude an object.
-        if !config_active && policies.is_empty() && !ns_excluded {
+        // Policies in the scan are the authority, also where they exclude an object; one
+        // that cannot be read statically may decide too.
+        if !config_active && policies.is_empty() && !unknown_policy && !ns_excluded {
             fallback(&declared, &image, &mut denials, &mut notes);
         }
         if let Some(first) = denials.first() {
