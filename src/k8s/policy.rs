@@ -34,8 +34,9 @@ pub enum Test {
     Images(Vec<String>),
     /// `allowedRegistries`: registry hosts or host/path prefixes on segment boundaries.
     Registries(Vec<String>),
-    /// Kyverno: per container list, `*`/`?` wildcard alternatives (`a/* | b/*`) on the image as written.
-    Wildcards(Vec<(&'static str, String, Span)>),
+    /// Kyverno: per container list, `*`/`?` wildcard alternatives (`a/* | b/*`) on the image
+    /// as written; one set per pattern (`validate.anyPattern` admits by any of them).
+    Wildcards(Vec<Vec<(&'static str, String, Span)>>),
 }
 
 /// Where a policy applies.
@@ -128,22 +129,20 @@ impl Policy<'_> {
                 None => i == raw,
             }),
             Test::Registries(rs) => rs.iter().any(|r| entry_admits(r, image)),
-            Test::Wildcards(ws) => {
-                let mine: Vec<&String> = ws
-                    .iter()
+            Test::Wildcards(any) => any.iter().any(|ws| {
+                ws.iter()
                     .filter(|(l, _, _)| *l == c.list)
-                    .map(|(_, p, _)| p)
-                    .collect();
-                mine.is_empty() || mine.iter().all(|p| kyverno_admits(p, raw))
-            }
+                    .all(|(_, p, _)| kyverno_admits(p, raw))
+            }),
         }
     }
 
     /// Where the allowlist that decides for this container is written.
     pub fn at_for(&self, c: &Container) -> Span {
         match &self.test {
-            Test::Wildcards(ws) => ws
+            Test::Wildcards(any) => any
                 .iter()
+                .flatten()
                 .find(|(l, _, _)| *l == c.list)
                 .map_or(self.at, |(_, _, at)| *at),
             _ => self.at,
@@ -393,12 +392,23 @@ fn kyverno<'a>(r: &'a Resource, out: &mut Vec<Policy<'a>>) {
         return;
     };
     for rule in rules {
-        let Some(pattern) = rule.path(&["validate", "pattern"]) else {
-            continue;
+        let patterns: Vec<&Value> = match rule.path(&["validate", "pattern"]) {
+            Some(p) => vec![p],
+            None => rule
+                .path(&["validate", "anyPattern"])
+                .map(Value::items)
+                .unwrap_or_default(),
         };
-        let mut found = Vec::new();
-        image_patterns(pattern, &mut found);
-        if found.is_empty() {
+        let alternatives: Vec<Vec<(&'static str, &Value)>> = patterns
+            .iter()
+            .map(|p| {
+                let mut found = Vec::new();
+                image_patterns(p, &mut found);
+                found
+            })
+            .collect();
+        // A pattern without an image constraint admits every image.
+        if alternatives.is_empty() || alternatives.iter().any(Vec::is_empty) {
             continue;
         }
         let matches = resource_filters(rule.get("match"));
@@ -442,11 +452,16 @@ fn kyverno<'a>(r: &'a Resource, out: &mut Vec<Policy<'a>>) {
                     .unwrap_or("(unnamed)")
             ),
             resource: r,
-            at: found[0].1.span,
+            at: alternatives[0][0].1.span,
             test: Test::Wildcards(
-                found
+                alternatives
                     .iter()
-                    .map(|(l, v)| (*l, v.as_str().unwrap_or_default().to_string(), v.span))
+                    .map(|found| {
+                        found
+                            .iter()
+                            .map(|(l, v)| (*l, v.as_str().unwrap_or_default().to_string(), v.span))
+                            .collect()
+                    })
                     .collect(),
             ),
             scope: Scope {
@@ -521,6 +536,26 @@ mod tests {
         assert!(re.is_match("contoso.azurecr.io/app:1"));
         assert!(!re.is_match("contoso.azurecr.io.evil.com/app:1"));
         assert_eq!(p.scope.excluded_namespaces, vec!["ops".to_string()]);
+    }
+
+    #[test]
+    fn kyverno_any_pattern_admits_by_any_alternative() {
+        let text = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate:\n      anyPattern:\n      - spec: {containers: [{image: 'a.io/*'}]}\n      - spec: {containers: [{image: 'b.io/*'}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, image: 'a.io/x:1'}, {name: b, image: 'b.io/x:1'}, {name: c, image: 'c.io/x:1'}]\n";
+        let mut rs = Vec::new();
+        for d in crate::k8s::yaml::parse(text, FileId(0)).unwrap() {
+            crate::k8s::objects(d, &mut rs);
+        }
+        let g = Graph::new(rs);
+        let ps = policies(&g);
+        assert_eq!(ps.len(), 1);
+        let got: Vec<bool> = crate::k8s::containers(&g)
+            .iter()
+            .map(|c| {
+                let raw = c.image.and_then(Value::as_str).unwrap();
+                ps[0].applies(c) && ps[0].admits(c, raw, &ImageRef::parse(raw).unwrap())
+            })
+            .collect();
+        assert_eq!(got, [true, true, false]);
     }
 
     #[test]
