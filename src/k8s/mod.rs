@@ -1,15 +1,250 @@
-//! Kubernetes manifests into the model. (To be built.)
+//! Kubernetes manifests into the model: every object of every YAML document becomes a
+//! [`Resource`] of kind [`Kind::KubernetesObject`]; workloads are read through
+//! [`containers`]; admission policies through [`policy`].
+
+pub mod image;
+pub mod policy;
+pub mod yaml;
 
 use crate::config::Config;
-use crate::source::{FileId, SourceMap};
+use crate::model::{Format, Kind, Resource, Value};
+use crate::rules::parse_error;
+use crate::source::{FileId, SourceMap, Span};
 use crate::{Loaded, Workspace};
 
 /// Load Kubernetes YAML files.
 pub fn load(
     _ws: &Workspace,
-    _sources: &mut SourceMap,
-    _files: &[FileId],
+    sources: &mut SourceMap,
+    files: &[FileId],
     _config: &Config,
 ) -> Loaded {
-    Loaded::default()
+    let mut out = Loaded::default();
+    // Helm chart folder (as displayed) -> templates skipped.
+    let mut charts: std::collections::BTreeMap<String, usize> = Default::default();
+    for &id in files {
+        let file = sources.get(id);
+        if let Some(chart) = helm_chart(&file.display, &file.text) {
+            *charts.entry(chart).or_default() += 1;
+            continue;
+        }
+        match yaml::parse(&file.text, id) {
+            Ok(docs) => {
+                for doc in docs {
+                    objects(doc, &mut out.resources);
+                }
+            }
+            Err(e) => out
+                .findings
+                .push(parse_error::finding(Span::new(id, e.range), e.message)),
+        }
+    }
+    for (chart, n) in charts {
+        let name = chart.rsplit('/').next().unwrap_or("chart");
+        out.notes.push(format!(
+            "{chart}: {n} Helm template{} skipped (Go template syntax); scan the rendered chart: `helm template {chart} | acrlint check - --stdin-filename {name}.yaml`",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
+/// The chart folder of a file in a chart's `templates/` folder with Go template syntax.
+fn helm_chart(display: &str, text: &str) -> Option<String> {
+    if !text.contains("{{") {
+        return None;
+    }
+    let parts: Vec<&str> = display.split('/').collect();
+    let at = parts.iter().rposition(|p| *p == "templates")?;
+    Some(if at == 0 {
+        ".".to_string()
+    } else {
+        parts[..at].join("/")
+    })
+}
+
+/// The objects of a document: the document itself, or a `List`'s items.
+fn objects(doc: Value, out: &mut Vec<Resource>) {
+    let (Some(api), Some(kind)) = (
+        doc.get("apiVersion").and_then(Value::as_str),
+        doc.get("kind").and_then(Value::as_str),
+    ) else {
+        return;
+    };
+    if kind.ends_with("List")
+        && let Some(items) = doc.get("items").and_then(Value::as_list)
+    {
+        for item in items {
+            objects(item.clone(), out);
+        }
+        return;
+    }
+    let kind = kind.to_string();
+    let native_type = format!("{api}/{kind}");
+    let name = doc.path(&["metadata", "name"]).cloned();
+    let namespace = namespace_of(&doc).to_string();
+    let name_str = name
+        .as_ref()
+        .and_then(Value::as_str)
+        .unwrap_or("(unnamed)")
+        .to_string();
+    let address = format!("{kind}/{namespace}/{name_str}");
+    let head = name
+        .as_ref()
+        .map(|n| n.span)
+        .or_else(|| doc.get("kind").map(|k| k.span))
+        .unwrap_or(doc.span);
+    out.push(Resource {
+        kind: Kind::KubernetesObject,
+        format: Format::Kubernetes,
+        native_type,
+        keys: vec![format!("k8s:{}", address.to_ascii_lowercase())],
+        address,
+        span: head,
+        body: doc,
+        name,
+        instances: None,
+        via: Vec::new(),
+        existing: false,
+    });
+}
+
+fn namespace_of(doc: &Value) -> &str {
+    doc.path(&["metadata", "namespace"])
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("default")
+}
+
+/// The `kind` of a Kubernetes object resource.
+pub fn kind_of(r: &Resource) -> &str {
+    r.body.get("kind").and_then(Value::as_str).unwrap_or("")
+}
+
+/// The namespace of an object (`default` when not set).
+pub fn namespace(r: &Resource) -> &str {
+    namespace_of(&r.body)
+}
+
+/// The pod spec of a workload, and its path as written (`spec.template.spec`).
+pub fn pod_spec(r: &Resource) -> Option<(&Value, &'static str)> {
+    if r.format != Format::Kubernetes {
+        return None;
+    }
+    let path = match kind_of(r) {
+        "Pod" => "spec",
+        "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job"
+        | "ReplicationController" => "spec.template.spec",
+        "CronJob" => "spec.jobTemplate.spec.template.spec",
+        "PodTemplate" => "template.spec",
+        _ => return None,
+    };
+    let keys: Vec<&str> = path.split('.').collect();
+    Some((r.body.path(&keys)?, path))
+}
+
+/// The container lists of a pod spec.
+pub const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+
+/// One container of a workload.
+pub struct Container<'a> {
+    pub resource: &'a Resource,
+    /// `containers`, `initContainers` or `ephemeralContainers`.
+    pub list: &'static str,
+    pub name: Option<&'a str>,
+    /// The `image` value (may be unknown or absent: then `None`).
+    pub image: Option<&'a Value>,
+    /// Where it sits: `spec.template.spec.containers[0]`.
+    pub path: String,
+}
+
+impl Container<'_> {
+    /// `container `web``, for messages.
+    pub fn describe(&self) -> String {
+        let what = match self.list {
+            "initContainers" => "init container",
+            "ephemeralContainers" => "ephemeral container",
+            _ => "container",
+        };
+        match self.name {
+            Some(n) => format!("{what} `{n}`"),
+            None => format!("{what} `{}`", self.path),
+        }
+    }
+}
+
+/// Every container of every workload in the graph.
+pub fn containers(graph: &crate::model::Graph) -> Vec<Container<'_>> {
+    let mut out = Vec::new();
+    for r in graph.of_kind(Kind::KubernetesObject) {
+        let Some((spec, spec_path)) = pod_spec(r) else {
+            continue;
+        };
+        for list in CONTAINER_LISTS {
+            let Some(items) = spec.get(list).and_then(Value::as_list) else {
+                continue;
+            };
+            for (i, c) in items.iter().enumerate() {
+                out.push(Container {
+                    resource: r,
+                    list,
+                    name: c.get("name").and_then(Value::as_str),
+                    image: c.get("image"),
+                    path: format!("{spec_path}.{list}[{i}]"),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// True when the object's namespace is excluded by the configuration.
+pub fn excluded(config: &Config, r: &Resource) -> bool {
+    let ns = namespace(r);
+    config.excluded_namespaces().iter().any(|e| e == ns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Graph;
+
+    fn graph(text: &str) -> Graph {
+        let mut out = Vec::new();
+        for d in yaml::parse(text, FileId(0)).unwrap() {
+            objects(d, &mut out);
+        }
+        Graph::new(out)
+    }
+
+    #[test]
+    fn every_workload_kind_and_container_list() {
+        let g = graph(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: batch/v1\n  kind: CronJob\n  metadata: {name: c, namespace: ops}\n  spec:\n    jobTemplate:\n      spec:\n        template:\n          spec:\n            initContainers: [{name: i, image: a}]\n            containers: [{name: m, image: b}]\n---\napiVersion: v1\nkind: PodTemplate\nmetadata: {name: t}\ntemplate:\n  spec:\n    ephemeralContainers: [{name: e, image: c}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        );
+        let cs = containers(&g);
+        let got: Vec<_> = cs
+            .iter()
+            .map(|c| {
+                (
+                    c.resource.address.as_str(),
+                    c.list,
+                    c.image.and_then(Value::as_str),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("CronJob/ops/c", "containers", Some("b")),
+                ("CronJob/ops/c", "initContainers", Some("a")),
+                ("PodTemplate/default/t", "ephemeralContainers", Some("c")),
+            ]
+        );
+        assert_eq!(g.resources.len(), 3);
+    }
 }

@@ -2,6 +2,9 @@
 
 mod cluster_acr_pull_missing;
 mod cluster_policy_addon_disabled;
+mod image_pull_secret_used;
+mod image_registry_not_allowed;
+mod image_tag_mutable;
 pub mod parse_error;
 mod private_dns_zone_vnet_link_missing;
 mod private_endpoint_dns_zone_group_missing;
@@ -89,6 +92,9 @@ pub static ALL: &[&Rule] = &[
     &cluster_policy_addon_disabled::RULE,
     &cluster_acr_pull_missing::RULE,
     &registry_role_too_broad::RULE,
+    &image_registry_not_allowed::RULE,
+    &image_tag_mutable::RULE,
+    &image_pull_secret_used::RULE,
     &parse_error::RULE,
 ];
 

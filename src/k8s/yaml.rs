@@ -1,0 +1,256 @@
+//! YAML documents into spanned [`Value`]s with saphyr. saphyr counts characters; spans are
+//! converted to bytes once per file. Deep nesting is refused before parsing (saphyr
+//! overflows the stack at ~20k levels) and the converted tree has a node budget (alias
+//! expansion is also bounded inside saphyr).
+
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+
+use crate::model::{Value, ValueKind};
+use crate::source::{FileId, Span};
+
+/// Deepest nesting accepted (block indentation columns plus open flow brackets).
+pub const MAX_DEPTH: usize = 1000;
+/// Most nodes one file may produce.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// A YAML problem at a byte range.
+#[derive(Debug)]
+pub struct Error {
+    pub range: std::ops::Range<usize>,
+    pub message: String,
+}
+
+/// Character index to byte offset, for one file.
+struct Offsets {
+    /// Empty when the text is ASCII (index = offset).
+    bytes: Vec<usize>,
+    len: usize,
+}
+
+impl Offsets {
+    fn new(text: &str) -> Offsets {
+        let bytes = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(b, _)| b).collect()
+        };
+        Offsets {
+            bytes,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.bytes.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.bytes.get(char_index).copied().unwrap_or(self.len)
+        }
+    }
+}
+
+/// An upper bound of the nesting depth, from a cheap scan: the deepest indentation plus
+/// sequence dashes on a line, plus flow brackets open outside quotes and comments.
+fn nesting_bound(text: &str) -> (usize, usize) {
+    let mut flow: usize = 0;
+    let mut worst = (0, 0);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        let mut quote: Option<char> = None;
+        let mut deepest = flow;
+        for (i, c) in line.char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '#') if i == 0 || line[..i].ends_with([' ', '\t']) => break,
+                (None, '"' | '\'') if flow > 0 => quote = Some(c),
+                (None, '[' | '{') => {
+                    flow += 1;
+                    deepest = deepest.max(flow);
+                }
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if indent + deepest > worst.0 {
+            worst = (indent + deepest, offset);
+        }
+        offset += line.len();
+    }
+    worst
+}
+
+/// Parse every document of a file.
+pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
+    let (depth, at) = nesting_bound(text);
+    if depth > MAX_DEPTH {
+        return Err(Error {
+            range: at..at,
+            message: format!("YAML nested deeper than {MAX_DEPTH} levels; not parsed"),
+        });
+    }
+    let offsets = Offsets::new(text);
+    let docs = MarkedYaml::load_from_str(text).map_err(|e| {
+        let b = offsets.byte(e.marker().index());
+        let end = text[b..]
+            .chars()
+            .next()
+            .filter(|c| *c != '\n' && *c != '\r')
+            .map_or(b, |c| b + c.len_utf8());
+        Error {
+            range: b..end,
+            message: format!("cannot parse YAML: {}", e.info()),
+        }
+    })?;
+    let mut conv = Convert {
+        text,
+        file,
+        offsets: &offsets,
+        nodes: 0,
+    };
+    let mut out = Vec::new();
+    for d in &docs {
+        out.push(conv.value(d, 0)?);
+    }
+    Ok(out)
+}
+
+struct Convert<'a> {
+    text: &'a str,
+    file: FileId,
+    offsets: &'a Offsets,
+    nodes: usize,
+}
+
+impl Convert<'_> {
+    fn span(&self, y: &MarkedYaml) -> Span {
+        let start = self.offsets.byte(y.span.start.index());
+        let mut end = self.offsets.byte(y.span.end.index()).max(start);
+        // Block collections end where the next token starts: stop at their last character.
+        let bytes = self.text.as_bytes();
+        while end > start && bytes[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        Span::new(self.file, start..end)
+    }
+
+    fn value(&mut self, y: &MarkedYaml, depth: usize) -> Result<Value, Error> {
+        let span = self.span(y);
+        self.nodes += 1;
+        if self.nodes > MAX_NODES || depth > MAX_DEPTH {
+            return Err(Error {
+                range: span.range(),
+                message: format!(
+                    "YAML expands to more than {MAX_NODES} nodes or {MAX_DEPTH} levels (alias expansion?); not parsed"
+                ),
+            });
+        }
+        let kind = match &y.data {
+            YamlData::Value(s) => scalar(s),
+            YamlData::Representation(s, _, _) => ValueKind::String(s.to_string()),
+            YamlData::Sequence(items) => ValueKind::List(
+                items
+                    .iter()
+                    .map(|i| self.value(i, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            YamlData::Mapping(map) => {
+                let mut entries = Vec::with_capacity(map.len());
+                for (k, v) in map {
+                    let key = match &k.data {
+                        YamlData::Value(s) => scalar_text(s),
+                        _ => continue,
+                    };
+                    entries.push((key, self.value(v, depth + 1)?));
+                }
+                ValueKind::Object(entries)
+            }
+            YamlData::Tagged(_, inner) => return self.value(inner, depth + 1),
+            YamlData::Alias(_) | YamlData::BadValue => ValueKind::Null,
+        };
+        Ok(Value::new(kind, span))
+    }
+}
+
+fn scalar(s: &Scalar) -> ValueKind {
+    match s {
+        Scalar::Null => ValueKind::Null,
+        Scalar::Boolean(b) => ValueKind::Bool(*b),
+        Scalar::Integer(i) => ValueKind::Number(*i as f64),
+        Scalar::FloatingPoint(f) => ValueKind::Number(f.into_inner()),
+        Scalar::String(s) => ValueKind::String(s.to_string()),
+    }
+}
+
+fn scalar_text(s: &Scalar) -> String {
+    match s {
+        Scalar::Null => "null".into(),
+        Scalar::Boolean(b) => b.to_string(),
+        Scalar::Integer(i) => i.to_string(),
+        Scalar::FloatingPoint(f) => f.to_string(),
+        Scalar::String(s) => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse0(text: &str) -> Result<Vec<Value>, Error> {
+        parse(text, FileId(0))
+    }
+
+    #[test]
+    fn spans_are_bytes_even_after_multibyte_text() {
+        let text = "# héllo wörld ✓\na: ünïcode\nimage: nginx:1\n";
+        let docs = parse0(text).unwrap();
+        let v = docs[0].get("image").unwrap();
+        assert_eq!(&text[v.span.range()], "nginx:1");
+    }
+
+    #[test]
+    fn multi_document() {
+        let docs = parse0("a: 1\n---\nb: two\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].get("b").and_then(Value::as_str), Some("two"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let flow = format!("a: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+        let e = parse0(&flow).unwrap_err();
+        assert!(e.message.contains("nested deeper"), "{}", e.message);
+        let mut block = String::new();
+        for i in 0..3000 {
+            block.push_str(&" ".repeat(i));
+            block.push_str("k:\n");
+        }
+        assert!(parse0(&block).is_err());
+        // Moderate nesting is fine.
+        let ok = format!("a: {}1{}\n", "[".repeat(60), "]".repeat(60));
+        assert!(parse0(&ok).is_ok());
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_quickly() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let start = std::time::Instant::now();
+        assert!(parse0(&text).is_err());
+        assert!(start.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn syntax_errors_have_byte_positions() {
+        let text = "ä: [1, 2\nb: c\n";
+        let e = parse0(text).unwrap_err();
+        assert!(e.range.start <= text.len());
+        assert!(e.message.starts_with("cannot parse YAML"));
+    }
+}

@@ -1,0 +1,228 @@
+//! K8S001 image-registry-not-allowed: a container image's registry is not on the effective allowlist.
+
+use super::{Ctx, Rule, RuleMeta, registries};
+use crate::finding::{Finding, Severity};
+use crate::k8s::image::{ImageRef, entry_admits};
+use crate::k8s::policy::{Policy, policies, unknown_assignments};
+use crate::k8s::{Container, containers, excluded};
+use crate::source::Span;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "K8S001",
+        name: "image-registry-not-allowed",
+        severity: Severity::Error,
+        summary: "A container image comes from a registry that the allowlist (acrlint.toml, the admission policies in the scan, or the declared registries) does not admit.",
+        doc: include_str!("../../rules/K8S001-image-registry-not-allowed.md"),
+        security_severity: "7.5",
+        tags: &["security", "supply-chain", "kubernetes"],
+    },
+    check,
+};
+
+const HELP: &str = "Import the image into your Azure Container Registry (`az acr import`) and reference it there, or allow its registry explicitly.";
+
+/// What denied an image.
+struct Denial {
+    what: String,
+    at: Option<Span>,
+    /// Admitted, but only as a lookalike: why.
+    lookalike: Option<String>,
+}
+
+fn config_admits(ctx: &Ctx, regexes: &[regex::Regex], raw: &str, image: &ImageRef) -> bool {
+    let k = &ctx.config.k8s;
+    k.allowed_registries.iter().any(|e| entry_admits(e, image))
+        || regexes.iter().any(|re| re.is_match(raw))
+}
+
+fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let policies = policies(ctx.graph);
+    let unknown_policy = !unknown_assignments(ctx.graph).is_empty();
+    let declared: Vec<(Option<String>, Span)> = registries(ctx)
+        .map(|reg| {
+            let r = reg.resource;
+            let at = r.name.as_ref().map_or(r.span, |n| n.span);
+            (reg.login_server(), at)
+        })
+        .collect();
+    let k = &ctx.config.k8s;
+    let config_active = !k.allowed_registries.is_empty() || !k.allowed_images_regex.is_empty();
+    // Anchored at both ends (validated when the config was loaded).
+    let regexes: Vec<regex::Regex> = k
+        .allowed_images_regex
+        .iter()
+        .filter_map(|re| regex::Regex::new(&format!("^(?:{re})$")).ok())
+        .collect();
+    for c in containers(ctx.graph) {
+        let Some(v) = c.image else { continue };
+        let Some(raw) = v.as_str() else { continue };
+        let image = match ImageRef::parse(raw) {
+            Ok(i) => i,
+            Err(e) => {
+                out.push(
+                    Finding::new(
+                        &RULE.meta,
+                        v.span,
+                        format!(
+                            "`image` of {} in {} is not a valid image reference: {e}",
+                            c.describe(),
+                            c.resource.address
+                        ),
+                    )
+                    .label("not a valid image reference")
+                    .help("Write the image as `registry/repository:tag` or `registry/repository@sha256:<digest>`.")
+                    .on(c.resource),
+                );
+                continue;
+            }
+        };
+        let ns_excluded = excluded(ctx.config, c.resource);
+        let applicable: Vec<&Policy> = policies.iter().filter(|p| p.applies(&c)).collect();
+        let mut denials = Vec::new();
+        let mut notes = Vec::new();
+        if config_active && !ns_excluded && !config_admits(ctx, &regexes, raw, &image) {
+            let mut allowed: Vec<String> = k
+                .allowed_registries
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect();
+            allowed.extend(
+                k.allowed_images_regex
+                    .iter()
+                    .map(|e| format!("regex `{e}`")),
+            );
+            denials.push(Denial {
+                what: "the `[k8s]` allowlist in acrlint.toml".into(),
+                at: None,
+                lookalike: None,
+            });
+            notes.push(format!("acrlint.toml allows: {}", allowed.join(", ")));
+        }
+        for p in &applicable {
+            if !p.admits(&c, raw, &image) {
+                denials.push(Denial {
+                    what: p.what.clone(),
+                    at: Some(p.at_for(&c)),
+                    lookalike: None,
+                });
+            } else if let Some((why, fix)) = p.lookalike(raw) {
+                denials.push(Denial {
+                    what: p.what.clone(),
+                    at: Some(p.at_for(&c)),
+                    lookalike: Some(why),
+                });
+                notes.push(fix);
+            }
+        }
+        // Policies in the scan are the authority, also where they exclude an object; one
+        // that cannot be read statically may decide too.
+        if !config_active && policies.is_empty() && !unknown_policy && !ns_excluded {
+            fallback(&declared, &image, &mut denials, &mut notes);
+        }
+        if let Some(first) = denials.first() {
+            out.push(report(&c, v.span, raw, &image, first, &denials[1..], notes));
+        }
+    }
+}
+
+/// Without a configured allowlist or policy: the registries declared in the scan, else any ACR.
+fn fallback(
+    declared: &[(Option<String>, Span)],
+    image: &ImageRef,
+    denials: &mut Vec<Denial>,
+    notes: &mut Vec<String>,
+) {
+    let any_acr = entry_admits("*.azurecr.io", image);
+    if declared.is_empty() {
+        if !any_acr {
+            denials.push(Denial {
+                what: "the default allowlist (any `*.azurecr.io` registry; no acrlint.toml allowlist, admission policy or registry declaration was found)".into(),
+                at: None,
+                lookalike: None,
+            });
+            notes.push("set `[k8s] allowed-registries` in acrlint.toml to state which registries are allowed".into());
+        }
+        return;
+    }
+    // A registry whose name is not known could be the image's registry.
+    if any_acr && declared.iter().any(|(h, _)| h.is_none()) {
+        return;
+    }
+    if declared
+        .iter()
+        .any(|(h, _)| h.as_deref().is_some_and(|h| entry_admits(h, image)))
+    {
+        return;
+    }
+    let hosts: Vec<String> = declared
+        .iter()
+        .filter_map(|(h, _)| h.as_ref().map(|h| format!("`{h}`")))
+        .collect();
+    for (i, (_, at)) in declared.iter().enumerate() {
+        denials.push(Denial {
+            what: if i == 0 {
+                format!(
+                    "the registries declared in this scan ({})",
+                    hosts.join(", ")
+                )
+            } else {
+                "a registry declared in this scan".into()
+            },
+            at: Some(*at),
+            lookalike: None,
+        });
+    }
+}
+
+fn report(
+    c: &Container,
+    at: Span,
+    raw: &str,
+    image: &ImageRef,
+    first: &Denial,
+    rest: &[Denial],
+    notes: Vec<String>,
+) -> Finding {
+    let mut f = Finding::new(
+        &RULE.meta,
+        at,
+        match &first.lookalike {
+            None => format!(
+                "`image` of {} in {} comes from registry `{}`, which is not allowed by {}",
+                c.describe(),
+                c.resource.address,
+                image.domain,
+                first.what
+            ),
+            Some(why) => format!(
+                "`image` of {} in {} comes from registry `{}`, which {} admits only because {why}",
+                c.describe(),
+                c.resource.address,
+                image.domain,
+                first.what
+            ),
+        },
+    )
+    .label(format!("registry `{}`", image.domain))
+    .help(HELP)
+    .on(c.resource);
+    if raw != image.to_string() {
+        f = f.note(format!("`{raw}` means `{image}`"));
+    }
+    for d in std::iter::once(first).chain(rest) {
+        if let Some(span) = d.at {
+            let label = match &d.lookalike {
+                None => format!("decided by {}", d.what),
+                Some(_) => format!("{} admits lookalikes", d.what),
+            };
+            f = f.secondary(span, label);
+        } else if !std::ptr::eq(d, first) {
+            f = f.note(format!("also not allowed by {}", d.what));
+        }
+    }
+    for n in notes {
+        f = f.note(n);
+    }
+    f
+}
