@@ -10,6 +10,7 @@ mod registry_quarantine_disabled;
 mod registry_retention_disabled;
 mod registry_sku_not_premium;
 mod registry_zone_redundancy_disabled;
+pub mod suppression_unused;
 
 use crate::config::Config;
 use crate::finding::{Edit, Finding, Fix, Severity};
@@ -63,6 +64,7 @@ pub static ALL: &[&Rule] = &[
     &registry_quarantine_disabled::RULE,
     &registry_zone_redundancy_disabled::RULE,
     &parse_error::RULE,
+    &suppression_unused::RULE,
 ];
 
 pub fn by_code_or_name(key: &str) -> Option<&'static Rule> {
@@ -204,4 +206,51 @@ impl BoolRule {
             out.push(finding.on(r).help(self.hint));
         }
     }
+}
+
+/// A fix that adds `name = value` to a Terraform resource block where the attribute is
+/// absent (its provider default is the finding): inserted as the block's last line, with
+/// the indentation of the block's first line inside. Only for a multi-line block declared
+/// directly in the scanned configuration (not through a module).
+pub(crate) fn insert_terraform_attribute(
+    ctx: &Ctx,
+    r: &Resource,
+    name: &str,
+    value: Lit,
+    description: &str,
+) -> Option<Fix> {
+    if r.format != Format::Terraform || !r.via.is_empty() || r.body.span.file != r.span.file {
+        return None;
+    }
+    let file = ctx.sources.get(r.body.span.file);
+    let block = r.body.span.range();
+    let text = file.text.get(block.clone())?;
+    let close = text.trim_end().strip_suffix('}')?.len();
+    let close_line = file.line_index(block.start + close);
+    let open_line = file.line_index(block.start + text.find('{')?);
+    let line_start = file.line_range(close_line).start;
+    if close_line <= open_line || !file.text[line_start..block.start + close].trim().is_empty() {
+        return None;
+    }
+    let first = &file.text[file.line_range(open_line + 1)];
+    let indent: String = if close_line > open_line + 1 && !first.trim().is_empty() {
+        first.chars().take_while(|c| c.is_whitespace()).collect()
+    } else {
+        let head = &file.text[file.line_range(open_line)];
+        let mut i: String = head.chars().take_while(|c| c.is_whitespace()).collect();
+        i.push_str("  ");
+        i
+    };
+    let newline = if file.text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    Some(Fix {
+        description: description.to_string(),
+        edits: vec![Edit {
+            span: crate::source::Span::new(r.body.span.file, line_start..line_start),
+            replacement: format!("{indent}{name} = {}{newline}", literal(r.format, &value)),
+        }],
+    })
 }

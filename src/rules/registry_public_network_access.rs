@@ -1,6 +1,8 @@
 //! ACR001 registry-public-network-access: the registry is reachable from the internet.
 
-use super::{Ctx, Lit, Rule, RuleMeta, display_name, registries, replace_literal};
+use super::{
+    Ctx, Lit, Rule, RuleMeta, display_name, insert_terraform_attribute, registries, replace_literal,
+};
 use crate::finding::{Finding, Severity};
 use crate::model::registry::Prop;
 
@@ -66,7 +68,14 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     access.native
                 ),
             )
-            .label(format!("`{}` is not set here", access.native)),
+            .label(format!("`{}` is not set here", access.native))
+            .fix(insert_terraform_attribute(
+                ctx,
+                r,
+                access.native,
+                Lit::Bool(false),
+                HINT,
+            )),
             _ => continue,
         };
         if let Prop::Set { at, .. } = action.prop {
