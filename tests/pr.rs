@@ -473,3 +473,19 @@ fn fix_rewrites_literals_inserts_defaults_and_is_idempotent() {
         .code(0)
         .stdout("");
 }
+
+#[test]
+fn sarif_results_and_github_annotations_snapshots() {
+    std::env::set_current_dir(common::root()).unwrap();
+    let a = common::analyze_dir(Path::new("tests/fixtures/ACR003/bad-terraform-tfvars"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&acrlint::report::sarif::render(&a)).unwrap();
+    insta::assert_snapshot!(
+        "sarif-results-ACR003-bad-terraform-tfvars",
+        serde_json::to_string_pretty(&sarif["runs"][0]["results"]).unwrap()
+    );
+    insta::assert_snapshot!(
+        "github-ACR003-bad-terraform-tfvars",
+        acrlint::report::github::render(&a)
+    );
+}

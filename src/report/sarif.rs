@@ -157,7 +157,6 @@ pub fn render(a: &Analysis) -> String {
                     "name": "acrlint",
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/acrlint/acrlint",
                     "rules": rules,
                 }
             },
