@@ -1,7 +1,7 @@
 //! ACR001 registry-public-network-access: the registry is reachable from the internet.
 
 use super::{
-    Ctx, Lit, Rule, RuleMeta, display_name, insert_terraform_attribute, registries, replace_literal,
+    Ctx, Lit, Rule, RuleMeta, display_name, insert_attribute, registries, replace_literal,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::registry::Prop;
@@ -69,11 +69,15 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
             .label(format!("`{}` is not set here", access.native))
-            .fix(insert_terraform_attribute(
+            .fix(insert_attribute(
                 ctx,
                 r,
                 access.native,
-                Lit::Bool(false),
+                if r.format.is_azure_resource_manager() {
+                    Lit::Str("Disabled")
+                } else {
+                    Lit::Bool(false)
+                },
                 HINT,
             )),
             _ => continue,
