@@ -180,16 +180,24 @@ pub fn collect(sources: &SourceMap, graph: &Graph) -> Vec<Ignore> {
             let line = file.line_index(ig.span.start as usize);
             let below = next_code_line(file, line);
             {
+                // Declared here or right below: its head, its body (an ARM resource object
+                // starts at its `{`) or the module call that brought it in.
+                let here = |s: Span| {
+                    s.file == id && {
+                        let l = file.line_index(s.start as usize);
+                        l == line || Some(l) == below
+                    }
+                };
                 for r in &graph.resources {
-                    let head = file.line_index(r.span.start as usize);
-                    if r.span.file == id && (head == line || Some(head) == below) {
+                    if here(r.span) || here(r.body.span) || r.via.iter().any(|v| here(v.span)) {
                         ig.resources.push(r.address.clone());
-                        let end = if r.body.span.file == id {
-                            r.body.span.end.max(r.span.end)
-                        } else {
-                            r.span.end
-                        };
-                        ig.lines.push(r.span.start as usize..end as usize);
+                        if r.span.file == id {
+                            let mut extent = r.span;
+                            if r.body.span.file == id {
+                                extent = extent.to(r.body.span);
+                            }
+                            ig.lines.push(extent.range());
+                        }
                     }
                 }
             }

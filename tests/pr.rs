@@ -489,3 +489,18 @@ fn sarif_results_and_github_annotations_snapshots() {
         acrlint::report::github::render(&a)
     );
 }
+
+#[test]
+fn a_comment_above_a_module_call_covers_the_module_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("m")).unwrap();
+    std::fs::write(dir.path().join("m/main.tf"), REGISTRY).unwrap();
+    let a = analyze_text(
+        dir.path(),
+        &[(
+            "main.tf",
+            "# acrlint:ignore ACR002 the module's registry is a sandbox\nmodule \"acr\" {\n  source = \"./m\"\n}\n",
+        )],
+    );
+    assert_eq!(codes(&a), ["ACR003", "ACR001"]);
+}
