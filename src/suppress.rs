@@ -239,10 +239,16 @@ pub fn apply(findings: &mut Vec<Finding>, sources: &SourceMap, graph: &Graph, co
     if ignores.is_empty() {
         return;
     }
-    let mut used = vec![vec![false; 0]; ignores.len()];
-    for (ig, u) in ignores.iter().zip(used.iter_mut()) {
-        *u = vec![false; ig.codes.len()];
-    }
+    let mut used: Vec<Vec<bool>> = ignores
+        .iter()
+        .map(|ig| vec![false; ig.codes.len()])
+        .collect();
+    // In a file that does not parse nothing can match: LINT001 says enough.
+    let broken: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule.code == "LINT001")
+        .map(|f| f.primary.file)
+        .collect();
     findings.retain(|f| {
         let mut keep = true;
         for (ig, u) in ignores.iter().zip(used.iter_mut()) {
@@ -287,7 +293,7 @@ pub fn apply(findings: &mut Vec<Finding>, sources: &SourceMap, graph: &Graph, co
                     ),
                     "unknown code",
                 ));
-            } else if !used && !rule_is_off(config, code) {
+            } else if !used && !rule_is_off(config, code) && !broken.contains(&ig.span.file) {
                 findings.push(suppression_unused::finding(
                     *span,
                     format!(

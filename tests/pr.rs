@@ -526,3 +526,16 @@ fn a_comment_above_a_module_call_covers_the_module_resources() {
     );
     assert_eq!(codes(&a), ["ACR003", "ACR001"]);
 }
+
+#[test]
+fn ignores_in_a_file_that_does_not_parse_are_not_reported_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = analyze_text(
+        dir.path(),
+        &[(
+            "main.tf",
+            "# acrlint:ignore ACR002 sandbox\nresource \"azurerm_container_registry\" \"acr\" {\n  sku = \n",
+        )],
+    );
+    assert_eq!(codes(&a), ["LINT001"]);
+}
