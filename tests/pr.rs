@@ -592,3 +592,28 @@ fn action_run_script_writes_sarif_and_keeps_the_exit_code() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("::"));
     assert_eq!(run("nonsense", "never").status.code(), Some(2));
 }
+
+#[test]
+fn public_access_is_not_fixed_when_the_sku_cannot_become_premium() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "variable \"sku\" {\n  default = \"Basic\"\n}\n\n".to_string()
+        + &REGISTRY
+            .replace("\"Basic\" # cheaper", "var.sku")
+            .replace("  public_network_access_enabled = true\n", "");
+    let a = analyze_text(dir.path(), &[("main.tf", &text)]);
+    let acr001 = a.findings.iter().find(|f| f.rule.code == "ACR001").unwrap();
+    assert!(
+        acr001.fix.is_none(),
+        "disabling public access needs Premium"
+    );
+    let premium = analyze_text(
+        dir.path(),
+        &[("main.tf", &text.replace("\"Basic\"", "\"Premium\""))],
+    );
+    let acr001 = premium
+        .findings
+        .iter()
+        .find(|f| f.rule.code == "ACR001")
+        .unwrap();
+    assert!(acr001.fix.is_some());
+}

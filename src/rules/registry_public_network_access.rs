@@ -37,6 +37,25 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         let r = reg.resource;
         let name = display_name(r);
+        // Public access can be disabled only on Premium: fix it only where the registry is
+        // Premium, or its SKU is a literal that ACR003's fix turns into Premium.
+        let fixable = match reg.sku().prop {
+            Prop::Set { value, at } => {
+                value.eq_ignore_ascii_case("premium")
+                    || (at.origins.is_empty()
+                        && ctx
+                            .sources
+                            .text(at.span)
+                            .trim_start()
+                            .starts_with(['"', '\'']))
+            }
+            _ => false,
+        };
+        let off = if r.format.is_azure_resource_manager() {
+            Lit::Str("Disabled")
+        } else {
+            Lit::Bool(false)
+        };
         let mut finding = match access.prop {
             Prop::Set { value: true, at } => Finding::new(
                 &RULE.meta,
@@ -49,17 +68,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
             .label("public network access enabled here")
             .origins_of(access.native, at)
-            .fix(replace_literal(
-                ctx,
-                r,
-                at,
-                if r.format.is_azure_resource_manager() {
-                    Lit::Str("Disabled")
-                } else {
-                    Lit::Bool(false)
-                },
-                HINT,
-            )),
+            .fix(fixable.then(|| replace_literal(ctx, r, at, off, HINT)).flatten()),
             Prop::Default { value: true } => Finding::new(
                 &RULE.meta,
                 r.span,
@@ -69,17 +78,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
             .label(format!("`{}` is not set here", access.native))
-            .fix(insert_attribute(
-                ctx,
-                r,
-                access.native,
-                if r.format.is_azure_resource_manager() {
-                    Lit::Str("Disabled")
-                } else {
-                    Lit::Bool(false)
-                },
-                HINT,
-            )),
+            .fix(fixable.then(|| insert_attribute(ctx, r, access.native, off, HINT)).flatten()),
             _ => continue,
         };
         if let Prop::Set { at, .. } = action.prop {
