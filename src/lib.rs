@@ -4,17 +4,20 @@
 //! resource graph; rules run over it; findings carry exact source spans. The core never
 //! prints: [`analyze`] returns an [`Analysis`] that the reporters render.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod eval;
 pub mod finding;
+pub mod fix;
 pub mod k8s;
 pub mod model;
 pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -224,7 +227,8 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
             }
         }
     }
-    // Levels also apply to findings made while loading (LINT001).
+    suppress::apply(&mut findings, &sources, &graph, config);
+    // Levels also apply to findings made while loading (LINT001) and suppressions (LINT002).
     findings.retain_mut(|f| match config.level(f.rule.code, f.rule.name) {
         Some(config::Level::Off) => false,
         Some(l) => {

@@ -32,10 +32,27 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// Record the current findings as accepted: `baseline write FILE [PATHS]`.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// Print a rule's documentation.
     Explain {
         /// Rule code or name, e.g. ACR002 or registry-admin-user-enabled.
         rule: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineCommand {
+    /// Write the fingerprints of every current finding to FILE (JSON); `check --baseline FILE`
+    /// then reports only new findings.
+    Write {
+        /// The baseline file to write.
+        file: PathBuf,
+        #[command(flatten)]
+        args: CheckArgs,
     },
 }
 
@@ -96,6 +113,15 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Report only findings that are not in this baseline file (see `baseline write`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite what rules can fix with certainty, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the changes `--fix` would make as a unified diff, without writing; exit 1 when there are any.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// Run the command line; returns the process exit code.
@@ -120,6 +146,21 @@ pub fn main() -> i32 {
 fn run(cli: Cli) -> Result<i32, String> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline {
+            command: BaselineCommand::Write { file, args },
+        } => {
+            let config = load_config(&args)?;
+            let analysis = analyze(&workspace(&args, &config)?, &config);
+            let baseline = crate::baseline::Baseline::of(&analysis);
+            std::fs::write(&file, baseline.to_json())
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            eprintln!(
+                "acrlint: wrote {} finding(s) to {}",
+                baseline.findings.len(),
+                file.display()
+            );
+            Ok(0)
+        }
         Command::Rules { format } => {
             print_rules(format);
             Ok(0)
@@ -226,9 +267,41 @@ pub fn workspace(args: &CheckArgs, config: &Config) -> Result<Workspace, String>
 fn check(args: CheckArgs) -> Result<i32, String> {
     let start = std::time::Instant::now();
     let config = load_config(&args)?;
-    let ws = workspace(&args, &config)?;
+    let baseline = match &args.baseline {
+        Some(p) => Some(crate::baseline::Baseline::load(p)?),
+        None => None,
+    };
+    let mut ws = workspace(&args, &config)?;
     let discovered = start.elapsed();
-    let analysis = analyze(&ws, &config);
+    let mut analysis = analyze(&ws, &config);
+    if args.diff || args.fix {
+        let changes = crate::fix::plan(&analysis);
+        if args.diff {
+            print!("{}", crate::fix::diff(&changes));
+            return Ok(i32::from(!changes.is_empty()));
+        }
+        if !changes.is_empty() {
+            crate::fix::write(&changes)?;
+            ws = workspace(&args, &config)?;
+            analysis = analyze(&ws, &config);
+            // Confirm: a fix must never turn a file into one that does not parse.
+            let broken = analysis.findings.iter().any(|f| {
+                f.rule.code == "LINT001"
+                    && changes
+                        .iter()
+                        .any(|c| c.path == analysis.sources.get(f.primary.file).path)
+            });
+            if broken {
+                crate::fix::revert(&changes)?;
+                return Err("a fix produced a file that does not parse; nothing was changed (please report this)".into());
+            }
+            let n: usize = changes.iter().map(|c| c.fixes).sum();
+            eprintln!("acrlint: fixed {n} finding(s) in {} file(s)", changes.len());
+        }
+    }
+    if let Some(b) = &baseline {
+        b.filter(&mut analysis);
+    }
     let render_start = std::time::Instant::now();
     let color = match args.color {
         ColorChoice::Always => true,

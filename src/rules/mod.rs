@@ -21,6 +21,7 @@ mod registry_retention_disabled;
 mod registry_role_too_broad;
 mod registry_sku_not_premium;
 mod registry_zone_redundancy_disabled;
+pub mod suppression_unused;
 
 use crate::config::Config;
 use crate::finding::{Edit, Finding, Fix, Severity};
@@ -96,6 +97,7 @@ pub static ALL: &[&Rule] = &[
     &image_tag_mutable::RULE,
     &image_pull_secret_used::RULE,
     &parse_error::RULE,
+    &suppression_unused::RULE,
 ];
 
 pub fn by_code_or_name(key: &str) -> Option<&'static Rule> {
@@ -246,5 +248,170 @@ impl BoolRule {
             };
             out.push(finding.on(r).help(self.hint));
         }
+    }
+}
+
+/// A fix that adds an absent attribute (whose provider default is the finding), with
+/// minimal text: Terraform `name = value` as the block's last line; ARM `"leaf": value,` and
+/// Bicep `leaf: value` as the first member of the parent object named by `native`
+/// (`properties.publicNetworkAccess`), which must exist, span several lines and be written
+/// in the resource itself. Indentation follows the neighbouring lines. Not for resources
+/// that come through a module.
+pub(crate) fn insert_attribute(
+    ctx: &Ctx,
+    r: &Resource,
+    native: &str,
+    value: Lit,
+    description: &str,
+) -> Option<Fix> {
+    let (parent, leaf) = match native.rsplit_once('.') {
+        Some((p, l)) => (p.split('.').collect::<Vec<_>>(), l),
+        None => (Vec::new(), native),
+    };
+    let obj = if parent.is_empty() {
+        &r.body
+    } else {
+        r.body.path(&parent)?
+    };
+    if !r.via.is_empty()
+        || !obj.origins.is_empty()
+        || obj.span.file != r.span.file
+        || !matches!(obj.kind, crate::model::ValueKind::Object(_))
+    {
+        return None;
+    }
+    let file = ctx.sources.get(obj.span.file);
+    let range = obj.span.range();
+    let text = file.text.get(range.clone())?;
+    let close = text.trim_end().strip_suffix('}')?.len();
+    let close_line = file.line_index(range.start + close);
+    let open_line = file.line_index(range.start + text.find('{')?);
+    let newline = if file.text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    if close_line <= open_line + 1 {
+        return None;
+    }
+    let first = &file.text[file.line_range(open_line + 1)];
+    let indent: String = first.chars().take_while(|c| c.is_whitespace()).collect();
+    let lit = literal(r.format, &value);
+    let (at, line) = match r.format {
+        Format::Terraform => {
+            let start = file.line_range(close_line).start;
+            if !file.text[start..range.start + close].trim().is_empty() {
+                return None;
+            }
+            (start, format!("{indent}{leaf} = {lit}{newline}"))
+        }
+        Format::Arm | Format::Bicep => {
+            let t = first.trim();
+            if t.is_empty() || t.starts_with('}') || t.starts_with("//") {
+                return None;
+            }
+            let member = if r.format == Format::Arm {
+                format!("\"{leaf}\": {lit},")
+            } else {
+                format!("{leaf}: {lit}")
+            };
+            (
+                file.line_range(open_line + 1).start,
+                format!("{indent}{member}{newline}"),
+            )
+        }
+        Format::Kubernetes => return None,
+    };
+    Some(Fix {
+        description: description.to_string(),
+        edits: vec![Edit {
+            span: crate::source::Span::new(obj.span.file, at..at),
+            replacement: line,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ValueKind;
+    use crate::source::{FileId, SourceFile, Span};
+
+    /// A registry whose `properties` object spans `{...}` in `text`.
+    fn fix_for(format: Format, name: &str, text: &str) -> Option<String> {
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(name.into(), name.into(), text));
+        let at = text.find("{\n").unwrap();
+        let end = text.rfind('}').unwrap() + 1;
+        let obj = Value::new(ValueKind::Object(vec![]), Span::new(FileId(0), at..end));
+        let props = text.find("properties").unwrap();
+        let inner_end = text[props..].find("\n  }").unwrap() + props + 4;
+        let inner_start = props + text[props..].find('{').unwrap();
+        let inner = Value::new(
+            ValueKind::Object(vec![]),
+            Span::new(id, inner_start..inner_end),
+        );
+        let body = Value::new(
+            ValueKind::Object(vec![("properties".into(), inner)]),
+            obj.span,
+        );
+        let r = Resource {
+            kind: Kind::ContainerRegistry,
+            format,
+            native_type: "Microsoft.ContainerRegistry/registries".into(),
+            address: "acr".into(),
+            keys: vec![],
+            span: Span::new(id, 0..3),
+            body,
+            name: None,
+            instances: None,
+            via: vec![],
+            existing: false,
+        };
+        let graph = Graph::default();
+        let config = Config::default();
+        let ctx = Ctx {
+            graph: &graph,
+            config: &config,
+            sources: &sources,
+            notes: Default::default(),
+        };
+        let fix = insert_attribute(
+            &ctx,
+            &r,
+            "properties.publicNetworkAccess",
+            Lit::Str("Disabled"),
+            "d",
+        )?;
+        let mut out = text.to_string();
+        for e in fix.edits {
+            out.replace_range(e.span.range(), &e.replacement);
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn inserts_arm_and_bicep_members_as_first_property() {
+        let arm =
+            "{\n  \"type\": \"x\",\n  \"properties\": {\n    \"adminUserEnabled\": false\n  }\n}";
+        assert_eq!(
+            fix_for(Format::Arm, "t.json", arm).unwrap(),
+            "{\n  \"type\": \"x\",\n  \"properties\": {\n    \"publicNetworkAccess\": \"Disabled\",\n    \"adminUserEnabled\": false\n  }\n}"
+        );
+        let bicep =
+            "res {\n  name: 'x'\n  properties: {\n    adminUserEnabled: false // keep\n  }\n}";
+        assert_eq!(
+            fix_for(Format::Bicep, "main.bicep", bicep).unwrap(),
+            "res {\n  name: 'x'\n  properties: {\n    publicNetworkAccess: 'Disabled'\n    adminUserEnabled: false // keep\n  }\n}"
+        );
+        // A one-line object is left alone.
+        assert_eq!(
+            fix_for(
+                Format::Bicep,
+                "main.bicep",
+                "res {\n  properties: {}\n  }\n}"
+            ),
+            None
+        );
     }
 }

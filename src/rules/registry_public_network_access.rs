@@ -1,6 +1,8 @@
 //! ACR001 registry-public-network-access: the registry is reachable from the internet.
 
-use super::{Ctx, Lit, Rule, RuleMeta, display_name, registries, replace_literal};
+use super::{
+    Ctx, Lit, Rule, RuleMeta, display_name, insert_attribute, registries, replace_literal,
+};
 use crate::finding::{Finding, Severity};
 use crate::model::registry::Prop;
 
@@ -35,6 +37,25 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         let r = reg.resource;
         let name = display_name(r);
+        // Public access can be disabled only on Premium: fix it only where the registry is
+        // Premium, or its SKU is a literal that ACR003's fix turns into Premium.
+        let fixable = match reg.sku().prop {
+            Prop::Set { value, at } => {
+                value.eq_ignore_ascii_case("premium")
+                    || (at.origins.is_empty()
+                        && ctx
+                            .sources
+                            .text(at.span)
+                            .trim_start()
+                            .starts_with(['"', '\'']))
+            }
+            _ => false,
+        };
+        let off = if r.format.is_azure_resource_manager() {
+            Lit::Str("Disabled")
+        } else {
+            Lit::Bool(false)
+        };
         let mut finding = match access.prop {
             Prop::Set { value: true, at } => Finding::new(
                 &RULE.meta,
@@ -47,17 +68,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
             .label("public network access enabled here")
             .origins_of(access.native, at)
-            .fix(replace_literal(
-                ctx,
-                r,
-                at,
-                if r.format.is_azure_resource_manager() {
-                    Lit::Str("Disabled")
-                } else {
-                    Lit::Bool(false)
-                },
-                HINT,
-            )),
+            .fix(fixable.then(|| replace_literal(ctx, r, at, off, HINT)).flatten()),
             Prop::Default { value: true } => Finding::new(
                 &RULE.meta,
                 r.span,
@@ -66,7 +77,8 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     access.native
                 ),
             )
-            .label(format!("`{}` is not set here", access.native)),
+            .label(format!("`{}` is not set here", access.native))
+            .fix(fixable.then(|| insert_attribute(ctx, r, access.native, off, HINT)).flatten()),
             _ => continue,
         };
         if let Prop::Set { at, .. } = action.prop {

@@ -1,0 +1,122 @@
+//! Fingerprints and baselines.
+//!
+//! A finding's fingerprint hashes its rule code, its resource address, the file's path and
+//! the text of its primary span with all whitespace removed: no line or column goes in, so
+//! it survives lines moving and the file being reformatted. Identical findings are told
+//! apart by an occurrence number. SARIF `partialFingerprints` and baseline files use it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Analysis;
+use crate::finding::Finding;
+use crate::source::SourceMap;
+
+/// 64-bit FNV-1a: small, stable across versions and platforms.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0u8)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// The fingerprint of each finding, in order (`<hash>:<occurrence>`).
+pub fn fingerprints(findings: &[Finding], sources: &SourceMap) -> Vec<String> {
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let text: String = sources
+                .text(f.primary)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let path = &sources.get(f.primary.file).display;
+            let h = fnv1a(&[
+                f.rule.code,
+                f.resource.as_deref().unwrap_or(""),
+                path,
+                &text,
+            ]);
+            let n = seen.entry(h).or_insert(0);
+            *n += 1;
+            format!("{h:016x}:{n}")
+        })
+        .collect()
+}
+
+/// A baseline file: the fingerprints of accepted findings (code and path for the reader).
+#[derive(Serialize, Deserialize, Debug, Default)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<Entry>,
+}
+
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Entry {
+    pub fingerprint: String,
+    pub code: String,
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(default)]
+    pub message: String,
+}
+
+impl Baseline {
+    pub fn of(a: &Analysis) -> Baseline {
+        let fps = fingerprints(&a.findings, &a.sources);
+        Baseline {
+            version: 1,
+            findings: a
+                .findings
+                .iter()
+                .zip(fps)
+                .map(|(f, fingerprint)| Entry {
+                    fingerprint,
+                    code: f.rule.code.to_string(),
+                    path: a.sources.get(f.primary.file).display.clone(),
+                    resource: f.resource.clone(),
+                    message: f.message.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    pub fn load(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not an acrlint baseline: {e}", path.display()))
+    }
+
+    /// Keep only the findings that are not in the baseline; returns how many were dropped.
+    pub fn filter(&self, a: &mut Analysis) -> usize {
+        let known: HashSet<&str> = self
+            .findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect();
+        let fps = fingerprints(&a.findings, &a.sources);
+        let before = a.findings.len();
+        let mut i = 0;
+        a.findings.retain(|_| {
+            let keep = !known.contains(fps[i].as_str());
+            i += 1;
+            keep
+        });
+        before - a.findings.len()
+    }
+}
