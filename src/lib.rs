@@ -10,6 +10,7 @@ pub mod discover;
 pub mod eval;
 pub mod finding;
 pub mod k8s;
+pub mod lsp;
 pub mod model;
 pub mod parse;
 pub mod report;
