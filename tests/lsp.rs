@@ -419,3 +419,85 @@ fn exit_without_shutdown_is_an_error_exit() {
     let status = c.child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
 }
+
+/// The latency benchmark: a generated workspace of 2,000 files (100 folders of 15
+/// Terraform files and 5 Kubernetes manifests); the time from `didChange` of one file to
+/// its `publishDiagnostics`. No timing assertion: run it and read the figures:
+/// `cargo test --release --test lsp -- --ignored --nocapture lsp_latency`.
+#[test]
+#[ignore]
+fn lsp_latency() {
+    let (_d, root) = workspace(&[]);
+    std::fs::remove_file(root.join("acrlint.toml")).unwrap();
+    for m in 0..100 {
+        let dir = root.join(format!("stack{m:03}"));
+        std::fs::create_dir(&dir).unwrap();
+        for i in 0..15 {
+            let text = format!(
+                "variable \"sku_{i}\" {{\n  type    = string\n  default = \"Premium\"\n}}\n\n\
+                 resource \"azurerm_resource_group\" \"rg{i}\" {{\n  name     = \"rg-{m}-{i}\"\n  location = \"westeurope\"\n  tags     = {{ owner = \"team-{i}\", cost = \"{m}\" }}\n}}\n\n\
+                 resource \"azurerm_container_registry\" \"acr{i}\" {{\n  name                          = \"acr{m}x{i}\"\n  resource_group_name           = azurerm_resource_group.rg{i}.name\n  location                      = azurerm_resource_group.rg{i}.location\n  sku                           = var.sku_{i}\n  admin_enabled                 = false\n  public_network_access_enabled = false\n  retention_policy_in_days      = 7\n  zone_redundancy_enabled       = true\n  quarantine_policy_enabled     = true\n  export_policy_enabled         = false\n  trust_policy_enabled          = true\n}}\n\n\
+                 output \"acr{i}_id\" {{\n  value = azurerm_container_registry.acr{i}.id\n}}\n"
+            );
+            std::fs::write(dir.join(format!("registry{i:02}.tf")), text).unwrap();
+        }
+        for i in 0..5 {
+            let text = format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\n  namespace: team-{m}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          image: acr{m}x0.azurecr.io/app-{i}@sha256:{:064x}\n          ports:\n            - containerPort: 8080\n",
+                m * 10 + i
+            );
+            std::fs::write(dir.join(format!("app{i}.yaml")), text).unwrap();
+        }
+    }
+    let edited = root.join("stack000/registry00.tf");
+    let original = std::fs::read_to_string(&edited).unwrap();
+
+    // In-process figures for the two parts of a run.
+    let config = acrlint::config::Config::default();
+    let t = Instant::now();
+    let ws = acrlint::Workspace::from_paths(std::slice::from_ref(&root), &config).unwrap();
+    let scan = t.elapsed();
+    let t = Instant::now();
+    let a = acrlint::analyze(&ws, &config);
+    let analysis = t.elapsed();
+    println!(
+        "{} files: scan (walk + read) {scan:.1?}, analyze {analysis:.1?}, {} findings",
+        ws.files.len(),
+        a.findings.len()
+    );
+
+    let mut c = Client::start(&root, false);
+    c.open(&edited, &original);
+    // Wait for the first run (the whole workspace) to be done.
+    let r = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&edited)}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(r.get("error").is_none());
+    let mut times = Vec::new();
+    for v in 0..30 {
+        let text = if v % 2 == 0 {
+            original.replace(
+                "admin_enabled                 = false",
+                "admin_enabled = true",
+            )
+        } else {
+            original.clone()
+        };
+        c.seen.clear();
+        let t = Instant::now();
+        c.change(&edited, v + 2, &text);
+        let d = c.diagnostics(&edited);
+        times.push(t.elapsed());
+        assert_eq!(d.is_empty(), v % 2 == 1);
+    }
+    times.sort();
+    println!(
+        "didChange -> publishDiagnostics over {} runs: median {:.1?}, p90 {:.1?}, max {:.1?}",
+        times.len(),
+        times[times.len() / 2],
+        times[times.len() * 9 / 10],
+        times[times.len() - 1]
+    );
+    c.shutdown();
+}
