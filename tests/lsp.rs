@@ -278,6 +278,22 @@ fn careless_registry_gets_diagnostics_hover_actions_and_clears_when_fixed() {
     // Edit to fix: the diagnostics clear.
     c.change(&main, 2, &CARELESS.replace("= true", "= false"));
     assert_eq!(c.diagnostics(&main), Vec::<Value>::new());
+
+    // A burst of edits: whatever is coalesced, the last state wins and carries its version.
+    for v in 3..=22 {
+        let text = if v % 2 == 0 {
+            CARELESS.to_string()
+        } else {
+            CARELESS.replace("= true", "= false")
+        };
+        c.change(&main, v, &text);
+    }
+    let last = c
+        .wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 22);
+    assert_eq!(
+        codes(last["params"]["diagnostics"].as_array().unwrap()),
+        ["ACR002"]
+    );
     c.shutdown();
 }
 
@@ -315,6 +331,20 @@ fn a_fix_in_another_file_clears_a_cross_file_finding_and_config_reloads() {
     c.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": uri(&variables)}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&main)), ["ACR003"]);
+
+    // Changed on disk (by another program): re-read, and the finding goes.
+    std::fs::write(&variables, vars.replace("Standard", "Premium")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&variables), "type": 2}]}),
+    );
+    assert_eq!(c.diagnostics(&main), Vec::<Value>::new());
+    std::fs::write(&variables, vars).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&variables), "type": 2}]}),
     );
     assert_eq!(codes(&c.diagnostics(&main)), ["ACR003"]);
 

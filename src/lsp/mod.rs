@@ -11,6 +11,7 @@ use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crossbeam_channel::Receiver;
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
@@ -122,7 +123,7 @@ struct Server<W: Write> {
     roots: Vec<PathBuf>,
     config: Config,
     /// The files on disk, read once and refreshed per changed file; `None` = rescan.
-    disk: Option<Workspace>,
+    disk: Option<Disk>,
     /// Open buffers: version and text.
     open: HashMap<PathBuf, (i32, Arc<str>)>,
     /// What each file last received.
@@ -341,6 +342,7 @@ impl<W: Write> Server<W> {
     }
 
     /// A file changed on disk (saved, closed, or reported by the client's watcher).
+    /// Changed files the scan knows are re-read by their mtime in [`Self::workspace`].
     fn disk_changed(&mut self, path: &Path, typ: FileChangeType) {
         if path.file_name().is_some_and(|n| n == config::FILE_NAME) {
             self.load_config();
@@ -350,30 +352,14 @@ impl<W: Write> Server<W> {
             return;
         }
         self.dirty = true;
-        let Some(ws) = self.disk.as_mut() else { return };
-        let at = ws.files.binary_search_by(|f| f.path.as_path().cmp(path));
-        let unreadable = ws.unreadable.iter().position(|u| u.0 == path);
-        if typ != FileChangeType::CHANGED || (at.is_err() && unreadable.is_none()) {
+        let known = self
+            .disk
+            .as_ref()
+            .is_some_and(|d| d.stamps.contains_key(path));
+        if typ != FileChangeType::CHANGED || !known {
             // Created, deleted, or a file the scan did not include: walk again (the
             // walk knows .gitignore and the excludes).
             self.disk = None;
-            return;
-        }
-        if let Some(i) = unreadable {
-            ws.unreadable.remove(i);
-        }
-        let display = discover::display_path(path);
-        match (discover::read_text(path), at) {
-            (Ok(text), Ok(i)) => ws.files[i] = SourceFile::new(path.into(), display, text),
-            (Ok(text), Err(i)) => ws
-                .files
-                .insert(i, SourceFile::new(path.into(), display, text)),
-            (Err(e), at) => {
-                if let Ok(i) = at {
-                    ws.files.remove(i);
-                }
-                ws.unreadable.push((path.into(), display, e));
-            }
         }
     }
 
@@ -396,8 +382,14 @@ impl<W: Write> Server<W> {
         };
     }
 
-    /// The disk scan (cached) with the open buffers layered over it.
+    /// The disk scan (cached; files re-read when their mtime or size changed) with the
+    /// open buffers layered over it.
     fn workspace(&mut self) -> Result<Workspace, String> {
+        if let Some(disk) = &mut self.disk
+            && !disk.refresh()
+        {
+            self.disk = None;
+        }
         if self.disk.is_none() {
             let mut ws = if self.roots.is_empty() {
                 Workspace::default()
@@ -405,9 +397,14 @@ impl<W: Write> Server<W> {
                 Workspace::from_paths(&self.roots, &self.config)?
             };
             ws.files.sort_by(|a, b| a.path.cmp(&b.path));
-            self.disk = Some(ws);
+            let stamps = ws
+                .files
+                .iter()
+                .filter_map(|f| Some((f.path.clone(), stamp(&f.path)?)))
+                .collect();
+            self.disk = Some(Disk { ws, stamps });
         }
-        let disk = self.disk.as_ref().expect("scanned");
+        let disk = &self.disk.as_ref().expect("scanned").ws;
         let mut ws = Workspace {
             files: disk.files.clone(),
             unreadable: disk.unreadable.clone(),
@@ -495,6 +492,38 @@ impl<W: Write> Server<W> {
         self.published = by_path;
         self.last = Some(analysis);
     }
+}
+
+/// The scanned files on disk and the (mtime, size) each was read at.
+struct Disk {
+    ws: Workspace,
+    stamps: HashMap<PathBuf, (SystemTime, u64)>,
+}
+
+impl Disk {
+    /// Re-read the files whose mtime or size changed; false when one vanished or became
+    /// unreadable (then the whole folder is walked again).
+    fn refresh(&mut self) -> bool {
+        for f in &mut self.ws.files {
+            let Some(now) = stamp(&f.path) else {
+                return false;
+            };
+            if self.stamps.get(&f.path) == Some(&now) {
+                continue;
+            }
+            let Ok(text) = discover::read_text(&f.path) else {
+                return false;
+            };
+            *f = SourceFile::new(f.path.clone(), f.display.clone(), text);
+            self.stamps.insert(f.path.clone(), now);
+        }
+        true
+    }
+}
+
+fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
 }
 
 fn has_our_extension(path: &Path) -> bool {
