@@ -192,6 +192,18 @@ mod tests {
     }
 
     #[test]
+    fn doc_links_fill_the_pattern_or_are_absent() {
+        let rule = &crate::rules::by_code_or_name("ACR002").unwrap().meta;
+        let f = Finding::new(rule, Span::default(), "m");
+        assert!(DocLinks(None).href(&f).is_none());
+        let links = DocLinks(Some("https://example.com/rules/{file}#{code}".into()));
+        assert_eq!(
+            links.href(&f).unwrap().href.as_str(),
+            "https://example.com/rules/ACR002-registry-admin-user-enabled.md#ACR002"
+        );
+    }
+
+    #[test]
     fn utf8_and_utf16_positions() {
         let f = SourceFile::new("/a.tf".into(), "a.tf".into(), "x\n# é😀\nsku = 1\n");
         let sku = f.text.find("1").unwrap();
