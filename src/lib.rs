@@ -12,6 +12,7 @@ pub mod eval;
 pub mod finding;
 pub mod fix;
 pub mod k8s;
+pub mod lsp;
 pub mod model;
 pub mod parse;
 pub mod report;

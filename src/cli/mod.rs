@@ -1,4 +1,4 @@
-//! The command line: `check`, `rules`, `explain`.
+//! The command line: `check`, `rules`, `explain`, `lsp`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -41,6 +41,13 @@ pub enum Command {
     Explain {
         /// Rule code or name, e.g. ACR002 or registry-admin-user-enabled.
         rule: String,
+    },
+    /// Run the language server (LSP over stdin/stdout) for editors.
+    Lsp {
+        /// URL pattern linking diagnostics to rule docs (`{code}`, `{name}`, `{file}`),
+        /// e.g. `https://example.com/acrlint/rules/{file}`; without it hover shows the doc.
+        #[arg(long, value_name = "PATTERN")]
+        docs_url: Option<String>,
     },
 }
 
@@ -172,6 +179,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             }
             None => Err(format!("unknown rule `{rule}` (see `acrlint rules`)")),
         },
+        Command::Lsp { docs_url } => Ok(crate::lsp::run(crate::lsp::Options { docs_url })),
     }
 }
 

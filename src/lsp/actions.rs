@@ -1,0 +1,212 @@
+//! Hover (the rule's doc) and code actions (the rule's fix, "ignore this finding").
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use lsp_server::ErrorCode;
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Hover, HoverContents,
+    HoverParams, MarkupContent, MarkupKind, Position, TextEdit, WorkspaceEdit,
+};
+
+use super::convert::{self, path_to_uri};
+use super::{ReqResult, Server};
+use crate::finding::Finding;
+use crate::source::{FileId, SourceFile};
+
+fn bad_uri(e: String) -> (ErrorCode, String) {
+    (ErrorCode::InvalidParams, e)
+}
+
+// `WorkspaceEdit::changes` is keyed by `Uri`, whose hash does not change in practice.
+#[allow(clippy::mutable_key_type)]
+impl<W: Write> Server<W> {
+    /// The findings whose primary span touches `[start, end]` in a file, and the file.
+    fn findings_at(
+        &self,
+        uri: &lsp_types::Uri,
+        start: Position,
+        end: Position,
+    ) -> Result<Vec<(&Finding, FileId)>, (ErrorCode, String)> {
+        let path = convert::uri_to_path(uri).map_err(bad_uri)?;
+        let Some(a) = &self.last else {
+            return Ok(Vec::new());
+        };
+        let Some(id) = a.sources.find(&path) else {
+            return Ok(Vec::new());
+        };
+        let file = a.sources.get(id);
+        let (s, e) = (
+            convert::offset(file, start, self.enc),
+            convert::offset(file, end, self.enc),
+        );
+        Ok(a.findings
+            .iter()
+            .filter(|f| {
+                f.primary.file == id && f.primary.start as usize <= e && s <= f.primary.end as usize
+            })
+            .map(|f| (f, id))
+            .collect())
+    }
+
+    pub(super) fn hover(&mut self, p: HoverParams) -> ReqResult {
+        let pos = p.text_document_position_params.position;
+        let found =
+            self.findings_at(&p.text_document_position_params.text_document.uri, pos, pos)?;
+        let Some(&(first, id)) = found.first() else {
+            return Ok(serde_json::Value::Null);
+        };
+        let a = self.last.as_ref().expect("findings come from an analysis");
+        let mut parts: Vec<String> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for (f, _) in &found {
+            parts.push(format!(
+                "**{}** ({}): {}",
+                f.rule.code, f.rule.name, f.message
+            ));
+        }
+        for (f, _) in &found {
+            if !seen.contains(&f.rule.code) {
+                seen.push(f.rule.code);
+                parts.push(f.rule.doc.trim().to_string());
+            }
+        }
+        let hover = Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: parts.join("\n\n---\n\n"),
+            }),
+            range: Some(convert::range(a.sources.get(id), first.primary, self.enc)),
+        };
+        Ok(serde_json::to_value(hover).unwrap_or_default())
+    }
+
+    pub(super) fn code_actions(&mut self, p: CodeActionParams) -> ReqResult {
+        if let Some(only) = &p.context.only
+            && !only
+                .iter()
+                .any(|k| CodeActionKind::QUICKFIX.as_str().starts_with(k.as_str()))
+        {
+            return Ok(serde_json::json!([]));
+        }
+        let found = self.findings_at(&p.text_document.uri, p.range.start, p.range.end)?;
+        let a = self.last.as_ref().expect("findings come from an analysis");
+        let mut actions: Vec<CodeActionOrCommand> = Vec::new();
+        for (f, id) in found {
+            let diag = convert::diagnostic(&a.sources, f, self.enc, &self.links);
+            if let Some(fix) = &f.fix {
+                let mut changes: HashMap<lsp_types::Uri, Vec<TextEdit>> = HashMap::new();
+                for e in &fix.edits {
+                    let file = a.sources.get(e.span.file);
+                    changes
+                        .entry(path_to_uri(&file.path))
+                        .or_default()
+                        .push(TextEdit {
+                            range: convert::range(file, e.span, self.enc),
+                            new_text: e.replacement.clone(),
+                        });
+                }
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.description.clone(),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diag.clone()]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(changes),
+                        ..Default::default()
+                    }),
+                    is_preferred: Some(true),
+                    ..Default::default()
+                }));
+            }
+            if f.rule.code == "LINT001" {
+                continue; // a parse error is fixed, not ignored
+            }
+            let file = a.sources.get(id);
+            let Some(prefix) = comment_prefix(file) else {
+                continue;
+            };
+            // Above the resource's head when it is in this file (where the docs put it),
+            // else above the flagged line.
+            let at = a
+                .graph
+                .resources
+                .iter()
+                .filter(|r| {
+                    Some(&r.address) == f.resource.as_ref()
+                        && r.span.file == id
+                        && r.span.start <= f.primary.start
+                })
+                .map(|r| r.span.start as usize)
+                .max()
+                .unwrap_or(f.primary.start as usize);
+            let line = file.line_index(at);
+            let start = file.line_starts()[line];
+            let text = &file.text[file.line_range(line)];
+            let indent = &text[..text.len() - text.trim_start().len()];
+            let eol = if file.text.contains("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            };
+            let pos = convert::position(file, start, self.enc);
+            let edit = TextEdit {
+                range: lsp_types::Range {
+                    start: pos,
+                    end: pos,
+                },
+                new_text: format!(
+                    "{indent}{prefix} acrlint:ignore {} TODO: reason{eol}",
+                    f.rule.code
+                ),
+            };
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Ignore {} here (acrlint:ignore comment)", f.rule.code),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diag]),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(path_to_uri(&file.path), vec![edit])])),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }));
+        }
+        Ok(serde_json::to_value(actions).unwrap_or_default())
+    }
+}
+
+/// The line-comment syntax of a file's format; JSON only when the file already has comments.
+fn comment_prefix(file: &SourceFile) -> Option<&'static str> {
+    let ext = file.path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "tf" | "tfvars" | "yaml" | "yml" => Some("#"),
+        "bicep" | "bicepparam" => Some("//"),
+        "json" => json_has_comments(&file.text).then_some("//"),
+        _ => None,
+    }
+}
+
+/// True when JSON text has a `//` or `/*` comment outside strings.
+fn json_has_comments(text: &str) -> bool {
+    let b = text.as_bytes();
+    let (mut i, mut in_str) = (0, false);
+    while i < b.len() {
+        match (in_str, b[i]) {
+            (true, b'\\') => i += 1,
+            (true, b'"') | (false, b'"') => in_str = !in_str,
+            (false, b'/') if matches!(b.get(i + 1), Some(b'/' | b'*')) => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_comments_outside_strings_only() {
+        assert!(super::json_has_comments("{\n // c\n \"a\": 1}"));
+        assert!(super::json_has_comments("{\"a\": /* c */ 1}"));
+        assert!(!super::json_has_comments("{\"u\": \"https://x/\\\"//\"}"));
+    }
+}
