@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Rules other than ACR002 and ACR003 off, so that the expectations stay exact.
-const CONFIG: &str = "[rules]\nACR001 = \"off\"\nACR004 = \"off\"\nACR005 = \"off\"\nACR006 = \"off\"\nACR007 = \"off\"\nACR008 = \"off\"\nACR009 = \"off\"\n";
+const CONFIG: &str = "[rules]\nACR001 = \"off\"\nACR004 = \"off\"\nACR005 = \"off\"\nACR006 = \"off\"\nACR007 = \"off\"\nACR008 = \"off\"\nACR009 = \"off\"\nACR010 = \"off\"\nNET001 = \"off\"\nNET002 = \"off\"\nNET003 = \"off\"\nNET004 = \"off\"\nAKS001 = \"off\"\nAKS002 = \"off\"\nIAM001 = \"off\"\n";
 
 const CARELESS: &str = r#"resource "azurerm_container_registry" "acr" {
   name                = "contosoacr"

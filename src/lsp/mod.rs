@@ -416,6 +416,7 @@ impl<W: Write> Server<W> {
             unreadable: disk.unreadable.clone(),
             roots: disk.roots.clone(),
             overlay: HashMap::new(),
+            notes: disk.notes.clone(),
         };
         let mut open: Vec<(&PathBuf, &Arc<str>)> =
             self.open.iter().map(|(p, (_, t))| (p, t)).collect();
