@@ -7,7 +7,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
 if ! command -v nvim >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then apt-get install -y neovim >/dev/null; else sudo apt-get install -y neovim >/dev/null; fi
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  # A fresh machine has no package lists yet: update once, then install.
+  $sudo apt-get install -y -qq neovim >/dev/null 2>&1 || {
+    $sudo apt-get update -qq >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
+  }
 fi
 
 if [ -z "${ACRLINT:-}" ]; then
