@@ -684,6 +684,17 @@ fn use_tagged(mut v: Value, span: Span) -> Value {
 
 /// `base.key` / `base[index]`.
 fn member(base: Value, key: &Value, span: Span) -> Value {
+    // A property of a reference stays a reference, with the property path recorded.
+    if let ValueKind::Ref(r) = &base.kind {
+        let mut r = r.clone();
+        if let Some(k) = key.as_str() {
+            if !r.attr.is_empty() {
+                r.attr.push('.');
+            }
+            r.attr.push_str(k);
+        }
+        return Value::new(ValueKind::Ref(r), span);
+    }
     let found = match (&base.kind, &key.kind) {
         (ValueKind::Object(_), ValueKind::String(k)) => base.get(k).cloned(),
         (ValueKind::List(items), ValueKind::Number(i)) if *i >= 0.0 => {

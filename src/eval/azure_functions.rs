@@ -35,6 +35,15 @@ pub fn call(name: &str, args: Vec<Value>, span: Span) -> Value {
             None => None,
         },
         "and" | "or" => logic(lower == "and", &args),
+        // `reference(resourceId(...))`: the resource's runtime state, unknown, but still an
+        // edge to it (`reference(aksId).identityProfile.kubeletidentity.objectId`).
+        "reference" => match args.first().map(|a| &a.kind) {
+            Some(ValueKind::Ref(r)) => Some(ValueKind::Ref(Ref {
+                key: r.key.clone(),
+                attr: "properties".into(),
+            })),
+            _ => None,
+        },
         "coalesce" => coalesce(&args),
         "resourceid"
         | "subscriptionresourceid"
