@@ -133,6 +133,11 @@ pub struct CheckArgs {
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
+    // Parsers recurse; give worker threads a known, generous stack (the depth limits of
+    // each front end are measured against it).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(8 * 1024 * 1024)
+        .build_global();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

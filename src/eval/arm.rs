@@ -8,6 +8,7 @@
 //! `copy` marks a loop, and nested `Microsoft.Resources/deployments` with an inline
 //! `template` are followed (inner or outer expression scope).
 
+use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
@@ -77,58 +78,78 @@ pub fn load(
         }
     }
 
-    for &id in templates {
-        let file = sources.get(id);
-        let root = match parse(id, file) {
-            Ok(root) => root,
-            Err(f) => {
-                loaded.findings.push(*f);
-                continue;
-            }
-        };
-        if compiled_from_scanned_bicep(ws, &file.path, &root) {
-            loaded.notes.push(format!(
-                "{}: skipped, compiled from a .bicep file in the scan (findings are reported there)",
-                file.display
-            ));
-            continue;
-        }
-        let mut files: Vec<(FileId, &Node)> = Vec::new();
-        if let Some((pid, node)) = param_files.get(&sibling_parameters(&file.path)) {
-            files.push((*pid, node));
-        }
-        files.extend(extra.iter().map(|(i, n)| (*i, n)));
-        let mut given: HashMap<String, Value> = HashMap::new();
-        for (pid, node) in files {
-            let display = sources.get(pid).display.clone();
-            let base = Path::new(&display)
-                .file_name()
-                .map_or(display.clone(), |n| n.to_string_lossy().into_owned());
-            for m in node.get("parameters").map_or(&[][..], Node::members) {
-                if let Some(v) = m.value.get("value") {
-                    let what = format!("the value of parameter `{}` in {base}", m.key);
-                    given.insert(m.key.to_ascii_lowercase(), tag(literal(v), what));
-                } else {
-                    given.insert(
-                        m.key.to_ascii_lowercase(),
-                        Value::unknown("a Key Vault reference", m.value.span),
-                    );
-                }
-            }
-        }
-        let ev = Evaluator {
-            findings: RefCell::new(Vec::new()),
-            resources: RefCell::new(Vec::new()),
-            copy: RefCell::new(Vec::new()),
-            notes: RefCell::new(Vec::new()),
-            file: id,
-        };
-        let scope = Scope::new(&ev, &root, given);
-        ev.template(&root, &scope, &[], 0, "");
-        loaded.resources.extend(ev.resources.into_inner());
-        loaded.findings.extend(ev.findings.into_inner());
-        loaded.notes.extend(ev.notes.into_inner());
+    // Templates are independent of each other: parse and evaluate them in parallel, and
+    // merge in input order so that output stays deterministic.
+    let sources = &*sources;
+    let per_template: Vec<Loaded> = templates
+        .par_iter()
+        .map(|&id| load_template(ws, sources, id, &param_files, &extra))
+        .collect();
+    for l in per_template {
+        loaded.extend(l);
     }
+    loaded
+}
+
+/// Parse and evaluate one template with its parameter files.
+fn load_template(
+    ws: &Workspace,
+    sources: &SourceMap,
+    id: FileId,
+    param_files: &HashMap<std::path::PathBuf, (FileId, Node)>,
+    extra: &[(FileId, Node)],
+) -> Loaded {
+    let mut loaded = Loaded::default();
+    let file = sources.get(id);
+    let root = match parse(id, file) {
+        Ok(root) => root,
+        Err(f) => {
+            loaded.findings.push(*f);
+            return loaded;
+        }
+    };
+    if compiled_from_scanned_bicep(ws, &file.path, &root) {
+        loaded.notes.push(format!(
+            "{}: skipped, compiled from a .bicep file in the scan (findings are reported there)",
+            file.display
+        ));
+        return loaded;
+    }
+    let mut files: Vec<(FileId, &Node)> = Vec::new();
+    if let Some((pid, node)) = param_files.get(&sibling_parameters(&file.path)) {
+        files.push((*pid, node));
+    }
+    files.extend(extra.iter().map(|(i, n)| (*i, n)));
+    let mut given: HashMap<String, Value> = HashMap::new();
+    for (pid, node) in files {
+        let display = sources.get(pid).display.clone();
+        let base = Path::new(&display)
+            .file_name()
+            .map_or(display.clone(), |n| n.to_string_lossy().into_owned());
+        for m in node.get("parameters").map_or(&[][..], Node::members) {
+            if let Some(v) = m.value.get("value") {
+                let what = format!("the value of parameter `{}` in {base}", m.key);
+                given.insert(m.key.to_ascii_lowercase(), tag(literal(v), what));
+            } else {
+                given.insert(
+                    m.key.to_ascii_lowercase(),
+                    Value::unknown("a Key Vault reference", m.value.span),
+                );
+            }
+        }
+    }
+    let ev = Evaluator {
+        findings: RefCell::new(Vec::new()),
+        resources: RefCell::new(Vec::new()),
+        copy: RefCell::new(Vec::new()),
+        notes: RefCell::new(Vec::new()),
+        file: id,
+    };
+    let scope = Scope::new(&ev, &root, given);
+    ev.template(&root, &scope, &[], 0, "");
+    loaded.resources.extend(ev.resources.into_inner());
+    loaded.findings.extend(ev.findings.into_inner());
+    loaded.notes.extend(ev.notes.into_inner());
     loaded
 }
 

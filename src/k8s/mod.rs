@@ -6,6 +6,8 @@ pub mod image;
 pub mod policy;
 pub mod yaml;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::model::{Format, Kind, Resource, Value};
 use crate::rules::parse_error;
@@ -20,24 +22,36 @@ pub fn load(
     _config: &Config,
 ) -> Loaded {
     let mut out = Loaded::default();
+    // Files are independent: parse them in parallel, merge in input order.
+    let sources = &*sources;
+    let per_file: Vec<(Option<String>, Loaded)> = files
+        .par_iter()
+        .map(|&id| {
+            let file = sources.get(id);
+            let mut l = Loaded::default();
+            if let Some(chart) = helm_chart(&file.display, &file.text) {
+                return (Some(chart), l);
+            }
+            match yaml::parse(&file.text, id) {
+                Ok(docs) => {
+                    for doc in docs {
+                        objects(doc, &mut l.resources);
+                    }
+                }
+                Err(e) => l
+                    .findings
+                    .push(parse_error::finding(Span::new(id, e.range), e.message)),
+            }
+            (None, l)
+        })
+        .collect();
     // Helm chart folder (as displayed) -> templates skipped.
     let mut charts: std::collections::BTreeMap<String, usize> = Default::default();
-    for &id in files {
-        let file = sources.get(id);
-        if let Some(chart) = helm_chart(&file.display, &file.text) {
+    for (chart, l) in per_file {
+        if let Some(chart) = chart {
             *charts.entry(chart).or_default() += 1;
-            continue;
         }
-        match yaml::parse(&file.text, id) {
-            Ok(docs) => {
-                for doc in docs {
-                    objects(doc, &mut out.resources);
-                }
-            }
-            Err(e) => out
-                .findings
-                .push(parse_error::finding(Span::new(id, e.range), e.message)),
-        }
+        out.extend(l);
     }
     for (chart, n) in charts {
         let name = chart.rsplit('/').next().unwrap_or("chart");
