@@ -28,7 +28,7 @@ static DIR: LazyLock<PathBuf> = LazyLock::new(|| {
 
 /// Every file of that folder, read once.
 static FILES: LazyLock<Vec<(FileKind, SourceFile)>> = LazyLock::new(|| {
-    let ws = Workspace::from_paths(&[DIR.clone()], &Config::default()).expect("walk");
+    let ws = Workspace::from_paths(std::slice::from_ref(&DIR), &Config::default()).expect("walk");
     ws.files
         .into_iter()
         .map(|f| (classify(&f.path, &f.text), f))
