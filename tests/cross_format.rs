@@ -119,8 +119,14 @@ fn arm_comments_above_the_resource_and_trailing_a_property() {
 #[test]
 fn arm_comment_above_a_symbolic_resource() {
     let text = format!("{ARM_HEAD}{ARM}")
-        .replace("\"contentVersion\"", "\"languageVersion\": \"2.0\",\n  \"contentVersion\"")
-        .replace("\"resources\": [", "\"resources\": {\n    // acrlint:ignore ACR002 sandbox\n    \"acr\":")
+        .replace(
+            "\"contentVersion\"",
+            "\"languageVersion\": \"2.0\",\n  \"contentVersion\"",
+        )
+        .replace(
+            "\"resources\": [",
+            "\"resources\": {\n    // acrlint:ignore ACR002 sandbox\n    \"acr\":",
+        )
         .replace("    }\n  ]\n}", "    }\n  }\n}")
         .replace("\"acr\":\n    {", "\"acr\": {");
     let a = scan(&[("t.json", &text)]);
@@ -140,12 +146,7 @@ fn arm_metadata_on_the_resource_object() {
     let a = scan(&[("t.json", &text)]);
     assert_eq!(
         only(&a, RULES),
-        [
-            "ACR001",
-            "ACR003",
-            "LINT002 `ACR004`",
-            "LINT002 `ACR777`"
-        ]
+        ["ACR001", "ACR003", "LINT002 `ACR004`", "LINT002 `ACR777`"]
     );
     // Without a reason it suppresses nothing.
     let text = text.replace("ACR002,ACR004,ACR777 legacy pipeline", "ACR002");
@@ -251,10 +252,7 @@ fn kubernetes_comments_above_and_trailing_an_image_line() {
         DEPLOYMENT.replace("side:1.0", "side:1.0 # acrlint:ignore K8S002")
     );
     let a = scan(&[("deploy.yaml", &text)]);
-    assert_eq!(
-        only(&a, k8s),
-        ["K8S002", "LINT002 `acrlint:ignore K8S002`"]
-    );
+    assert_eq!(only(&a, k8s), ["K8S002", "LINT002 `acrlint:ignore K8S002`"]);
 }
 
 #[test]
@@ -265,7 +263,10 @@ fn kubernetes_annotation_on_the_workload() {
         "  namespace: shop\n  annotations:\n    acrlint.dev/ignore: \"K8S001, K8S003 vendor images, mirrored in Q3\"\n",
     );
     // A second document: the annotation of one object does not cover another.
-    let text = format!("{text}---\n{}", DEPLOYMENT.replace("name: web\n  namespace", "name: api\n  namespace"));
+    let text = format!(
+        "{text}---\n{}",
+        DEPLOYMENT.replace("name: web\n  namespace", "name: api\n  namespace")
+    );
     let a = scan(&[("deploy.yaml", &text)]);
     assert_eq!(
         only(&a, k8s),
@@ -345,16 +346,27 @@ fn fix_bicep_keeps_comments_and_is_idempotent() {
         BICEP
             .replace("resource acr ", "resource acr2 ")
             .replace("'contosoacr'", "'contosoacr2'")
-            .replace("sku: {\n    name: 'Basic'\n  }", "sku: { name: 'Standard' }")
+            .replace(
+                "sku: {\n    name: 'Basic'\n  }",
+                "sku: { name: 'Standard' }"
+            )
             .replace("    publicNetworkAccess: 'Enabled'\n", "")
     );
     let after = before
         .replace("'Basic' // cheaper", "'Premium' // cheaper")
         .replace("{ name: 'Standard' }", "{ name: 'Premium' }")
-        .replace("adminUserEnabled: true\n    publicNetworkAccess: 'Enabled'", "adminUserEnabled: false\n    publicNetworkAccess: 'Disabled'")
+        .replace(
+            "adminUserEnabled: true\n    publicNetworkAccess: 'Enabled'",
+            "adminUserEnabled: false\n    publicNetworkAccess: 'Disabled'",
+        )
         .replace(
             "properties: {\n    adminUserEnabled: true\n",
             "properties: {\n    publicNetworkAccess: 'Disabled'\n    adminUserEnabled: false\n",
         );
-    fix_end_to_end("main.bicep", &before, &after, &["ACR001", "ACR002", "ACR003"]);
+    fix_end_to_end(
+        "main.bicep",
+        &before,
+        &after,
+        &["ACR001", "ACR002", "ACR003"],
+    );
 }
