@@ -147,7 +147,7 @@ fn next_code_line(file: &SourceFile, line: usize) -> Option<usize> {
         let t = file.text[file.line_range(l)].trim();
         !t.is_empty()
             && !markers.iter().any(|m| t.starts_with(m))
-            && !(decorators && t.starts_with('@'))
+            && (!decorators || !t.starts_with('@'))
     })
 }
 
