@@ -370,3 +370,34 @@ fn fix_bicep_keeps_comments_and_is_idempotent() {
         &["ACR001", "ACR002", "ACR003"],
     );
 }
+
+/// Disabling public access needs Premium: where the SKU finding is accepted (suppressed),
+/// `--fix` leaves public access alone instead of writing a template Azure would refuse.
+#[test]
+fn fix_leaves_public_access_alone_when_the_sku_finding_is_accepted() {
+    let bicep = "// acrlint:ignore ACR003 cost, reviewed in SEC-42\r\n".to_string()
+        + &BICEP
+            .replace("    publicNetworkAccess: 'Enabled'\n", "")
+            .replace('\n', "\r\n");
+    let terraform = "# acrlint:ignore ACR003 cost, reviewed in SEC-42\nresource \"azurerm_container_registry\" \"acr\" {\n  name                = \"contosoacr\"\n  resource_group_name = \"rg\"\n  location            = \"westeurope\"\n  sku                 = \"Standard\"\n  admin_enabled       = true\n}\n";
+    for (name, text, admin) in [
+        (
+            "main.bicep",
+            bicep.as_str(),
+            "    adminUserEnabled: false\r\n",
+        ),
+        ("main.tf", terraform, "  admin_enabled       = false\n"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join(name), text).unwrap();
+        acrlint(d).args(["--fix", "."]).assert().code(1);
+        let fixed = std::fs::read_to_string(d.join(name)).unwrap();
+        assert!(fixed.contains(admin), "{fixed}");
+        assert!(!fixed.contains("Premium"), "{fixed}");
+        assert!(!fixed.contains("public"), "{fixed}");
+        let a = common::analyze_paths(&[d.to_path_buf()], &Config::default());
+        let acr001 = a.findings.iter().find(|f| f.rule.code == "ACR001").unwrap();
+        assert!(acr001.fix.as_ref().unwrap().requires.len() == 1);
+    }
+}
