@@ -43,6 +43,10 @@ pub struct Edit {
 pub struct Fix {
     pub description: String,
     pub edits: Vec<Edit>,
+    /// Edits another finding's fix must make for this one to be valid (disabling public
+    /// access needs ACR003's SKU change to Premium). `--fix` applies this fix only when it
+    /// applies those too; the editor's quick fix includes them.
+    pub requires: Vec<Edit>,
 }
 
 #[derive(Clone, Debug)]

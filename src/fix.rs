@@ -2,8 +2,9 @@
 //!
 //! Edits are minimal text replacements (or insertions) at byte spans, so formatting and
 //! comments around them stay as they were. Fixes whose edits overlap one already taken
-//! are skipped (the next run picks them up); edits apply bottom-up per file. Only files
-//! that exist on disk are changed.
+//! are skipped (the next run picks them up), and so are fixes whose required edits
+//! (`Fix::requires`) no other fix makes; edits apply bottom-up per file. Only files that
+//! exist on disk are changed.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -28,8 +29,17 @@ pub struct FileChange {
 pub fn plan(a: &Analysis) -> Vec<FileChange> {
     let mut taken: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
     let mut counts: BTreeMap<FileId, usize> = BTreeMap::new();
-    for f in &a.findings {
-        let Some(fix) = &f.fix else { continue };
+    // Fixes that require another fix's edits come second, when those are known to be taken.
+    let (free, dependent): (Vec<_>, Vec<_>) = a
+        .findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .partition(|fix| fix.requires.is_empty());
+    for fix in free.into_iter().chain(dependent) {
+        let required = fix
+            .requires
+            .iter()
+            .all(|r| taken.get(&r.span.file).is_some_and(|list| list.contains(r)));
         let writable = fix
             .edits
             .iter()
@@ -43,7 +53,7 @@ pub fn plan(a: &Analysis) -> Vec<FileChange> {
                 })
             })
         });
-        if fix.edits.is_empty() || !writable || clashes {
+        if fix.edits.is_empty() || !writable || clashes || !required {
             continue;
         }
         for e in &fix.edits {

@@ -135,12 +135,19 @@ pub fn scan_comments(file: &SourceFile, id: crate::source::FileId) -> Vec<Ignore
 }
 
 /// The line below a comment block starting after `line` that is neither blank nor another
-/// comment: where "the resource right below" must start.
+/// comment (nor, in Bicep, a one-line decorator such as `@description('...')`): where "the
+/// resource right below" must start.
 fn next_code_line(file: &SourceFile, line: usize) -> Option<usize> {
     let markers = markers(&file.path);
+    let decorators = matches!(
+        file.path.extension().and_then(|e| e.to_str()),
+        Some("bicep")
+    );
     (line + 1..file.line_starts().len()).find(|&l| {
         let t = file.text[file.line_range(l)].trim();
-        !t.is_empty() && !markers.iter().any(|m| t.starts_with(m))
+        !t.is_empty()
+            && !markers.iter().any(|m| t.starts_with(m))
+            && (!decorators || !t.starts_with('@'))
     })
 }
 
@@ -430,5 +437,8 @@ mod tests {
         let igs = scan_comments(&f, FileId(0));
         assert_eq!(next_code_line(&f, 0), Some(3));
         assert_eq!(igs[0].lines.len(), 2);
+        let text = "// acrlint:ignore ACR002 r\n@description('x')\n\nresource acr 'T' = {\n}\n";
+        let f = SourceFile::new("main.bicep".into(), "main.bicep".into(), text);
+        assert_eq!(next_code_line(&f, 0), Some(3), "decorators are skipped");
     }
 }

@@ -96,7 +96,7 @@ impl<W: Write> Server<W> {
             let diag = convert::diagnostic(&a.sources, f, self.enc, &self.links);
             if let Some(fix) = &f.fix {
                 let mut changes: HashMap<lsp_types::Uri, Vec<TextEdit>> = HashMap::new();
-                for e in &fix.edits {
+                for e in fix.edits.iter().chain(&fix.requires) {
                     let file = a.sources.get(e.span.file);
                     changes
                         .entry(path_to_uri(&file.path))

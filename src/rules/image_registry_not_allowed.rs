@@ -39,13 +39,17 @@ fn config_admits(ctx: &Ctx, regexes: &[regex::Regex], raw: &str, image: &ImageRe
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let policies = policies(ctx.graph);
     let unknown_policy = !unknown_assignments(ctx.graph).is_empty();
-    let declared: Vec<(Option<String>, Span)> = registries(ctx)
-        .map(|reg| {
-            let r = reg.resource;
-            let at = r.name.as_ref().map_or(r.span, |n| n.span);
-            (reg.login_server(), at)
-        })
-        .collect();
+    // One entry per login server (the same registry may be declared in several formats,
+    // e.g. Terraform and Bicep): the message lists each host once, with one label.
+    let mut declared: Vec<(Option<String>, Span)> = Vec::new();
+    for reg in registries(ctx) {
+        let r = reg.resource;
+        let at = r.name.as_ref().map_or(r.span, |n| n.span);
+        let host = reg.login_server();
+        if host.is_none() || !declared.iter().any(|(h, _)| *h == host) {
+            declared.push((host, at));
+        }
+    }
     let k = &ctx.config.k8s;
     let config_active = !k.allowed_registries.is_empty() || !k.allowed_images_regex.is_empty();
     // Anchored at both ends (validated when the config was loaded).

@@ -175,6 +175,7 @@ pub(crate) fn replace_literal(
             span: at.span,
             replacement: literal(r.format, &new),
         }],
+        requires: Vec::new(),
     })
 }
 
@@ -328,6 +329,7 @@ pub(crate) fn insert_attribute(
             span: crate::source::Span::new(obj.span.file, at..at),
             replacement: line,
         }],
+        requires: Vec::new(),
     })
 }
 

@@ -3,7 +3,7 @@
 use super::{
     Ctx, Lit, Rule, RuleMeta, display_name, insert_attribute, registries, replace_literal,
 };
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Fix, Severity};
 use crate::model::registry::Prop;
 
 pub static RULE: Rule = Rule {
@@ -38,18 +38,24 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let r = reg.resource;
         let name = display_name(r);
         // Public access can be disabled only on Premium: fix it only where the registry is
-        // Premium, or its SKU is a literal that ACR003's fix turns into Premium.
-        let fixable = match reg.sku().prop {
-            Prop::Set { value, at } => {
-                value.eq_ignore_ascii_case("premium")
-                    || (at.origins.is_empty()
-                        && ctx
-                            .sources
-                            .text(at.span)
-                            .trim_start()
-                            .starts_with(['"', '\'']))
-            }
-            _ => false,
+        // Premium, or its SKU is a literal that ACR003's fix turns into Premium (and then
+        // only together with that fix: an accepted ACR003 keeps this one from applying).
+        let (fixable, requires) = match reg.sku().prop {
+            Prop::Set { value, .. } if value.eq_ignore_ascii_case("premium") => (true, None),
+            Prop::Set { at, .. } => match replace_literal(ctx, r, at, Lit::Str("Premium"), "") {
+                Some(sku) => (true, Some(sku.edits)),
+                None => (false, None),
+            },
+            _ => (false, None),
+        };
+        let needs_sku = |fix: Option<Fix>| {
+            fix.map(|mut f| {
+                if let Some(edits) = &requires {
+                    f.requires = edits.clone();
+                    f.description = format!("{HINT} (with the SKU set to Premium, which it needs)");
+                }
+                f
+            })
         };
         let off = if r.format.is_azure_resource_manager() {
             Lit::Str("Disabled")
@@ -68,7 +74,11 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
             .label("public network access enabled here")
             .origins_of(access.native, at)
-            .fix(fixable.then(|| replace_literal(ctx, r, at, off, HINT)).flatten()),
+            .fix(needs_sku(
+                fixable
+                    .then(|| replace_literal(ctx, r, at, off, HINT))
+                    .flatten(),
+            )),
             Prop::Default { value: true } => Finding::new(
                 &RULE.meta,
                 r.span,
@@ -78,7 +88,11 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
             .label(format!("`{}` is not set here", access.native))
-            .fix(fixable.then(|| insert_attribute(ctx, r, access.native, off, HINT)).flatten()),
+            .fix(needs_sku(
+                fixable
+                    .then(|| insert_attribute(ctx, r, access.native, off, HINT))
+                    .flatten(),
+            )),
             _ => continue,
         };
         if let Prop::Set { at, .. } = action.prop {
