@@ -184,7 +184,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let empty = Module::empty(&ctx, dir);
+            let empty = Module::empty(&ctx);
             for attr in body.attributes() {
                 let v = empty.eval(&attr.value, *id);
                 inputs.insert(
@@ -267,16 +267,17 @@ struct Module<'a> {
 }
 
 impl<'a> Module<'a> {
-    fn empty(ctx: &'a Ctx<'a>, dir: &Path) -> Module<'a> {
-        Module::build(
+    /// A module with no files: evaluates literals (tfvars values) only.
+    fn empty(ctx: &'a Ctx<'a>) -> Module<'a> {
+        let nowhere = Path::new("");
+        Module::new(
             ctx,
-            dir,
+            nowhere,
             String::new(),
             String::new(),
             HashMap::new(),
             Vec::new(),
             0,
-            &[],
         )
     }
 
@@ -290,20 +291,6 @@ impl<'a> Module<'a> {
         depth: usize,
     ) -> Module<'a> {
         let files = ctx.dirs.get(dir).map(|d| d.tf.as_slice()).unwrap_or(&[]);
-        Module::build(ctx, dir, key_base, prefix, inputs, via, depth, files)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn build(
-        ctx: &'a Ctx<'a>,
-        dir: &Path,
-        key_base: String,
-        prefix: String,
-        inputs: HashMap<String, (Value, String)>,
-        via: Vec<Origin>,
-        depth: usize,
-        files: &'a [(FileId, Body)],
-    ) -> Module<'a> {
         let mut m = Module {
             ctx,
             dir: dir.to_path_buf(),

@@ -11,7 +11,11 @@ use crate::source::{FileId, SourceFile, Span};
 /// parser's position.
 pub fn parse(id: FileId, file: &SourceFile) -> Result<Body, Box<Finding>> {
     hcl_edit::parser::parse_body(&file.text).map_err(|e| {
-        let offset = e.location().offset().min(file.text.len());
+        // The parser's offset may fall inside a multi-byte character: step back to its start.
+        let mut offset = e.location().offset().min(file.text.len());
+        while !file.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let end = file.text[offset..]
             .chars()
             .next()
