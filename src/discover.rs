@@ -211,6 +211,36 @@ fn is_excluded(ex: &Option<(GlobSet, PathBuf)>, path: &Path) -> bool {
             .any(|a| !a.as_os_str().is_empty() && set.is_match(a))
 }
 
+/// One entry of the walk: the path of a file to scan, nothing, or a note on what was
+/// not followed.
+fn walk_entry(
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    ex: &Option<(GlobSet, PathBuf)>,
+    real_root: Option<&Path>,
+) -> Result<Option<PathBuf>, String> {
+    let entry = entry.map_err(|e| e.to_string())?;
+    let p = entry.path();
+    if entry.path_is_symlink() {
+        // Links are followed only to files inside the scanned folder.
+        match std::fs::canonicalize(p) {
+            Ok(target) if target.is_file() && real_root.is_some_and(|r| target.starts_with(r)) => {}
+            _ => {
+                return Err(format!(
+                    "{}: symbolic link not followed (it leaves the scanned folder, is broken or is a folder)",
+                    display_path(p)
+                ));
+            }
+        }
+    } else if !entry.file_type().is_some_and(|t| t.is_file()) {
+        return Ok(None);
+    }
+    let ok_ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    Ok((ok_ext && !is_excluded(ex, p)).then(|| p.to_path_buf()))
+}
+
 /// Walk the given paths into a [`Workspace`]: folders respect `.gitignore` and skip
 /// `.git`, `.terraform`, `node_modules`; files given explicitly are taken as they are.
 pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
@@ -243,56 +273,37 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
             .git_exclude(true)
             .require_git(false)
             .follow_links(false)
-            .sort_by_file_name(|a, b| a.cmp(b))
             .filter_entry(|e| {
                 !(e.file_type().is_some_and(|t| t.is_dir())
                     && SKIP_DIRS.contains(&e.file_name().to_str().unwrap_or("")))
             })
-            .build();
+            .build_parallel();
         let root = normalize(path);
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    ws_notes.push(format!("{}: {e}", path.display()));
-                    continue;
+        let real_root = std::fs::canonicalize(&root).ok();
+        let found_here = std::sync::Mutex::new(Vec::new());
+        let notes_here = std::sync::Mutex::new(Vec::new());
+        walker.run(|| {
+            Box::new(|entry| {
+                match walk_entry(entry, &ex, real_root.as_deref()) {
+                    Ok(Some(p)) => found_here.lock().expect("walk").push(p),
+                    Ok(None) => {}
+                    Err(note) => notes_here.lock().expect("walk").push(note),
                 }
-            };
-            let p = entry.path();
-            if entry.path_is_symlink() {
-                // Links are followed only to files inside the scanned folder.
-                match std::fs::canonicalize(p) {
-                    Ok(target)
-                        if target.is_file()
-                            && std::fs::canonicalize(&root)
-                                .is_ok_and(|r| target.starts_with(r)) => {}
-                    _ => {
-                        ws_notes.push(format!(
-                            "{}: symbolic link not followed (it leaves the scanned folder, is broken or is a folder)",
-                            display_path(p)
-                        ));
-                        continue;
-                    }
-                }
-            } else if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let ok_ext = p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-            if ok_ext && !is_excluded(&ex, p) {
-                found.push(p.to_path_buf());
-            }
-        }
+                ignore::WalkState::Continue
+            })
+        });
+        found.extend(found_here.into_inner().expect("walk"));
+        let mut notes = notes_here.into_inner().expect("walk");
+        notes.sort();
+        ws_notes.extend(notes);
     }
     found.sort();
     found.dedup();
-    let read: Vec<(PathBuf, Result<String, ReadError>)> = found
+    let read: Vec<(PathBuf, String, Result<String, ReadError>)> = found
         .into_par_iter()
         .map(|p| {
             let r = read_text(&p);
-            (p, r)
+            (normalize(&p), display_path(&p), r)
         })
         .collect();
     let mut ws = Workspace {
@@ -300,12 +311,20 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
         notes: ws_notes,
         ..Workspace::default()
     };
-    for (p, r) in read {
-        let display = display_path(&p);
-        match r {
-            Ok(text) => ws.files.push(SourceFile::new(normalize(&p), display, text)),
-            Err(ReadError::NotText(e)) => ws.notes.push(format!("{display}: skipped: {e}")),
-            Err(ReadError::Failed(e)) => ws.unreadable.push((normalize(&p), display, e)),
+    let files: Vec<Result<SourceFile, (PathBuf, String, ReadError)>> = read
+        .into_par_iter()
+        .map(|(path, display, r)| match r {
+            Ok(text) => Ok(SourceFile::new(path, display, text)),
+            Err(e) => Err((path, display, e)),
+        })
+        .collect();
+    for f in files {
+        match f {
+            Ok(file) => ws.files.push(file),
+            Err((_, display, ReadError::NotText(e))) => {
+                ws.notes.push(format!("{display}: skipped: {e}"))
+            }
+            Err((path, display, ReadError::Failed(e))) => ws.unreadable.push((path, display, e)),
         }
     }
     Ok(ws)
