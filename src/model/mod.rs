@@ -156,6 +156,8 @@ impl Resource {
 pub struct Graph {
     pub resources: Vec<Resource>,
     by_key: HashMap<String, Vec<usize>>,
+    /// Resources by kind and lower-case name.
+    by_name: HashMap<(Kind, String), Vec<usize>>,
 }
 
 /// What a reference points to.
@@ -171,12 +173,23 @@ pub enum Target<'a> {
 impl Graph {
     pub fn new(resources: Vec<Resource>) -> Graph {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             for k in &r.keys {
                 by_key.entry(k.clone()).or_default().push(i);
             }
+            if let Some(n) = r.name_str() {
+                by_name
+                    .entry((r.kind, n.to_ascii_lowercase()))
+                    .or_default()
+                    .push(i);
+            }
         }
-        Graph { resources, by_key }
+        Graph {
+            resources,
+            by_key,
+            by_name,
+        }
     }
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
@@ -214,18 +227,24 @@ impl Graph {
             .or_else(|| candidates.first().map(|&i| &self.resources[i]))
     }
 
+    /// The resources of a kind with a known name (names compared case-insensitively).
+    fn all_named(&self, kind: Kind, name: &str) -> impl Iterator<Item = &Resource> {
+        self.by_name
+            .get(&(kind, name.to_ascii_lowercase()))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.resources[i])
+    }
+
     /// The resource of a kind with a known name (names compared case-insensitively).
     pub fn named(&self, kind: Kind, name: &str) -> Option<&Resource> {
-        self.of_kind(kind)
-            .find(|r| r.name_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        self.all_named(kind, name).next()
     }
 
     /// Like [`Graph::named`], preferring a resource declared in the same file as `near`
     /// (names are only unique within a deployment; separate projects may reuse them).
     pub fn named_near(&self, kind: Kind, name: &str, near: &Resource) -> Option<&Resource> {
-        let mut found = self
-            .of_kind(kind)
-            .filter(|r| r.name_str().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+        let mut found = self.all_named(kind, name);
         let first = found.next()?;
         if first.span.file == near.span.file {
             return Some(first);

@@ -42,11 +42,12 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     // One entry per login server (the same registry may be declared in several formats,
     // e.g. Terraform and Bicep): the message lists each host once, with one label.
     let mut declared: Vec<(Option<String>, Span)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for reg in registries(ctx) {
         let r = reg.resource;
         let at = r.name.as_ref().map_or(r.span, |n| n.span);
         let host = reg.login_server();
-        if host.is_none() || !declared.iter().any(|(h, _)| *h == host) {
+        if host.as_ref().is_none_or(|h| seen.insert(h.clone())) {
             declared.push((host, at));
         }
     }
@@ -122,7 +123,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         // Policies in the scan are the authority, also where they exclude an object; one
         // that cannot be read statically may decide too.
         if !config_active && policies.is_empty() && !unknown_policy && !ns_excluded {
-            fallback(&declared, &image, &mut denials, &mut notes);
+            fallback(&declared, &seen, &image, &mut denials, &mut notes);
         }
         if let Some(first) = denials.first() {
             out.push(report(&c, v.span, raw, &image, first, &denials[1..], notes));
@@ -133,6 +134,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// Without a configured allowlist or policy: the registries declared in the scan, else any ACR.
 fn fallback(
     declared: &[(Option<String>, Span)],
+    hosts: &std::collections::HashSet<String>,
     image: &ImageRef,
     denials: &mut Vec<Denial>,
     notes: &mut Vec<String>,
@@ -153,22 +155,26 @@ fn fallback(
     if any_acr && declared.iter().any(|(h, _)| h.is_none()) {
         return;
     }
-    if declared
-        .iter()
-        .any(|(h, _)| h.as_deref().is_some_and(|h| entry_admits(h, image)))
-    {
+    // Login servers are exact hosts.
+    if hosts.contains(&image.domain.to_ascii_lowercase()) {
         return;
     }
-    let hosts: Vec<String> = declared
+    // Name a few in the message and label them; a monorepo may declare hundreds.
+    const SHOWN: usize = 5;
+    let mut shown: Vec<String> = declared
         .iter()
         .filter_map(|(h, _)| h.as_ref().map(|h| format!("`{h}`")))
+        .take(SHOWN)
         .collect();
-    for (i, (_, at)) in declared.iter().enumerate() {
+    if hosts.len() > SHOWN {
+        shown.push(format!("and {} more", hosts.len() - SHOWN));
+    }
+    for (i, (_, at)) in declared.iter().take(SHOWN).enumerate() {
         denials.push(Denial {
             what: if i == 0 {
                 format!(
                     "the registries declared in this scan ({})",
-                    hosts.join(", ")
+                    shown.join(", ")
                 )
             } else {
                 "a registry declared in this scan".into()

@@ -7,6 +7,8 @@ use crate::model::network::{
     endpoint_subnet, is_registry_zone_name, link_vnet, link_zone, registry_endpoints,
     vnet_of_subnet, zone_groups,
 };
+use std::collections::HashMap;
+
 use crate::model::{Kind, Resource, Target};
 
 pub static RULE: Rule = Rule {
@@ -25,21 +27,40 @@ pub static RULE: Rule = Rule {
 const HINT: &str = "Link the zone to the virtual network whose workloads pull from the registry (a virtual network link resource).";
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let links: Vec<&Resource> = ctx.graph.of_kind(Kind::PrivateDnsZoneVnetLink).collect();
-    // A link whose zone cannot be told might be any zone's.
-    if let Some(l) = links
-        .iter()
-        .find(|l| matches!(link_zone(ctx.graph, l), Target::Unknown))
-    {
-        ctx.undecided(
-            &RULE.meta,
-            format!(
-                "the zone of virtual network link `{}` is not known",
-                l.address
-            ),
-        );
-        return;
+    // Each link's zone, resolved once.
+    let mut links_of: HashMap<*const Resource, Vec<&Resource>> = HashMap::new();
+    for l in ctx.graph.of_kind(Kind::PrivateDnsZoneVnetLink) {
+        match link_zone(ctx.graph, l) {
+            Target::Resource(z) => links_of.entry(z as *const _).or_default().push(l),
+            // A link whose zone cannot be told might be any zone's.
+            Target::Unknown => {
+                ctx.undecided(
+                    &RULE.meta,
+                    format!(
+                        "the zone of virtual network link `{}` is not known",
+                        l.address
+                    ),
+                );
+                return;
+            }
+            Target::None => {}
+        }
     }
+    // The zones each registry endpoint registers in, resolved once.
+    let endpoint_zones: Vec<(&Resource, Vec<&Resource>)> = registry_endpoints(ctx.graph)
+        .into_iter()
+        .map(|(pe, _)| {
+            let zones = zone_groups(ctx.graph, pe)
+                .iter()
+                .flat_map(|g| g.zone_ids.iter().flatten())
+                .filter_map(|id| match ctx.graph.target(Some(id), pe) {
+                    Target::Resource(z) => Some(z),
+                    _ => None,
+                })
+                .collect();
+            (pe, zones)
+        })
+        .collect();
     for zone in ctx.graph.declared(Kind::PrivateDnsZone) {
         let Some(name) = zone.name_str() else {
             continue;
@@ -47,12 +68,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !is_registry_zone_name(name) {
             continue;
         }
-        let mine: Vec<&&Resource> = links
-            .iter()
-            .filter(
-                |l| matches!(link_zone(ctx.graph, l), Target::Resource(z) if std::ptr::eq(z, zone)),
-            )
-            .collect();
+        let mine: &[&Resource] = links_of.get(&(zone as *const _)).map_or(&[], Vec::as_slice);
         if mine.is_empty() {
             let f = Finding::new(
                 &RULE.meta,
@@ -77,13 +93,8 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if linked.iter().any(Option::is_none) {
             continue;
         }
-        for (pe, _) in registry_endpoints(ctx.graph) {
-            let uses_zone = zone_groups(ctx.graph, pe).iter().any(|g| {
-                g.zone_ids.iter().flatten().any(|id| {
-                    matches!(ctx.graph.target(Some(id), pe), Target::Resource(z) if std::ptr::eq(z, zone))
-                })
-            });
-            if !uses_zone {
+        for (pe, zones) in &endpoint_zones {
+            if !zones.iter().any(|z| std::ptr::eq(*z, zone)) {
                 continue;
             }
             let Some(subnet) = endpoint_subnet(pe) else {

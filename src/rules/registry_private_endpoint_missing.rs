@@ -3,7 +3,10 @@
 use super::{Ctx, Rule, RuleMeta, display_name, registries};
 use crate::finding::{Finding, Severity};
 use crate::model::network::connections;
-use crate::model::{Kind, Target};
+use std::collections::HashMap;
+
+use crate::model::{Kind, Resource, Target};
+use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -42,6 +45,20 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         );
         return;
     }
+    // Every endpoint connection, resolved once: target -> (has `registry`, other groups).
+    let mut by_target: HashMap<*const Resource, (bool, Vec<Span>)> = HashMap::new();
+    for pe in &endpoints {
+        for c in connections(pe) {
+            if let Target::Resource(t) = ctx.graph.target(c.target, pe) {
+                let entry = by_target.entry(t as *const _).or_default();
+                if c.is_registry() == Some(true) {
+                    entry.0 = true;
+                } else {
+                    entry.1.push(c.at.span);
+                }
+            }
+        }
+    }
     for reg in registries(ctx) {
         // A Basic or Standard registry cannot have one: ACR003 says so.
         if !reg.is_known_premium()
@@ -50,21 +67,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let r = reg.resource;
-        let mut wrong_group = Vec::new();
-        let mut found = false;
-        for pe in &endpoints {
-            for c in connections(pe) {
-                if let Target::Resource(t) = ctx.graph.target(c.target, pe)
-                    && std::ptr::eq(t, r)
-                {
-                    if c.is_registry() == Some(true) {
-                        found = true;
-                    } else {
-                        wrong_group.push((pe.span, c.at.span));
-                    }
-                }
-            }
-        }
+        let (found, wrong_group) = by_target.get(&(r as *const _)).cloned().unwrap_or_default();
         if found {
             continue;
         }
@@ -77,7 +80,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             ),
         )
         .label("no private endpoint targets this registry");
-        for (_, conn) in wrong_group {
+        for conn in wrong_group {
             f = f.secondary(
                 conn,
                 "this endpoint targets the registry, but not its `registry` subresource",
