@@ -57,13 +57,14 @@ pub struct SourceFile {
     /// The path shown in output: relative to the current directory where possible, `/`-separated.
     pub display: String,
     pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    /// Shared: a file's clone (workspace → analysis) costs no copy of its index.
+    line_starts: Arc<[usize]>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
-        let line_starts = line_starts(&text);
+        let line_starts = line_starts(&text).into();
         SourceFile {
             path,
             display,

@@ -357,5 +357,9 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         FailOn::Never => None,
     };
     let failed = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.severity >= t));
+    // The process ends here: let the OS reclaim the graph instead of freeing it piece by
+    // piece (a noticeable share of the run time on large trees).
+    std::mem::forget(analysis);
+    std::mem::forget(ws);
     Ok(i32::from(failed))
 }
