@@ -87,12 +87,20 @@ impl Workspace {
             .into_iter()
             .flatten()
             .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && self.in_roots(p))
-            .filter(|p| {
-                p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| extensions.contains(&e))
+            .filter(|e| {
+                e.path()
+                    .extension()
+                    .and_then(|x| x.to_str())
+                    .is_some_and(|x| extensions.contains(&x))
+            })
+            .filter_map(|e| {
+                let p = e.path();
+                match e.file_type() {
+                    Ok(t) if t.is_file() => Some(p),
+                    // A link counts only when it stays inside the roots.
+                    Ok(t) if t.is_symlink() => (p.is_file() && self.in_roots(&p)).then_some(p),
+                    _ => None,
+                }
             })
             .collect();
         for p in self.overlay.keys() {
