@@ -44,6 +44,50 @@ pub struct Workspace {
     pub overlay: HashMap<PathBuf, Arc<str>>,
     /// What discovery skipped and why (binary files, links not followed).
     pub notes: Vec<String>,
+    /// Parse results kept between analyses of the same files (the language server keeps
+    /// one): a file whose text did not change is not parsed again.
+    pub cache: Option<Arc<ParseCache>>,
+}
+
+/// Parsed Terraform files by path, with a hash of the text they were parsed from.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    terraform: std::sync::Mutex<HashMap<PathBuf, (u64, Arc<hcl_edit::structure::Body>)>>,
+}
+
+impl ParseCache {
+    fn text_hash(text: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        h.finish()
+    }
+
+    /// The parsed body of a Terraform file, from the cache when its text is unchanged.
+    pub(crate) fn terraform(
+        cache: Option<&ParseCache>,
+        id: FileId,
+        file: &SourceFile,
+    ) -> Result<Arc<hcl_edit::structure::Body>, Box<finding::Finding>> {
+        let Some(cache) = cache else {
+            return parse::terraform::parse(id, file).map(Arc::new);
+        };
+        let hash = Self::text_hash(&file.text);
+        if let Some((h, body)) = cache
+            .terraform
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&file.path).cloned())
+            && h == hash
+        {
+            return Ok(body);
+        }
+        let body = Arc::new(parse::terraform::parse(id, file)?);
+        if let Ok(mut m) = cache.terraform.lock() {
+            m.insert(file.path.clone(), (hash, body.clone()));
+        }
+        Ok(body)
+    }
 }
 
 impl Workspace {

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -24,9 +25,9 @@ const MAX_MODULE_DEPTH: usize = 16;
 /// The parsed files of one Terraform module (a folder).
 #[derive(Default)]
 struct Dir {
-    tf: Vec<(FileId, Body)>,
+    tf: Vec<(FileId, Arc<Body>)>,
     /// `terraform.tfvars` and `*.auto.tfvars`, in Terraform's order.
-    auto_vars: Vec<(FileId, Body)>,
+    auto_vars: Vec<(FileId, Arc<Body>)>,
 }
 
 /// Load every Terraform file given, the sibling files of their modules, and the local
@@ -64,9 +65,10 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
             .drain(..)
             .filter(|id| parsed_ids.insert(*id))
             .collect();
-        let results: Vec<(FileId, Result<Body, Box<crate::finding::Finding>>)> = batch
+        let cache = ws.cache.as_deref();
+        let results: Vec<(FileId, Result<Arc<Body>, Box<crate::finding::Finding>>)> = batch
             .par_iter()
-            .map(|&id| (id, parse::terraform::parse(id, sources.get(id))))
+            .map(|&id| (id, crate::ParseCache::terraform(cache, id, sources.get(id))))
             .collect();
         let mut new_dirs = Vec::new();
         for (id, result) in results {
@@ -124,7 +126,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
     }
 
     // Var files given on the command line or in the config.
-    let mut var_files: Vec<(FileId, Body)> = Vec::new();
+    let mut var_files: Vec<(FileId, Arc<Body>)> = Vec::new();
     for vf in &config.var_files {
         let p = match &config.root {
             Some(root) if vf.is_relative() && !vf.exists() => root.join(vf),
@@ -146,7 +148,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
             },
         };
         match parse::terraform::parse(id, sources.get(id)) {
-            Ok(b) => var_files.push((id, b)),
+            Ok(b) => var_files.push((id, Arc::new(b))),
             Err(f) => out.findings.push(*f),
         }
     }
@@ -296,7 +298,7 @@ impl<'a> Module<'a> {
             dir: dir.to_path_buf(),
             key_base,
             prefix,
-            files: files.iter().map(|(id, b)| (*id, b)).collect(),
+            files: files.iter().map(|(id, b)| (*id, &**b)).collect(),
             variables: HashMap::new(),
             inputs,
             locals: HashMap::new(),

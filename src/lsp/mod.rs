@@ -55,6 +55,7 @@ pub fn serve(rx: Receiver<Incoming>, out: impl Write, opts: Options) -> i32 {
         roots: Vec::new(),
         config: Config::default(),
         disk: None,
+        cache: Arc::default(),
         open: HashMap::new(),
         published: HashMap::new(),
         last: None,
@@ -124,6 +125,8 @@ struct Server<W: Write> {
     config: Config,
     /// The files on disk, read once and refreshed per changed file; `None` = rescan.
     disk: Option<Disk>,
+    /// Parse results of unchanged files, kept between analyses.
+    cache: Arc<crate::ParseCache>,
     /// Open buffers: version and text.
     open: HashMap<PathBuf, (i32, Arc<str>)>,
     /// What each file last received.
@@ -417,6 +420,7 @@ impl<W: Write> Server<W> {
             roots: disk.roots.clone(),
             overlay: HashMap::new(),
             notes: disk.notes.clone(),
+            cache: Some(self.cache.clone()),
         };
         let mut open: Vec<(&PathBuf, &Arc<str>)> =
             self.open.iter().map(|(p, (_, t))| (p, t)).collect();
