@@ -22,6 +22,9 @@ use crate::{Loaded, Workspace, normalize, parse};
 /// Module calls nest at most this deep (a cycle of local modules stops here).
 const MAX_MODULE_DEPTH: usize = 16;
 
+/// A parsed file, or its LINT001.
+type Parsed = Result<Arc<Body>, Box<crate::finding::Finding>>;
+
 /// The parsed files of one Terraform module (a folder).
 #[derive(Default)]
 struct Dir {
@@ -66,7 +69,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
             .filter(|id| parsed_ids.insert(*id))
             .collect();
         let cache = ws.cache.as_deref();
-        let results: Vec<(FileId, Result<Arc<Body>, Box<crate::finding::Finding>>)> = batch
+        let results: Vec<(FileId, Parsed)> = batch
             .par_iter()
             .map(|&id| (id, crate::ParseCache::terraform(cache, id, sources.get(id))))
             .collect();
