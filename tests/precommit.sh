@@ -38,7 +38,41 @@ resource "azurerm_container_registry" "acr" {
   public_network_access_enabled = false
 }
 TF
+# The good one: admin user off, and the registry's private endpoint (with its DNS zone
+# group) in a second file, as pre-commit passes both.
 sed 's/admin_enabled                 = true/admin_enabled                 = false/' bad/main.tf > good/main.tf
+cat > good/endpoint.tf <<'TF'
+resource "azurerm_private_dns_zone" "acr" {
+  name                = "privatelink.azurecr.io"
+  resource_group_name = "rg-platform"
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "acr" {
+  name                  = "hub"
+  resource_group_name   = "rg-platform"
+  private_dns_zone_name = azurerm_private_dns_zone.acr.name
+  virtual_network_id    = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-platform/providers/Microsoft.Network/virtualNetworks/vnet-hub"
+}
+
+resource "azurerm_private_endpoint" "acr" {
+  name                = "pe-acr"
+  resource_group_name = "rg-platform"
+  location            = "westeurope"
+  subnet_id           = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-platform/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/snet-endpoints"
+
+  private_service_connection {
+    name                           = "acr"
+    private_connection_resource_id = azurerm_container_registry.acr.id
+    subresource_names              = ["registry"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "acr"
+    private_dns_zone_ids = [azurerm_private_dns_zone.acr.id]
+  }
+}
+TF
 git add -A
 
 start=$(date +%s)
@@ -51,9 +85,9 @@ grep -q "ACR002" "$WORK/bad.log" || { cat "$WORK/bad.log"; echo "FAIL: no ACR002
 echo "ok: the hook fails on bad/main.tf ($(( $(date +%s) - start ))s, including the cargo install)"
 
 start=$(date +%s)
-if ! "$PRE_COMMIT" try-repo "$ROOT" acrlint --files good/main.tf > "$WORK/good.log" 2>&1; then
+if ! "$PRE_COMMIT" try-repo "$ROOT" acrlint --files good/main.tf good/endpoint.tf > "$WORK/good.log" 2>&1; then
     cat "$WORK/good.log"
     echo "FAIL: the hook failed on good/main.tf" >&2
     exit 1
 fi
-echo "ok: the hook passes on good/main.tf ($(( $(date +%s) - start ))s)"
+echo "ok: the hook passes on good/main.tf and good/endpoint.tf ($(( $(date +%s) - start ))s)"
