@@ -5,6 +5,7 @@
 //! A file with a syntax error gets a LINT001 finding and is not evaluated: a recovered
 //! tree may have lost the very property that closes a finding.
 
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -40,8 +41,17 @@ pub fn load(
         active: Vec::new(),
         out: Loaded::default(),
     };
-    for &id in files {
-        l.tree(id);
+    // Parse the scanned files in parallel (tree-sitter trees are independent), then keep
+    // them in the loader in input order.
+    let parsed: Vec<_> = {
+        let sources = &*l.sources;
+        files
+            .par_iter()
+            .map(|&id| (id, parse::bicep::parse(id, sources.get(id))))
+            .collect()
+    };
+    for (id, (tree, error)) in parsed {
+        l.store(id, tree, error);
     }
     // `.bicepparam` files: `using './main.bicep'` and `param x = value`.
     let mut param_inputs: HashMap<PathBuf, Inputs> = HashMap::new();
@@ -108,9 +118,18 @@ impl Loader<'_> {
         if let Some(t) = self.trees.get(&id) {
             return t.clone();
         }
-        let file = self.sources.get(id);
-        let (tree, error) = parse::bicep::parse(id, file);
-        let text = file.text.clone();
+        let (tree, error) = parse::bicep::parse(id, self.sources.get(id));
+        self.store(id, tree, error)
+    }
+
+    /// Keep a parse result (a LINT001 goes to the findings).
+    fn store(
+        &mut self,
+        id: FileId,
+        tree: Option<Tree>,
+        error: Option<crate::finding::Finding>,
+    ) -> Option<Parsed> {
+        let text = self.sources.get(id).text.clone();
         let t = match (tree, error) {
             (Some(tree), None) => Some((Rc::new(tree), text)),
             (_, Some(f)) => {
