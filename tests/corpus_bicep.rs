@@ -3,27 +3,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use acrlint::config::Config;
 
 /// Files that are invalid upstream on purpose (none so far), with the reason.
 const INVALID_UPSTREAM: &[(&str, &str)] = &[];
-
-fn bicep_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            bicep_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "bicep") {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn every_corpus_bicep_file_parses() {
@@ -32,7 +15,7 @@ fn every_corpus_bicep_file_parses() {
         return;
     };
     let mut files = Vec::new();
-    bicep_files(&corpus, &mut files);
+    common::files_with(&corpus, &["bicep"], &mut files);
     assert!(!files.is_empty(), "no .bicep files in the corpus");
     let a = common::analyze_paths(&files, &Config::default());
     let failures: Vec<String> = a

@@ -38,24 +38,9 @@ const UPSTREAM_INVALID: &[(&str, &str)] = &[
     ),
 ];
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(p);
-        }
-    }
-}
-
 fn kubernetes_workspace(dir: &Path) -> Workspace {
     let mut paths = Vec::new();
-    yaml_files(dir, &mut paths);
+    common::files_with(dir, &["yaml", "yml"], &mut paths);
     let mut ws = Workspace {
         roots: vec![acrlint::normalize(dir)],
         ..Workspace::default()

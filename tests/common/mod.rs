@@ -36,3 +36,23 @@ pub fn corpus() -> Option<PathBuf> {
     let p = root().join("../shared/corpus");
     p.is_dir().then_some(p)
 }
+
+/// Every file below `dir` with one of the extensions, sorted.
+pub fn files_with(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files_with(&p, extensions, out);
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| extensions.contains(&e))
+        {
+            out.push(p);
+        }
+    }
+}
