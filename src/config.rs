@@ -9,6 +9,14 @@ use crate::finding::Severity;
 
 pub const FILE_NAME: &str = "acrlint.toml";
 
+/// The namespaces the Azure Policy built-in excludes by default.
+pub const DEFAULT_EXCLUDED_NAMESPACES: [&str; 4] = [
+    "kube-system",
+    "gatekeeper-system",
+    "azure-arc",
+    "azure-extensions-usage-system",
+];
+
 /// A rule's configured level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -155,18 +163,12 @@ impl Config {
             .map(|(_, l)| *l)
     }
 
-    /// The namespaces K8S rules skip.
-    pub fn excluded_namespaces(&self) -> Vec<String> {
-        self.k8s.excluded_namespaces.clone().unwrap_or_else(|| {
-            [
-                "kube-system",
-                "gatekeeper-system",
-                "azure-arc",
-                "azure-extensions-usage-system",
-            ]
-            .map(String::from)
-            .to_vec()
-        })
+    /// True when K8S rules skip this namespace (no allocation: called per container).
+    pub fn is_excluded_namespace(&self, ns: &str) -> bool {
+        match &self.k8s.excluded_namespaces {
+            Some(list) => list.iter().any(|e| e == ns),
+            None => DEFAULT_EXCLUDED_NAMESPACES.contains(&ns),
+        }
     }
 }
 

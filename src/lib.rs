@@ -252,11 +252,20 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     loaded.extend(eval::arm::load(ws, &mut sources, &arm, &arm_params, config));
     lap("arm (parse + evaluate)", &mut timings);
     let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
-    let bicep_loaded = eval::bicep::load(ws, &mut sources, &bicep, &bicep_params, config);
-    loaded.extend(bicep_loaded);
+    loaded.extend(eval::bicep::load(
+        ws,
+        &mut sources,
+        &bicep,
+        &bicep_params,
+        config,
+    ));
     lap("bicep (parse + evaluate)", &mut timings);
-    let k8s_files = get(FileKind::Kubernetes);
-    loaded.extend(k8s::load(ws, &mut sources, &k8s_files, config));
+    loaded.extend(k8s::load(
+        ws,
+        &mut sources,
+        &get(FileKind::Kubernetes),
+        config,
+    ));
     lap("kubernetes (parse + evaluate)", &mut timings);
     let graph = Graph::new(std::mem::take(&mut loaded.resources));
     lap("graph", &mut timings);
@@ -268,20 +277,13 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     };
     let mut findings = loaded.findings;
     for rule in rules::ALL {
-        let level = config.level(rule.meta.code, rule.meta.name);
-        if level == Some(config::Level::Off) {
-            continue;
-        }
-        let start = findings.len();
-        (rule.check)(&ctx, &mut findings);
-        if let Some(severity) = level.and_then(config::Level::severity) {
-            for f in &mut findings[start..] {
-                f.severity = severity;
-            }
+        if config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off) {
+            (rule.check)(&ctx, &mut findings);
         }
     }
     suppress::apply(&mut findings, &sources, &graph, config);
-    // Levels also apply to findings made while loading (LINT001) and suppressions (LINT002).
+    // Configured levels, for every finding: the rules', the loaders' (LINT001) and the
+    // suppressions' (LINT002).
     findings.retain_mut(|f| match config.level(f.rule.code, f.rule.name) {
         Some(config::Level::Off) => false,
         Some(l) => {

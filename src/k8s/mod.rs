@@ -219,7 +219,7 @@ pub fn containers(graph: &crate::model::Graph) -> Vec<Container<'_>> {
 /// True when the object's namespace is excluded by the configuration.
 pub fn excluded(config: &Config, r: &Resource) -> bool {
     let ns = namespace(r);
-    config.excluded_namespaces().iter().any(|e| e == ns)
+    config.is_excluded_namespace(ns)
 }
 
 #[cfg(test)]

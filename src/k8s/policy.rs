@@ -14,14 +14,6 @@ use crate::source::Span;
 /// The built-in policy definition "Kubernetes cluster containers should only use allowed images".
 pub const ALLOWED_IMAGES_POLICY: &str = "febd0533-8e55-448f-b837-bd0e06f16469";
 
-/// The Azure Policy built-in's default excluded namespaces.
-pub const AZURE_DEFAULT_EXCLUDED: [&str; 4] = [
-    "kube-system",
-    "gatekeeper-system",
-    "azure-arc",
-    "azure-extensions-usage-system",
-];
-
 /// How a policy tests an image.
 #[derive(Debug)]
 pub enum Test {
@@ -285,7 +277,9 @@ pub fn azure(r: &Resource) -> Option<Policy<'_>> {
     }
     let excluded_namespaces = match param("excludedNamespaces") {
         Some(v) => strings(Some(v))?,
-        None => AZURE_DEFAULT_EXCLUDED.map(String::from).to_vec(),
+        None => crate::config::DEFAULT_EXCLUDED_NAMESPACES
+            .map(String::from)
+            .to_vec(),
     };
     let excluded_containers = match param("excludedContainers") {
         Some(v) => strings(Some(v))?,
