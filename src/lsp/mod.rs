@@ -129,13 +129,15 @@ struct Server<W: Write> {
     cache: Arc<crate::ParseCache>,
     /// Open buffers: version and text.
     open: HashMap<PathBuf, (i32, Arc<str>)>,
-    /// What each file last received.
-    published: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// What each file last received: the buffer version (if open) and the diagnostics.
+    published: HashMap<PathBuf, Published>,
     last: Option<Analysis>,
     initialized: bool,
     shutdown: bool,
     dirty: bool,
 }
+
+type Published = (Option<i32>, Vec<Diagnostic>);
 
 type ReqResult = Result<serde_json::Value, (ErrorCode, String)>;
 
@@ -483,28 +485,37 @@ impl<W: Write> Server<W> {
             let d = convert::diagnostic(&analysis.sources, f, self.enc, &self.links);
             by_path.entry(path).or_default().push(d);
         }
-        let mut changed: Vec<(PathBuf, Vec<Diagnostic>)> = by_path
-            .iter()
-            .filter(|(p, d)| self.published.get(*p) != Some(*d))
-            .map(|(p, d)| (p.clone(), d.clone()))
+        // Open buffers always have a state (possibly empty) tied to their version, so
+        // a client that drops diagnostics of stale versions gets the current one.
+        for path in self.open.keys() {
+            by_path.entry(path.clone()).or_default();
+        }
+        for path in self.published.keys() {
+            by_path.entry(path.clone()).or_default();
+        }
+        let mut state: HashMap<PathBuf, Published> = by_path
+            .into_iter()
+            .map(|(p, d)| {
+                let version = self.open.get(&p).map(|(v, _)| *v);
+                (p, (version, d))
+            })
             .collect();
-        changed.extend(
-            self.published
-                .keys()
-                .filter(|p| !by_path.contains_key(*p))
-                .map(|p| (p.clone(), Vec::new())),
-        );
-        changed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut changed: Vec<(&PathBuf, &Published)> = state
+            .iter()
+            .filter(|(p, s)| self.published.get(*p) != Some(*s))
+            .collect();
+        changed.sort_by(|a, b| a.0.cmp(b.0));
         let files_published = changed.len();
-        for (path, diagnostics) in changed {
-            let version = self.open.get(&path).map(|(v, _)| *v);
+        for (path, (version, diagnostics)) in changed {
             self.notify::<note::PublishDiagnostics>(lsp_types::PublishDiagnosticsParams {
-                uri: convert::path_to_uri(&path),
-                diagnostics,
-                version,
+                uri: convert::path_to_uri(path),
+                diagnostics: diagnostics.clone(),
+                version: *version,
             });
         }
-        self.published = by_path;
+        // Closed files without findings need nothing remembered: they were cleared.
+        state.retain(|_, (version, d)| version.is_some() || !d.is_empty());
+        self.published = state;
         let msg = format!(
             "analyzed {} files in {:.1} ms (disk check and buffers {:.1} ms, analysis {:.1} ms); published {files_published} files",
             analysis.files_scanned,
