@@ -26,9 +26,9 @@ fn fuzz_findings_do_not_panic() {
             ..Workspace::default()
         };
         let a = analyze(&ws, &Config::default());
-        let _ = acrlint::report::human::render(&a, false);
-        let _ = acrlint::report::json::render(&a);
-        let _ = acrlint::report::sarif::render(&a);
+        let _ = acrlint::report::render(&a, acrlint::report::Format::Human, false);
+        let _ = acrlint::report::render(&a, acrlint::report::Format::Json, false);
+        let _ = acrlint::report::render(&a, acrlint::report::Format::Sarif, false);
         n += 1;
     }
     assert!(n > 0, "no regression inputs in {}", dir.display());

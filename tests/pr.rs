@@ -55,7 +55,7 @@ fn sarif_validates_against_the_schema_and_follows_code_scanning_rules() {
         &Config::default(),
     );
     assert!(a.findings.iter().any(|f| !f.secondary.is_empty()));
-    let text = acrlint::report::sarif::render(&a);
+    let text = acrlint::report::render(&a, acrlint::report::Format::Sarif, false);
     let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
     let run = &sarif["runs"][0];
     assert_eq!(sarif["version"], "2.1.0");
@@ -91,7 +91,7 @@ fn sarif_validates_against_the_schema_and_follows_code_scanning_rules() {
     if let Some(corpus) = common::corpus() {
         let a = common::analyze_paths(&[corpus], &Config::default());
         assert!(!a.findings.is_empty());
-        let text = acrlint::report::sarif::render(&a);
+        let text = acrlint::report::render(&a, acrlint::report::Format::Sarif, false);
         assert_valid(&validator, &serde_json::from_str(&text).unwrap());
     }
 }
@@ -136,8 +136,12 @@ fn sarif_columns_are_utf16_and_uris_are_encoded() {
         "  /* é😀 */ admin_enabled = true",
     );
     let a = analyze_text(dir.path(), &[("a b%.tf", &text)]);
-    let sarif: serde_json::Value =
-        serde_json::from_str(&acrlint::report::sarif::render(&a)).unwrap();
+    let sarif: serde_json::Value = serde_json::from_str(&acrlint::report::render(
+        &a,
+        acrlint::report::Format::Sarif,
+        false,
+    ))
+    .unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let admin = results.iter().find(|r| r["ruleId"] == "ACR002").unwrap();
     let loc = &admin["locations"][0]["physicalLocation"];
@@ -504,15 +508,19 @@ fn fix_rewrites_literals_inserts_defaults_and_is_idempotent() {
 fn sarif_results_and_github_annotations_snapshots() {
     std::env::set_current_dir(common::root()).unwrap();
     let a = common::analyze_dir(Path::new("tests/fixtures/ACR003/bad-terraform-tfvars"));
-    let sarif: serde_json::Value =
-        serde_json::from_str(&acrlint::report::sarif::render(&a)).unwrap();
+    let sarif: serde_json::Value = serde_json::from_str(&acrlint::report::render(
+        &a,
+        acrlint::report::Format::Sarif,
+        false,
+    ))
+    .unwrap();
     insta::assert_snapshot!(
         "sarif-results-ACR003-bad-terraform-tfvars",
         serde_json::to_string_pretty(&sarif["runs"][0]["results"]).unwrap()
     );
     insta::assert_snapshot!(
         "github-ACR003-bad-terraform-tfvars",
-        acrlint::report::github::render(&a)
+        acrlint::report::render(&a, acrlint::report::Format::Github, false)
     );
 }
 

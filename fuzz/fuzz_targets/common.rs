@@ -23,6 +23,6 @@ pub fn analyze_bytes(name: &str, data: &[u8], needle: &str, header: &str) {
     };
     let a = analyze(&ws, &Config::default());
     // Rendering is part of the contract too: every span must be printable.
-    let _ = acrlint::report::human::render(&a, false);
-    let _ = acrlint::report::json::render(&a);
+    let _ = acrlint::report::render(&a, acrlint::report::Format::Human, false);
+    let _ = acrlint::report::render(&a, acrlint::report::Format::Json, false);
 }

@@ -323,10 +323,9 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let out = report::render(&analysis, args.format, color);
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    // Streamed: a closed pipe (`| head`) just ends the output; the exit code still counts.
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let _ = report::write(&analysis, args.format, color, &mut stdout).and_then(|()| stdout.flush());
     if args.verbose {
         for note in &analysis.notes {
             eprintln!("note: {note}");

@@ -19,8 +19,7 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(a: &Analysis) -> String {
-    let mut out = String::new();
+pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for f in &a.findings {
         let file = a.sources.get(f.primary.file);
         let start = file.line_col(f.primary.start as usize);
@@ -39,8 +38,9 @@ pub fn render(a: &Analysis) -> String {
         if let Some(help) = &f.help {
             message.push_str(&format!("\nhelp: {help}"));
         }
-        out.push_str(&format!(
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             escape_property(&file.display),
             start.line,
             start.column,
@@ -48,7 +48,7 @@ pub fn render(a: &Analysis) -> String {
             end.column,
             escape_property(&format!("{} {}", f.rule.code, f.rule.name)),
             escape_data(&message),
-        ));
+        )?;
     }
-    out
+    Ok(())
 }

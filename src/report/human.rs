@@ -65,28 +65,31 @@ pub fn diagnostic(f: &Finding, sources: &SourceMap) -> Diagnostic<crate::source:
         .with_notes(notes)
 }
 
-/// Render every finding and a summary line.
-pub fn render(a: &Analysis, color: bool) -> String {
-    let mut buf = if color {
-        termcolor::Buffer::ansi()
+/// Write every finding and a summary line.
+pub fn write(a: &Analysis, color: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut styled: Box<dyn termcolor::WriteColor + '_> = if color {
+        Box::new(termcolor::Ansi::new(&mut *out))
     } else {
-        termcolor::Buffer::no_color()
+        Box::new(termcolor::NoColor::new(&mut *out))
     };
     let config = term::Config::default();
     for f in &a.findings {
-        // A span outside its file cannot happen by construction; render what we can if it does.
-        if term::emit_to_write_style(&mut buf, &config, &a.sources, &diagnostic(f, &a.sources))
-            .is_err()
-        {
-            let _ = std::io::Write::write_all(
-                &mut buf,
-                format!("{}[{}]: {}\n", f.severity.as_str(), f.rule.code, f.message).as_bytes(),
-            );
+        let d = diagnostic(f, &a.sources);
+        match term::emit_to_write_style(&mut styled, &config, &a.sources, &d) {
+            Ok(()) => {}
+            Err(codespan_reporting::files::Error::Io(e)) => return Err(e),
+            // A span outside its file cannot happen by construction; write what we can if it does.
+            Err(_) => writeln!(
+                styled,
+                "{}[{}]: {}",
+                f.severity.as_str(),
+                f.rule.code,
+                f.message
+            )?,
         }
     }
-    let mut out = String::from_utf8_lossy(buf.as_slice()).into_owned();
-    out.push_str(&summary(a));
-    out
+    drop(styled);
+    out.write_all(summary(a).as_bytes())
 }
 
 /// `3 findings (1 error, 2 warnings) in 12 files`

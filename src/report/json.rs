@@ -3,12 +3,22 @@
 use serde::Serialize;
 
 use crate::Analysis;
+use crate::finding::Finding;
 
 #[derive(Serialize)]
 struct Output<'a> {
     version: u32,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     summary: Summary,
+}
+
+/// The findings, serialized one at a time.
+struct Findings<'a>(&'a Analysis);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.findings.iter().map(|f| finding(self.0, f)))
+    }
 }
 
 #[derive(Serialize)]
@@ -40,51 +50,47 @@ struct Summary {
     findings: usize,
 }
 
-pub fn render(a: &Analysis) -> String {
-    let findings = a
-        .findings
-        .iter()
-        .map(|f| {
-            let file = a.sources.get(f.primary.file);
-            let start = file.line_col(f.primary.start as usize);
-            let end = file.line_col(f.primary.end as usize);
-            JsonFinding {
-                code: f.rule.code,
-                name: f.rule.name,
-                severity: f.severity.as_str(),
-                message: &f.message,
-                path: &file.display,
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                resource: f.resource.as_deref(),
-                related: f
-                    .secondary
-                    .iter()
-                    .map(|l| {
-                        let rf = a.sources.get(l.span.file);
-                        let pos = rf.line_col(l.span.start as usize);
-                        Related {
-                            path: &rf.display,
-                            line: pos.line,
-                            column: pos.column,
-                            message: &l.message,
-                        }
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let out = Output {
+fn finding<'a>(a: &'a Analysis, f: &'a Finding) -> JsonFinding<'a> {
+    let file = a.sources.get(f.primary.file);
+    let start = file.line_col(f.primary.start as usize);
+    let end = file.line_col(f.primary.end as usize);
+    JsonFinding {
+        code: f.rule.code,
+        name: f.rule.name,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        path: &file.display,
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        resource: f.resource.as_deref(),
+        related: f
+            .secondary
+            .iter()
+            .map(|l| {
+                let rf = a.sources.get(l.span.file);
+                let pos = rf.line_col(l.span.start as usize);
+                Related {
+                    path: &rf.display,
+                    line: pos.line,
+                    column: pos.column,
+                    message: &l.message,
+                }
+            })
+            .collect(),
+    }
+}
+
+pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let out_doc = Output {
         version: 1,
-        findings,
+        findings: Findings(a),
         summary: Summary {
             files_scanned: a.files_scanned,
             findings: a.findings.len(),
         },
     };
-    let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *out, &out_doc)?;
+    out.write_all(b"\n")
 }

@@ -8,6 +8,7 @@
 //! first), 1,000 related locations per result and 20 tags per rule.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 use crate::Analysis;
@@ -73,7 +74,84 @@ fn location(sources: &SourceMap, span: Span) -> Json {
     })
 }
 
-pub fn render(a: &Analysis) -> String {
+/// The results, each built and serialized in turn.
+struct Results<'a> {
+    a: &'a Analysis,
+    order: Vec<usize>,
+    fingerprints: Vec<String>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.order
+                .iter()
+                .map(|&i| result(self.a, i, &self.fingerprints[i])),
+        )
+    }
+}
+
+/// The run, with keys in the order a JSON object map sorts them (as the rest of the document).
+#[derive(Serialize)]
+struct Run<'a> {
+    #[serde(rename = "columnKind")]
+    column_kind: &'static str,
+    results: Results<'a>,
+    tool: Json,
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+fn result(a: &Analysis, i: usize, fingerprint: &str) -> Json {
+    let f = &a.findings[i];
+    let rule_index = ALL.iter().position(|r| r.meta.code == f.rule.code);
+    let mut text = f.message.clone();
+    if let Some(help) = &f.help {
+        if !text.ends_with(['.', '!', '?']) {
+            text.push('.');
+        }
+        text.push(' ');
+        text.push_str(help);
+    }
+    let related: Vec<Json> = f
+        .secondary
+        .iter()
+        .take(MAX_RELATED)
+        .enumerate()
+        .map(|(id, l)| {
+            json!({
+                "id": id + 1,
+                "physicalLocation": location(&a.sources, l.span),
+                "message": { "text": l.message },
+            })
+        })
+        .collect();
+    let mut result = json!({
+        "ruleId": f.rule.code,
+        "level": level(f.severity),
+        "message": { "text": text },
+        "locations": [{ "physicalLocation": location(&a.sources, f.primary) }],
+        "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
+    });
+    if let Some(idx) = rule_index {
+        result["ruleIndex"] = json!(idx);
+    }
+    if !related.is_empty() {
+        result["relatedLocations"] = Json::Array(related);
+    }
+    if let Some(r) = &f.resource {
+        result["properties"] = json!({ "resource": r });
+    }
+    result
+}
+
+pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<Json> = ALL
         .iter()
         .map(|r| {
@@ -103,68 +181,26 @@ pub fn render(a: &Analysis) -> String {
         order.truncate(MAX_RESULTS);
         order.sort_unstable();
     }
-    let results: Vec<Json> = order
-        .into_iter()
-        .map(|i| {
-            let f = &a.findings[i];
-            let rule_index = ALL.iter().position(|r| r.meta.code == f.rule.code);
-            let mut text = f.message.clone();
-            if let Some(help) = &f.help {
-                if !text.ends_with(['.', '!', '?']) {
-                    text.push('.');
-                }
-                text.push(' ');
-                text.push_str(help);
-            }
-            let related: Vec<Json> = f
-                .secondary
-                .iter()
-                .take(MAX_RELATED)
-                .enumerate()
-                .map(|(id, l)| {
-                    json!({
-                        "id": id + 1,
-                        "physicalLocation": location(&a.sources, l.span),
-                        "message": { "text": l.message },
-                    })
-                })
-                .collect();
-            let mut result = json!({
-                "ruleId": f.rule.code,
-                "level": level(f.severity),
-                "message": { "text": text },
-                "locations": [{ "physicalLocation": location(&a.sources, f.primary) }],
-                "partialFingerprints": { FINGERPRINT_KEY: fps[i] },
-            });
-            if let Some(idx) = rule_index {
-                result["ruleIndex"] = json!(idx);
-            }
-            if !related.is_empty() {
-                result["relatedLocations"] = Json::Array(related);
-            }
-            if let Some(r) = &f.resource {
-                result["properties"] = json!({ "resource": r });
-            }
-            result
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: [Run {
+            column_kind: "utf16CodeUnits",
+            results: Results {
+                a,
+                order,
+                fingerprints: fps,
+            },
+            tool: json!({
                 "driver": {
                     "name": "acrlint",
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "rules": rules,
                 }
-            },
-            "columnKind": "utf16CodeUnits",
-            "results": results,
-        }]
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+            }),
+        }],
+        version: "2.1.0",
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }

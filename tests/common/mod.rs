@@ -23,7 +23,7 @@ pub fn analyze_dir(dir: &Path) -> Analysis {
 
 /// Human output without colour, for snapshots.
 pub fn human(a: &Analysis) -> String {
-    acrlint::report::human::render(a, false)
+    acrlint::report::render(a, acrlint::report::Format::Human, false)
 }
 
 /// The crate's root folder.
