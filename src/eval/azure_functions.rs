@@ -38,10 +38,10 @@ pub fn call(name: &str, args: Vec<Value>, span: Span) -> Value {
         // `reference(resourceId(...))`: the resource's runtime state, unknown, but still an
         // edge to it (`reference(aksId).identityProfile.kubeletidentity.objectId`).
         "reference" => match args.first().map(|a| &a.kind) {
-            Some(ValueKind::Ref(r)) => Some(ValueKind::Ref(Ref {
+            Some(ValueKind::Ref(r)) => Some(ValueKind::Ref(Box::new(Ref {
                 key: r.key.clone(),
                 attr: "properties".into(),
-            })),
+            }))),
             _ => None,
         },
         "coalesce" => coalesce(&args),
@@ -142,10 +142,10 @@ fn resource_id(func: &str, args: &[Value]) -> Option<ValueKind> {
     if names.is_empty() {
         return None;
     }
-    Some(ValueKind::Ref(Ref {
+    Some(ValueKind::Ref(Box::new(Ref {
         key: Resource::type_name_key(ty, &names.join("/")),
         attr: "id".into(),
-    }))
+    })))
 }
 
 /// A scalar as ARM converts it to a string (`concat`, `format`, `string`).

@@ -778,10 +778,10 @@ impl<'t> Scope<'t> {
             return Value::string(n, at);
         }
         Value::new(
-            ValueKind::Ref(Ref {
+            ValueKind::Ref(Box::new(Ref {
                 key: self.resource_key(path),
                 attr: attr.to_string(),
-            }),
+            })),
             at,
         )
     }
@@ -973,14 +973,14 @@ impl<'t> Scope<'t> {
                 None => Value::unknown(format!("no property `{prop}`"), span),
             },
             ValueKind::Ref(r) => Value::new(
-                ValueKind::Ref(Ref {
+                ValueKind::Ref(Box::new(Ref {
                     key: r.key.clone(),
                     attr: if r.attr.is_empty() {
                         prop
                     } else {
                         format!("{}.{prop}", r.attr)
                     },
-                }),
+                })),
                 span,
             ),
             _ => Value::unknown(format!("`.{prop}` of a value not known statically"), span),

@@ -611,10 +611,10 @@ impl<'a> Module<'a> {
         let key = format!("{}{ty}.{name}", self.key_base);
         let reference = |attr: &str| {
             Value::new(
-                ValueKind::Ref(Ref {
+                ValueKind::Ref(Box::new(Ref {
                     key: key.clone(),
                     attr: attr.to_string(),
-                }),
+                })),
                 span,
             )
         };
@@ -753,7 +753,7 @@ impl<'a> Module<'a> {
         Value {
             kind: ValueKind::String(s),
             span,
-            origins,
+            origins: origins.into(),
         }
     }
 

@@ -9,7 +9,7 @@ pub mod yaml;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::model::{Format, Kind, Resource, Value};
+use crate::model::{Format, Kind, Resource, Value, ValueKind};
 use crate::rules::parse_error;
 use crate::source::{FileId, SourceMap, Span};
 use crate::{Loaded, Workspace};
@@ -108,6 +108,11 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
         .map(|n| n.span)
         .or_else(|| doc.get("kind").map(|k| k.span))
         .unwrap_or(doc.span);
+    let doc = if read_by_rules(api, &kind) {
+        doc
+    } else {
+        outline(doc)
+    };
     out.push(Resource {
         kind: Kind::KubernetesObject,
         format: Format::Kubernetes,
@@ -121,6 +126,34 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
         via: Vec::new(),
         existing: false,
     });
+}
+
+/// Whether any rule reads more of an object than its identity: workloads, service
+/// accounts (pull secrets) and image policies. A rule that reads another kind adds it here.
+fn read_by_rules(api: &str, kind: &str) -> bool {
+    pod_spec_path(kind).is_some()
+        || kind == "ServiceAccount"
+        || api.starts_with("kyverno.io/")
+        || api.starts_with("constraints.gatekeeper.sh/")
+}
+
+/// An object without its content: `apiVersion`, `kind` and `metadata`, at the same span.
+/// Objects no rule reads (a CRD's schema, a ConfigMap's data) would otherwise be the larger
+/// part of a scan's memory.
+fn outline(doc: Value) -> Value {
+    let span = doc.span;
+    match doc.kind {
+        ValueKind::Object(entries) => Value::new(
+            ValueKind::Object(
+                entries
+                    .into_iter()
+                    .filter(|(k, _)| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
+                    .collect(),
+            ),
+            span,
+        ),
+        other => Value::new(other, span),
+    }
 }
 
 fn namespace_of(doc: &Value) -> &str {
@@ -140,12 +173,9 @@ pub fn namespace(r: &Resource) -> &str {
     namespace_of(&r.body)
 }
 
-/// The pod spec of a workload, and its path as written (`spec.template.spec`).
-pub fn pod_spec(r: &Resource) -> Option<(&Value, &'static str)> {
-    if r.format != Format::Kubernetes {
-        return None;
-    }
-    let path = match kind_of(r) {
+/// Where a workload kind keeps its pod spec; `None` for kinds without one.
+fn pod_spec_path(kind: &str) -> Option<&'static str> {
+    Some(match kind {
         "Pod" => "spec",
         "Deployment"
         | "ReplicaSet"
@@ -156,7 +186,15 @@ pub fn pod_spec(r: &Resource) -> Option<(&Value, &'static str)> {
         "CronJob" => "spec.jobTemplate.spec.template.spec",
         "PodTemplate" => "template.spec",
         _ => return None,
-    };
+    })
+}
+
+/// The pod spec of a workload, and its path as written (`spec.template.spec`).
+pub fn pod_spec(r: &Resource) -> Option<(&Value, &'static str)> {
+    if r.format != Format::Kubernetes {
+        return None;
+    }
+    let path = pod_spec_path(kind_of(r))?;
     let keys: Vec<&str> = path.split('.').collect();
     Some((r.body.path(&keys)?, path))
 }

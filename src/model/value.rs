@@ -1,6 +1,7 @@
 //! Evaluated, spanned values: what every format's evaluator produces and every rule reads.
 
 use crate::source::Span;
+use thin_vec::{ThinVec, thin_vec};
 
 /// Where a value came from when that is not the place it is used: a variable default,
 /// a tfvars entry, an ARM parameter default or parameter file, a module argument.
@@ -31,7 +32,7 @@ pub enum ValueKind {
     /// Keys in source order. Terraform blocks become objects; repeated blocks a list.
     Object(Vec<(String, Value)>),
     /// A reference to a resource attribute (an edge in the graph, a value unknown statically).
-    Ref(Ref),
+    Ref(Box<Ref>),
     /// Not statically known; the string says why (shown in verbose output).
     Unknown(String),
 }
@@ -42,7 +43,8 @@ pub enum ValueKind {
 pub struct Value {
     pub kind: ValueKind,
     pub span: Span,
-    pub origins: Vec<Origin>,
+    /// Out of line (one pointer): most values have no origin.
+    pub origins: ThinVec<Origin>,
 }
 
 impl Value {
@@ -50,7 +52,7 @@ impl Value {
         Value {
             kind,
             span,
-            origins: Vec::new(),
+            origins: ThinVec::new(),
         }
     }
 
@@ -81,7 +83,7 @@ impl Value {
             what: what.into(),
         };
         self.span = span;
-        let mut origins = vec![origin];
+        let mut origins = thin_vec![origin];
         origins.append(&mut self.origins);
         self.origins = origins;
         self
