@@ -58,7 +58,8 @@ pub struct SourceFile {
     pub display: String,
     pub text: Arc<str>,
     /// Shared: a file's clone (workspace → analysis) costs no copy of its index.
-    line_starts: Arc<[usize]>,
+    /// Byte offsets of line starts (`u32` as in spans: half the memory of `usize`).
+    line_starts: Arc<[u32]>,
 }
 
 impl SourceFile {
@@ -73,12 +74,19 @@ impl SourceFile {
         }
     }
 
-    pub fn line_starts(&self) -> &[usize] {
-        &self.line_starts
+    /// The number of lines (a final line without a terminator counts).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The byte offset where a 0-based line starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line).map(|&s| s as usize)
     }
 
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, byte: usize) -> usize {
+        let byte = u32::try_from(byte).unwrap_or(u32::MAX);
         match self.line_starts.binary_search(&byte) {
             Ok(i) => i,
             Err(i) => i - 1,
@@ -87,12 +95,8 @@ impl SourceFile {
 
     /// Byte range of a 0-based line, without its line terminator.
     pub fn line_range(&self, line: usize) -> Range<usize> {
-        let start = self.line_starts[line];
-        let mut end = self
-            .line_starts
-            .get(line + 1)
-            .copied()
-            .unwrap_or(self.text.len());
+        let start = self.line_starts[line] as usize;
+        let mut end = self.line_start(line + 1).unwrap_or(self.text.len());
         let bytes = self.text.as_bytes();
         while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
             end -= 1;
@@ -112,7 +116,7 @@ impl SourceFile {
     pub fn line_col(&self, byte: usize) -> LineCol {
         let byte = self.clamp(byte);
         let line = self.line_index(byte);
-        let column = self.text[self.line_starts[line]..byte].chars().count() + 1;
+        let column = self.text[self.line_starts[line] as usize..byte].chars().count() + 1;
         LineCol {
             line: line + 1,
             column,
@@ -123,7 +127,7 @@ impl SourceFile {
     pub fn utf16_position(&self, byte: usize) -> (u32, u32) {
         let byte = self.clamp(byte);
         let line = self.line_index(byte);
-        let col: usize = self.text[self.line_starts[line]..byte]
+        let col: usize = self.text[self.line_starts[line] as usize..byte]
             .chars()
             .map(char::len_utf16)
             .sum();
@@ -141,7 +145,7 @@ impl SourceFile {
 
     /// Byte offset of a 0-based line and UTF-16 column; positions past the end clamp.
     pub fn offset_of_utf16(&self, line: u32, col: u32) -> usize {
-        let Some(&start) = self.line_starts.get(line as usize) else {
+        let Some(start) = self.line_start(line as usize) else {
             return self.text.len();
         };
         let range = self.line_range(line as usize);
@@ -156,13 +160,14 @@ impl SourceFile {
     }
 }
 
-fn line_starts(text: &str) -> Vec<usize> {
+fn line_starts(text: &str) -> Vec<u32> {
     let mut starts = vec![0];
     let bytes = text.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
         let cr_alone = *b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
         if *b == b'\n' || cr_alone {
-            starts.push(i + 1);
+            // Texts are far below 4 GiB (files are capped at 8 MiB).
+            starts.push((i + 1) as u32);
         }
     }
     starts
@@ -247,12 +252,8 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
                 max: f.line_starts.len() - 1,
             });
         }
-        let start = f.line_starts[line_index];
-        let end = f
-            .line_starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(f.text.len());
+        let start = f.line_starts[line_index] as usize;
+        let end = f.line_start(line_index + 1).unwrap_or(f.text.len());
         Ok(start..end)
     }
 }

@@ -83,7 +83,7 @@ pub fn scan_comments(file: &SourceFile, id: crate::source::FileId) -> Vec<Ignore
     if markers.is_empty() || !text.contains(DIRECTIVE) {
         return out;
     }
-    for line in 0..file.line_starts().len() {
+    for line in 0..file.line_count() {
         let range = file.line_range(line);
         let line_text = &text[range.clone()];
         let Some(pos) = line_text.find(DIRECTIVE) else {
@@ -120,7 +120,7 @@ pub fn scan_comments(file: &SourceFile, id: crate::source::FileId) -> Vec<Ignore
         let (codes, reason) = parse_args(body, after);
         let abs = |r: Range<usize>| Span::new(id, range.start + r.start..range.start + r.end);
         let mut lines = vec![range.clone()];
-        if line + 1 < file.line_starts().len() {
+        if line + 1 < file.line_count() {
             lines.push(file.line_range(line + 1));
         }
         out.push(Ignore {
@@ -143,7 +143,7 @@ fn next_code_line(file: &SourceFile, line: usize) -> Option<usize> {
         file.path.extension().and_then(|e| e.to_str()),
         Some("bicep")
     );
-    (line + 1..file.line_starts().len()).find(|&l| {
+    (line + 1..file.line_count()).find(|&l| {
         let t = file.text[file.line_range(l)].trim();
         !t.is_empty()
             && !markers.iter().any(|m| t.starts_with(m))

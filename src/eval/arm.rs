@@ -292,7 +292,7 @@ impl Evaluator {
                 ValueKind::List(items.iter().map(|i| self.eval(i, scope)).collect())
             }
             Json::Object(ms) => {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(ms.len());
                 for m in ms {
                     match copy_items(&m.value) {
                         // Property iteration: each item becomes the property it names.

@@ -140,7 +140,7 @@ impl<W: Write> Server<W> {
                 .max()
                 .unwrap_or(f.primary.start as usize);
             let line = file.line_index(at);
-            let start = file.line_starts()[line];
+            let start = file.line_start(line).unwrap_or(0);
             let text = &file.text[file.line_range(line)];
             let indent = &text[..text.len() - text.trim_start().len()];
             let eol = if file.text.contains("\r\n") {

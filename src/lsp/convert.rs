@@ -76,7 +76,7 @@ pub fn position(file: &SourceFile, byte: usize, enc: Encoding) -> Position {
         Encoding::Utf8 => {
             let lc = file.line_col(byte);
             let line = lc.line - 1;
-            let start = file.line_starts()[line];
+            let start = file.line_start(line).unwrap_or(0);
             let byte = byte.min(file.text.len()).max(start);
             let byte = floor_boundary(&file.text, byte);
             Position {
@@ -99,7 +99,7 @@ pub fn offset(file: &SourceFile, pos: Position, enc: Encoding) -> usize {
     match enc {
         Encoding::Utf16 => file.offset_of_utf16(pos.line, pos.character),
         Encoding::Utf8 => {
-            let Some(&start) = file.line_starts().get(pos.line as usize) else {
+            let Some(start) = file.line_start(pos.line as usize) else {
                 return file.text.len();
             };
             let end = file.line_range(pos.line as usize).end;

@@ -171,7 +171,9 @@ pub enum Target<'a> {
 }
 
 impl Graph {
-    pub fn new(resources: Vec<Resource>) -> Graph {
+    pub fn new(mut resources: Vec<Resource>) -> Graph {
+        // Loaders append file by file; the graph lives for the whole run.
+        resources.shrink_to_fit();
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_name: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
