@@ -116,7 +116,10 @@ impl SourceFile {
     pub fn line_col(&self, byte: usize) -> LineCol {
         let byte = self.clamp(byte);
         let line = self.line_index(byte);
-        let column = self.text[self.line_starts[line] as usize..byte].chars().count() + 1;
+        let column = self.text[self.line_starts[line] as usize..byte]
+            .chars()
+            .count()
+            + 1;
         LineCol {
             line: line + 1,
             column,

@@ -292,7 +292,7 @@ fn body_resource(
     let span = Span::new(file, at - 1..at + directive.len() + 1);
     let mut v = Value::string(directive, span);
     for key in path.iter().rev() {
-        v = Value::new(ValueKind::Object(vec![(key.to_string(), v)]), span);
+        v = Value::new(ValueKind::Object(vec![((*key).into(), v)]), span);
     }
     Resource {
         kind: Kind::ContainerRegistry,

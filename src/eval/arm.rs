@@ -188,11 +188,11 @@ fn literal(n: &Node) -> Value {
         Json::Null => ValueKind::Null,
         Json::Bool(b) => ValueKind::Bool(*b),
         Json::Number(x) => ValueKind::Number(*x),
-        Json::String(s) => ValueKind::String(s.clone()),
+        Json::String(s) => ValueKind::String(s.clone().into()),
         Json::Array(items) => ValueKind::List(items.iter().map(literal).collect()),
         Json::Object(ms) => ValueKind::Object(
             ms.iter()
-                .map(|m| (m.key.clone(), literal(&m.value)))
+                .map(|m| (m.key.as_str().into(), literal(&m.value)))
                 .collect(),
         ),
     };
@@ -300,12 +300,12 @@ impl Evaluator {
                             for item in items {
                                 let name = item.get("name").and_then(Node::as_str);
                                 out.push((
-                                    name.unwrap_or("copy").to_string(),
+                                    name.unwrap_or("copy").into(),
                                     self.copy_loop(item, scope),
                                 ));
                             }
                         }
-                        _ => out.push((m.key.clone(), self.eval(&m.value, scope))),
+                        _ => out.push((m.key.as_str().into(), self.eval(&m.value, scope))),
                     }
                 }
                 ValueKind::Object(out)
@@ -524,7 +524,7 @@ impl Evaluator {
             && let (Some(p), Some(c)) = (pname.as_str(), nm.as_str())
             && !c.contains('/')
         {
-            nm.kind = ValueKind::String(format!("{p}/{c}"));
+            nm.kind = ValueKind::String(format!("{p}/{c}").into());
         }
         let name_text = name.as_ref().and_then(|v| v.as_str().map(str::to_string));
         let address = match symbol {
@@ -575,15 +575,15 @@ impl Evaluator {
                     .members()
                     .iter()
                     .filter(|p| !p.key.eq_ignore_ascii_case("template"))
-                    .map(|p| (p.key.clone(), self.eval(&p.value, scope)))
+                    .map(|p| (p.key.as_str().into(), self.eval(&p.value, scope)))
                     .collect();
                 body.push((
-                    m.key.clone(),
+                    m.key.as_str().into(),
                     Value::new(ValueKind::Object(props), m.value.span),
                 ));
                 continue;
             }
-            body.push((m.key.clone(), self.eval(&m.value, scope)));
+            body.push((m.key.as_str().into(), self.eval(&m.value, scope)));
         }
         let name_for_children = name.clone();
         self.resources.borrow_mut().push(Resource {

@@ -10,7 +10,7 @@
 
 use crate::eval::functions::{from_json, to_json};
 use crate::eval::terraform::values_equal;
-use crate::model::{Ref, Resource, Value, ValueKind};
+use crate::model::{Ref, Resource, Str, Value, ValueKind};
 use crate::source::Span;
 
 /// Call an ARM/Bicep function by name (case-insensitive) on evaluated arguments.
@@ -151,7 +151,7 @@ fn resource_id(func: &str, args: &[Value]) -> Option<ValueKind> {
 /// A scalar as ARM converts it to a string (`concat`, `format`, `string`).
 fn to_text(v: &Value) -> Option<String> {
     match &v.kind {
-        ValueKind::String(s) => Some(s.clone()),
+        ValueKind::String(s) => Some(s.to_string()),
         ValueKind::Bool(b) => Some(if *b { "True" } else { "False" }.into()),
         ValueKind::Number(_) => Some(v.display()),
         ValueKind::Null => Some(String::new()),
@@ -180,13 +180,13 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
                 }
                 ValueKind::List(out)
             }
-            _ => ValueKind::String(args.iter().map(to_text).collect::<Option<String>>()?),
+            _ => ValueKind::String(args.iter().map(to_text).collect::<Option<String>>()?.into()),
         },
-        "format" => ValueKind::String(format_dotnet(&s(0)?, &args[1..])?),
-        "tolower" => ValueKind::String(s(0)?.to_lowercase()),
-        "toupper" => ValueKind::String(s(0)?.to_uppercase()),
-        "trim" => ValueKind::String(s(0)?.trim().to_string()),
-        "string" => ValueKind::String(s(0)?),
+        "format" => ValueKind::String(format_dotnet(&s(0)?, &args[1..])?.into()),
+        "tolower" => ValueKind::String(s(0)?.to_lowercase().into()),
+        "toupper" => ValueKind::String(s(0)?.to_uppercase().into()),
+        "trim" => ValueKind::String(s(0)?.trim().to_string().into()),
+        "string" => ValueKind::String(s(0)?.into()),
         "bool" => ValueKind::Bool(match &arg(0)?.kind {
             ValueKind::Number(x) => *x != 0.0,
             _ => arg(0)?.as_bool()?,
@@ -242,7 +242,7 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
                 } else {
                     x.chars().last()
                 };
-                ValueKind::String(c.map(String::from).unwrap_or_default())
+                ValueKind::String(c.map(String::from).unwrap_or_default().into())
             }
             ValueKind::List(x) => {
                 let v = if name == "first" { x.first() } else { x.last() };
@@ -268,9 +268,9 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             } else {
                 base.rfind('/').map_or(base.len(), |i| i + 1)
             };
-            ValueKind::String(format!("{}{}", &base[..cut], rel.trim_start_matches('/')))
+            ValueKind::String(format!("{}{}", &base[..cut], rel.trim_start_matches('/')).into())
         }
-        "replace" => ValueKind::String(s(0)?.replace(&s(1)?, &s(2)?)),
+        "replace" => ValueKind::String(s(0)?.replace(&s(1)?, &s(2)?).into()),
         "substring" => {
             let chars: Vec<char> = s(0)?.chars().collect();
             let start = usize::try_from(n(1)?).ok()?;
@@ -302,7 +302,7 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
         "join" => {
             let items = arg(0)?.as_list()?;
             let parts = items.iter().map(to_text).collect::<Option<Vec<_>>>()?;
-            ValueKind::String(parts.join(&s(1)?))
+            ValueKind::String(parts.join(&s(1)?).into())
         }
         "createarray" => ValueKind::List(args.to_vec()),
         "array" => match &arg(0)?.kind {
@@ -312,13 +312,13 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
         "createobject" => {
             let mut out = Vec::new();
             for pair in args.chunks(2) {
-                out.push((pair.first()?.as_str()?.to_string(), pair.get(1)?.clone()));
+                out.push((pair.first()?.as_str()?.into(), pair.get(1)?.clone()));
             }
             ValueKind::Object(out)
         }
         "union" => match &arg(0)?.kind {
             ValueKind::Object(_) => {
-                let mut out: Vec<(String, Value)> = Vec::new();
+                let mut out: Vec<(Str, Value)> = Vec::new();
                 for a in args {
                     let ValueKind::Object(es) = &a.kind else {
                         return None;

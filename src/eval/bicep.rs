@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
 use crate::config::Config;
-use crate::model::{Format, Instances, Kind, Origin, Ref, Resource, Value, ValueKind};
+use crate::model::{Format, Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, discover, normalize, parse};
 
@@ -261,7 +261,7 @@ impl Loader<'_> {
         prefix: String,
         via: Vec<Origin>,
         depth: usize,
-    ) -> Option<Vec<(String, Value)>> {
+    ) -> Option<Vec<(Str, Value)>> {
         let (tree, text) = self.tree(id)?;
         if self.active.contains(&id) {
             let shown = &self.sources.get(id).display;
@@ -406,7 +406,7 @@ impl<'t> Scope<'t> {
     }
 
     /// The file's outputs (`output x string = expr`), evaluated.
-    fn outputs(&mut self) -> Vec<(String, Value)> {
+    fn outputs(&mut self) -> Vec<(Str, Value)> {
         let mut decls = Vec::new();
         for_each_child(self.root, |c| {
             if c.kind() == "output_declaration"
@@ -419,7 +419,10 @@ impl<'t> Scope<'t> {
                 decls.push((self.text(n).to_string(), e));
             }
         });
-        decls.into_iter().map(|(n, e)| (n, self.eval(e))).collect()
+        decls
+            .into_iter()
+            .map(|(n, e)| (n.into(), self.eval(e)))
+            .collect()
     }
 
     /// `module x './file.bicep' = { params: {...} }`: followed with its parameters.
@@ -632,7 +635,7 @@ impl<'t> Scope<'t> {
         let name = if native_type.matches('/').count() >= 2 {
             match (name, &full_name) {
                 (Some(v), Some(full)) => Some(Value {
-                    kind: ValueKind::String(full.clone()),
+                    kind: ValueKind::String(full.clone().into()),
                     ..v
                 }),
                 _ => None,
@@ -826,7 +829,7 @@ impl<'t> Scope<'t> {
                 });
                 let entries = entries
                     .into_iter()
-                    .map(|(k, v)| (k, self.eval(v)))
+                    .map(|(k, v)| (k.into(), self.eval(v)))
                     .collect();
                 Value::new(ValueKind::Object(entries), span)
             }
@@ -1074,7 +1077,7 @@ impl<'t> Scope<'t> {
             }
         }
         let refs: Vec<&Value> = parts.iter().collect();
-        with_origins_of(Some(ValueKind::String(out)), span, &refs)
+        with_origins_of(Some(ValueKind::String(out.into())), span, &refs)
     }
 }
 
@@ -1320,12 +1323,12 @@ fn json_to_value(v: &jsonc_parser::JsonValue, span: Span) -> Value {
             .parse()
             .map(ValueKind::Number)
             .unwrap_or(ValueKind::Unknown("number".into())),
-        J::String(s) => ValueKind::String(s.to_string()),
+        J::String(s) => ValueKind::String(s.to_string().into()),
         J::Array(items) => ValueKind::List(items.iter().map(|i| json_to_value(i, span)).collect()),
         J::Object(o) => ValueKind::Object(
             o.clone()
                 .into_iter()
-                .map(|(k, v)| (k.into_owned(), json_to_value(&v, span)))
+                .map(|(k, v)| (k.into(), json_to_value(&v, span)))
                 .collect(),
         ),
     };

@@ -1,7 +1,7 @@
 //! Terraform's built-in functions that are statically computable on known values.
 
 use crate::eval::terraform::{scalar_string, values_equal};
-use crate::model::{Value, ValueKind};
+use crate::model::{Str, Value, ValueKind};
 use crate::source::Span;
 
 /// Call a Terraform function; unknown arguments or functions give an Unknown.
@@ -48,11 +48,11 @@ fn str_arg(args: &[Value], i: usize) -> Option<String> {
 fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
     let s = |i| str_arg(args, i);
     Some(match name {
-        "lower" => ValueKind::String(s(0)?.to_lowercase()),
-        "upper" => ValueKind::String(s(0)?.to_uppercase()),
-        "trimspace" => ValueKind::String(s(0)?.trim().to_string()),
-        "title" => ValueKind::String(title(&s(0)?)),
-        "tostring" => ValueKind::String(s(0)?),
+        "lower" => ValueKind::String(s(0)?.to_lowercase().into()),
+        "upper" => ValueKind::String(s(0)?.to_uppercase().into()),
+        "trimspace" => ValueKind::String(s(0)?.trim().to_string().into()),
+        "title" => ValueKind::String(title(&s(0)?).into()),
+        "tostring" => ValueKind::String(s(0)?.into()),
         "tobool" => ValueKind::Bool(args.first()?.as_bool()?),
         "tonumber" => ValueKind::Number(args.first()?.as_number()?),
         "replace" => {
@@ -60,9 +60,9 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
             if pat.starts_with('/') {
                 return None;
             }
-            ValueKind::String(s(0)?.replace(&pat, &s(2)?))
+            ValueKind::String(s(0)?.replace(&pat, &s(2)?).into())
         }
-        "format" => ValueKind::String(format(&s(0)?, &args[1..])?),
+        "format" => ValueKind::String(format(&s(0)?, &args[1..])?.into()),
         "join" => {
             let sep = s(0)?;
             let mut parts = Vec::new();
@@ -71,7 +71,7 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
                     parts.push(scalar_string(item)?);
                 }
             }
-            ValueKind::String(parts.join(&sep))
+            ValueKind::String(parts.join(&sep).into())
         }
         "concat" => {
             let mut all = Vec::new();
@@ -81,7 +81,7 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
             ValueKind::List(all)
         }
         "merge" => {
-            let mut entries: Vec<(String, Value)> = Vec::new();
+            let mut entries: Vec<(Str, Value)> = Vec::new();
             for obj in args {
                 let ValueKind::Object(es) = &obj.kind else {
                     return None;
@@ -119,7 +119,7 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
             let v = args.get(1)?;
             ValueKind::Bool(list.iter().any(|x| values_equal(x, v)))
         }
-        "jsonencode" => ValueKind::String(to_json(args.first()?)?.to_string()),
+        "jsonencode" => ValueKind::String(to_json(args.first()?)?.to_string().into()),
         "jsondecode" => from_json(&serde_json::from_str(&s(0)?).ok()?, args[0].span).kind,
         "tolist" | "toset" => ValueKind::List(args.first()?.as_list()?.to_vec()),
         "tomap" => args.first()?.kind.clone(),
@@ -176,11 +176,11 @@ pub fn to_json(v: &Value) -> Option<serde_json::Value> {
                 J::from(*n)
             }
         }
-        ValueKind::String(s) => J::String(s.clone()),
+        ValueKind::String(s) => J::String(s.to_string()),
         ValueKind::List(items) => J::Array(items.iter().map(to_json).collect::<Option<_>>()?),
         ValueKind::Object(es) => J::Object(
             es.iter()
-                .map(|(k, v)| Some((k.clone(), to_json(v)?)))
+                .map(|(k, v)| Some((k.to_string(), to_json(v)?)))
                 .collect::<Option<_>>()?,
         ),
         ValueKind::Ref(_) | ValueKind::Unknown(_) => return None,
@@ -194,11 +194,11 @@ pub fn from_json(j: &serde_json::Value, span: Span) -> Value {
         J::Null => ValueKind::Null,
         J::Bool(b) => ValueKind::Bool(*b),
         J::Number(n) => ValueKind::Number(n.as_f64().unwrap_or(0.0)),
-        J::String(s) => ValueKind::String(s.clone()),
+        J::String(s) => ValueKind::String(s.clone().into()),
         J::Array(a) => ValueKind::List(a.iter().map(|x| from_json(x, span)).collect()),
         J::Object(o) => ValueKind::Object(
             o.iter()
-                .map(|(k, v)| (k.clone(), from_json(v, span)))
+                .map(|(k, v)| (k.as_str().into(), from_json(v, span)))
                 .collect(),
         ),
     };

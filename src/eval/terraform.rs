@@ -15,7 +15,7 @@ use hcl_edit::template::{Element, Template};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::model::{Instances, Kind, Origin, Ref, Resource, Value, ValueKind};
+use crate::model::{Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, normalize, parse};
 
@@ -453,20 +453,20 @@ impl<'a> Module<'a> {
     /// A block body as an object: arguments, nested blocks (repeated ones as a list),
     /// `dynamic` blocks as unknown.
     fn body_value(&self, file: FileId, body: &Body, span: Span) -> Value {
-        let mut entries: Vec<(String, Value)> = Vec::new();
+        let mut entries: Vec<(Str, Value)> = Vec::new();
         for s in body.iter() {
             match s {
                 Structure::Attribute(a) => {
-                    entries.push((a.key.as_str().to_string(), self.eval(&a.value, file)));
+                    entries.push((a.key.as_str().into(), self.eval(&a.value, file)));
                 }
                 Structure::Block(b) => {
                     let bspan = self.span(file, b.span());
                     let (key, v) = if b.ident.as_str() == "dynamic" {
                         let key = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
-                        (key.to_string(), Value::unknown("dynamic block", bspan))
+                        (key.into(), Value::unknown("dynamic block", bspan))
                     } else {
                         (
-                            b.ident.as_str().to_string(),
+                            b.ident.as_str().into(),
                             self.body_value(file, &b.body, bspan),
                         )
                     };
@@ -666,7 +666,7 @@ impl<'a> Module<'a> {
                 let mut entries = Vec::new();
                 for (k, v) in o.iter() {
                     let key = match k {
-                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Ident(i) => i.as_str().into(),
                         ObjectKey::Expression(ke) => match self.eval(ke, file).kind {
                             ValueKind::String(s) => s,
                             _ => return Value::unknown("object key is not known", span),
@@ -751,7 +751,7 @@ impl<'a> Module<'a> {
             }
         }
         Value {
-            kind: ValueKind::String(s),
+            kind: ValueKind::String(s.into()),
             span,
             origins: origins.into(),
         }
@@ -900,7 +900,7 @@ fn with_origins(mut v: Value, from: &Value) -> Value {
 /// A scalar as a template would render it.
 pub(crate) fn scalar_string(v: &Value) -> Option<String> {
     match &v.kind {
-        ValueKind::String(s) => Some(s.clone()),
+        ValueKind::String(s) => Some(s.to_string()),
         ValueKind::Number(_) | ValueKind::Bool(_) => Some(v.display()),
         _ => None,
     }

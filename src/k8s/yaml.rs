@@ -148,7 +148,7 @@ impl Convert<'_> {
         }
         let kind = match &y.data {
             YamlData::Value(s) => scalar(s),
-            YamlData::Representation(s, _, _) => ValueKind::String(s.to_string()),
+            YamlData::Representation(s, _, _) => ValueKind::String(s.to_string().into()),
             YamlData::Sequence(items) => ValueKind::List(
                 items
                     .iter()
@@ -159,7 +159,7 @@ impl Convert<'_> {
                 let mut entries = Vec::with_capacity(map.len());
                 for (k, v) in map {
                     let key = match &k.data {
-                        YamlData::Value(s) => scalar_text(s),
+                        YamlData::Value(s) => scalar_text(s).into(),
                         _ => continue,
                     };
                     entries.push((key, self.value(v, depth + 1)?));
@@ -179,7 +179,7 @@ fn scalar(s: &Scalar) -> ValueKind {
         Scalar::Boolean(b) => ValueKind::Bool(*b),
         Scalar::Integer(i) => ValueKind::Number(*i as f64),
         Scalar::FloatingPoint(f) => ValueKind::Number(f.into_inner()),
-        Scalar::String(s) => ValueKind::String(s.to_string()),
+        Scalar::String(s) => ValueKind::String(s.to_string().into()),
     }
 }
 

@@ -31,7 +31,7 @@ pub fn role_name(ra: &Resource) -> Option<(&'static str, &Value)> {
     }
     let v = id?;
     let text = match &v.kind {
-        ValueKind::String(s) => s.to_ascii_lowercase(),
+        ValueKind::String(s) => s.as_str().to_ascii_lowercase(),
         // `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')`
         ValueKind::Ref(r) => r.key.to_ascii_lowercase(),
         _ => return None,

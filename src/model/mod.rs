@@ -8,7 +8,7 @@ pub mod value;
 use std::collections::HashMap;
 
 use crate::source::Span;
-pub use value::{Origin, Ref, Value, ValueKind};
+pub use value::{Origin, Ref, Str, Value, ValueKind};
 
 /// The format a resource was declared in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -175,7 +175,7 @@ pub fn vnet_of_subnet<'a>(
         _ => {
             // `.../virtualNetworks/<vnet>/subnets/<subnet>` as a literal or a global key.
             let text = match &subnet.kind {
-                ValueKind::String(s) => s.clone(),
+                ValueKind::String(s) => s.to_string(),
                 ValueKind::Ref(r) => r.key.clone(),
                 _ => return None,
             };

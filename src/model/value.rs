@@ -3,6 +3,9 @@
 use crate::source::Span;
 use thin_vec::{ThinVec, thin_vec};
 
+/// The string of values and object keys.
+pub type Str = compact_str::CompactString;
+
 /// Where a value came from when that is not the place it is used: a variable default,
 /// a tfvars entry, an ARM parameter default or parameter file, a module argument.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,10 +30,11 @@ pub enum ValueKind {
     Null,
     Bool(bool),
     Number(f64),
-    String(String),
+    /// Inline up to 24 bytes: most keys and values of a manifest need no allocation.
+    String(Str),
     List(Vec<Value>),
     /// Keys in source order. Terraform blocks become objects; repeated blocks a list.
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Str, Value)>),
     /// A reference to a resource attribute (an edge in the graph, a value unknown statically).
     Ref(Box<Ref>),
     /// Not statically known; the string says why (shown in verbose output).
@@ -60,7 +64,7 @@ impl Value {
         Value::new(ValueKind::Unknown(why.into()), span)
     }
 
-    pub fn string(s: impl Into<String>, span: Span) -> Value {
+    pub fn string(s: impl Into<Str>, span: Span) -> Value {
         Value::new(ValueKind::String(s.into()), span)
     }
 
