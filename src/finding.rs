@@ -1,5 +1,7 @@
 //! Findings: what rules report, with primary and secondary spans and an optional fix.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Resource, Value};
@@ -60,8 +62,9 @@ pub struct Finding {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     /// One sentence on how to fix it.
-    pub help: Option<String>,
-    pub fix: Option<Fix>,
+    /// Mostly a rule's constant text: borrowed, not copied into every finding.
+    pub help: Option<Cow<'static, str>>,
+    pub fix: Option<Box<Fix>>,
     /// The resource address the finding is about.
     pub resource: Option<String>,
 }
@@ -104,13 +107,13 @@ impl Finding {
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Finding {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Finding {
         self.help = Some(help.into());
         self
     }
 
     pub fn fix(mut self, fix: Option<Fix>) -> Finding {
-        self.fix = fix;
+        self.fix = fix.map(Box::new);
         self
     }
 

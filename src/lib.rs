@@ -27,7 +27,7 @@ use std::sync::Arc;
 use config::Config;
 use discover::FileKind;
 use finding::Finding;
-use model::{Graph, Resource};
+use model::{Graph, Kind, Resource, Value, ValueKind};
 use source::{FileId, SourceFile, SourceMap};
 
 /// The files of one analysis and what else may be read to evaluate them.
@@ -195,6 +195,15 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Rules read the settings of the kinds they know; of other resources only the identity
+    /// (keys, name, span) serves references. Their bodies would be most of an ARM-heavy
+    /// scan's memory: loaders drop them as soon as a file is evaluated.
+    pub fn drop_unread_bodies(&mut self) {
+        for r in self.resources.iter_mut().filter(|r| r.kind == Kind::Other) {
+            r.body = Value::new(ValueKind::Object(Vec::new()), r.body.span);
+        }
+    }
+
     pub fn extend(&mut self, other: Loaded) {
         self.resources.extend(other.resources);
         self.findings.extend(other.findings);
@@ -267,6 +276,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         config,
     ));
     lap("kubernetes (parse + evaluate)", &mut timings);
+    loaded.drop_unread_bodies();
     let graph = Graph::new(std::mem::take(&mut loaded.resources));
     lap("graph", &mut timings);
     let ctx = rules::Ctx {

@@ -83,7 +83,11 @@ pub fn load(
     let sources = &*sources;
     let per_template: Vec<Loaded> = templates
         .par_iter()
-        .map(|&id| load_template(ws, sources, id, &param_files, &extra))
+        .map(|&id| {
+            let mut l = load_template(ws, sources, id, &param_files, &extra);
+            l.drop_unread_bodies();
+            l
+        })
         .collect();
     for l in per_template {
         loaded.extend(l);
