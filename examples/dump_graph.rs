@@ -1,5 +1,7 @@
 //! Print the resource graph of a scan (a development aid): every resource with its kind,
-//! keys and body. Usage: cargo run --example dump_graph -- PATH...
+//! keys and body (empty for kinds no rule reads, which the analysis drops; Kubernetes
+//! objects other than workloads, service accounts and policies keep only their identity).
+//! Usage: cargo run --example dump_graph -- PATH...
 fn main() {
     let paths: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
     let config = acrlint::config::Config::default();
