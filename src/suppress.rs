@@ -46,6 +46,40 @@ fn markers(path: &Path) -> &'static [&'static str] {
     }
 }
 
+/// The string quotes of a file, by extension.
+fn quotes(path: &Path) -> &'static [char] {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "tf" | "tfvars" | "hcl" | "json" | "jsonc" => &['"'],
+        "bicep" | "bicepparam" => &['\''],
+        "yaml" | "yml" => &['"', '\''],
+        _ => &[],
+    }
+}
+
+/// Whether the end of `prefix` (a line up to a comment marker) is inside a string literal,
+/// so that the "marker" is text: `name = "# acrlint:ignore ..."` suppresses nothing. A
+/// quote opens a string only where a value can start (not inside a word: `don't`);
+/// backslash escapes count. Strings spanning lines (heredocs, block scalars) are not seen.
+fn inside_string(prefix: &str, quotes: &[char]) -> bool {
+    let mut open: Option<char> = None;
+    let mut prev = ' ';
+    let mut chars = prefix.chars();
+    while let Some(c) = chars.next() {
+        match open {
+            // A backslash escapes, except in YAML's single quotes (which double instead).
+            Some(q) if c == '\\' && !(q == '\'' && quotes.contains(&'"')) => {
+                chars.next();
+            }
+            Some(q) if c == q => open = None,
+            Some(_) => {}
+            None if quotes.contains(&c) && !prev.is_alphanumeric() => open = Some(c),
+            None => {}
+        }
+        prev = c;
+    }
+    open.is_some()
+}
+
 /// Parse `CODE[,CODE] reason` starting at byte `at` of `text` (which ends where the comment
 /// or string ends). Returns the codes with their byte ranges and the reason.
 fn parse_args(text: &str, at: usize) -> (Vec<(String, Range<usize>)>, String) {
@@ -95,6 +129,9 @@ pub fn scan_comments(file: &SourceFile, id: crate::source::FileId) -> Vec<Ignore
             continue;
         };
         let marker_at = before.len() - marker.len();
+        if inside_string(&line_text[..marker_at], quotes(&file.path)) {
+            continue;
+        }
         if *marker == "#"
             && marker_at > 0
             && !line_text[..marker_at].ends_with(char::is_whitespace)
@@ -385,6 +422,42 @@ mod tests {
         // Not a comment, or not the directive.
         assert!(scan("a.tf", "name = \"acrlint:ignore ACR002 x\"\n").is_empty());
         assert!(scan("a.tf", "# acrlint:ignored ACR002 x\n").is_empty());
+    }
+
+    #[test]
+    fn a_marker_inside_a_string_is_not_a_comment() {
+        for (name, text) in [
+            (
+                "a.tf",
+                "  tags = { note = \"# acrlint:ignore ACR002 x\" }\n",
+            ),
+            (
+                "a.tf",
+                "  d = \"say \\\"hi\\\" // acrlint:ignore ACR002 x\"\n",
+            ),
+            (
+                "t.json",
+                "  \"description\": \"// acrlint:ignore ACR002 x\",\n",
+            ),
+            ("m.bicep", "var s = 'it\\'s // acrlint:ignore ACR001 x'\n"),
+            ("k.yaml", "msg: \"a # acrlint:ignore K8S002 x\"\n"),
+            ("k.yaml", "msg: 'it''s # acrlint:ignore K8S002 x'\n"),
+        ] {
+            assert!(scan(name, text).is_empty(), "{name}: {text}");
+        }
+        // After a closed string, or after an apostrophe inside a word, it is a comment.
+        assert_eq!(
+            scan("a.tf", "  sku = \"Basic\" # acrlint:ignore ACR003 dev\n"),
+            one(&["ACR003"], "dev", "acrlint:ignore ACR003 dev")
+        );
+        assert_eq!(
+            scan("k.yaml", "msg: don't # acrlint:ignore K8S002 x\n"),
+            one(&["K8S002"], "x", "acrlint:ignore K8S002 x")
+        );
+        assert_eq!(
+            scan("m.bicep", "var s = 'a' // acrlint:ignore ACR001 x\n"),
+            one(&["ACR001"], "x", "acrlint:ignore ACR001 x")
+        );
     }
 
     #[test]
