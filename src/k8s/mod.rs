@@ -134,7 +134,9 @@ fn read_by_rules(api: &str, kind: &str) -> bool {
     pod_spec_path(kind).is_some()
         || kind == "ServiceAccount"
         || api.starts_with("kyverno.io/")
+        || api.starts_with("policies.kyverno.io/")
         || api.starts_with("constraints.gatekeeper.sh/")
+        || kind == "ValidatingAdmissionPolicy"
 }
 
 /// An object without its content: `apiVersion`, `kind` and `metadata`, at the same span.

@@ -8,7 +8,7 @@ use regex::Regex;
 use super::image::{ImageRef, entry_admits};
 use super::{Container, kind_of, namespace};
 use crate::eval::functions::from_json;
-use crate::model::{Format, Graph, Kind, Resource, Value};
+use crate::model::{Format, Graph, Kind, Resource, Value, ValueKind};
 use crate::source::Span;
 
 /// The built-in policy definition "Kubernetes cluster containers should only use allowed images".
@@ -243,6 +243,60 @@ pub fn unknown_assignments(graph: &Graph) -> Vec<&Resource> {
             }
         })
         .collect()
+}
+
+/// Kubernetes admission policies about images that acrlint cannot read, so cannot decide
+/// as their controller would: Kyverno rules written in CEL, `foreach` or `deny` conditions,
+/// Kyverno's and Kubernetes' CEL policy kinds (`ValidatingPolicy`,
+/// `ValidatingAdmissionPolicy`), and Gatekeeper image constraints whose parameters are not
+/// known. Like an assignment with unknown parameters, they may decide, so the default
+/// allowlist does not.
+pub fn unreadable_k8s_policies(graph: &Graph) -> Vec<&Resource> {
+    graph
+        .of_kind(Kind::KubernetesObject)
+        .filter(|r| {
+            let api = r
+                .body
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let kind = kind_of(r);
+            if api.starts_with("kyverno.io/") {
+                let rules = r.body.path(&["spec", "rules"]).map(Value::items);
+                rules.unwrap_or_default().iter().any(|rule| {
+                    let Some(validate) = rule.get("validate") else {
+                        return false;
+                    };
+                    ["cel", "foreach", "deny"]
+                        .iter()
+                        .any(|k| validate.get(k).is_some())
+                        && mentions_image(validate)
+                })
+            } else if api.starts_with("policies.kyverno.io/")
+                || (api.starts_with("admissionregistration.k8s.io/")
+                    && kind == "ValidatingAdmissionPolicy")
+            {
+                r.body.get("spec").is_some_and(mentions_image)
+            } else if api.starts_with("constraints.gatekeeper.sh/") {
+                let k = kind.to_ascii_lowercase();
+                (k.contains("repo") || k.contains("image") || k.contains("registr"))
+                    && gatekeeper(r).is_none()
+            } else {
+                false
+            }
+        })
+        .collect()
+}
+
+/// Whether a policy's text speaks of container images (a key or a string with `image`).
+fn mentions_image(v: &Value) -> bool {
+    let has = |s: &str| s.to_ascii_lowercase().contains("image");
+    match &v.kind {
+        ValueKind::String(s) => has(s),
+        ValueKind::List(items) => items.iter().any(mentions_image),
+        ValueKind::Object(entries) => entries.iter().any(|(k, v)| has(k) || mentions_image(v)),
+        _ => false,
+    }
 }
 
 /// An Azure Policy assignment of the allowed-images built-in, Terraform or ARM/Bicep shape.

@@ -3,7 +3,7 @@
 use super::{Ctx, Rule, RuleMeta, registries};
 use crate::finding::{Finding, Severity};
 use crate::k8s::image::{ImageRef, entry_admits};
-use crate::k8s::policy::{Policy, policies, unknown_assignments};
+use crate::k8s::policy::{Policy, policies, unknown_assignments, unreadable_k8s_policies};
 use crate::k8s::{Container, containers, excluded};
 use crate::source::Span;
 
@@ -38,7 +38,22 @@ fn config_admits(ctx: &Ctx, regexes: &[regex::Regex], raw: &str, image: &ImageRe
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let policies = policies(ctx.graph);
-    let unknown_policy = !unknown_assignments(ctx.graph).is_empty();
+    // Policies acrlint cannot read may decide: then the default allowlist does not.
+    let unreadable: Vec<String> = unknown_assignments(ctx.graph)
+        .into_iter()
+        .chain(unreadable_k8s_policies(ctx.graph))
+        .map(|r| format!("`{}`", r.address))
+        .collect();
+    let unknown_policy = !unreadable.is_empty();
+    if unknown_policy {
+        ctx.undecided(
+            &RULE.meta,
+            format_args!(
+                "image policies that cannot be read statically may decide ({}); the default allowlist is not applied",
+                unreadable.join(", ")
+            ),
+        );
+    }
     // One entry per login server (the same registry may be declared in several formats,
     // e.g. Terraform and Bicep): the message lists each host once, with one label.
     let mut declared: Vec<(Option<String>, Span)> = Vec::new();
