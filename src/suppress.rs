@@ -172,20 +172,43 @@ pub fn scan_comments(file: &SourceFile, id: crate::source::FileId) -> Vec<Ignore
 }
 
 /// The line below a comment block starting after `line` that is neither blank nor another
-/// comment (nor, in Bicep, a one-line decorator such as `@description('...')`): where "the
-/// resource right below" must start.
+/// comment (nor, in Bicep, a decorator such as `@description('...')`, also one spanning
+/// lines until its brackets close): where "the resource right below" must start.
 fn next_code_line(file: &SourceFile, line: usize) -> Option<usize> {
     let markers = markers(&file.path);
     let decorators = matches!(
         file.path.extension().and_then(|e| e.to_str()),
         Some("bicep")
     );
+    // Open brackets of a decorator that continues on the next lines.
+    let mut open: i64 = 0;
     (line + 1..file.line_count()).find(|&l| {
         let t = file.text[file.line_range(l)].trim();
-        !t.is_empty()
-            && !markers.iter().any(|m| t.starts_with(m))
-            && (!decorators || !t.starts_with('@'))
+        if open > 0 || (decorators && t.starts_with('@')) {
+            open += bracket_balance(t);
+            return false;
+        }
+        !t.is_empty() && !markers.iter().any(|m| t.starts_with(m))
     })
+}
+
+/// Opened minus closed brackets of a line, outside Bicep strings.
+fn bracket_balance(line: &str) -> i64 {
+    let mut n = 0;
+    let mut in_string = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if in_string => {
+                chars.next();
+            }
+            '\'' => in_string = !in_string,
+            '(' | '[' | '{' if !in_string => n += 1,
+            ')' | ']' | '}' if !in_string => n -= 1,
+            _ => {}
+        }
+    }
+    n
 }
 
 /// The ignore in an ARM resource's metadata or a Kubernetes object's annotation.
@@ -513,5 +536,12 @@ mod tests {
         let text = "// acrlint:ignore ACR002 r\n@description('x')\n\nresource acr 'T' = {\n}\n";
         let f = SourceFile::new("main.bicep".into(), "main.bicep".into(), text);
         assert_eq!(next_code_line(&f, 0), Some(3), "decorators are skipped");
+        let text = "// acrlint:ignore ACR002 r\n@allowed([\n  'Basic'\n  'Premium (:'\n])\n@description('a ) b')\nparam sku string\n";
+        let f = SourceFile::new("main.bicep".into(), "main.bicep".into(), text);
+        assert_eq!(
+            next_code_line(&f, 0),
+            Some(6),
+            "a decorator over several lines"
+        );
     }
 }
