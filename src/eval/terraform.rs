@@ -173,37 +173,45 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
         dirs: &dirs,
         sources,
     };
-    for dir in &scanned_dirs {
-        if called.contains(dir) {
-            continue;
-        }
-        let Some(d) = dirs.get(dir) else { continue };
-        if d.tf.is_empty() {
-            continue;
-        }
-        let mut inputs = HashMap::new();
-        for (id, body) in d.auto_vars.iter().chain(var_files.iter()) {
-            let file_name = sources
-                .get(*id)
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let empty = Module::empty(&ctx);
-            for attr in body.attributes() {
-                let v = empty.eval(&attr.value, *id);
-                inputs.insert(
-                    attr.key.as_str().to_string(),
-                    (
-                        v,
-                        format!("the value of `{}` in {file_name}", attr.key.as_str()),
-                    ),
-                );
+    // Root modules are independent: evaluate them in parallel, merge in folder order.
+    let per_root: Vec<(Vec<Resource>, Vec<String>)> = scanned_dirs
+        .par_iter()
+        .filter(|dir| !called.contains(*dir))
+        .filter_map(|dir| {
+            let d = dirs.get(dir)?;
+            if d.tf.is_empty() {
+                return None;
             }
-        }
-        let key_base = format!("tf:{}:", dir.display());
-        let module = Module::new(&ctx, dir, key_base, String::new(), inputs, Vec::new(), 0);
-        module.collect(&mut out.resources, &mut out.notes);
+            let mut inputs = HashMap::new();
+            for (id, body) in d.auto_vars.iter().chain(var_files.iter()) {
+                let file_name = sources
+                    .get(*id)
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let empty = Module::empty(&ctx);
+                for attr in body.attributes() {
+                    let v = empty.eval(&attr.value, *id);
+                    inputs.insert(
+                        attr.key.as_str().to_string(),
+                        (
+                            v,
+                            format!("the value of `{}` in {file_name}", attr.key.as_str()),
+                        ),
+                    );
+                }
+            }
+            let key_base = format!("tf:{}:", dir.display());
+            let module = Module::new(&ctx, dir, key_base, String::new(), inputs, Vec::new(), 0);
+            let (mut resources, mut notes) = (Vec::new(), Vec::new());
+            module.collect(&mut resources, &mut notes);
+            Some((resources, notes))
+        })
+        .collect();
+    for (resources, notes) in per_root {
+        out.resources.extend(resources);
+        out.notes.extend(notes);
     }
     out
 }
