@@ -32,10 +32,6 @@ const UPSTREAM_INVALID: &[(&str, &str)] = &[
         "kubernetes-examples/_archived/volumes/scaleio/sc-pvc.yaml",
         "duplicate mapping keys",
     ),
-    (
-        "gatekeeper-library/library/general/httpsonly/template.yaml",
-        "a multi-line quoted scalar continued at its key's indentation: go-yaml and PyYAML accept it, saphyr 0.3 does not (a known difference, reported as LINT001 rather than guessed)",
-    ),
 ];
 
 fn kubernetes_workspace(dir: &Path) -> Workspace {

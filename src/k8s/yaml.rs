@@ -20,33 +20,80 @@ pub struct Error {
     pub message: String,
 }
 
-/// Character index to byte offset, for one file.
+/// Character index (in the text saphyr parsed) to byte offset in the file.
 struct Offsets {
     /// Empty when the text is ASCII (index = offset).
     bytes: Vec<usize>,
     len: usize,
+    /// Where spaces were inserted into the parsed text (its byte offsets, sorted): see
+    /// [`reindent_quoted_scalar`].
+    inserted: Vec<usize>,
 }
 
 impl Offsets {
-    fn new(text: &str) -> Offsets {
-        let bytes = if text.is_ascii() {
+    fn new(parsed: &str, inserted: Vec<usize>) -> Offsets {
+        let bytes = if parsed.is_ascii() {
             Vec::new()
         } else {
-            text.char_indices().map(|(b, _)| b).collect()
+            parsed.char_indices().map(|(b, _)| b).collect()
         };
         Offsets {
             bytes,
-            len: text.len(),
+            len: parsed.len(),
+            inserted,
         }
     }
 
-    fn byte(&self, char_index: usize) -> usize {
+    /// The byte offset in the parsed text.
+    fn parsed_byte(&self, char_index: usize) -> usize {
         if self.bytes.is_empty() {
             char_index.min(self.len)
         } else {
             self.bytes.get(char_index).copied().unwrap_or(self.len)
         }
     }
+
+    /// The byte offset in the file.
+    fn byte(&self, char_index: usize) -> usize {
+        let b = self.parsed_byte(char_index);
+        b - self.inserted.partition_point(|&at| at < b)
+    }
+}
+
+/// saphyr 0.3 rejects a multi-line quoted scalar whose continuation lines are indented no
+/// deeper than its key; YAML 1.2 and go-yaml (kubectl) accept it. Given the byte offset of
+/// the scalar's opening quote, indent each continuation line by one more space (the
+/// scalar's value is the same: line folding drops leading spaces) and record where.
+/// Returns false when there is nothing to change.
+fn reindent_quoted_scalar(text: &mut String, open: usize, inserted: &mut Vec<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let Some(&quote) = bytes.get(open).filter(|q| matches!(q, b'"' | b'\'')) else {
+        return false;
+    };
+    let mut i = open + 1;
+    let mut line_starts = Vec::new();
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 1,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+            c if c == quote => break,
+            b'\n' => line_starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    if i >= bytes.len() || line_starts.is_empty() {
+        return false;
+    }
+    for at in line_starts.into_iter().rev() {
+        text.insert(at, ' ');
+        for x in inserted.iter_mut().filter(|x| **x >= at) {
+            *x += 1;
+        }
+        inserted.push(at);
+    }
+    inserted.sort_unstable();
+    true
 }
 
 /// An upper bound of the nesting depth, from a cheap scan: the deepest indentation plus
@@ -90,27 +137,52 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
             message: format!("YAML nested deeper than {MAX_DEPTH} levels; not parsed"),
         });
     }
-    let offsets = Offsets::new(text);
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| {
+    let mut parsed = std::borrow::Cow::Borrowed(text);
+    let mut inserted = Vec::new();
+    // Each retry re-indents one scalar; a bound keeps a pathological file from looping long.
+    for retry in 0.. {
+        let offsets = Offsets::new(&parsed, inserted.clone());
+        let e = match MarkedYaml::load_from_str(&parsed) {
+            Ok(docs) => return convert(text, file, &offsets, &docs),
+            Err(e) => e,
+        };
+        if retry < 64 && e.info() == "invalid indentation in quoted scalar" {
+            let open = offsets.parsed_byte(e.marker().index());
+            let mut patched = parsed.to_string();
+            if reindent_quoted_scalar(&mut patched, open, &mut inserted) {
+                parsed = std::borrow::Cow::Owned(patched);
+                continue;
+            }
+        }
         let b = offsets.byte(e.marker().index());
         let end = text[b..]
             .chars()
             .next()
             .filter(|c| *c != '\n' && *c != '\r')
             .map_or(b, |c| b + c.len_utf8());
-        Error {
+        return Err(Error {
             range: b..end,
             message: format!("cannot parse YAML: {}", e.info()),
-        }
-    })?;
+        });
+    }
+    unreachable!("the loop returns")
+}
+
+/// Spanned values of saphyr's documents.
+fn convert(
+    text: &str,
+    file: FileId,
+    offsets: &Offsets,
+    docs: &[MarkedYaml],
+) -> Result<Vec<Value>, Error> {
     let mut conv = Convert {
         text,
         file,
-        offsets: &offsets,
+        offsets,
         nodes: 0,
     };
     let mut out = Vec::new();
-    for d in &docs {
+    for d in docs {
         out.push(conv.value(d, 0)?);
     }
     Ok(out)
@@ -244,6 +316,23 @@ mod tests {
         let start = std::time::Instant::now();
         assert!(parse0(&text).is_err());
         assert!(start.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn quoted_scalars_continued_at_their_keys_indentation_are_read() {
+        // Valid YAML (go-yaml, kubectl) that saphyr 0.3 rejects: read after re-indenting.
+        let text = "a:\n  d: \"x é\n  y\"\n  e: 'p\n  q''s'\n  f: tail\n";
+        let docs = parse0(text).unwrap();
+        let a = docs[0].get("a").unwrap();
+        assert_eq!(a.get("d").and_then(Value::as_str), Some("x é y"));
+        assert_eq!(a.get("e").and_then(Value::as_str), Some("p q's"));
+        // Spans are those of the file as written.
+        let f = a.get("f").unwrap();
+        assert_eq!(&text[f.span.range()], "tail");
+        let d = a.get("d").unwrap();
+        assert_eq!(&text[d.span.range()], "\"x é\n  y\"");
+        // Still an error when it is one: an unclosed quote.
+        assert!(parse0("a:\n  d: \"x\n  y\n").is_err());
     }
 
     #[test]
