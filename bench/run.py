@@ -45,11 +45,12 @@ def measure(label, path, runs):
         t, rss = out.stdout.split()
         times.append((float(t), int(rss)))
     wall = statistics.median(t for t, _ in times)
-    rss_mb = max(r for _, r in times) / 1024
+    # ru_maxrss is in KiB; every figure below is in decimal MB (10^6 bytes), as the input size.
+    rss = max(r for _, r in times) * 1024
     print(
         f"{label:<28} {files:>7} files {size / 1e6:>8.1f} MB  {wall * 1000:>9.1f} ms  "
-        f"{files / wall:>9.0f} files/s {size / 1e6 / wall:>7.1f} MB/s  peak RSS {rss_mb:>7.1f} MB "
-        f"({rss_mb * 1e6 / max(size, 1) / 1.048576:.1f}x input)"
+        f"{files / wall:>9.0f} files/s {size / 1e6 / wall:>7.1f} MB/s  peak RSS {rss / 1e6:>7.1f} MB "
+        f"({rss / max(size, 1):.2f}x input)"
     )
     return wall
 

@@ -108,11 +108,8 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
         .map(|n| n.span)
         .or_else(|| doc.get("kind").map(|k| k.span))
         .unwrap_or(doc.span);
-    let doc = if read_by_rules(api, &kind) {
-        doc
-    } else {
-        outline(doc)
-    };
+    let api = api.to_string();
+    let doc = read_by_rules(&api, &kind, doc);
     out.push(Resource {
         kind: Kind::KubernetesObject,
         format: Format::Kubernetes,
@@ -128,34 +125,86 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
     });
 }
 
-/// Whether any rule reads more of an object than its identity: workloads, service
-/// accounts (pull secrets) and image policies. A rule that reads another kind adds it here.
-fn read_by_rules(api: &str, kind: &str) -> bool {
-    pod_spec_path(kind).is_some()
-        || kind == "ServiceAccount"
+/// What rules read of an object; the rest is dropped right after loading, since the
+/// manifests of a repository are mostly what no rule reads (a CRD's schema, a ConfigMap's
+/// data, a container's environment). A rule that reads more adds it here.
+fn read_by_rules(api: &str, kind: &str, doc: Value) -> Value {
+    const IDENTITY: [&str; 3] = ["apiVersion", "kind", "metadata"];
+    if let Some(path) = pod_spec_path(kind) {
+        // Workloads: the pod spec's containers (name, image) and pull secrets.
+        let path: Vec<&str> = path.split('.').collect();
+        return keep_path(doc, &IDENTITY, &path);
+    }
+    let whole = kind == "ServiceAccount"
         || api.starts_with("kyverno.io/")
         || api.starts_with("policies.kyverno.io/")
         || api.starts_with("constraints.gatekeeper.sh/")
-        || kind == "ValidatingAdmissionPolicy"
+        || kind == "ValidatingAdmissionPolicy";
+    if whole {
+        doc
+    } else {
+        keep(doc, |k| IDENTITY.contains(&k), |_, v| v)
+    }
 }
 
-/// An object without its content: `apiVersion`, `kind` and `metadata`, at the same span.
-/// Objects no rule reads (a CRD's schema, a ConfigMap's data) would otherwise be the larger
-/// part of a scan's memory.
-fn outline(doc: Value) -> Value {
-    let span = doc.span;
-    match doc.kind {
+/// An object with only the entries `wanted`, each passed through `then`, at the same span.
+fn keep(v: Value, wanted: impl Fn(&str) -> bool, then: impl Fn(&str, Value) -> Value) -> Value {
+    let span = v.span;
+    match v.kind {
         ValueKind::Object(entries) => Value::new(
             ValueKind::Object(
                 entries
                     .into_iter()
-                    .filter(|(k, _)| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
+                    .filter(|(k, _)| wanted(k))
+                    .map(|(k, v)| {
+                        let v = then(&k, v);
+                        (k, v)
+                    })
                     .collect(),
             ),
             span,
         ),
         other => Value::new(other, span),
     }
+}
+
+/// Keep `also` and the entries along `path`; at its end, what rules read of a pod spec.
+fn keep_path(v: Value, also: &[&str], path: &[&str]) -> Value {
+    let Some((head, rest)) = path.split_first() else {
+        return keep(
+            v,
+            |k| k == "imagePullSecrets" || CONTAINER_LISTS.contains(&k),
+            |k, list| {
+                if k == "imagePullSecrets" {
+                    return list;
+                }
+                let span = list.span;
+                match list.kind {
+                    ValueKind::List(items) => Value::new(
+                        ValueKind::List(
+                            items
+                                .into_iter()
+                                .map(|c| keep(c, |k| k == "name" || k == "image", |_, v| v))
+                                .collect(),
+                        ),
+                        span,
+                    ),
+                    other => Value::new(other, span),
+                }
+            },
+        );
+    };
+    keep(
+        v,
+        |k| k == *head || also.contains(&k),
+        |k, v| {
+            if k == *head {
+                keep_path(v, &[], rest)
+            } else {
+                v
+            }
+        },
+    )
 }
 
 fn namespace_of(doc: &Value) -> &str {
