@@ -79,7 +79,7 @@ pub fn principal_of(graph: &Graph, v: Option<&Value>, near: &Resource) -> Princi
     let Some(target) = graph.by_key_near(&r.key, near) else {
         return Principal::Unknown;
     };
-    let index = |res: &Resource| graph.resources.iter().position(|x| std::ptr::eq(x, res));
+    let index = |res: &Resource| graph.index_of(res);
     if target.kind == Kind::KubernetesCluster {
         return if r.attr.to_ascii_lowercase().contains("kubelet") {
             index(target).map_or(Principal::Unknown, Principal::KubeletOf)

@@ -158,6 +158,10 @@ pub struct Graph {
     by_key: HashMap<String, Vec<usize>>,
     /// Resources by kind and lower-case name.
     by_name: HashMap<(Kind, String), Vec<usize>>,
+    /// Resources by kind: rules look up kinds inside loops over other resources.
+    by_kind: HashMap<Kind, Vec<usize>>,
+    /// Child resources (`parent/child` names) by kind and lower-case parent name.
+    by_parent: HashMap<(Kind, String), Vec<usize>>,
 }
 
 /// What a reference points to.
@@ -176,26 +180,57 @@ impl Graph {
         resources.shrink_to_fit();
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_name: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
+        let mut by_kind: HashMap<Kind, Vec<usize>> = HashMap::new();
+        let mut by_parent: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             for k in &r.keys {
                 by_key.entry(k.clone()).or_default().push(i);
             }
+            by_kind.entry(r.kind).or_default().push(i);
             if let Some(n) = r.name_str() {
-                by_name
-                    .entry((r.kind, n.to_ascii_lowercase()))
-                    .or_default()
-                    .push(i);
+                let lower = n.to_ascii_lowercase();
+                if let Some((parent, _)) = lower.split_once('/') {
+                    by_parent
+                        .entry((r.kind, parent.to_string()))
+                        .or_default()
+                        .push(i);
+                }
+                by_name.entry((r.kind, lower)).or_default().push(i);
             }
         }
+        // Buckets sorted by file: "the one in the same file" is a binary search, also when
+        // hundreds of projects of a monorepo declare the same name.
+        let by_file = |v: &mut Vec<usize>| v.sort_unstable_by_key(|&i| (resources[i].span.file, i));
+        by_key.values_mut().for_each(by_file);
+        by_name.values_mut().for_each(by_file);
         Graph {
             resources,
             by_key,
             by_name,
+            by_kind,
+            by_parent,
         }
     }
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
-        self.resources.iter().filter(move |r| r.kind == kind)
+        self.indexed(self.by_kind.get(&kind))
+    }
+
+    /// The resources of a kind named `parent/...` (ARM child resources declared on their own).
+    pub fn children(&self, kind: Kind, parent: &str) -> impl Iterator<Item = &Resource> {
+        self.indexed(self.by_parent.get(&(kind, parent.to_ascii_lowercase())))
+    }
+
+    /// The index of a resource of this graph in [`Graph::resources`].
+    pub fn index_of(&self, r: &Resource) -> Option<usize> {
+        let base = self.resources.as_ptr() as usize;
+        let at = (r as *const Resource as usize).checked_sub(base)?;
+        let i = at / std::mem::size_of::<Resource>();
+        (i < self.resources.len() && std::ptr::eq(&self.resources[i], r)).then_some(i)
+    }
+
+    fn indexed<'a>(&'a self, at: Option<&'a Vec<usize>>) -> impl Iterator<Item = &'a Resource> {
+        at.into_iter().flatten().map(|&i| &self.resources[i])
     }
 
     /// The resources of a kind that the scanned files deploy (not `existing` references):
@@ -205,57 +240,61 @@ impl Graph {
     }
 
     pub fn by_key(&self, key: &str) -> Option<&Resource> {
-        self.by_key
-            .get(key)
-            .and_then(|v| v.first())
-            .map(|&i| &self.resources[i])
+        self.first(self.by_key.get(key)?.iter())
     }
 
     /// The resource with a key; when several have it (the same name in two projects of
     /// one scan), the one declared in the same file as `near`, else in the same folder.
     pub fn by_key_near(&self, key: &str, near: &Resource) -> Option<&Resource> {
         let candidates = self.by_key.get(key)?;
-        let pick = |same: &dyn Fn(&Resource) -> bool| {
-            candidates
-                .iter()
-                .map(|&i| &self.resources[i])
-                .find(|r| same(r))
-        };
-        if candidates.len() == 1 {
-            return Some(&self.resources[candidates[0]]);
+        if let [only] = candidates.as_slice() {
+            return Some(&self.resources[*only]);
         }
-        pick(&|r| r.span.file == near.span.file)
-            .or_else(|| pick(&|r| r.entry_file() == near.entry_file()))
-            .or_else(|| candidates.first().map(|&i| &self.resources[i]))
+        self.in_file(candidates, near.span.file)
+            .or_else(|| {
+                let entry = near.entry_file();
+                self.first(
+                    candidates
+                        .iter()
+                        .filter(|&&i| self.resources[i].entry_file() == entry),
+                )
+            })
+            .or_else(|| self.first(candidates.iter()))
     }
 
-    /// The resources of a kind with a known name (names compared case-insensitively).
-    fn all_named(&self, kind: Kind, name: &str) -> impl Iterator<Item = &Resource> {
+    /// The first declared (lowest index) of some resources.
+    fn first<'a>(&self, indices: impl Iterator<Item = &'a usize>) -> Option<&Resource> {
+        indices.min().map(|&i| &self.resources[i])
+    }
+
+    /// The first declared resource of a bucket (sorted by file) that is in `file`.
+    fn in_file(&self, bucket: &[usize], file: crate::source::FileId) -> Option<&Resource> {
+        let at = bucket.partition_point(|&i| self.resources[i].span.file < file);
+        bucket
+            .get(at)
+            .map(|&i| &self.resources[i])
+            .filter(|r| r.span.file == file)
+    }
+
+    /// The resources of a kind with a known name (names compared case-insensitively), sorted
+    /// by file.
+    fn all_named(&self, kind: Kind, name: &str) -> &[usize] {
         self.by_name
             .get(&(kind, name.to_ascii_lowercase()))
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.resources[i])
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The resource of a kind with a known name (names compared case-insensitively).
     pub fn named(&self, kind: Kind, name: &str) -> Option<&Resource> {
-        self.all_named(kind, name).next()
+        self.first(self.all_named(kind, name).iter())
     }
 
     /// Like [`Graph::named`], preferring a resource declared in the same file as `near`
     /// (names are only unique within a deployment; separate projects may reuse them).
     pub fn named_near(&self, kind: Kind, name: &str, near: &Resource) -> Option<&Resource> {
-        let mut found = self.all_named(kind, name);
-        let first = found.next()?;
-        if first.span.file == near.span.file {
-            return Some(first);
-        }
-        Some(
-            found
-                .find(|r| r.span.file == near.span.file)
-                .unwrap_or(first),
-        )
+        let found = self.all_named(kind, name);
+        self.in_file(found, near.span.file)
+            .or_else(|| self.first(found.iter()))
     }
 
     /// Resolve a value that should identify a resource: a [`Ref`], or a literal ARM

@@ -114,12 +114,10 @@ pub fn zone_groups<'a>(graph: &'a Graph, pe: &'a Resource) -> Vec<ZoneGroup<'a>>
     let Some(pe_name) = pe.name_str() else {
         return out;
     };
-    let prefix = format!("{}/", pe_name.to_ascii_lowercase());
-    for g in graph.of_kind(Kind::PrivateDnsZoneGroup) {
-        let Some(n) = g.name_str() else { continue };
+    for g in graph.children(Kind::PrivateDnsZoneGroup, pe_name) {
         // A child is declared in its parent's deployment (the same name may recur in
         // other projects of the scan).
-        if !n.to_ascii_lowercase().starts_with(&prefix) || g.entry_file() != pe.entry_file() {
+        if g.entry_file() != pe.entry_file() {
             continue;
         }
         let ids = g

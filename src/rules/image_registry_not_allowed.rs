@@ -54,18 +54,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             ),
         );
     }
-    // One entry per login server (the same registry may be declared in several formats,
-    // e.g. Terraform and Bicep): the message lists each host once, with one label.
-    let mut declared: Vec<(Option<String>, Span)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for reg in registries(ctx) {
-        let r = reg.resource;
-        let at = r.name.as_ref().map_or(r.span, |n| n.span);
-        let host = reg.login_server();
-        if host.as_ref().is_none_or(|h| seen.insert(h.clone())) {
-            declared.push((host, at));
-        }
-    }
+    let declared = Declared::of(ctx);
     let k = &ctx.config.k8s;
     let config_active = !k.allowed_registries.is_empty() || !k.allowed_images_regex.is_empty();
     // Anchored at both ends (validated when the config was loaded).
@@ -138,7 +127,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         // Policies in the scan are the authority, also where they exclude an object; one
         // that cannot be read statically may decide too.
         if !config_active && policies.is_empty() && !unknown_policy && !ns_excluded {
-            fallback(&declared, &seen, &image, &mut denials, &mut notes);
+            fallback(&declared, &image, &mut denials, &mut notes);
         }
         if let Some(first) = denials.first() {
             out.push(report(&c, v.span, raw, &image, first, &denials[1..], notes));
@@ -146,16 +135,47 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
+/// The registries declared in the scan, once per login server (the same registry may be
+/// declared in several formats, e.g. Terraform and Bicep): messages list each host once,
+/// with one label.
+struct Declared {
+    /// Login server (when the name is known) and where the registry is named.
+    list: Vec<(Option<String>, Span)>,
+    hosts: std::collections::HashSet<String>,
+    /// Some registry's name is not known statically.
+    unnamed: bool,
+}
+
+impl Declared {
+    fn of(ctx: &Ctx) -> Declared {
+        let mut d = Declared {
+            list: Vec::new(),
+            hosts: Default::default(),
+            unnamed: false,
+        };
+        for reg in registries(ctx) {
+            let r = reg.resource;
+            let at = r.name.as_ref().map_or(r.span, |n| n.span);
+            let host = reg.login_server();
+            d.unnamed |= host.is_none();
+            if host.as_ref().is_none_or(|h| d.hosts.insert(h.clone())) {
+                d.list.push((host, at));
+            }
+        }
+        d
+    }
+}
+
 /// Without a configured allowlist or policy: the registries declared in the scan, else any ACR.
 fn fallback(
-    declared: &[(Option<String>, Span)],
-    hosts: &std::collections::HashSet<String>,
+    declared: &Declared,
     image: &ImageRef,
     denials: &mut Vec<Denial>,
     notes: &mut Vec<String>,
 ) {
+    let (hosts, list) = (&declared.hosts, &declared.list);
     let any_acr = entry_admits("*.azurecr.io", image);
-    if declared.is_empty() {
+    if list.is_empty() {
         if !any_acr {
             denials.push(Denial {
                 what: "the default allowlist (any `*.azurecr.io` registry; no acrlint.toml allowlist, admission policy or registry declaration was found)".into(),
@@ -167,7 +187,7 @@ fn fallback(
         return;
     }
     // A registry whose name is not known could be the image's registry.
-    if any_acr && declared.iter().any(|(h, _)| h.is_none()) {
+    if any_acr && declared.unnamed {
         return;
     }
     // Login servers are exact hosts.
@@ -176,7 +196,7 @@ fn fallback(
     }
     // Name a few in the message and label them; a monorepo may declare hundreds.
     const SHOWN: usize = 5;
-    let mut shown: Vec<String> = declared
+    let mut shown: Vec<String> = list
         .iter()
         .filter_map(|(h, _)| h.as_ref().map(|h| format!("`{h}`")))
         .take(SHOWN)
@@ -184,7 +204,7 @@ fn fallback(
     if hosts.len() > SHOWN {
         shown.push(format!("and {} more", hosts.len() - SHOWN));
     }
-    for (i, (_, at)) in declared.iter().take(SHOWN).enumerate() {
+    for (i, (_, at)) in list.iter().take(SHOWN).enumerate() {
         denials.push(Denial {
             what: if i == 0 {
                 format!(

@@ -46,21 +46,20 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             Target::None => {}
         }
     }
-    // The zones each registry endpoint registers in, resolved once.
-    let endpoint_zones: Vec<(&Resource, Vec<&Resource>)> = registry_endpoints(ctx.graph)
-        .into_iter()
-        .map(|(pe, _)| {
-            let zones = zone_groups(ctx.graph, pe)
-                .iter()
-                .flat_map(|g| g.zone_ids.iter().flatten())
-                .filter_map(|id| match ctx.graph.target(Some(id), pe) {
-                    Target::Resource(z) => Some(z),
-                    _ => None,
-                })
-                .collect();
-            (pe, zones)
-        })
-        .collect();
+    // The registry endpoints that register in each zone, resolved once.
+    let mut endpoints_of: HashMap<*const Resource, Vec<&Resource>> = HashMap::new();
+    for (pe, _) in registry_endpoints(ctx.graph) {
+        for g in zone_groups(ctx.graph, pe) {
+            for id in g.zone_ids.iter().flatten() {
+                if let Target::Resource(z) = ctx.graph.target(Some(id), pe) {
+                    let pes = endpoints_of.entry(z as *const _).or_default();
+                    if !pes.iter().any(|p| std::ptr::eq(*p, pe)) {
+                        pes.push(pe);
+                    }
+                }
+            }
+        }
+    }
     for zone in ctx.graph.declared(Kind::PrivateDnsZone) {
         let Some(name) = zone.name_str() else {
             continue;
@@ -93,10 +92,10 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if linked.iter().any(Option::is_none) {
             continue;
         }
-        for (pe, zones) in &endpoint_zones {
-            if !zones.iter().any(|z| std::ptr::eq(*z, zone)) {
-                continue;
-            }
+        let pes: &[&Resource] = endpoints_of
+            .get(&(zone as *const _))
+            .map_or(&[], Vec::as_slice);
+        for pe in pes {
             let Some(subnet) = endpoint_subnet(pe) else {
                 continue;
             };
