@@ -178,13 +178,20 @@ impl Graph {
     pub fn new(mut resources: Vec<Resource>) -> Graph {
         // Loaders append file by file; the graph lives for the whole run.
         resources.shrink_to_fit();
-        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_name: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::with_capacity(resources.len());
+        let mut by_name: HashMap<(Kind, String), Vec<usize>> =
+            HashMap::with_capacity(resources.len());
         let mut by_kind: HashMap<Kind, Vec<usize>> = HashMap::new();
         let mut by_parent: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             for k in &r.keys {
-                by_key.entry(k.clone()).or_default().push(i);
+                // Most keys are shared (a global `type/name` key): no copy for those.
+                match by_key.get_mut(k.as_str()) {
+                    Some(v) => v.push(i),
+                    None => {
+                        by_key.insert(k.clone(), vec![i]);
+                    }
+                }
             }
             by_kind.entry(r.kind).or_default().push(i);
             if let Some(n) = r.name_str() {
