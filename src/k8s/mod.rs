@@ -109,7 +109,7 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
         .or_else(|| doc.get("kind").map(|k| k.span))
         .unwrap_or(doc.span);
     let api = api.to_string();
-    let doc = read_by_rules(&api, &kind, doc);
+    let doc = keep_what_rules_read(&api, &kind, doc);
     out.push(Resource {
         kind: Kind::KubernetesObject,
         format: Format::Kubernetes,
@@ -128,7 +128,7 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
 /// What rules read of an object; the rest is dropped right after loading, since the
 /// manifests of a repository are mostly what no rule reads (a CRD's schema, a ConfigMap's
 /// data, a container's environment). A rule that reads more adds it here.
-fn read_by_rules(api: &str, kind: &str, doc: Value) -> Value {
+fn keep_what_rules_read(api: &str, kind: &str, doc: Value) -> Value {
     const IDENTITY: [&str; 3] = ["apiVersion", "kind", "metadata"];
     if let Some(path) = pod_spec_path(kind) {
         // Workloads: the pod spec's containers (name, image) and pull secrets.
