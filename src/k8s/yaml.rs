@@ -140,13 +140,15 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
     let mut parsed = std::borrow::Cow::Borrowed(text);
     let mut inserted = Vec::new();
     // Each retry re-indents one scalar; a bound keeps a pathological file from looping long.
-    for retry in 0.. {
+    let mut retries = 0;
+    loop {
         let offsets = Offsets::new(&parsed, inserted.clone());
         let e = match MarkedYaml::load_from_str(&parsed) {
             Ok(docs) => return convert(text, file, &offsets, &docs),
             Err(e) => e,
         };
-        if retry < 64 && e.info() == "invalid indentation in quoted scalar" {
+        if retries < 64 && e.info() == "invalid indentation in quoted scalar" {
+            retries += 1;
             let open = offsets.parsed_byte(e.marker().index());
             let mut patched = parsed.to_string();
             if reindent_quoted_scalar(&mut patched, open, &mut inserted) {
@@ -165,7 +167,6 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
             message: format!("cannot parse YAML: {}", e.info()),
         });
     }
-    unreachable!("the loop returns")
 }
 
 /// Spanned values of saphyr's documents.

@@ -185,7 +185,8 @@ impl Graph {
         let mut by_parent: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             for k in &r.keys {
-                // Most keys are shared (a global `type/name` key): no copy for those.
+                // A global `type/name` key is shared by every project that reuses the name:
+                // copied once, not per resource.
                 match by_key.get_mut(k.as_str()) {
                     Some(v) => v.push(i),
                     None => {
