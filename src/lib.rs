@@ -17,6 +17,7 @@ pub mod model;
 pub mod parse;
 pub mod report;
 pub mod rules;
+pub mod sanitize;
 pub mod source;
 pub mod suppress;
 
