@@ -422,6 +422,7 @@ impl<W: Write> Server<W> {
             roots: disk.roots.clone(),
             overlay: HashMap::new(),
             notes: disk.notes.clone(),
+            hidden: disk.hidden.clone(),
             cache: Some(self.cache.clone()),
         };
         let mut open: Vec<(&PathBuf, &Arc<str>)> =
