@@ -141,7 +141,11 @@ fn special_kind(t: std::fs::FileType) -> &'static str {
             return "a device";
         }
     }
-    if t.is_dir() { "a folder" } else { "not a regular file" }
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
 }
 
 fn not_regular(t: std::fs::FileType) -> ReadError {
@@ -468,8 +472,8 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
     let mut hidden: Vec<PathBuf> = Vec::new();
     let mut roots = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| format!("{}: {e}", crate::sanitize::path(path)))?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| format!("{}: {e}", crate::sanitize::path(path)))?;
         if !meta.is_dir() {
             if meta.is_file() {
                 if is_excluded(&ex, path) {
