@@ -304,6 +304,9 @@ struct FolderRules {
 struct IgnoreRules {
     /// The highest folder whose rules apply.
     top: PathBuf,
+    /// The folder walked: named by the user, it is scanned even when a rule above it
+    /// matches it (the rules still apply to the files below it).
+    root: PathBuf,
     folders: Mutex<HashMap<PathBuf, Arc<FolderRules>>>,
     /// Folders already judged, with the verdict.
     dirs: Mutex<HashMap<PathBuf, bool>>,
@@ -318,6 +321,7 @@ impl IgnoreRules {
             .to_path_buf();
         IgnoreRules {
             top,
+            root: root.to_path_buf(),
             folders: Mutex::default(),
             dirs: Mutex::default(),
         }
@@ -379,7 +383,7 @@ impl IgnoreRules {
 
     /// True when a folder (absolute) is hidden, itself or through a folder above it.
     fn dir_hidden(&self, dir: &Path) -> bool {
-        if !dir.starts_with(&self.top) || dir == self.top {
+        if !dir.starts_with(&self.root) || dir == self.root {
             return false;
         }
         if let Some(v) = self.dirs.lock().expect("ignore rules").get(dir) {

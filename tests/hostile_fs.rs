@@ -315,6 +315,30 @@ fn files_an_ignore_file_hides_are_counted_in_the_summary_and_listed_with_v() {
     assert_eq!(a.files_scanned, 1);
 }
 
+#[test]
+fn a_folder_named_on_the_command_line_is_scanned_even_when_ignored() {
+    let (_t, repo, _) = repo();
+    fs::create_dir_all(repo.join("build")).unwrap();
+    fs::write(repo.join("build/main.tf"), CARELESS).unwrap();
+    fs::write(repo.join("build/x.auto.tfvars"), "a = 1\n").unwrap();
+    fs::write(repo.join(".gitignore"), "build/\n*.tfvars\n").unwrap();
+    let r = run(&repo, &["check", "build"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("in 1 file (1 hidden by ignore files; -v lists them)"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&repo, &["check", "."]);
+    assert!(
+        r.stdout
+            .contains("no findings in 0 files (2 hidden by ignore files; -v lists them)"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_file_name_that_is_not_utf8_is_scanned_and_shown_escaped() {

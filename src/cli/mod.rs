@@ -336,27 +336,18 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             .filter(|p| Some(*p) != stdin_path.as_deref())
             .collect();
         let is_stdin = |p: &std::path::Path| Some(p) == stdin_path.as_deref();
-        let changes = crate::fix::plan(&analysis, &|p| {
-            on_disk.contains(p) || (args.diff && is_stdin(p))
-        });
+        // Standard input's fixes are planned too, but only ever printed.
+        let changes = crate::fix::plan(&analysis, &|p| on_disk.contains(p) || is_stdin(p));
         if args.diff {
             print!("{}", crate::fix::diff(&changes));
             return Ok(i32::from(!changes.is_empty()));
         }
-        let changes = if stdin_path.is_some() {
-            // Standard input's own fixes, applied in memory only.
-            let with_stdin = crate::fix::plan(&analysis, &|p| on_disk.contains(p) || is_stdin(p));
-            let stdin_file = ws.files.iter().find(|f| is_stdin(&f.path));
-            fixed_stdin = stdin_file.map(|f| {
-                with_stdin
-                    .iter()
-                    .find(|c| is_stdin(&c.path))
-                    .map_or_else(|| f.text.to_string(), |c| c.after.clone())
-            });
-            with_stdin
-        } else {
+        fixed_stdin = ws.files.iter().find(|f| is_stdin(&f.path)).map(|f| {
             changes
-        };
+                .iter()
+                .find(|c| is_stdin(&c.path))
+                .map_or_else(|| f.text.to_string(), |c| c.after.clone())
+        });
         if !changes.is_empty() {
             // Confirm before writing anything: every fixed file must still parse.
             let fixed_ws = Workspace {
@@ -377,13 +368,18 @@ fn check(args: CheckArgs) -> Result<i32, String> {
                 ..Workspace::default()
             };
             let fixed = analyze(&fixed_ws, &config);
-            let broken = fixed.findings.iter().any(|f| {
-                f.rule.code == "LINT001"
-                    && changes
-                        .iter()
-                        .any(|c| c.path == fixed.sources.get(f.primary.file).path)
-            });
-            if broken {
+            let parse_errors = |a: &crate::Analysis| {
+                a.findings
+                    .iter()
+                    .filter(|f| {
+                        f.rule.code == "LINT001"
+                            && changes
+                                .iter()
+                                .any(|c| c.path == a.sources.get(f.primary.file).path)
+                    })
+                    .count()
+            };
+            if parse_errors(&fixed) > parse_errors(&analysis) {
                 return Err("a fix produced a file that does not parse; nothing was changed (please report this)".into());
             }
             let disk: Vec<crate::fix::FileChange> =
