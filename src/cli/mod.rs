@@ -123,7 +123,9 @@ pub struct CheckArgs {
     /// Report only findings that are not in this baseline file (see `baseline write`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Rewrite what rules can fix with certainty, then report what remains.
+    /// Rewrite what rules can fix with certainty, then report what remains. Files are
+    /// replaced whole or not at all; with `-`, the fixed text goes to standard output and
+    /// the report to standard error (standard input is never written anywhere).
     #[arg(long)]
     pub fix: bool,
     /// Print the changes `--fix` would make as a unified diff, without writing; exit 1 when there are any.
