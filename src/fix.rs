@@ -194,6 +194,8 @@ pub fn comments_and_strings(path: &Path, text: &str) -> Vec<Range<usize>> {
                 }
             }
             i = at;
+        } else if heredoc && c == b'"' {
+            i = terraform_string_end(b, i);
         } else if (double && c == b'"') || (single && c == b'\'') {
             i += 1;
             while i < b.len() && b[i] != c {
@@ -211,6 +213,57 @@ pub fn comments_and_strings(path: &Path, text: &str) -> Vec<Range<usize>> {
         out.push(start..i.max(start + 1));
     }
     out
+}
+
+/// The end of the Terraform string that opens at `start`: past its closing quote, with
+/// `${ … }` and `%{ … }` templates (and the strings inside them) skipped whole. An
+/// unterminated string ends at its line's end.
+fn terraform_string_end(b: &[u8], start: usize) -> usize {
+    enum Frame {
+        Str,
+        Template(u32),
+    }
+    let mut stack = vec![Frame::Str];
+    let mut i = start + 1;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        match stack.last_mut() {
+            Some(Frame::Str) => match c {
+                b'\\' => i += 2,
+                b'"' => {
+                    stack.pop();
+                    i += 1;
+                    if stack.is_empty() {
+                        return i;
+                    }
+                }
+                b'$' | b'%' if next == Some(c) => i += 2,
+                b'$' | b'%' if next == Some(b'{') => {
+                    stack.push(Frame::Template(1));
+                    i += 2;
+                }
+                b'\n' => return i,
+                _ => i += 1,
+            },
+            Some(Frame::Template(depth)) => {
+                match c {
+                    b'{' => *depth += 1,
+                    b'}' => {
+                        *depth -= 1;
+                        if *depth == 0 {
+                            stack.pop();
+                        }
+                    }
+                    b'"' => stack.push(Frame::Str),
+                    _ => {}
+                }
+                i += 1;
+            }
+            None => return i,
+        }
+    }
+    b.len()
 }
 
 const BOM: &[u8] = b"\xef\xbb\xbf";

@@ -580,10 +580,21 @@ fn a_fix_that_would_land_in_a_comment_is_not_applied() {
 #[test]
 fn comment_and_string_regions_by_format() {
     use acrlint::fix::comments_and_strings;
-    let tf = "a = \"x # y\" # c\n/* b\n*/ k = <<EOT\n}\nEOT\nz = 1\n";
+    let tf =
+        "a = \"x # y\" # c\n/* b\n*/ k = <<EOT\n}\nEOT\nz = \"${v == \"#\" ? \"}\" : 1}\" // d\n";
     let r = comments_and_strings(Path::new("m.tf"), tf);
     let texts: Vec<&str> = r.iter().map(|r| &tf[r.clone()]).collect();
-    assert_eq!(texts, ["\"x # y\"", "# c", "/* b\n*/", "<<EOT\n}\nEOT"]);
+    assert_eq!(
+        texts,
+        [
+            "\"x # y\"",
+            "# c",
+            "/* b\n*/",
+            "<<EOT\n}\nEOT",
+            "\"${v == \"#\" ? \"}\" : 1}\"",
+            "// d"
+        ]
+    );
     let bicep = "p: 'it\\'s // no' // c\nq: '''\nx'''\n";
     let r = comments_and_strings(Path::new("m.bicep"), bicep);
     let texts: Vec<&str> = r.iter().map(|r| &bicep[r.clone()]).collect();
