@@ -96,10 +96,50 @@ impl Baseline {
     }
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not an acrlint baseline: {e}", path.display()))
+        let shown = crate::sanitize::path(path);
+        let text = crate::discover::read_text(path)
+            .map_err(|e| format!("cannot read baseline {shown}: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("{shown} is not an acrlint baseline: {e}"))
+    }
+
+    /// Write the baseline to `path`: through a temporary file in the same folder renamed
+    /// into place, so that the write is whole or not at all and never follows a symbolic
+    /// link (a link at `path` is refused: it could lead out of the tree).
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        use std::io::Write;
+        let shown = crate::sanitize::path(path);
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(format!(
+                    "{shown} is a symbolic link; not written (name the file itself)"
+                ));
+            }
+            Ok(m) if !m.is_file() => {
+                return Err(format!("{shown} is not a regular file; not written"));
+            }
+            _ => {}
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let mut name = std::ffi::OsString::from(".");
+        name.push(path.file_name().unwrap_or_default());
+        name.push(format!(".acrlint-{}.tmp", std::process::id()));
+        let tmp = dir.join(name);
+        let result = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut f| {
+                f.write_all(self.to_json().as_bytes())?;
+                f.sync_all()
+            })
+            .and_then(|()| std::fs::rename(&tmp, path));
+        result.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("cannot write {shown}: {e}")
+        })
     }
 
     /// Keep only the findings that are not in the baseline; returns how many were dropped.

@@ -63,17 +63,28 @@ pub struct Config {
     /// Glob patterns of paths not scanned (relative to the config file's folder).
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// Extra Terraform variable files, applied after `terraform.tfvars` and `*.auto.tfvars`.
-    #[serde(default)]
+    /// Extra Terraform variable files, applied after `terraform.tfvars` and `*.auto.tfvars`:
+    /// the command line's, and the config file's once [`Config::confine`] has checked them.
+    #[serde(skip)]
     pub var_files: Vec<PathBuf>,
-    /// ARM parameter files applied to every template (usually given with `--parameters`).
-    #[serde(default)]
+    /// ARM parameter files applied to every template (usually given with `--parameters`);
+    /// the config file's join them through [`Config::confine`].
+    #[serde(skip)]
     pub parameter_files: Vec<PathBuf>,
+    /// `var-files` as written in the config file: untrusted, not read until confined.
+    #[serde(default, rename = "var-files")]
+    file_var_files: Vec<PathBuf>,
+    /// `parameter-files` as written in the config file: untrusted, not read until confined.
+    #[serde(default, rename = "parameter-files")]
+    file_parameter_files: Vec<PathBuf>,
     #[serde(default)]
     pub k8s: K8sConfig,
     /// The folder the config was found in (paths in it are relative to this).
     #[serde(skip)]
     pub root: Option<PathBuf>,
+    /// The config file, for messages.
+    #[serde(skip)]
+    file: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,30 +140,91 @@ impl Config {
                 });
             }
         }
-        config.root = path.parent().map(Path::to_path_buf);
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+        config.root = Some(crate::normalize(folder.unwrap_or(Path::new("."))));
+        config.file = Some(path.to_path_buf());
         Ok(config)
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let text = crate::discover::read_text(path).map_err(|e| ConfigError::Io {
             path: path.to_path_buf(),
-            source,
+            source: std::io::Error::other(e.to_string()),
         })?;
         Config::parse(&text, path)
     }
 
-    /// Find `acrlint.toml` in `start` or the nearest folder above it.
+    /// Find `acrlint.toml` in `start` or a folder above it, no higher than the repository
+    /// root (the nearest folder upward holding `.git`); outside a repository, only in
+    /// `start` itself. A folder above the repository cannot configure its scan.
     pub fn discover(start: &Path) -> Option<PathBuf> {
         let start = if start.is_file() {
             start.parent()?.to_path_buf()
         } else {
             start.to_path_buf()
         };
-        let start = std::path::absolute(&start).unwrap_or(start);
+        let start = crate::normalize(&start);
+        let top = start
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .unwrap_or(&start);
         start
             .ancestors()
+            .take_while(|d| d.starts_with(top))
             .map(|d| d.join(FILE_NAME))
             .find(|p| p.is_file())
+    }
+
+    /// Admit the config file's `var-files` and `parameter-files`: each resolves against the
+    /// config file's folder and must lie inside one of `roots` (the scanned folders), both
+    /// as written and after resolving symbolic links. Entries inside join the lists the
+    /// loaders read, ahead of the command line's; an entry outside is never read and makes
+    /// this an error that names the file, the key and the entry. Paths named on the command
+    /// line are not checked: the user may point anywhere.
+    pub fn confine(&mut self, roots: &[PathBuf]) -> Result<(), String> {
+        let base = self.root.clone().unwrap_or_default();
+        let file = self
+            .file
+            .as_deref()
+            .map(crate::discover::display_path)
+            .unwrap_or_else(|| FILE_NAME.to_string());
+        let real_roots: Vec<PathBuf> = roots
+            .iter()
+            .filter_map(|r| std::fs::canonicalize(r).ok())
+            .collect();
+        let mut errors = Vec::new();
+        let mut admit = |key: &str, entries: Vec<PathBuf>| -> Vec<PathBuf> {
+            let mut inside = Vec::new();
+            for entry in entries {
+                let abs = crate::normalize(&base.join(&entry));
+                let lexical = roots.iter().any(|r| abs.starts_with(r));
+                let real = match std::fs::canonicalize(&abs) {
+                    Ok(real) => real_roots.iter().any(|r| real.starts_with(r)),
+                    // Missing: the loader says it cannot read it.
+                    Err(_) => true,
+                };
+                if lexical && real {
+                    inside.push(abs);
+                } else {
+                    errors.push(format!(
+                        "{file}: `{key}` entry \"{}\" is outside the scanned folders; it was not read (a file outside the scan can be named on the command line instead)",
+                        crate::sanitize::path(&entry)
+                    ));
+                }
+            }
+            inside
+        };
+        let vars = admit("var-files", std::mem::take(&mut self.file_var_files));
+        let params = admit(
+            "parameter-files",
+            std::mem::take(&mut self.file_parameter_files),
+        );
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
+        }
+        self.var_files.splice(0..0, vars);
+        self.parameter_files.splice(0..0, params);
+        Ok(())
     }
 
     /// The level configured for a rule, if any.

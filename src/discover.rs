@@ -1,8 +1,11 @@
 //! Finding the files to scan and telling their formats apart.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
 
 use crate::config::Config;
@@ -108,7 +111,8 @@ fn looks_like_kubernetes(text: &str) -> bool {
 /// Why a file could not be read as text.
 #[derive(Debug)]
 pub enum ReadError {
-    /// Not text (binary, not UTF-8): skipped with a note.
+    /// Not text (binary, not UTF-8) or not a regular file (a FIFO, device or socket):
+    /// skipped with a note.
     NotText(String),
     /// Could not be read, or too large: reported as LINT001.
     Failed(String),
@@ -122,17 +126,86 @@ impl std::fmt::Display for ReadError {
     }
 }
 
-/// Read a file as UTF-8 text, with the size cap.
-pub fn read_text(path: &Path) -> Result<String, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| ReadError::Failed(e.to_string()))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ReadError::Failed(format!(
-            "file is {} bytes, over the {} byte limit; not scanned",
-            meta.len(),
-            MAX_FILE_BYTES
-        )));
+/// What a file that is not a regular file is, for a note.
+fn special_kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
     }
-    let bytes = std::fs::read(path).map_err(|e| ReadError::Failed(e.to_string()))?;
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+fn not_regular(t: std::fs::FileType) -> ReadError {
+    ReadError::NotText(format!(
+        "not a regular file ({}); not read",
+        special_kind(t)
+    ))
+}
+
+/// Read a file's bytes: only a regular file, never more than [`MAX_FILE_BYTES`].
+///
+/// Every file acrlint reads goes through here. Something that is not a regular file (a
+/// FIFO, a device, a socket) is refused without being opened; and since a file can be
+/// swapped for one between that check and the open, the open does not block (`O_NONBLOCK`)
+/// and the opened handle is checked again before anything is read.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::Failed(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| ReadError::Failed(e.to_string()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| ReadError::Failed(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    let too_large = |n: u64| {
+        ReadError::Failed(format!(
+            "file is {n} bytes, over the {MAX_FILE_BYTES} byte limit; not scanned"
+        ))
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The file may grow while it is read: never take more than the limit (and one byte to
+    // tell).
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Failed(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Decode bytes read from a file or standard input as UTF-8 text. A byte-order mark is
+/// replaced with three spaces so that byte offsets stay put (`--fix` puts it back).
+pub fn decode_text(bytes: Vec<u8>) -> Result<String, ReadError> {
     if bytes.contains(&0) {
         return Err(ReadError::NotText(
             "binary file (contains NUL bytes)".into(),
@@ -145,10 +218,14 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
         ))
     })?;
     if text.starts_with('\u{feff}') {
-        // A byte-order mark: replace with a space so that byte offsets stay put.
         text.replace_range(..3, "   ");
     }
     Ok(text)
+}
+
+/// Read a file as UTF-8 text, with the size cap (see [`read_bytes`]).
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    decode_text(read_bytes(path)?)
 }
 
 /// The path shown to the user: relative to the current folder (with `..` where needed,
@@ -159,7 +236,9 @@ pub fn display_path(path: &Path) -> String {
         .map(|c| normalize(&c))
         .unwrap_or_default();
     let shown = relative_to(&abs, &cwd).unwrap_or(abs);
-    let s = shown.to_string_lossy().replace('\\', "/");
+    // Names are untrusted: not UTF-8 (shown lossily), or with control characters (shown
+    // escaped).
+    let s = crate::sanitize::visible(&shown.to_string_lossy().replace('\\', "/")).into_owned();
     if s.is_empty() { ".".into() } else { s }
 }
 
@@ -211,48 +290,207 @@ fn is_excluded(ex: &Option<(GlobSet, PathBuf)>, path: &Path) -> bool {
             .any(|a| !a.as_os_str().is_empty() && set.is_match(a))
 }
 
-/// One entry of the walk: the path of a file to scan, nothing, or a note on what was
-/// not followed.
+/// The ignore rules of one folder: its `.gitignore`, `.ignore` (and, at a repository's
+/// root, `.git/info/exclude`), read like any other scanned file.
+struct FolderRules {
+    matcher: Option<Gitignore>,
+    /// The folder holds `.git`: rules of folders above it do not apply.
+    is_repo_root: bool,
+}
+
+/// Which files the repository's ignore files hide. The rules are read no higher than the
+/// repository root (the nearest folder upward holding `.git`) or, outside a repository, the
+/// scanned folder itself: a folder above the repository cannot hide files in it.
+struct IgnoreRules {
+    /// The highest folder whose rules apply.
+    top: PathBuf,
+    /// The folder walked: named by the user, it is scanned even when a rule above it
+    /// matches it (the rules still apply to the files below it).
+    root: PathBuf,
+    folders: Mutex<HashMap<PathBuf, Arc<FolderRules>>>,
+    /// Folders already judged, with the verdict.
+    dirs: Mutex<HashMap<PathBuf, bool>>,
+}
+
+impl IgnoreRules {
+    fn new(root: &Path) -> IgnoreRules {
+        let top = root
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .unwrap_or(root)
+            .to_path_buf();
+        IgnoreRules {
+            top,
+            root: root.to_path_buf(),
+            folders: Mutex::default(),
+            dirs: Mutex::default(),
+        }
+    }
+
+    fn folder(&self, dir: &Path) -> Arc<FolderRules> {
+        if let Some(r) = self.folders.lock().expect("ignore rules").get(dir) {
+            return r.clone();
+        }
+        let is_repo_root = dir.join(".git").exists();
+        let mut b = GitignoreBuilder::new(dir);
+        let mut any = false;
+        // Lowest precedence first: the last matching line wins.
+        let mut files = Vec::new();
+        if is_repo_root {
+            files.push(dir.join(".git").join("info").join("exclude"));
+        }
+        files.push(dir.join(".gitignore"));
+        files.push(dir.join(".ignore"));
+        for f in files {
+            // Through the one reader: a FIFO or a huge file cannot stall the walk.
+            let Ok(text) = read_text(&f) else { continue };
+            for line in text.lines() {
+                // A bad pattern is skipped, as git does.
+                any |= b.add_line(Some(f.clone()), line).is_ok();
+            }
+        }
+        let rules = Arc::new(FolderRules {
+            matcher: if any { b.build().ok() } else { None },
+            is_repo_root,
+        });
+        self.folders
+            .lock()
+            .expect("ignore rules")
+            .insert(dir.to_path_buf(), rules.clone());
+        rules
+    }
+
+    /// The verdict of the nearest folder's rules that match `path` (absolute).
+    fn own_match(&self, path: &Path, is_dir: bool) -> bool {
+        for dir in path.ancestors().skip(1) {
+            if !dir.starts_with(&self.top) {
+                break;
+            }
+            let rules = self.folder(dir);
+            if let Some(m) = &rules.matcher {
+                match m.matched(path, is_dir) {
+                    ignore::Match::Ignore(_) => return true,
+                    ignore::Match::Whitelist(_) => return false,
+                    ignore::Match::None => {}
+                }
+            }
+            if rules.is_repo_root {
+                break;
+            }
+        }
+        false
+    }
+
+    /// True when a folder (absolute) is hidden, itself or through a folder above it.
+    fn dir_hidden(&self, dir: &Path) -> bool {
+        if !dir.starts_with(&self.root) || dir == self.root {
+            return false;
+        }
+        if let Some(v) = self.dirs.lock().expect("ignore rules").get(dir) {
+            return *v;
+        }
+        let v = dir.parent().is_some_and(|p| self.dir_hidden(p)) || self.own_match(dir, true);
+        self.dirs
+            .lock()
+            .expect("ignore rules")
+            .insert(dir.to_path_buf(), v);
+        v
+    }
+
+    /// True when a file (absolute) is hidden by an ignore file.
+    fn file_hidden(&self, file: &Path) -> bool {
+        file.parent().is_some_and(|p| self.dir_hidden(p)) || self.own_match(file, false)
+    }
+}
+
+/// One entry of the walk.
+enum Walked {
+    Nothing,
+    /// A file to scan.
+    File(PathBuf),
+    /// A file an ignore file or an exclude hides.
+    Hidden(PathBuf),
+    /// What was not followed or not read, and why.
+    Note(String),
+}
+
+fn has_extension(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
 fn walk_entry(
     entry: Result<ignore::DirEntry, ignore::Error>,
     ex: &Option<(GlobSet, PathBuf)>,
+    rules: &IgnoreRules,
     real_root: Option<&Path>,
-) -> Result<Option<PathBuf>, String> {
-    let entry = entry.map_err(|e| e.to_string())?;
+) -> Walked {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(e) => return Walked::Note(crate::sanitize::visible(&e.to_string()).into_owned()),
+    };
     let p = entry.path();
+    if entry.file_type().is_some_and(|t| t.is_dir()) {
+        return Walked::Nothing;
+    }
     if entry.path_is_symlink() {
         // Links are followed only to files inside the scanned folder.
         match std::fs::canonicalize(p) {
             Ok(target) if target.is_file() && real_root.is_some_and(|r| target.starts_with(r)) => {}
             _ => {
-                return Err(format!(
-                    "{}: symbolic link not followed (it leaves the scanned folder, is broken or is a folder)",
+                return Walked::Note(format!(
+                    "{}: symbolic link not followed (it leaves the scanned folder, is broken or is not a regular file)",
                     display_path(p)
                 ));
             }
         }
-    } else if !entry.file_type().is_some_and(|t| t.is_file()) {
-        return Ok(None);
+    } else if let Some(t) = entry.file_type()
+        && !t.is_file()
+    {
+        if !has_extension(p) {
+            return Walked::Nothing;
+        }
+        return Walked::Note(format!(
+            "{}: skipped: not a regular file ({}); not read",
+            display_path(p),
+            special_kind(t)
+        ));
     }
-    let ok_ext = p
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-    Ok((ok_ext && !is_excluded(ex, p)).then(|| p.to_path_buf()))
+    if !has_extension(p) {
+        return Walked::Nothing;
+    }
+    if is_excluded(ex, p) || rules.file_hidden(&normalize(p)) {
+        return Walked::Hidden(p.to_path_buf());
+    }
+    Walked::File(p.to_path_buf())
 }
 
-/// Walk the given paths into a [`Workspace`]: folders respect `.gitignore` and skip
-/// `.git`, `.terraform`, `node_modules`; files given explicitly are taken as they are.
+/// Walk the given paths into a [`Workspace`]: folders respect `.gitignore`, `.ignore` and
+/// the config's excludes (the files they hide are counted) and skip `.git`, `.terraform`,
+/// `node_modules`; files given explicitly are taken as they are.
 pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
     let ex = excludes(config)?;
     let mut ws_notes: Vec<String> = Vec::new();
     let mut found: Vec<PathBuf> = Vec::new();
+    let mut hidden: Vec<PathBuf> = Vec::new();
     let mut roots = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_file() {
-            if !is_excluded(&ex, path) {
-                found.push(path.clone());
+        let meta =
+            std::fs::metadata(path).map_err(|e| format!("{}: {e}", crate::sanitize::path(path)))?;
+        if !meta.is_dir() {
+            if meta.is_file() {
+                if is_excluded(&ex, path) {
+                    hidden.push(path.clone());
+                } else {
+                    found.push(path.clone());
+                }
+            } else {
+                ws_notes.push(format!(
+                    "{}: skipped: not a regular file ({}); not read",
+                    display_path(path),
+                    special_kind(meta.file_type())
+                ));
             }
             let cwd = std::env::current_dir().unwrap_or_default();
             let dir = normalize(path)
@@ -265,40 +503,45 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
             roots.push(if dir.starts_with(&cwd) { cwd } else { dir });
             continue;
         }
-        roots.push(normalize(path));
+        let root = normalize(path);
+        roots.push(root.clone());
+        // Ignore files are read by `IgnoreRules`, not by the walker: it never opens a file.
         let walker = ignore::WalkBuilder::new(path)
-            .hidden(false)
-            .git_ignore(true)
-            .git_global(false)
-            .git_exclude(true)
-            .require_git(false)
+            .standard_filters(false)
             .follow_links(false)
             .filter_entry(|e| {
                 !(e.file_type().is_some_and(|t| t.is_dir())
                     && SKIP_DIRS.contains(&e.file_name().to_str().unwrap_or("")))
             })
             .build_parallel();
-        let root = normalize(path);
+        let rules = IgnoreRules::new(&root);
         let real_root = std::fs::canonicalize(&root).ok();
-        let found_here = std::sync::Mutex::new(Vec::new());
-        let notes_here = std::sync::Mutex::new(Vec::new());
+        let found_here = Mutex::new(Vec::new());
+        let hidden_here = Mutex::new(Vec::new());
+        let notes_here = Mutex::new(Vec::new());
         walker.run(|| {
             Box::new(|entry| {
-                match walk_entry(entry, &ex, real_root.as_deref()) {
-                    Ok(Some(p)) => found_here.lock().expect("walk").push(p),
-                    Ok(None) => {}
-                    Err(note) => notes_here.lock().expect("walk").push(note),
+                match walk_entry(entry, &ex, &rules, real_root.as_deref()) {
+                    Walked::File(p) => found_here.lock().expect("walk").push(p),
+                    Walked::Hidden(p) => hidden_here.lock().expect("walk").push(p),
+                    Walked::Note(note) => notes_here.lock().expect("walk").push(note),
+                    Walked::Nothing => {}
                 }
                 ignore::WalkState::Continue
             })
         });
         found.extend(found_here.into_inner().expect("walk"));
+        hidden.extend(hidden_here.into_inner().expect("walk"));
         let mut notes = notes_here.into_inner().expect("walk");
         notes.sort();
         ws_notes.extend(notes);
     }
     found.sort();
     found.dedup();
+    // A file hidden under one scanned path and found under another is scanned.
+    hidden.sort();
+    hidden.dedup();
+    hidden.retain(|h| found.binary_search(h).is_err());
     let read: Vec<(PathBuf, String, Result<String, ReadError>)> = found
         .into_par_iter()
         .map(|p| {
@@ -311,6 +554,13 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
         notes: ws_notes,
         ..Workspace::default()
     };
+    for h in &hidden {
+        ws.notes.push(format!(
+            "{}: not scanned: hidden by an ignore file or an exclude",
+            display_path(h)
+        ));
+    }
+    ws.hidden = hidden.into_iter().map(|h| normalize(&h)).collect();
     let files: Vec<Result<SourceFile, (PathBuf, String, ReadError)>> = read
         .into_par_iter()
         .map(|(path, display, r)| match r {

@@ -43,8 +43,11 @@ pub struct Workspace {
     pub roots: Vec<PathBuf>,
     /// Open editor buffers, by absolute path: they win over the files on disk.
     pub overlay: HashMap<PathBuf, Arc<str>>,
-    /// What discovery skipped and why (binary files, links not followed).
+    /// What discovery skipped and why (binary files, links not followed, hidden files).
     pub notes: Vec<String>,
+    /// Files with a scanned extension that an ignore file (`.gitignore`, `.ignore`,
+    /// `.git/info/exclude`) or the config's `exclude` hid from the scan.
+    pub hidden: Vec<PathBuf>,
     /// Parse results kept between analyses of the same files (the language server keeps
     /// one): a file whose text did not change is not parsed again.
     pub cache: Option<Arc<ParseCache>>,
@@ -221,6 +224,8 @@ pub struct Analysis {
     pub notes: Vec<String>,
     /// How many files were scanned (not counting files read only for context).
     pub files_scanned: usize,
+    /// How many files an ignore file or an exclude hid from the scan (`-v` lists them).
+    pub files_hidden: usize,
     /// Where the time went, by phase (`--timings`).
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -313,6 +318,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         graph,
         notes,
         files_scanned,
+        files_hidden: ws.hidden.len(),
         timings,
     }
 }

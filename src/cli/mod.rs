@@ -123,7 +123,9 @@ pub struct CheckArgs {
     /// Report only findings that are not in this baseline file (see `baseline write`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Rewrite what rules can fix with certainty, then report what remains.
+    /// Rewrite what rules can fix with certainty, then report what remains. Files are
+    /// replaced whole or not at all; with `-`, the fixed text goes to standard output and
+    /// the report to standard error (standard input is never written anywhere).
     #[arg(long)]
     pub fix: bool,
     /// Print the changes `--fix` would make as a unified diff, without writing; exit 1 when there are any.
@@ -149,7 +151,11 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(msg) => {
-            eprintln!("acrlint: error: {msg}");
+            // Messages may quote the repository (names, a config line): shown escaped.
+            eprintln!(
+                "acrlint: error: {}",
+                crate::sanitize::visible_multiline(&msg)
+            );
             2
         }
     }
@@ -161,15 +167,14 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Baseline {
             command: BaselineCommand::Write { file, args },
         } => {
-            let config = load_config(&args)?;
-            let analysis = analyze(&workspace(&args, &config)?, &config);
+            let (config, ws) = scan(&args)?;
+            let analysis = analyze(&ws, &config);
             let baseline = crate::baseline::Baseline::of(&analysis);
-            std::fs::write(&file, baseline.to_json())
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            baseline.write(&file)?;
             eprintln!(
                 "acrlint: wrote {} finding(s) to {}",
                 baseline.findings.len(),
-                file.display()
+                crate::sanitize::path(&file)
             );
             Ok(0)
         }
@@ -247,8 +252,22 @@ pub fn load_config(args: &CheckArgs) -> Result<Config, String> {
     Ok(config)
 }
 
-/// Build the workspace for `check`: walk the paths, or read standard input for `-`.
-pub fn workspace(args: &CheckArgs, config: &Config) -> Result<Workspace, String> {
+/// The configuration and the workspace of a scan: the config file's own paths are admitted
+/// only inside the scanned folders (see [`Config::confine`]).
+pub fn scan(args: &CheckArgs) -> Result<(Config, Workspace), String> {
+    let mut config = load_config(args)?;
+    let (ws, _) = workspace(args, &config)?;
+    config.confine(&ws.roots)?;
+    Ok((config, ws))
+}
+
+/// Build the workspace for `check`: walk the paths, or read standard input for `-`
+/// (capped like a file). Also returns the path standard input is reported under: never
+/// written to.
+pub fn workspace(
+    args: &CheckArgs,
+    config: &Config,
+) -> Result<(Workspace, Option<PathBuf>), String> {
     let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.paths.iter().partition(|p| p.as_os_str() == "-");
     let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
@@ -257,59 +276,123 @@ pub fn workspace(args: &CheckArgs, config: &Config) -> Result<Workspace, String>
     } else {
         Workspace::from_paths(&paths, config)?
     };
+    let mut stdin_path = None;
     if !stdin.is_empty() {
-        let mut text = String::new();
+        use crate::discover::{MAX_FILE_BYTES, ReadError, decode_text};
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(format!(
+                "standard input is over the {MAX_FILE_BYTES} byte limit; not scanned"
+            ));
+        }
+        let text = decode_text(bytes).map_err(|e| match e {
+            ReadError::NotText(m) | ReadError::Failed(m) => format!("standard input: {m}"),
+        })?;
         let name = args
             .stdin_filename
             .clone()
             .unwrap_or_else(|| "stdin.yaml".to_string());
         let cwd = std::env::current_dir().unwrap_or_default();
+        let path = crate::normalize(&cwd.join(&name));
+        if ws.files.iter().any(|f| f.path == path) {
+            return Err(format!(
+                "--stdin-filename {} names a file that is also scanned",
+                crate::sanitize::visible(&name)
+            ));
+        }
         ws.roots.push(crate::normalize(&cwd));
         ws.files.push(SourceFile::new(
-            crate::normalize(&cwd.join(&name)),
-            name,
+            path.clone(),
+            crate::sanitize::visible(&name).into_owned(),
             text,
         ));
+        stdin_path = Some(path);
     }
-    Ok(ws)
+    Ok((ws, stdin_path))
 }
 
 fn check(args: CheckArgs) -> Result<i32, String> {
     let start = std::time::Instant::now();
-    let config = load_config(&args)?;
+    let mut config = load_config(&args)?;
     let baseline = match &args.baseline {
         Some(p) => Some(crate::baseline::Baseline::load(p)?),
         None => None,
     };
-    let mut ws = workspace(&args, &config)?;
+    let (mut ws, stdin_path) = workspace(&args, &config)?;
+    config.confine(&ws.roots)?;
     let discovered = start.elapsed();
     let mut analysis = analyze(&ws, &config);
+    // `--fix -`: the fixed text goes to standard output, the report to standard error.
+    let mut fixed_stdin: Option<String> = None;
     if args.diff || args.fix {
-        let changes = crate::fix::plan(&analysis);
+        // Only files read from disk are written; standard input never is.
+        let on_disk: std::collections::HashSet<&std::path::Path> = ws
+            .files
+            .iter()
+            .map(|f| f.path.as_path())
+            .filter(|p| Some(*p) != stdin_path.as_deref())
+            .collect();
+        let is_stdin = |p: &std::path::Path| Some(p) == stdin_path.as_deref();
+        // Standard input's fixes are planned too, but only ever printed.
+        let changes = crate::fix::plan(&analysis, &|p| on_disk.contains(p) || is_stdin(p));
         if args.diff {
             print!("{}", crate::fix::diff(&changes));
             return Ok(i32::from(!changes.is_empty()));
         }
+        fixed_stdin = ws.files.iter().find(|f| is_stdin(&f.path)).map(|f| {
+            changes
+                .iter()
+                .find(|c| is_stdin(&c.path))
+                .map_or_else(|| f.text.to_string(), |c| c.after.clone())
+        });
         if !changes.is_empty() {
-            crate::fix::write(&changes)?;
-            ws = workspace(&args, &config)?;
-            analysis = analyze(&ws, &config);
-            // Confirm: a fix must never turn a file into one that does not parse.
-            let broken = analysis.findings.iter().any(|f| {
-                f.rule.code == "LINT001"
-                    && changes
-                        .iter()
-                        .any(|c| c.path == analysis.sources.get(f.primary.file).path)
-            });
-            if broken {
-                crate::fix::revert(&changes)?;
+            // Confirm before writing anything: every fixed file must still parse.
+            let fixed_ws = Workspace {
+                files: ws
+                    .files
+                    .iter()
+                    .map(|f| match changes.iter().find(|c| c.path == f.path) {
+                        Some(c) => {
+                            SourceFile::new(f.path.clone(), f.display.clone(), c.after.as_str())
+                        }
+                        None => f.clone(),
+                    })
+                    .collect(),
+                unreadable: ws.unreadable.clone(),
+                roots: ws.roots.clone(),
+                notes: ws.notes.clone(),
+                hidden: ws.hidden.clone(),
+                ..Workspace::default()
+            };
+            let fixed = analyze(&fixed_ws, &config);
+            let parse_errors = |a: &crate::Analysis| {
+                a.findings
+                    .iter()
+                    .filter(|f| {
+                        f.rule.code == "LINT001"
+                            && changes
+                                .iter()
+                                .any(|c| c.path == a.sources.get(f.primary.file).path)
+                    })
+                    .count()
+            };
+            if parse_errors(&fixed) > parse_errors(&analysis) {
                 return Err("a fix produced a file that does not parse; nothing was changed (please report this)".into());
             }
-            let n: usize = changes.iter().map(|c| c.fixes).sum();
-            eprintln!("acrlint: fixed {n} finding(s) in {} file(s)", changes.len());
+            let disk: Vec<crate::fix::FileChange> =
+                changes.into_iter().filter(|c| !is_stdin(&c.path)).collect();
+            crate::fix::write(&disk)?;
+            let n: usize = disk.iter().map(|c| c.fixes).sum();
+            if !disk.is_empty() {
+                eprintln!("acrlint: fixed {n} finding(s) in {} file(s)", disk.len());
+            }
+            ws = fixed_ws;
+            analysis = fixed;
         }
     }
     if let Some(b) = &baseline {
@@ -323,12 +406,25 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    // Streamed: a closed pipe (`| head`) just ends the output; the exit code still counts.
-    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let _ = report::write(&analysis, args.format, color, &mut stdout).and_then(|()| stdout.flush());
+    if let Some(text) = &fixed_stdin {
+        // As `ruff check --fix -`: the fixed source on standard output, the report on
+        // standard error.
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
+        let mut stderr = std::io::stderr().lock();
+        let _ = report::write(&analysis, args.format, false, &mut stderr);
+    } else {
+        // Streamed: a closed pipe (`| head`) just ends the output; the exit code still counts.
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let _ =
+            report::write(&analysis, args.format, color, &mut stdout).and_then(|()| stdout.flush());
+    }
     if args.verbose {
         for note in &analysis.notes {
-            eprintln!("note: {note}");
+            // Notes name files and quote values of the repository.
+            eprintln!("note: {}", crate::sanitize::visible(note));
         }
     }
     if args.timings {

@@ -91,7 +91,10 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
                 }
             }
             let entry = dirs.entry(dir).or_default();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             if name.ends_with(".tf") {
                 entry.tf.push((id, body));
             } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {

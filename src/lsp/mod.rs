@@ -372,7 +372,14 @@ impl<W: Write> Server<W> {
         let found = self.roots.first().and_then(|r| Config::discover(r));
         self.config = match found.map(|p| Config::load(&p)) {
             None => Config::default(),
-            Some(Ok(c)) => c,
+            Some(Ok(mut c)) => {
+                // The config file's own paths: read only inside the workspace folders.
+                let roots: Vec<PathBuf> = self.roots.iter().map(|r| crate::normalize(r)).collect();
+                if let Err(e) = c.confine(&roots) {
+                    self.log(MessageType::ERROR, &format!("acrlint: {e}"));
+                }
+                c
+            }
             Some(Err(e)) => {
                 let msg = format!("acrlint: {e}; using the default configuration");
                 self.log(MessageType::ERROR, &msg);
@@ -422,6 +429,7 @@ impl<W: Write> Server<W> {
             roots: disk.roots.clone(),
             overlay: HashMap::new(),
             notes: disk.notes.clone(),
+            hidden: disk.hidden.clone(),
             cache: Some(self.cache.clone()),
         };
         let mut open: Vec<(&PathBuf, &Arc<str>)> =

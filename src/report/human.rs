@@ -92,12 +92,24 @@ pub fn write(a: &Analysis, color: bool, out: &mut dyn std::io::Write) -> std::io
     out.write_all(summary(a).as_bytes())
 }
 
-/// `3 findings (1 error, 2 warnings) in 12 files`
+/// `3 findings (1 error, 2 warnings) in 12 files`, and what ignore files hid:
+/// `no findings in 12 files (3 hidden by ignore files; -v lists them)`.
 pub fn summary(a: &Analysis) -> String {
     let count = |s: Severity| a.findings.iter().filter(|f| f.severity == s).count();
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let hidden = if a.files_hidden > 0 {
+        format!(
+            " ({} hidden by ignore files; -v lists them)",
+            a.files_hidden
+        )
+    } else {
+        String::new()
+    };
     if a.findings.is_empty() {
-        return format!("no findings in {}\n", plural(a.files_scanned, "file"));
+        return format!(
+            "no findings in {}{hidden}\n",
+            plural(a.files_scanned, "file")
+        );
     }
     let parts: Vec<String> = [
         (Severity::Error, "error"),
@@ -109,7 +121,7 @@ pub fn summary(a: &Analysis) -> String {
     .map(|(s, w)| plural(count(*s), w))
     .collect();
     format!(
-        "{} ({}) in {}\n",
+        "{} ({}) in {}{hidden}\n",
         plural(a.findings.len(), "finding"),
         parts.join(", "),
         plural(a.files_scanned, "file")
