@@ -256,10 +256,25 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         timings.push((name, clock.elapsed()));
         clock = std::time::Instant::now();
     };
-    loaded.extend(eval::terraform::load(ws, &mut sources, &tf, config));
+    // One budget for the whole scan: every evaluator draws on it (`eval::budget`).
+    let budget = eval::budget::Budget::default();
+    loaded.extend(eval::terraform::load(
+        ws,
+        &mut sources,
+        &tf,
+        config,
+        &budget,
+    ));
     lap("terraform (parse + evaluate)", &mut timings);
     let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
-    loaded.extend(eval::arm::load(ws, &mut sources, &arm, &arm_params, config));
+    loaded.extend(eval::arm::load(
+        ws,
+        &mut sources,
+        &arm,
+        &arm_params,
+        config,
+        &budget,
+    ));
     lap("arm (parse + evaluate)", &mut timings);
     let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
     loaded.extend(eval::bicep::load(
