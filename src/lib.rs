@@ -283,6 +283,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         &bicep,
         &bicep_params,
         config,
+        &budget,
     ));
     lap("bicep (parse + evaluate)", &mut timings);
     loaded.extend(k8s::load(
