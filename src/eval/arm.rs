@@ -86,7 +86,10 @@ pub fn load(
     let per_template: Vec<Loaded> = templates
         .par_iter()
         .map(|&id| {
-            let mut l = load_template(ws, sources, id, &param_files, &extra, budget);
+            let at = Span::new(id, 0..0);
+            let mut l = Loaded::guarded(&sources.get(id).display, at, || {
+                load_template(ws, sources, id, &param_files, &extra, budget)
+            });
             l.drop_unread_bodies();
             l
         })

@@ -52,11 +52,23 @@ pub fn load(
         let sources = &*l.sources;
         files
             .par_iter()
-            .map(|&id| (id, parse::bicep::parse(id, sources.get(id))))
+            .map(|&id| {
+                let parsed = std::panic::catch_unwind(|| parse::bicep::parse(id, sources.get(id)));
+                (id, parsed)
+            })
             .collect()
     };
-    for (id, (tree, error)) in parsed {
-        l.store(id, tree, error);
+    for (id, parsed) in parsed {
+        match parsed {
+            Ok((tree, error)) => {
+                l.store(id, tree, error);
+            }
+            Err(payload) => {
+                let what = l.sources.get(id).display.clone();
+                l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
+                l.store(id, None, None);
+            }
+        }
     }
     // `.bicepparam` files: `using './main.bicep'` and `param x = value`.
     let mut param_inputs: HashMap<PathBuf, Inputs> = HashMap::new();
@@ -101,7 +113,14 @@ pub fn load(
         let key_base = format!("bicep:{}:", path.display());
         // One meter per entry file, shared by the modules it calls.
         l.meter = Rc::new(Meter::new(l.budget, l.sources.get(id).display.clone()));
-        let _ = l.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = l.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
+        }));
+        if let Err(payload) = run {
+            l.active.clear();
+            let what = l.sources.get(id).display.clone();
+            l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
+        }
         let notes = l.meter.take_notes();
         l.out.notes.extend(notes);
     }

@@ -61,8 +61,14 @@ impl Budget {
         self.work.fetch_add(units, Ordering::Relaxed) + units <= MAX_SCAN_WORK
     }
 
-    fn spend_module(&self) -> bool {
-        self.modules.fetch_add(1, Ordering::Relaxed) < MAX_SCAN_MODULE_INSTANCES
+    /// Count one module instance: `Ok` within the cap, `Err(true)` for the first one past it.
+    fn spend_module(&self) -> Result<(), bool> {
+        let before = self.modules.fetch_add(1, Ordering::Relaxed);
+        if before < MAX_SCAN_MODULE_INSTANCES {
+            Ok(())
+        } else {
+            Err(before == MAX_SCAN_MODULE_INSTANCES)
+        }
     }
 }
 
@@ -214,13 +220,19 @@ impl<'b> Meter<'b> {
         let n = self.modules.get() + 1;
         self.modules.set(n);
         if n > MAX_MODULE_INSTANCES {
+            if n > MAX_MODULE_INSTANCES + 1 {
+                return false;
+            }
             self.note(format!(
                 "more than {MAX_MODULE_INSTANCES} module instances; `{}` and later module calls are not followed, their resources and outputs are unknown",
                 crate::sanitize::excerpt(what)
             ));
             return false;
         }
-        if !self.scan.spend_module() {
+        if let Err(first) = self.scan.spend_module() {
+            if !first {
+                return false;
+            }
             self.note(format!(
                 "more than {MAX_SCAN_MODULE_INSTANCES} module instances in the scan; `{}` and later module calls are not followed, their resources and outputs are unknown",
                 crate::sanitize::excerpt(what)

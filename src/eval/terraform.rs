@@ -78,7 +78,23 @@ pub fn load(
         let cache = ws.cache.as_deref();
         let results: Vec<(FileId, Parsed)> = batch
             .par_iter()
-            .map(|&id| (id, crate::ParseCache::terraform(cache, id, sources.get(id))))
+            .map(|&id| {
+                let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    crate::ParseCache::terraform(cache, id, sources.get(id))
+                }));
+                (id, parsed)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|(id, parsed)| {
+                let parsed = parsed.unwrap_or_else(|payload| {
+                    let mut l = Loaded::default();
+                    l.internal_error(&sources.get(id).display, Span::new(id, 0..0), &*payload);
+                    out.internal_errors.append(&mut l.internal_errors);
+                    Err(Box::new(l.findings.remove(0)))
+                });
+                (id, parsed)
+            })
             .collect();
         let mut new_dirs = Vec::new();
         for (id, result) in results {
@@ -181,14 +197,35 @@ pub fn load(
         sources,
     };
     // Root modules are independent: evaluate them in parallel, merge in folder order.
-    let per_root: Vec<(Vec<Resource>, Vec<String>)> = scanned_dirs
+    let per_root: Vec<Loaded> = scanned_dirs
         .par_iter()
         .filter(|dir| !called.contains(*dir))
         .filter_map(|dir| {
             let d = dirs.get(dir)?;
-            if d.tf.is_empty() {
-                return None;
-            }
+            let &(first, _) = d.tf.first()?;
+            let what = crate::discover::display_path(dir);
+            Some(Loaded::guarded(&what, Span::new(first, 0..0), || {
+                evaluate_root(&ctx, budget, dir, d, &var_files)
+            }))
+        })
+        .collect();
+    for l in per_root {
+        out.extend(l);
+    }
+    out
+}
+
+/// Evaluate one root module (a scanned folder no other scanned folder calls).
+fn evaluate_root(
+    ctx: &Ctx,
+    budget: &Budget,
+    dir: &Path,
+    d: &Dir,
+    var_files: &[(FileId, Arc<Body>)],
+) -> Loaded {
+    let sources = ctx.sources;
+    {
+        {
             let meter = Rc::new(Meter::new(budget, crate::discover::display_path(dir)));
             let mut inputs = HashMap::new();
             for (id, body) in d.auto_vars.iter().chain(var_files.iter()) {
@@ -221,17 +258,12 @@ pub fn load(
                 Vec::new(),
                 0,
             );
-            let (mut resources, mut notes) = (Vec::new(), Vec::new());
-            module.collect(&mut resources, &mut notes);
-            notes.extend(meter.take_notes());
-            Some((resources, notes))
-        })
-        .collect();
-    for (resources, notes) in per_root {
-        out.resources.extend(resources);
-        out.notes.extend(notes);
+            let mut out = Loaded::default();
+            module.collect(&mut out.resources, &mut out.notes);
+            out.notes.extend(meter.take_notes());
+            out
+        }
     }
-    out
 }
 
 fn parent(p: &Path) -> PathBuf {
