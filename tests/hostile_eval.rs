@@ -1,0 +1,293 @@
+//! Hostile repositories against the evaluators: cycles, long chains, module fan-out,
+//! doubling values and nested loops, in every format, at their hostile sizes. Each
+//! analysis must complete, name the cycle or the limit in a note, draw no finding from the
+//! unknown values, and still judge the known registry next to them (its ACR002).
+//!
+//! Integration tests run on 2 MiB stacks (test threads and rayon's default workers),
+//! a quarter of what the command line gives its threads, in the debug build: the depth
+//! limits hold here with the margin they need there.
+
+mod common;
+mod hostile;
+
+use std::path::Path;
+
+use acrlint::config::Config;
+use acrlint::{Analysis, Loaded};
+use hostile::{Lang, Shape};
+
+/// Write the files into a fresh folder and analyze it.
+fn scan(files: &[(String, String)]) -> Analysis {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), files);
+    common::analyze_paths(&[dir.path().to_path_buf()], &Config::default())
+}
+
+fn write(dir: &Path, files: &[(String, String)]) {
+    for (rel, text) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+fn shape(lang: Lang, shape: Shape) -> Analysis {
+    scan(&hostile::files(lang, shape))
+}
+
+/// The messages of the findings of one rule.
+fn messages(a: &Analysis, code: &str) -> Vec<String> {
+    a.findings
+        .iter()
+        .filter(|f| f.rule.code == code)
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+/// ACR002 (admin user enabled) fires for the known registry and for no other.
+fn only_known_admin(a: &Analysis) {
+    let admin = messages(a, "ACR002");
+    assert_eq!(admin.len(), 1, "{admin:#?}");
+    assert!(admin[0].contains("known"), "{admin:#?}");
+    assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);
+}
+
+fn has_note(a: &Analysis, part: &str) -> bool {
+    a.notes.iter().any(|n| n.contains(part))
+}
+
+fn assert_note(a: &Analysis, part: &str) {
+    assert!(has_note(a, part), "no note with {part:?} in {:#?}", a.notes);
+}
+
+// ---- cycles ------------------------------------------------------------------------
+
+#[test]
+fn terraform_cycles_are_unknown_and_named() {
+    let a = shape(Lang::Terraform, Shape::Cycle);
+    assert_note(&a, "cycle: var.a -> var.b -> var.a");
+    assert_note(&a, "cycle: local.y -> local.x -> local.y");
+    only_known_admin(&a);
+}
+
+#[test]
+fn arm_variable_cycles_are_unknown_and_named() {
+    let a = shape(Lang::Arm, Shape::Cycle);
+    assert_note(&a, "cycle: variables('a') -> variables('b') -> variables('a')");
+    only_known_admin(&a);
+}
+
+#[test]
+fn bicep_cycles_are_unknown_and_named() {
+    let a = shape(Lang::Bicep, Shape::Cycle);
+    assert_note(&a, "cycle: var a -> var b -> var a");
+    assert_note(&a, "cycle: param q -> param p -> param q");
+    only_known_admin(&a);
+}
+
+// ---- long chains ---------------------------------------------------------------------
+
+#[test]
+fn terraform_chains_of_20000_stop_at_the_depth_limit() {
+    let a = shape(Lang::Terraform, Shape::Chain(20_000));
+    assert_note(&a, "evaluation deeper than 128 levels at local.l");
+    assert_note(&a, "evaluation deeper than 128 levels at var.v");
+    assert_note(&a, "evaluation deeper than 128 levels at resource.null_resource.r");
+    only_known_admin(&a);
+}
+
+#[test]
+fn short_chains_are_still_followed() {
+    // Well inside the limit: the value at the end of the chain is known and judged.
+    let a = shape(Lang::Terraform, Shape::Chain(20));
+    let admin = messages(&a, "ACR002");
+    assert_eq!(admin.len(), 4, "known + from local, var, resource: {admin:#?}");
+    let a = shape(Lang::Arm, Shape::Chain(20));
+    assert_eq!(messages(&a, "ACR002").len(), 2);
+    let a = shape(Lang::Bicep, Shape::Chain(20));
+    assert_eq!(messages(&a, "ACR002").len(), 2);
+}
+
+#[test]
+fn arm_chains_of_20000_stop_at_the_depth_limit() {
+    let a = shape(Lang::Arm, Shape::Chain(20_000));
+    assert_note(&a, "evaluation deeper than 128 levels at");
+    only_known_admin(&a);
+}
+
+#[test]
+fn bicep_chains_of_20000_stop_at_the_depth_limit() {
+    let a = shape(Lang::Bicep, Shape::Chain(20_000));
+    assert_note(&a, "evaluation deeper than 128 levels at v");
+    only_known_admin(&a);
+}
+
+// ---- fan-out ----------------------------------------------------------------------------
+
+#[test]
+fn terraform_module_fan_out_is_bounded_in_total() {
+    // 4 calls per level, 16 levels: 4^16 instances if every call were followed.
+    let a = shape(Lang::Terraform, Shape::FanOut(16, 4));
+    assert_note(&a, "more than 1000 module instances");
+    let registries = a
+        .graph
+        .resources
+        .iter()
+        .filter(|r| r.native_type == "azurerm_container_registry")
+        .count();
+    assert!((2..=1001).contains(&registries), "{registries}");
+    only_known_admin(&a);
+}
+
+#[test]
+fn bicep_module_fan_out_is_bounded_in_total() {
+    let a = shape(Lang::Bicep, Shape::FanOut(16, 4));
+    assert_note(&a, "more than 1000 module instances");
+    assert!(a.graph.resources.len() <= 1001, "{}", a.graph.resources.len());
+    only_known_admin(&a);
+}
+
+#[test]
+fn small_fan_out_is_followed_completely() {
+    // 3 levels of 2 calls: 8 leaves, all evaluated.
+    let a = shape(Lang::Terraform, Shape::FanOut(3, 2));
+    let leaves = a
+        .graph
+        .resources
+        .iter()
+        .filter(|r| r.address.ends_with("azurerm_container_registry.leaf"))
+        .count();
+    assert_eq!(leaves, 8);
+    assert!(!has_note(&a, "module instances"));
+    let a = shape(Lang::Bicep, Shape::FanOut(3, 2));
+    assert_eq!(a.graph.resources.len(), 9);
+}
+
+#[test]
+fn arm_nested_deployments_fan_out_within_the_file() {
+    let a = shape(Lang::Arm, Shape::FanOut(16, 4));
+    only_known_admin(&a);
+}
+
+// ---- values that double --------------------------------------------------------------
+
+#[test]
+fn terraform_doubling_strings_stop_at_the_size_limit() {
+    let a = shape(Lang::Terraform, Shape::Doubling(40));
+    assert_note(&a, "a string longer than 1048576 bytes");
+    only_known_admin(&a);
+    // No message quotes more than an excerpt of a value.
+    assert!(a.notes.iter().all(|n| n.len() < 1000));
+    assert!(a.findings.iter().all(|f| f.message.len() < 1000));
+}
+
+#[test]
+fn arm_doubling_strings_stop_at_a_limit() {
+    let a = shape(Lang::Arm, Shape::Doubling(40));
+    assert_note(&a, "a string longer than 1048576 bytes");
+    assert_note(&a, "evaluation deeper than 128 levels");
+    only_known_admin(&a);
+}
+
+#[test]
+fn bicep_doubling_strings_stop_at_the_size_limit() {
+    let a = shape(Lang::Bicep, Shape::Doubling(40));
+    assert_note(&a, "a string longer than 1048576 bytes");
+    only_known_admin(&a);
+}
+
+#[test]
+fn arm_nested_copy_loops_and_huge_ranges_are_bounded() {
+    // copy counts of 1000 nested 6 deep: 10^18 items if expanded.
+    let a = shape(Lang::Arm, Shape::Nested(5, 1000));
+    assert!(
+        has_note(&a, "more than 100000 elements") || has_note(&a, "passed the limit of"),
+        "{:#?}",
+        a.notes
+    );
+    only_known_admin(&a);
+}
+
+// ---- nesting -------------------------------------------------------------------------------
+
+#[test]
+fn bicep_children_nested_20000_deep_are_an_error_with_a_position() {
+    let a = shape(Lang::Bicep, Shape::Nested(20_000, 0));
+    let errors = messages(&a, "LINT001");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].contains("nested deeper than 32 levels"), "{errors:#?}");
+    let f = a.findings.iter().find(|f| f.rule.code == "LINT001").unwrap();
+    assert!(f.primary.start > 0, "points at the first child too deep");
+    only_known_admin(&a);
+}
+
+#[test]
+fn deep_brackets_are_parse_errors_not_crashes() {
+    let deep = 100_000;
+    let tf_paren = format!("locals {{\n  x = {}1{}\n}}\n", "(".repeat(deep), ")".repeat(deep));
+    let tf_list = format!("locals {{\n  x = {}1{}\n}}\n", "[".repeat(deep), "]".repeat(deep));
+    let arm = format!(
+        "{{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\", \"resources\": [], \"x\": {}{}}}",
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
+    let bicep = format!("var x = {}1{}\n", "[".repeat(deep), "]".repeat(deep));
+    let bicep_parens = format!("var x = {}1{}\n", "(".repeat(deep), ")".repeat(deep));
+    for (name, text) in [
+        ("main.tf", tf_paren),
+        ("main.tf", tf_list),
+        ("azuredeploy.json", arm),
+        ("main.bicep", bicep),
+        ("main.bicep", bicep_parens),
+    ] {
+        let a = scan(&[(name.to_string(), text)]);
+        assert!(a.internal_errors.is_empty());
+        // Either a parse error with a position, or evaluated to an unknown.
+        for f in a.findings.iter().filter(|f| f.rule.code == "LINT001") {
+            assert!(f.primary.start > 0, "{name}: {}", f.message);
+        }
+    }
+    let a = shape(Lang::Terraform, Shape::Nested(100_000, 0));
+    assert_eq!(messages(&a, "LINT001").len(), 1);
+}
+
+// ---- stacks and panics ------------------------------------------------------------------
+
+#[test]
+fn the_deepest_evaluations_fit_a_one_mib_stack() {
+    // The command line gives 8 MiB; the debug build's frames are the largest. Bicep
+    // evaluates on the calling thread: run every shape at the depth limit on 1 MiB.
+    let run = || {
+        for lang in [Lang::Terraform, Lang::Arm, Lang::Bicep] {
+            for s in [Shape::Chain(300), Shape::Doubling(150), Shape::Cycle] {
+                let a = shape(lang, s);
+                assert!(a.internal_errors.is_empty());
+            }
+        }
+    };
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .expect("no stack overflow on 1 MiB");
+}
+
+#[test]
+fn a_panic_while_analysing_a_file_is_an_error_naming_it() {
+    let at = acrlint::source::Span::new(acrlint::source::FileId(0), 0..0);
+    let l = Loaded::guarded("infra/main.tf", at, || panic!("boom\u{1b}[31m"));
+    assert_eq!(l.findings.len(), 1);
+    assert_eq!(l.findings[0].rule.code, "LINT001");
+    assert_eq!(l.internal_errors.len(), 1);
+    let e = &l.internal_errors[0];
+    assert!(e.contains("infra/main.tf") && e.contains("boom"), "{e}");
+    assert!(!e.contains('\u{1b}'), "escapes are shown, not sent: {e}");
+    // Without a panic, the result passes through.
+    let ok = Loaded::guarded("x", at, || Loaded {
+        notes: vec!["fine".into()],
+        ..Loaded::default()
+    });
+    assert_eq!(ok.notes, ["fine"]);
+    assert!(ok.internal_errors.is_empty());
+}
