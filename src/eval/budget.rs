@@ -46,6 +46,9 @@ pub const MAX_COPY: i64 = 1000;
 /// Origins ("because of") kept per value.
 pub const MAX_ORIGINS: usize = 16;
 
+/// Notes about evaluations that went too deep, per unit.
+const MAX_DEPTH_NOTES: usize = 5;
+
 /// What one element of a value weighs in [`Meter`] units (about its size in memory).
 const ELEMENT_WEIGHT: u64 = 64;
 
@@ -147,6 +150,8 @@ pub struct Meter<'b> {
     work: Cell<u64>,
     modules: Cell<usize>,
     exhausted: Cell<bool>,
+    /// How many evaluations that went too deep were noted.
+    deep_notes: Cell<usize>,
     notes: RefCell<Vec<String>>,
     /// The unit, for notes: `main.tf`'s folder, a template's file.
     unit: String,
@@ -170,6 +175,7 @@ impl<'b> Meter<'b> {
             work: Cell::new(0),
             modules: Cell::new(0),
             exhausted: Cell::new(false),
+            deep_notes: Cell::new(0),
             notes: RefCell::new(Vec::new()),
             unit: unit.into(),
         }
@@ -191,7 +197,12 @@ impl<'b> Meter<'b> {
             "evaluation deeper than {MAX_DEPTH} levels at {}",
             crate::sanitize::excerpt(at)
         );
-        self.note(why.clone());
+        // A long chain meets the limit again from each of its links: the first few tell.
+        let n = self.deep_notes.get();
+        if n < MAX_DEPTH_NOTES {
+            self.deep_notes.set(n + 1);
+            self.note(why.clone());
+        }
         Value::unknown(why, span)
     }
 

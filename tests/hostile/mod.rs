@@ -93,6 +93,10 @@ fn terraform(shape: Shape) -> Vec<(String, String)> {
             t.push_str(&tf_registry("fromlocal", "local.y"));
         }
         Shape::Chain(n) => {
+            // The registries first: their chains meet the depth limit before any other.
+            t.push_str(&tf_registry("fromlocal", "local.l0"));
+            t.push_str(&tf_registry("fromvar", "var.v0"));
+            t.push_str(&tf_registry("fromresource", "null_resource.r0.x"));
             t.push_str("locals {\n");
             for i in 0..n {
                 let _ = writeln!(t, "  l{i} = local.l{}", i + 1);
@@ -110,9 +114,6 @@ fn terraform(shape: Shape) -> Vec<(String, String)> {
                 );
             }
             let _ = writeln!(t, "resource \"null_resource\" \"r{n}\" {{ x = true }}");
-            t.push_str(&tf_registry("fromlocal", "local.l0"));
-            t.push_str(&tf_registry("fromvar", "var.v0"));
-            t.push_str(&tf_registry("fromresource", "null_resource.r0.x"));
         }
         Shape::FanOut(levels, width) => {
             let mut out = Vec::new();
@@ -123,10 +124,7 @@ fn terraform(shape: Shape) -> Vec<(String, String)> {
                 }
                 out.push((format!("lvl{lvl}/main.tf"), m));
             }
-            out.push((
-                format!("lvl{levels}/main.tf"),
-                tf_registry("leaf", "false"),
-            ));
+            out.push((format!("lvl{levels}/main.tf"), tf_registry("leaf", "false")));
             return out;
         }
         Shape::Doubling(n) => {
@@ -201,19 +199,14 @@ fn arm(shape: Shape) -> Vec<(String, String)> {
                 v,
                 vec![
                     known,
-                    arm_registry(
-                        "half",
-                        &format!(r#""[equals(variables('v{half}'), '')]""#),
-                    ),
-                    arm_registry(
-                        "doubled",
-                        &format!(r#""[equals(variables('v{n}'), '')]""#),
-                    ),
+                    arm_registry("half", &format!(r#""[equals(variables('v{half}'), '')]""#)),
+                    arm_registry("doubled", &format!(r#""[equals(variables('v{n}'), '')]""#)),
                 ],
             )
         }
         Shape::Nested(levels, count) => {
-            let mut p = format!(r#"{{ "copy": [ {{ "name": "c", "count": {count}, "input": "x" }} ] }}"#);
+            let mut p =
+                format!(r#"{{ "copy": [ {{ "name": "c", "count": {count}, "input": "x" }} ] }}"#);
             for k in 0..levels {
                 p = format!(
                     r#"{{ "copy": [ {{ "name": "c{k}", "count": {count}, "input": {p} }} ] }}"#
