@@ -107,6 +107,27 @@ impl Size {
     }
 }
 
+/// The length of `s` with every `pat` replaced by `rep`, when it stays within
+/// [`MAX_STRING_BYTES`]: string functions check before they build their result.
+pub fn replaced_len(s: &str, pat: &str, rep: &str) -> Option<usize> {
+    let n = if pat.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(pat).count()
+    };
+    let len = (s.len() - n * pat.len()).checked_add(n.checked_mul(rep.len())?)?;
+    (len <= MAX_STRING_BYTES).then_some(len)
+}
+
+/// The length of the parts joined by `sep`, when it stays within [`MAX_STRING_BYTES`].
+pub fn joined_len<S: AsRef<str>>(parts: &[S], sep: &str) -> Option<usize> {
+    let mut len = sep.len().checked_mul(parts.len().saturating_sub(1))?;
+    for p in parts {
+        len = len.checked_add(p.as_ref().len())?;
+    }
+    (len <= MAX_STRING_BYTES).then_some(len)
+}
+
 /// Measure a value without recursion; stops as soon as a limit is passed.
 pub fn measure(v: &Value) -> Size {
     let mut size = Size::default();
@@ -425,6 +446,18 @@ mod tests {
             .filter(|_| Meter::new(&b, "").spend(MAX_UNIT_WORK))
             .count() as u64;
         assert_eq!(full_units, MAX_SCAN_WORK / MAX_UNIT_WORK);
+    }
+
+    #[test]
+    fn string_functions_check_the_size_of_their_result_first() {
+        let big = "a".repeat(1 << 10);
+        assert_eq!(replaced_len("abcab", "ab", "x"), Some(3));
+        assert_eq!(replaced_len("ab", "", "-"), Some(5), "-a-b-");
+        // Every character replaced by a KiB: past the limit before anything is built.
+        assert_eq!(replaced_len(&big.repeat(2), "a", &big), None);
+        assert_eq!(replaced_len(&big, "", &big), None);
+        assert_eq!(joined_len(&["ab", "c"], ", "), Some(5));
+        assert_eq!(joined_len(&vec![big.as_str(); 2000], ""), None);
     }
 
     #[test]

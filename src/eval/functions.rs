@@ -60,7 +60,9 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
             if pat.starts_with('/') {
                 return None;
             }
-            ValueKind::String(s(0)?.replace(&pat, &s(2)?).into())
+            let (text, rep) = (s(0)?, s(2)?);
+            crate::eval::budget::replaced_len(&text, &pat, &rep)?;
+            ValueKind::String(text.replace(&pat, &rep).into())
         }
         "format" => ValueKind::String(format(&s(0)?, &args[1..])?.into()),
         "join" => {
@@ -71,12 +73,17 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
                     parts.push(scalar_string(item)?);
                 }
             }
+            crate::eval::budget::joined_len(&parts, &sep)?;
             ValueKind::String(parts.join(&sep).into())
         }
         "concat" => {
             let mut all = Vec::new();
             for list in args {
-                all.extend(list.as_list()?.iter().cloned());
+                let items = list.as_list()?;
+                if all.len() + items.len() > crate::eval::budget::MAX_ELEMENTS {
+                    return None;
+                }
+                all.extend(items.iter().cloned());
             }
             ValueKind::List(all)
         }
@@ -158,6 +165,9 @@ fn format(fmt: &str, args: &[Value]) -> Option<String> {
                 next += 1;
             }
             _ => return None,
+        }
+        if out.len() > crate::eval::budget::MAX_STRING_BYTES {
+            return None;
         }
     }
     Some(out)
