@@ -319,3 +319,31 @@ fn a_panic_while_analysing_a_file_is_an_error_naming_it() {
     assert_eq!(ok.notes, ["fine"]);
     assert!(ok.internal_errors.is_empty());
 }
+
+#[test]
+fn functions_that_multiply_a_string_stay_bounded() {
+    // A 1 KiB string doubled 10 times is 1 MiB; every function below would make it
+    // gigabytes: each result is Unknown, and the known registry is still judged.
+    let many = "%s".repeat(2000);
+    let tf = format!(
+        "{}locals {{\n  a0 = \"{}\"\n{}  r = replace(local.a10, \"\", local.a10)\n  f = format(\"{many}\", {})\n  j = join(local.a10, [local.a10, local.a10, local.a10])\n}}\nresource \"azurerm_container_registry\" \"r\" {{\n  name = \"r\"\n  admin_enabled = local.r == local.f\n  sku = local.j\n}}\n",
+        hostile::TF_KNOWN,
+        "x".repeat(1024),
+        (0..10)
+            .map(|i| format!("  a{} = \"${{local.a{i}}}${{local.a{i}}}\"\n", i + 1))
+            .collect::<String>(),
+        vec!["local.a10"; 2000].join(", "),
+    );
+    let a = scan(&[("main.tf".into(), tf)]);
+    only_known_admin(&a);
+    let arm = format!(
+        r#"{{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "variables": {{ "a": "{}", "r": "[replace(variables('a'), 'x', variables('a'))]", "f": "[format('{}', variables('a'))]" }},
+  "resources": [ {}, {{ "type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01", "name": "r", "properties": {{ "adminUserEnabled": "[equals(variables('r'), variables('f'))]" }} }} ] }}"#,
+        "x".repeat(4096),
+        "{0}".repeat(2000),
+        hostile::ARM_KNOWN,
+    );
+    let a = scan(&[("azuredeploy.json".into(), arm)]);
+    only_known_admin(&a);
+}

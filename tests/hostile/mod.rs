@@ -31,7 +31,7 @@ pub enum Shape {
     Nested(usize, usize),
 }
 
-const TF_KNOWN: &str = r#"resource "azurerm_container_registry" "known" {
+pub const TF_KNOWN: &str = r#"resource "azurerm_container_registry" "known" {
   name                = "known"
   resource_group_name = "rg"
   location            = "westeurope"
@@ -47,6 +47,9 @@ const BICEP_KNOWN: &str = r#"resource known 'Microsoft.ContainerRegistry/registr
   properties: { adminUserEnabled: true }
 }
 "#;
+
+/// The known registry in ARM JSON.
+pub const ARM_KNOWN: &str = r#"{ "type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01", "name": "known", "location": "westeurope", "sku": { "name": "Premium" }, "properties": { "adminUserEnabled": true } }"#;
 
 fn tf_registry(name: &str, admin: &str) -> String {
     format!(
