@@ -275,6 +275,20 @@ fn deep_brackets_are_parse_errors_not_crashes() {
             assert!(f.primary.start > 0, "{name}: {}", f.message);
         }
     }
+    // A Bicep file's JSON parameter file nested 100k deep: refused before parsing.
+    let params = format!(
+        "{{\"parameters\": {{\"p\": {{\"value\": {}{}}}}}}}",
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
+    let a = scan(&[
+        (
+            "main.bicep".into(),
+            "param p bool\n".to_string() + hostile::BICEP_KNOWN,
+        ),
+        ("main.parameters.json".into(), params),
+    ]);
+    only_known_admin(&a);
     let a = shape(Lang::Terraform, Shape::Nested(100_000, 0));
     assert_eq!(messages(&a, "LINT001").len(), 1);
 }

@@ -186,7 +186,9 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             }
             _ => {
                 let parts = args.iter().map(to_text).collect::<Option<Vec<_>>>()?;
-                crate::eval::budget::joined_len(&parts, "")?;
+                if crate::eval::budget::joined_len(&parts, "").is_none() {
+                    return Some(crate::eval::budget::oversized_string());
+                }
                 ValueKind::String(parts.concat().into())
             }
         },
@@ -280,7 +282,9 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
         }
         "replace" => {
             let (text, pat, rep) = (s(0)?, s(1)?, s(2)?);
-            crate::eval::budget::replaced_len(&text, &pat, &rep)?;
+            if crate::eval::budget::replaced_len(&text, &pat, &rep).is_none() {
+                return Some(crate::eval::budget::oversized_string());
+            }
             ValueKind::String(text.replace(&pat, &rep).into())
         }
         "substring" => {
@@ -315,7 +319,9 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             let items = arg(0)?.as_list()?;
             let parts = items.iter().map(to_text).collect::<Option<Vec<_>>>()?;
             let sep = s(1)?;
-            crate::eval::budget::joined_len(&parts, &sep)?;
+            if crate::eval::budget::joined_len(&parts, &sep).is_none() {
+                return Some(crate::eval::budget::oversized_string());
+            }
             ValueKind::String(parts.join(&sep).into())
         }
         "createarray" => ValueKind::List(args.to_vec()),
@@ -434,8 +440,9 @@ fn format_dotnet(fmt: &str, args: &[Value]) -> Option<String> {
             }
             c => out.push(c),
         }
+        // Stop early: the caller finds the result too long and says so.
         if out.len() > crate::eval::budget::MAX_STRING_BYTES {
-            return None;
+            break;
         }
     }
     Some(out)

@@ -270,6 +270,11 @@ impl<'w> Loader<'w> {
             return inputs;
         };
         let text = self.sources.get(id).text.clone();
+        // The parser recurses: a file nested too deeply is refused first (as the ARM
+        // parameter file it also is, it gets its LINT001 there).
+        if crate::parse::arm::too_deep(&text).is_some() {
+            return inputs;
+        }
         let Ok(Some(jsonc_parser::JsonValue::Object(root))) =
             jsonc_parser::parse_to_value(&text, &Default::default())
         else {

@@ -107,6 +107,17 @@ impl Size {
     }
 }
 
+/// What a function gives instead of a string it would make longer than
+/// [`MAX_STRING_BYTES`] (noted by [`Meter::admit`] with the name of the value).
+pub fn oversized_string() -> ValueKind {
+    ValueKind::Unknown(format!("a string longer than {MAX_STRING_BYTES} bytes"))
+}
+
+/// What a function gives instead of a list longer than [`MAX_ELEMENTS`].
+pub fn oversized_list() -> ValueKind {
+    ValueKind::Unknown(format!("a value of more than {MAX_ELEMENTS} elements"))
+}
+
 /// The length of `s` with every `pat` replaced by `rep`, when it stays within
 /// [`MAX_STRING_BYTES`]: string functions check before they build their result.
 pub fn replaced_len(s: &str, pat: &str, rep: &str) -> Option<usize> {
@@ -303,6 +314,14 @@ impl<'b> Meter<'b> {
     /// taken for one that is absent). Returns the value and its weight, which a cache pays
     /// again on each reuse ([`Meter::reuse`]).
     pub fn admit(&self, v: Value, what: &str) -> (Value, u64) {
+        if matches!(&v.kind, ValueKind::Unknown(_))
+            && (v.kind == oversized_string() || v.kind == oversized_list())
+            && let ValueKind::Unknown(why) = &v.kind
+        {
+            let why = format!("{} is {why}", crate::sanitize::excerpt(what));
+            self.note(why.clone());
+            return (Value::unknown(why, v.span), ELEMENT_WEIGHT);
+        }
         if matches!(
             v.kind,
             ValueKind::Null

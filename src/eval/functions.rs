@@ -61,7 +61,9 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
                 return None;
             }
             let (text, rep) = (s(0)?, s(2)?);
-            crate::eval::budget::replaced_len(&text, &pat, &rep)?;
+            if crate::eval::budget::replaced_len(&text, &pat, &rep).is_none() {
+                return Some(crate::eval::budget::oversized_string());
+            }
             ValueKind::String(text.replace(&pat, &rep).into())
         }
         "format" => ValueKind::String(format(&s(0)?, &args[1..])?.into()),
@@ -73,7 +75,9 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
                     parts.push(scalar_string(item)?);
                 }
             }
-            crate::eval::budget::joined_len(&parts, &sep)?;
+            if crate::eval::budget::joined_len(&parts, &sep).is_none() {
+                return Some(crate::eval::budget::oversized_string());
+            }
             ValueKind::String(parts.join(&sep).into())
         }
         "concat" => {
@@ -81,7 +85,7 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
             for list in args {
                 let items = list.as_list()?;
                 if all.len() + items.len() > crate::eval::budget::MAX_ELEMENTS {
-                    return None;
+                    return Some(crate::eval::budget::oversized_list());
                 }
                 all.extend(items.iter().cloned());
             }
@@ -166,8 +170,9 @@ fn format(fmt: &str, args: &[Value]) -> Option<String> {
             }
             _ => return None,
         }
+        // Stop early: the caller finds the result too long and says so.
         if out.len() > crate::eval::budget::MAX_STRING_BYTES {
-            return None;
+            break;
         }
     }
     Some(out)

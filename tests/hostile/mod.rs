@@ -40,7 +40,7 @@ pub const TF_KNOWN: &str = r#"resource "azurerm_container_registry" "known" {
 }
 "#;
 
-const BICEP_KNOWN: &str = r#"resource known 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+pub const BICEP_KNOWN: &str = r#"resource known 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   name: 'known'
   location: 'westeurope'
   sku: { name: 'Premium' }
