@@ -224,46 +224,42 @@ fn evaluate_root(
     var_files: &[(FileId, Arc<Body>)],
 ) -> Loaded {
     let sources = ctx.sources;
-    {
-        {
-            let meter = Rc::new(Meter::new(budget, crate::discover::display_path(dir)));
-            let mut inputs = HashMap::new();
-            for (id, body) in d.auto_vars.iter().chain(var_files.iter()) {
-                let file_name = sources
-                    .get(*id)
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let empty = Module::empty(&ctx, meter.clone());
-                for attr in body.attributes() {
-                    let v = empty.eval(&attr.value, *id);
-                    inputs.insert(
-                        attr.key.as_str().to_string(),
-                        (
-                            v,
-                            format!("the value of `{}` in {file_name}", attr.key.as_str()),
-                        ),
-                    );
-                }
-            }
-            let key_base = format!("tf:{}:", dir.display());
-            let module = Module::new(
-                &ctx,
-                meter.clone(),
-                dir,
-                key_base,
-                String::new(),
-                inputs,
-                Vec::new(),
-                0,
+    let meter = Rc::new(Meter::new(budget, crate::discover::display_path(dir)));
+    let mut inputs = HashMap::new();
+    for (id, body) in d.auto_vars.iter().chain(var_files.iter()) {
+        let file_name = sources
+            .get(*id)
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let empty = Module::empty(ctx, meter.clone());
+        for attr in body.attributes() {
+            let v = empty.eval(&attr.value, *id);
+            inputs.insert(
+                attr.key.as_str().to_string(),
+                (
+                    v,
+                    format!("the value of `{}` in {file_name}", attr.key.as_str()),
+                ),
             );
-            let mut out = Loaded::default();
-            module.collect(&mut out.resources, &mut out.notes);
-            out.notes.extend(meter.take_notes());
-            out
         }
     }
+    let key_base = format!("tf:{}:", dir.display());
+    let module = Module::new(
+        ctx,
+        meter.clone(),
+        dir,
+        key_base,
+        String::new(),
+        inputs,
+        Vec::new(),
+        0,
+    );
+    let mut out = Loaded::default();
+    module.collect(&mut out.resources, &mut out.notes);
+    out.notes.extend(meter.take_notes());
+    out
 }
 
 fn parent(p: &Path) -> PathBuf {
