@@ -373,3 +373,21 @@ fn functions_that_multiply_a_string_stay_bounded() {
     let a = scan(&[("azuredeploy.json".into(), arm)]);
     only_known_admin(&a);
 }
+
+#[test]
+fn messages_quote_only_an_excerpt_of_a_long_value() {
+    let sku = "B".repeat(100_000);
+    let tf = format!(
+        "resource \"azurerm_container_registry\" \"long\" {{\n  name = \"long\"\n  sku = \"{sku}\"\n}}\n"
+    );
+    let a = scan(&[("main.tf".into(), tf)]);
+    let sku_findings = messages(&a, "ACR003");
+    assert_eq!(sku_findings.len(), 1, "{:?}", a.findings);
+    // The value as the model renders it (labels, "is ..."): an excerpt. (The message of
+    // ACR003 also names the SKU by itself; the rules' own wording is not the model's.)
+    for f in &a.findings {
+        assert!(f.label.len() < 1000, "{}", f.label.len());
+    }
+    let f = a.findings.iter().find(|f| f.rule.code == "ACR003").unwrap();
+    assert!(f.label.contains("(100000 characters)"), "{}", f.label);
+}

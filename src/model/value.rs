@@ -182,7 +182,8 @@ impl Value {
         }
     }
 
-    /// A short rendering for messages: `true`, `"Basic"`, `[...]`.
+    /// A short rendering for messages: `true`, `"Basic"`, `[...]`. Strings are shown as
+    /// an excerpt ([`crate::sanitize::excerpt`]): escaped, and cut when long.
     pub fn display(&self) -> String {
         match &self.kind {
             ValueKind::Null => "null".into(),
@@ -194,7 +195,7 @@ impl Value {
                     n.to_string()
                 }
             }
-            ValueKind::String(s) => format!("\"{s}\""),
+            ValueKind::String(s) => format!("\"{}\"", crate::sanitize::excerpt(s)),
             ValueKind::List(_) => "[...]".into(),
             ValueKind::Object(_) => "{...}".into(),
             ValueKind::Ref(r) => format!("{}.{}", r.key, r.attr),
