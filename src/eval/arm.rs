@@ -170,6 +170,7 @@ fn tag(value: Value, what: String) -> Value {
     let span = value.span;
     let mut v = value;
     v.origins.insert(0, Origin { span, what });
+    v.origins.truncate(crate::eval::budget::MAX_ORIGINS);
     v
 }
 
@@ -631,7 +632,9 @@ impl Evaluator<'_> {
         let instances = n.get("copy").map(|c| Instances {
             describe: format!(
                 "copy: {}",
-                c.get("name").and_then(Node::as_str).unwrap_or("(unnamed)")
+                crate::sanitize::excerpt(
+                    c.get("name").and_then(Node::as_str).unwrap_or("(unnamed)")
+                )
             ),
             span: c.span,
         });
@@ -719,6 +722,10 @@ impl Evaluator<'_> {
             return;
         };
         if depth >= MAX_DEPTH {
+            self.meter.note(format!(
+                "nested deployment {} is nested deeper than {MAX_DEPTH} levels; not followed, its resources are unknown",
+                crate::sanitize::excerpt(address)
+            ));
             return;
         }
         let shown = n

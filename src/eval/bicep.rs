@@ -698,7 +698,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             let end = child_token(f, ":").map_or(f.end_byte(), |c| c.start_byte());
             let start = child_token(f, "for").map_or(f.start_byte(), |c| c.start_byte());
             Instances {
-                describe: self.text[start..end].trim().to_string(),
+                describe: crate::sanitize::excerpt(self.text[start..end].trim()).into_owned(),
                 span: Span::new(self.file, start..end),
             }
         });

@@ -495,7 +495,10 @@ impl<'a> Module<'a> {
             }
             let span = self.span(file, attr.value.span());
             return Ok(Some(Instances {
-                describe: format!("{meta} = {}", self.text(span).trim()),
+                describe: format!(
+                    "{meta} = {}",
+                    crate::sanitize::excerpt(self.text(span).trim())
+                ),
                 span,
             }));
         }
