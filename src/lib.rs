@@ -300,7 +300,8 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         clock = std::time::Instant::now();
     };
     // One budget for the whole scan: every evaluator draws on it (`eval::budget`).
-    let budget = eval::budget::Budget::default();
+    let bytes = ws.files.iter().map(|f| f.text.len()).sum();
+    let budget = eval::budget::Budget::for_input(ws.files.len(), bytes);
     loaded.extend(eval::terraform::load(
         ws,
         &mut sources,

@@ -12,10 +12,11 @@
 //! - [`MAX_STRING_BYTES`], [`MAX_ELEMENTS`], [`MAX_VALUE_DEPTH`]: the size of one value.
 //! - [`MAX_UNIT_WORK`], [`MAX_SCAN_WORK`]: the values made (approximate bytes, counted as
 //!   they are made and reused) per evaluation unit (a Terraform root module, an ARM
-//!   template, a Bicep entry file) and per scan: time and memory stay bounded however a
-//!   file multiplies its values.
+//!   template, a Bicep entry file) and per scan (plus [`SCAN_WORK_PER_INPUT_BYTE`] per
+//!   byte scanned): time and memory stay bounded however a file multiplies its values.
 //! - [`MAX_MODULE_INSTANCES`], [`MAX_SCAN_MODULE_INSTANCES`]: module instances (Terraform
-//!   module calls, Bicep modules) per evaluation unit and per scan, whatever the depth.
+//!   module calls, Bicep modules) per evaluation unit and per scan (plus
+//!   [`SCAN_MODULE_INSTANCES_PER_FILE`] per file scanned), whatever the depth.
 //! - [`MAX_COPY`]: ARM `copy` iterations expanded per loop.
 //! - [`MAX_ORIGINS`]: the provenance kept per value (see [`crate::model::Value::with_origin`]).
 
@@ -35,12 +36,17 @@ pub const MAX_ELEMENTS: usize = 100_000;
 pub const MAX_VALUE_DEPTH: usize = 128;
 /// Values made per evaluation unit, in approximate bytes.
 pub const MAX_UNIT_WORK: u64 = 128 << 20;
-/// Values made per scan, in approximate bytes.
+/// Values made per scan, in approximate bytes, besides [`SCAN_WORK_PER_INPUT_BYTE`].
 pub const MAX_SCAN_WORK: u64 = 1 << 30;
+/// What each byte of scanned input adds to the scan's budget: a large tree of ordinary
+/// files never runs out, a small hostile one does.
+pub const SCAN_WORK_PER_INPUT_BYTE: u64 = 64;
 /// Module instances per evaluation unit.
 pub const MAX_MODULE_INSTANCES: usize = 1000;
-/// Module instances per scan.
+/// Module instances per scan, besides [`SCAN_MODULE_INSTANCES_PER_FILE`].
 pub const MAX_SCAN_MODULE_INSTANCES: u64 = 10_000;
+/// What each scanned file adds to the scan's module instances.
+pub const SCAN_MODULE_INSTANCES_PER_FILE: u64 = 10;
 /// ARM `copy` iterations (variable and property iteration) expanded per loop.
 pub const MAX_COPY: i64 = 1000;
 /// Origins ("because of") kept per value.
@@ -53,24 +59,45 @@ const MAX_DEPTH_NOTES: usize = 5;
 const ELEMENT_WEIGHT: u64 = 64;
 
 /// What the whole scan may still spend, shared by every evaluator and thread.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Budget {
     work: AtomicU64,
     modules: AtomicU64,
+    work_limit: u64,
+    module_limit: u64,
+}
+
+impl Default for Budget {
+    /// The budget of a scan of nothing: the fixed part of each limit.
+    fn default() -> Budget {
+        Budget::for_input(0, 0)
+    }
 }
 
 impl Budget {
+    /// The budget of a scan of `files` files of `bytes` bytes in all.
+    pub fn for_input(files: usize, bytes: usize) -> Budget {
+        Budget {
+            work: AtomicU64::new(0),
+            modules: AtomicU64::new(0),
+            work_limit: MAX_SCAN_WORK
+                .saturating_add(SCAN_WORK_PER_INPUT_BYTE.saturating_mul(bytes as u64)),
+            module_limit: MAX_SCAN_MODULE_INSTANCES
+                .saturating_add(SCAN_MODULE_INSTANCES_PER_FILE.saturating_mul(files as u64)),
+        }
+    }
+
     fn spend_work(&self, units: u64) -> bool {
-        self.work.fetch_add(units, Ordering::Relaxed) + units <= MAX_SCAN_WORK
+        self.work.fetch_add(units, Ordering::Relaxed) + units <= self.work_limit
     }
 
     /// Count one module instance: `Ok` within the cap, `Err(true)` for the first one past it.
     fn spend_module(&self) -> Result<(), bool> {
         let before = self.modules.fetch_add(1, Ordering::Relaxed);
-        if before < MAX_SCAN_MODULE_INSTANCES {
+        if before < self.module_limit {
             Ok(())
         } else {
-            Err(before == MAX_SCAN_MODULE_INSTANCES)
+            Err(before == self.module_limit)
         }
     }
 }
@@ -277,7 +304,8 @@ impl<'b> Meter<'b> {
                 return false;
             }
             self.note(format!(
-                "more than {MAX_SCAN_MODULE_INSTANCES} module instances in the scan; `{}` and later module calls are not followed, their resources and outputs are unknown",
+                "more than {} module instances in the scan; `{}` and later module calls are not followed, their resources and outputs are unknown",
+                self.scan.module_limit,
                 crate::sanitize::excerpt(what)
             ));
             return false;
@@ -300,7 +328,7 @@ impl<'b> Meter<'b> {
                 if w > MAX_UNIT_WORK {
                     MAX_UNIT_WORK >> 20
                 } else {
-                    MAX_SCAN_WORK >> 20
+                    self.scan.work_limit >> 20
                 }
             ));
             return false;
