@@ -493,6 +493,12 @@ mod tests {
             .filter(|_| Meter::new(&b, "").spend(MAX_UNIT_WORK))
             .count() as u64;
         assert_eq!(full_units, MAX_SCAN_WORK / MAX_UNIT_WORK);
+        // 16 MiB of input add 1 GiB: twice as many units.
+        let b = Budget::for_input(1, 16 << 20);
+        let full_units = (0..40)
+            .filter(|_| Meter::new(&b, "").spend(MAX_UNIT_WORK))
+            .count() as u64;
+        assert_eq!(full_units, 2 * MAX_SCAN_WORK / MAX_UNIT_WORK);
     }
 
     #[test]
