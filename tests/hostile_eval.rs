@@ -391,3 +391,33 @@ fn messages_quote_only_an_excerpt_of_a_long_value() {
     let f = a.findings.iter().find(|f| f.rule.code == "ACR003").unwrap();
     assert!(f.label.contains("(100000 characters)"), "{}", f.label);
 }
+
+#[test]
+fn bicep_parent_chains_stop_at_the_nesting_limit() {
+    // `parent:` chains make names one segment longer per level (quadratic in size).
+    let mut t = String::from(hostile::BICEP_KNOWN);
+    t.push_str("resource r0 'Microsoft.Foo/bars@2020-01-01' = {\n  name: 'a'\n}\n");
+    for i in 1..2000 {
+        t.push_str(&format!(
+            "resource r{i} 'Microsoft.Foo/bars/bazs@2020-01-01' = {{\n  parent: r{}\n  name: 'a{i}'\n}}\n",
+            i - 1
+        ));
+    }
+    let a = scan(&[("main.bicep".into(), t)]);
+    let errors = messages(&a, "LINT001");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("nested deeper than 32 levels"),
+        "{errors:#?}"
+    );
+    let longest = a
+        .graph
+        .resources
+        .iter()
+        .filter_map(|r| r.name_str())
+        .map(str::len)
+        .max()
+        .unwrap();
+    assert!(longest < 400, "{longest}");
+    only_known_admin(&a);
+}

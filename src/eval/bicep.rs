@@ -24,6 +24,9 @@ const MAX_DEPTH: usize = 16;
 /// Child resources (`resource` inside `resource`) nest at most this deep; a deeper one is
 /// a LINT001 error and its children are not evaluated.
 const MAX_CHILD_NESTING: usize = 32;
+/// The type of a resource whose parents (`parent:` or enclosing resources) nest deeper
+/// than [`MAX_CHILD_NESTING`]: no kind of resource rules judge.
+const TOO_DEEP_TYPE: &str = "(parents nested too deeply)";
 
 /// An input to a file's parameters: the value and what it is, for origins.
 type Inputs = HashMap<String, (Value, String)>;
@@ -327,17 +330,19 @@ impl<'w> Loader<'w> {
             prefix,
             self.meter.clone(),
         );
-        if let Some(at) = scope.too_deep_child {
-            self.out.findings.push(crate::rules::parse_error::finding(
-                at,
-                format!(
-                    "resources nested deeper than {MAX_CHILD_NESTING} levels inside each other; the deeper ones are not evaluated"
-                ),
-            ));
-        }
         scope.via = via;
         scope.collect(self, depth);
         let outputs = scope.outputs();
+        if let Some(at) = scope.too_deep_child
+            && !self.out.findings.iter().any(|f| f.primary == at)
+        {
+            self.out.findings.push(crate::rules::parse_error::finding(
+                at,
+                format!(
+                    "resources nested deeper than {MAX_CHILD_NESTING} levels inside each other (enclosing resources or `parent:`); the deeper ones are not evaluated"
+                ),
+            ));
+        }
         self.active.pop();
         Some(outputs)
     }
@@ -622,7 +627,7 @@ impl<'t, 'b> Scope<'t, 'b> {
         let meter = self.meter.clone();
         let Some(_level) = meter.enter() else {
             let _ = meter.too_deep(&format!("the parent of resource `{path}`"), self.span(decl));
-            return (String::new(), None);
+            return (TOO_DEEP_TYPE.to_string(), None);
         };
         self.in_progress.push(key);
         let ty_text = decl
@@ -646,6 +651,21 @@ impl<'t, 'b> Scope<'t, 'b> {
         let result = match parent {
             Some(p) => {
                 let (pty, pname) = self.identity(&p);
+                // Each level adds a segment to the type and the name: a chain of parents
+                // thousands long would make them quadratic in size.
+                let levels = |s: &str| s.matches('/').count();
+                if pty == TOO_DEEP_TYPE
+                    || levels(&pty) > MAX_CHILD_NESTING
+                    || pname
+                        .as_deref()
+                        .is_some_and(|n| levels(n) > MAX_CHILD_NESTING)
+                {
+                    self.too_deep_child.get_or_insert(self.span(decl));
+                    self.in_progress.pop();
+                    let result = (TOO_DEEP_TYPE.to_string(), None);
+                    self.identities.insert(path.to_string(), result.clone());
+                    return result;
+                }
                 let full_ty = if ty.contains('/') {
                     ty
                 } else {
