@@ -196,6 +196,8 @@ pub struct Loaded {
     pub findings: Vec<Finding>,
     /// Things the user may want to know (a skipped file, a remote module), shown in verbose output.
     pub notes: Vec<String>,
+    /// Internal errors (a panic while analysing a file), each naming the file.
+    pub internal_errors: Vec<String>,
 }
 
 impl Loaded {
@@ -212,6 +214,44 @@ impl Loaded {
         self.resources.extend(other.resources);
         self.findings.extend(other.findings);
         self.notes.extend(other.notes);
+        self.internal_errors.extend(other.internal_errors);
+    }
+
+    /// Run `f`, the analysis of one file or unit (`what` names it, `at` is in its file). A
+    /// panic inside becomes a LINT001 error on the file and an internal error that names it:
+    /// the other files are still analysed, and the command line exits with 2.
+    pub fn guarded(what: &str, at: source::Span, f: impl FnOnce() -> Loaded) -> Loaded {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(l) => l,
+            Err(payload) => {
+                let mut l = Loaded::default();
+                l.internal_error(what, at, &*payload);
+                l
+            }
+        }
+    }
+
+    /// Record a panic (its payload) while analysing `what`: a LINT001 error at `at` and an
+    /// internal error naming the file.
+    pub fn internal_error(
+        &mut self,
+        what: &str,
+        at: source::Span,
+        payload: &(dyn std::any::Any + Send),
+    ) {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let text = format!(
+            "internal error while analysing {}: {}",
+            sanitize::visible(what),
+            sanitize::excerpt(&msg)
+        );
+        self.findings
+            .push(rules::parse_error::finding(at, text.clone()));
+        self.internal_errors.push(text);
     }
 }
 
@@ -228,6 +268,9 @@ pub struct Analysis {
     pub files_hidden: usize,
     /// Where the time went, by phase (`--timings`).
     pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// Internal errors (a panic while analysing a file or running a rule), each naming
+    /// the file or rule; the command line reports them and exits with 2.
+    pub internal_errors: Vec<String>,
 }
 
 /// Run every enabled rule over the workspace.
@@ -261,10 +304,26 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         timings.push((name, clock.elapsed()));
         clock = std::time::Instant::now();
     };
-    loaded.extend(eval::terraform::load(ws, &mut sources, &tf, config));
+    // One budget for the whole scan: every evaluator draws on it (`eval::budget`).
+    let bytes = ws.files.iter().map(|f| f.text.len()).sum();
+    let budget = eval::budget::Budget::for_input(ws.files.len(), bytes);
+    loaded.extend(eval::terraform::load(
+        ws,
+        &mut sources,
+        &tf,
+        config,
+        &budget,
+    ));
     lap("terraform (parse + evaluate)", &mut timings);
     let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
-    loaded.extend(eval::arm::load(ws, &mut sources, &arm, &arm_params, config));
+    loaded.extend(eval::arm::load(
+        ws,
+        &mut sources,
+        &arm,
+        &arm_params,
+        config,
+        &budget,
+    ));
     lap("arm (parse + evaluate)", &mut timings);
     let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
     loaded.extend(eval::bicep::load(
@@ -273,14 +332,18 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         &bicep,
         &bicep_params,
         config,
+        &budget,
     ));
     lap("bicep (parse + evaluate)", &mut timings);
-    loaded.extend(k8s::load(
-        ws,
-        &mut sources,
-        &get(FileKind::Kubernetes),
-        config,
-    ));
+    let k8s_files = get(FileKind::Kubernetes);
+    let k8s_at = source::Span::new(k8s_files.first().copied().unwrap_or(FileId(0)), 0..0);
+    let k8s_loaded = match k8s_files.first() {
+        Some(_) => Loaded::guarded("the Kubernetes manifests", k8s_at, || {
+            k8s::load(ws, &mut sources, &k8s_files, config)
+        }),
+        None => Loaded::default(),
+    };
+    loaded.extend(k8s_loaded);
     lap("kubernetes (parse + evaluate)", &mut timings);
     loaded.drop_unread_bodies();
     let graph = Graph::new(std::mem::take(&mut loaded.resources));
@@ -292,9 +355,20 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         notes: Default::default(),
     };
     let mut findings = loaded.findings;
+    let mut internal_errors = loaded.internal_errors;
     for rule in rules::ALL {
         if config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off) {
-            (rule.check)(&ctx, &mut findings);
+            let mut found = Vec::new();
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                (rule.check)(&ctx, &mut found)
+            }));
+            match run {
+                Ok(()) => findings.extend(found),
+                Err(_) => internal_errors.push(format!(
+                    "internal error in rule {} ({}); its findings are missing",
+                    rule.meta.code, rule.meta.name
+                )),
+            }
         }
     }
     suppress::apply(&mut findings, &sources, &graph, config);
@@ -320,6 +394,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         files_scanned,
         files_hidden: ws.hidden.len(),
         timings,
+        internal_errors,
     }
 }
 

@@ -1,9 +1,12 @@
 //! Inputs the fuzzers found (`fuzz/`), kept as regression tests, and a short mutation run
 //! on stable Rust (the `cargo fuzz` targets need nightly): each input must be analyzed and
-//! rendered in every format without a panic. File names of the regression inputs:
-//! `<target>-<what>.<ext>.bin` (raw bytes).
+//! rendered in every format without a panic (the analysis catches a panic per file and
+//! records it as an internal error: none may be recorded). File names of the regression
+//! inputs: `<target>-<what>.<ext>.bin` (raw bytes). The mutation run also mutates hostile
+//! shapes (`tests/hostile`): cycles, long chains, module fan-out, doubling values.
 
 mod common;
+mod hostile;
 
 use std::path::Path;
 
@@ -22,9 +25,43 @@ fn analyze_and_render(dir: &Path, ext: &str, text: String) {
         ..Workspace::default()
     };
     let a = analyze(&ws, &Config::default());
+    assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);
     for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
         let _ = render(&a, format, false);
     }
+}
+
+/// Analyze several in-memory files (relative paths under `dir`, which need not exist) and
+/// render the result in every format.
+fn analyze_files(dir: &Path, files: Vec<(String, String)>) {
+    let ws = Workspace {
+        files: files
+            .into_iter()
+            .map(|(rel, text)| SourceFile::new(dir.join(&rel), rel, text))
+            .collect(),
+        roots: vec![dir.to_path_buf()],
+        ..Workspace::default()
+    };
+    let a = analyze(&ws, &Config::default());
+    assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);
+    for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
+        let _ = render(&a, format, false);
+    }
+}
+
+/// A hostile shape, small enough for the run to stay fast, past the limits all the same
+/// (chains past the depth limit, fan-out past the module instance limit).
+fn hostile_shape() -> impl Strategy<Value = (hostile::Lang, hostile::Shape)> {
+    use hostile::{Lang, Shape};
+    let lang = prop_oneof![Just(Lang::Terraform), Just(Lang::Arm), Just(Lang::Bicep)];
+    let shape = prop_oneof![
+        Just(Shape::Cycle),
+        (1usize..300).prop_map(Shape::Chain),
+        (1usize..7, 1usize..5).prop_map(|(l, w)| Shape::FanOut(l, w)),
+        (1usize..24).prop_map(Shape::Doubling),
+        (1usize..4, 1usize..40).prop_map(|(l, c)| Shape::Nested(l, c)),
+    ];
+    (lang, shape)
 }
 
 #[test]
@@ -170,5 +207,27 @@ proptest! {
         thread_local!(static SEEDS: Vec<(String, String)> = seeds());
         let (ext, text) = SEEDS.with(|s| s[seed.index(s.len())].clone());
         analyze_and_render(&common::root().join("tests/fuzz"), &ext, apply(text, &edits));
+    }
+}
+
+proptest! {
+    // Hostile shapes are larger than fixtures: fewer cases (`PROPTEST_CASES` applies too).
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(60),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+    #[test]
+    fn mutated_hostile_shapes_do_not_panic(
+        (lang, shape) in hostile_shape(),
+        edits in prop::collection::vec(edit(), 0..4),
+        which in any::<prop::sample::Index>(),
+    ) {
+        let mut files = hostile::files(lang, shape);
+        // Mutate one of the files.
+        let i = which.index(files.len());
+        let text = std::mem::take(&mut files[i].1);
+        files[i].1 = apply(text, &edits);
+        analyze_files(Path::new("/nonexistent-acrlint-hostile"), files);
     }
 }

@@ -135,11 +135,27 @@ pub struct CheckArgs {
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
-    // Parsers recurse; give worker threads a known, generous stack (the depth limits of
-    // each front end are measured against it).
+    // Parsers and evaluators recurse; give every thread that analyses a known, generous
+    // stack (the depth limits of `eval::budget` and of each front end are measured
+    // against it): the rayon workers, and the thread that runs the command (the main
+    // thread's stack depends on the environment, e.g. `ulimit -s`).
+    const STACK: usize = 8 * 1024 * 1024;
     let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(8 * 1024 * 1024)
+        .stack_size(STACK)
         .build_global();
+    let spawned = std::thread::Builder::new()
+        .name("acrlint".into())
+        .stack_size(STACK)
+        .spawn(command);
+    match spawned {
+        // A panic outside the per-file guards (already reported by the panic hook).
+        Ok(handle) => handle.join().unwrap_or(2),
+        Err(_) => command(),
+    }
+}
+
+/// Parse the command line and run it.
+fn command() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -452,6 +468,15 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         FailOn::Never => None,
     };
     let failed = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.severity >= t));
+    // A file whose analysis failed inside acrlint: reported after the findings, exit 2.
+    for e in &analysis.internal_errors {
+        eprintln!("acrlint: error: {e}");
+    }
+    if !analysis.internal_errors.is_empty() {
+        std::mem::forget(analysis);
+        std::mem::forget(ws);
+        return Ok(2);
+    }
     // The process ends here: let the OS reclaim the graph instead of freeing it piece by
     // piece (a noticeable share of the run time on large trees).
     std::mem::forget(analysis);

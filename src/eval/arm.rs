@@ -15,6 +15,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::eval::azure_functions;
+use crate::eval::budget::{Budget, MAX_COPY, Meter};
 use crate::finding::Finding;
 use crate::model::{Format, Instances, Kind, Origin, Resource, Value, ValueKind};
 use crate::parse::arm::{Json, Node, parse};
@@ -32,6 +33,7 @@ pub fn load(
     templates: &[FileId],
     parameters: &[FileId],
     config: &Config,
+    budget: &Budget,
 ) -> Loaded {
     let mut loaded = Loaded::default();
     // Parameter files: by path, parsed once.
@@ -84,7 +86,10 @@ pub fn load(
     let per_template: Vec<Loaded> = templates
         .par_iter()
         .map(|&id| {
-            let mut l = load_template(ws, sources, id, &param_files, &extra);
+            let at = Span::new(id, 0..0);
+            let mut l = Loaded::guarded(&sources.get(id).display, at, || {
+                load_template(ws, sources, id, &param_files, &extra, budget)
+            });
             l.drop_unread_bodies();
             l
         })
@@ -102,6 +107,7 @@ fn load_template(
     id: FileId,
     param_files: &HashMap<std::path::PathBuf, (FileId, Node)>,
     extra: &[(FileId, Node)],
+    budget: &Budget,
 ) -> Loaded {
     let mut loaded = Loaded::default();
     let file = sources.get(id);
@@ -148,12 +154,14 @@ fn load_template(
         copy: RefCell::new(Vec::new()),
         notes: RefCell::new(Vec::new()),
         file: id,
+        meter: Meter::new(budget, file.display.clone()),
     };
     let scope = Scope::new(&ev, &root, given);
     ev.template(&root, &scope, &[], 0, "");
     loaded.resources.extend(ev.resources.into_inner());
     loaded.findings.extend(ev.findings.into_inner());
     loaded.notes.extend(ev.notes.into_inner());
+    loaded.notes.extend(ev.meter.take_notes());
     loaded
 }
 
@@ -162,6 +170,7 @@ fn tag(value: Value, what: String) -> Value {
     let span = value.span;
     let mut v = value;
     v.origins.insert(0, Origin { span, what });
+    v.origins.truncate(crate::eval::budget::MAX_ORIGINS);
     v
 }
 
@@ -203,17 +212,16 @@ fn literal(n: &Node) -> Value {
     Value::new(kind, n.span)
 }
 
-struct Evaluator {
+struct Evaluator<'b> {
     findings: RefCell<Vec<Finding>>,
     resources: RefCell<Vec<Resource>>,
     /// The `copy` loops being expanded (variable and property iteration): name, index.
     copy: RefCell<Vec<(String, i64)>>,
     notes: RefCell<Vec<String>>,
     file: FileId,
+    /// The limits of this template's evaluation (`eval::budget`).
+    meter: Meter<'b>,
 }
-
-/// Property and variable iterations longer than this stay Unknown.
-const MAX_COPY: i64 = 1000;
 
 /// A `copy` array of `{name, count, input}` items (variable or property iteration).
 fn copy_items(n: &Node) -> Option<&[Node]> {
@@ -229,11 +237,15 @@ fn copy_items(n: &Node) -> Option<&[Node]> {
 
 /// The parameters and variables visible to expressions of one (nested) template.
 struct Scope<'a> {
-    params: HashMap<String, Value>,
+    /// Parameter values with their weight (paid again on each use).
+    params: HashMap<String, (Value, u64)>,
     vars: HashMap<String, &'a Node>,
     /// Variables made by the template's `variables.copy` array: their `{name, count, input}`.
     copy_vars: HashMap<String, &'a Node>,
-    var_cache: RefCell<HashMap<String, Option<Value>>>,
+    /// Evaluated variables with their weight; `None` while being evaluated.
+    var_cache: RefCell<HashMap<String, Option<(Value, u64)>>>,
+    /// The variables being evaluated, outermost first: one met again is a cycle.
+    active: RefCell<Vec<String>>,
 }
 
 impl<'a> Scope<'a> {
@@ -244,6 +256,7 @@ impl<'a> Scope<'a> {
             vars: HashMap::new(),
             copy_vars: HashMap::new(),
             var_cache: RefCell::new(HashMap::new()),
+            active: RefCell::new(Vec::new()),
         };
         for m in template.get("variables").map_or(&[][..], Node::members) {
             match copy_items(&m.value) {
@@ -273,13 +286,14 @@ impl<'a> Scope<'a> {
                     }
                 },
             };
-            scope.params.insert(key, value);
+            let weighed = ev.meter.admit(value, &format!("parameter `{}`", m.key));
+            scope.params.insert(key, weighed);
         }
         scope
     }
 }
 
-impl Evaluator {
+impl Evaluator<'_> {
     /// A LINT001 finding, once per place (a value may be evaluated more than once).
     fn error(&self, span: Span, msg: String) {
         let mut findings = self.findings.borrow_mut();
@@ -290,6 +304,16 @@ impl Evaluator {
 
     /// Evaluate a template value: strings in `[...]` are expressions.
     fn eval(&self, n: &Node, scope: &Scope) -> Value {
+        if self.meter.spent() {
+            return Value::unknown("the evaluation budget is spent", n.span);
+        }
+        let Some(_level) = self.meter.enter() else {
+            let text = match &n.json {
+                Json::String(s) => s.as_str(),
+                _ => "a JSON value",
+            };
+            return self.meter.too_deep(text, n.span);
+        };
         let kind = match &n.json {
             Json::String(s) => return self.eval_string(s, n.span, scope),
             Json::Array(items) => {
@@ -335,11 +359,18 @@ impl Evaluator {
         }
         let mut out = Vec::new();
         for i in 0..count {
+            // Each iteration is paid for, whatever it makes: nested loops stay bounded.
+            if !self.meter.spend(64) {
+                return Value::unknown("the evaluation budget is spent", item.span);
+            }
             self.copy.borrow_mut().push((name.to_string(), i));
             out.push(self.eval(input, scope));
             self.copy.borrow_mut().pop();
         }
-        Value::new(ValueKind::List(out), item.span)
+        self.meter.check(
+            Value::new(ValueKind::List(out), item.span),
+            &format!("copy `{name}`"),
+        )
     }
 
     /// `copyIndex([name], [offset])` inside a variable or property iteration.
@@ -383,6 +414,13 @@ impl Evaluator {
     }
 
     fn eval_expr(&self, e: &expr::Expr, span: Span, scope: &Scope) -> Value {
+        let Some(_level) = self.meter.enter() else {
+            return self.meter.too_deep("an ARM expression", span);
+        };
+        self.eval_expr_inner(e, span, scope)
+    }
+
+    fn eval_expr_inner(&self, e: &expr::Expr, span: Span, scope: &Scope) -> Value {
         use expr::Expr;
         match e {
             Expr::Str(s) => Value::string(s.clone(), span),
@@ -405,7 +443,10 @@ impl Evaluator {
                             return Value::unknown("a computed parameter name", span);
                         };
                         match scope.params.get(&key.to_ascii_lowercase()) {
-                            Some(v) => use_tagged(v.clone(), span),
+                            Some((v, units)) if self.meter.reuse(*units) => {
+                                use_tagged(v.clone(), span)
+                            }
+                            Some(_) => Value::unknown("the evaluation budget is spent", span),
                             None => {
                                 Value::unknown(format!("parameter `{key}` is not declared"), span)
                             }
@@ -415,7 +456,7 @@ impl Evaluator {
                         let Some(key) = arg(0).and_then(|a| a.as_str().map(str::to_string)) else {
                             return Value::unknown("a computed variable name", span);
                         };
-                        self.variable(&key, scope).map_or_else(
+                        self.variable(&key, scope, span).map_or_else(
                             || Value::unknown(format!("variable `{key}` is not known"), span),
                             |v| use_tagged(v, span),
                         )
@@ -430,31 +471,57 @@ impl Evaluator {
                         {
                             return Value::new(ValueKind::Number(i), span);
                         }
-                        azure_functions::call(name, args, span)
+                        let v = azure_functions::call(name, args, span);
+                        self.meter.check(v, &format!("the value of `{name}()`"))
                     }
                 }
             }
         }
     }
 
-    fn variable(&self, name: &str, scope: &Scope) -> Option<Value> {
+    fn variable(&self, name: &str, scope: &Scope, span: Span) -> Option<Value> {
         let key = name.to_ascii_lowercase();
-        if let Some(cached) = scope.var_cache.borrow().get(&key) {
-            // `None` while being evaluated: a cycle.
-            return cached.clone();
+        match scope.var_cache.borrow().get(&key) {
+            Some(Some((v, units))) if self.meter.reuse(*units) => return Some(v.clone()),
+            Some(Some(_)) => {
+                return Some(Value::unknown("the evaluation budget is spent", span));
+            }
+            // Being evaluated: a cycle.
+            Some(None) => {
+                let active = scope.active.borrow();
+                let from = active.iter().position(|k| *k == key).unwrap_or(0);
+                let chain: Vec<String> = active[from..]
+                    .iter()
+                    .chain([&key])
+                    .map(|k| format!("variables('{k}')"))
+                    .collect();
+                let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
+                return Some(self.meter.cycle(&chain, span));
+            }
+            None => {}
         }
         let (node, is_copy) = match scope.vars.get(&key) {
             Some(n) => (*n, false),
             None => (*scope.copy_vars.get(&key)?, true),
         };
+        let Some(level) = self.meter.enter() else {
+            return Some(self.meter.too_deep(&format!("variables('{name}')"), span));
+        };
         scope.var_cache.borrow_mut().insert(key.clone(), None);
+        scope.active.borrow_mut().push(key.clone());
         let v = if is_copy {
             self.copy_loop(node, scope)
         } else {
             self.eval(node, scope)
         };
+        scope.active.borrow_mut().pop();
+        drop(level);
         let v = tag(v, format!("variable `{name}`"));
-        scope.var_cache.borrow_mut().insert(key, Some(v.clone()));
+        let (v, units) = self.meter.admit(v, &format!("variables('{name}')"));
+        scope
+            .var_cache
+            .borrow_mut()
+            .insert(key, Some((v.clone(), units)));
         Some(v)
     }
 
@@ -501,6 +568,10 @@ impl Evaluator {
             return;
         }
         let Some(type_member) = n.member("type") else {
+            return;
+        };
+        let Some(_level) = self.meter.enter() else {
+            let _ = self.meter.too_deep("a child resource", n.span);
             return;
         };
         if n.get("existing").and_then(|e| match e.json {
@@ -561,7 +632,9 @@ impl Evaluator {
         let instances = n.get("copy").map(|c| Instances {
             describe: format!(
                 "copy: {}",
-                c.get("name").and_then(Node::as_str).unwrap_or("(unnamed)")
+                crate::sanitize::excerpt(
+                    c.get("name").and_then(Node::as_str).unwrap_or("(unnamed)")
+                )
             ),
             span: c.span,
         });
@@ -597,7 +670,9 @@ impl Evaluator {
             address: address.clone(),
             keys,
             span,
-            body: Value::new(ValueKind::Object(body), n.span),
+            body: self
+                .meter
+                .check(Value::new(ValueKind::Object(body), n.span), &address),
             name,
             instances,
             via: via.to_vec(),
@@ -647,6 +722,10 @@ impl Evaluator {
             return;
         };
         if depth >= MAX_DEPTH {
+            self.meter.note(format!(
+                "nested deployment {} is nested deeper than {MAX_DEPTH} levels; not followed, its resources are unknown",
+                crate::sanitize::excerpt(address)
+            ));
             return;
         }
         let shown = n

@@ -176,11 +176,21 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             Some(ValueKind::List(_)) => {
                 let mut out = Vec::new();
                 for a in args {
-                    out.extend(a.as_list()?.iter().cloned());
+                    let items = a.as_list()?;
+                    if out.len() + items.len() > crate::eval::budget::MAX_ELEMENTS {
+                        return None;
+                    }
+                    out.extend(items.iter().cloned());
                 }
                 ValueKind::List(out)
             }
-            _ => ValueKind::String(args.iter().map(to_text).collect::<Option<String>>()?.into()),
+            _ => {
+                let parts = args.iter().map(to_text).collect::<Option<Vec<_>>>()?;
+                if crate::eval::budget::joined_len(&parts, "").is_none() {
+                    return Some(crate::eval::budget::oversized_string());
+                }
+                ValueKind::String(parts.concat().into())
+            }
         },
         "format" => ValueKind::String(format_dotnet(&s(0)?, &args[1..])?.into()),
         "tolower" => ValueKind::String(s(0)?.to_lowercase().into()),
@@ -270,7 +280,13 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             };
             ValueKind::String(format!("{}{}", &base[..cut], rel.trim_start_matches('/')).into())
         }
-        "replace" => ValueKind::String(s(0)?.replace(&s(1)?, &s(2)?).into()),
+        "replace" => {
+            let (text, pat, rep) = (s(0)?, s(1)?, s(2)?);
+            if crate::eval::budget::replaced_len(&text, &pat, &rep).is_none() {
+                return Some(crate::eval::budget::oversized_string());
+            }
+            ValueKind::String(text.replace(&pat, &rep).into())
+        }
         "substring" => {
             let chars: Vec<char> = s(0)?.chars().collect();
             let start = usize::try_from(n(1)?).ok()?;
@@ -302,7 +318,11 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
         "join" => {
             let items = arg(0)?.as_list()?;
             let parts = items.iter().map(to_text).collect::<Option<Vec<_>>>()?;
-            ValueKind::String(parts.join(&s(1)?).into())
+            let sep = s(1)?;
+            if crate::eval::budget::joined_len(&parts, &sep).is_none() {
+                return Some(crate::eval::budget::oversized_string());
+            }
+            ValueKind::String(parts.join(&sep).into())
         }
         "createarray" => ValueKind::List(args.to_vec()),
         "array" => match &arg(0)?.kind {
@@ -419,6 +439,10 @@ fn format_dotnet(fmt: &str, args: &[Value]) -> Option<String> {
                 out.push_str(&to_text(args.get(i)?)?);
             }
             c => out.push(c),
+        }
+        // Stop early: the caller finds the result too long and says so.
+        if out.len() > crate::eval::budget::MAX_STRING_BYTES {
+            break;
         }
     }
     Some(out)

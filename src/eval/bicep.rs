@@ -14,14 +14,19 @@ use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
 use crate::config::Config;
+use crate::eval::budget::{self, Budget, MAX_STRING_BYTES, Meter};
 use crate::model::{Format, Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, discover, normalize, parse};
 
 /// How deep local modules may nest (a cycle stops here too).
 const MAX_DEPTH: usize = 16;
-/// How deep expressions may nest before they are Unknown.
-const MAX_NESTING: usize = 256;
+/// Child resources (`resource` inside `resource`) nest at most this deep; a deeper one is
+/// a LINT001 error and its children are not evaluated.
+const MAX_CHILD_NESTING: usize = 32;
+/// The type of a resource whose parents (`parent:` or enclosing resources) nest deeper
+/// than [`MAX_CHILD_NESTING`]: no kind of resource rules judge.
+const TOO_DEEP_TYPE: &str = "(parents nested too deeply)";
 
 /// An input to a file's parameters: the value and what it is, for origins.
 type Inputs = HashMap<String, (Value, String)>;
@@ -33,6 +38,7 @@ pub fn load(
     files: &[FileId],
     params: &[FileId],
     _config: &Config,
+    budget: &Budget,
 ) -> Loaded {
     let mut l = Loader {
         ws,
@@ -40,6 +46,8 @@ pub fn load(
         trees: HashMap::new(),
         active: Vec::new(),
         out: Loaded::default(),
+        budget,
+        meter: Rc::new(Meter::new(budget, "")),
     };
     // Parse the scanned files in parallel (tree-sitter trees are independent), then keep
     // them in the loader in input order.
@@ -47,11 +55,23 @@ pub fn load(
         let sources = &*l.sources;
         files
             .par_iter()
-            .map(|&id| (id, parse::bicep::parse(id, sources.get(id))))
+            .map(|&id| {
+                let parsed = std::panic::catch_unwind(|| parse::bicep::parse(id, sources.get(id)));
+                (id, parsed)
+            })
             .collect()
     };
-    for (id, (tree, error)) in parsed {
-        l.store(id, tree, error);
+    for (id, parsed) in parsed {
+        match parsed {
+            Ok((tree, error)) => {
+                l.store(id, tree, error);
+            }
+            Err(payload) => {
+                let what = l.sources.get(id).display.clone();
+                l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
+                l.store(id, None, None);
+            }
+        }
     }
     // `.bicepparam` files: `using './main.bicep'` and `param x = value`.
     let mut param_inputs: HashMap<PathBuf, Inputs> = HashMap::new();
@@ -94,8 +114,21 @@ pub fn load(
             None => l.json_parameters(&path),
         };
         let key_base = format!("bicep:{}:", path.display());
-        let _ = l.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
+        // One meter per entry file, shared by the modules it calls.
+        l.meter = Rc::new(Meter::new(l.budget, l.sources.get(id).display.clone()));
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = l.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
+        }));
+        if let Err(payload) = run {
+            l.active.clear();
+            let what = l.sources.get(id).display.clone();
+            l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
+        }
+        let notes = l.meter.take_notes();
+        l.out.notes.extend(notes);
     }
+    let notes = l.meter.take_notes();
+    l.out.notes.extend(notes);
     l.out
 }
 
@@ -110,9 +143,12 @@ struct Loader<'w> {
     /// The files being evaluated, outermost first (a module cycle stops here).
     active: Vec<FileId>,
     out: Loaded,
+    budget: &'w Budget,
+    /// The limits of the entry file being evaluated (`eval::budget`).
+    meter: Rc<Meter<'w>>,
 }
 
-impl Loader<'_> {
+impl<'w> Loader<'w> {
     /// The file's tree, parsed once; a syntax error is reported once and gives `None`.
     fn tree(&mut self, id: FileId) -> Option<Parsed> {
         if let Some(t) = self.trees.get(&id) {
@@ -201,7 +237,15 @@ impl Loader<'_> {
         let target = normalize(&dir.join(target));
         // Values are evaluated in the parameter file on their own (literals, other params).
         let root = tree.root_node();
-        let mut scope = Scope::new(id, text, root, Inputs::new(), String::new(), String::new());
+        let mut scope = Scope::new(
+            id,
+            text,
+            root,
+            Inputs::new(),
+            String::new(),
+            String::new(),
+            self.meter.clone(),
+        );
         let mut inputs = Inputs::new();
         for d in decls {
             let (Some(n), Some(e)) = (d.named_child(0), d.named_child(1)) else {
@@ -229,6 +273,11 @@ impl Loader<'_> {
             return inputs;
         };
         let text = self.sources.get(id).text.clone();
+        // The parser recurses: a file nested too deeply is refused first (as the ARM
+        // parameter file it also is, it gets its LINT001 there).
+        if crate::parse::arm::too_deep(&text).is_some() {
+            return inputs;
+        }
         let Ok(Some(jsonc_parser::JsonValue::Object(root))) =
             jsonc_parser::parse_to_value(&text, &Default::default())
         else {
@@ -272,17 +321,35 @@ impl Loader<'_> {
         }
         self.active.push(id);
         let root = tree.root_node();
-        let mut scope = Scope::new(id, &text, root, inputs, key_base, prefix);
+        let mut scope = Scope::new(
+            id,
+            &text,
+            root,
+            inputs,
+            key_base,
+            prefix,
+            self.meter.clone(),
+        );
         scope.via = via;
         scope.collect(self, depth);
         let outputs = scope.outputs();
+        if let Some(at) = scope.too_deep_child
+            && !self.out.findings.iter().any(|f| f.primary == at)
+        {
+            self.out.findings.push(crate::rules::parse_error::finding(
+                at,
+                format!(
+                    "resources nested deeper than {MAX_CHILD_NESTING} levels inside each other (enclosing resources or `parent:`); the deeper ones are not evaluated"
+                ),
+            ));
+        }
         self.active.pop();
         Some(outputs)
     }
 }
 
 /// One evaluation of one file (a root file, or a module instance).
-struct Scope<'t> {
+struct Scope<'t, 'b> {
     file: FileId,
     text: &'t str,
     root: Node<'t>,
@@ -294,19 +361,23 @@ struct Scope<'t> {
     /// Evaluated modules, as `{ outputs: {...} }`.
     module_outputs: HashMap<String, Value>,
     inputs: Inputs,
-    memo: HashMap<String, Value>,
+    /// Evaluated parameters and variables, with their weight (paid again on each reuse).
+    memo: HashMap<String, (Value, u64)>,
     identities: HashMap<String, (String, Option<String>)>,
-    in_progress: HashSet<String>,
+    /// What is being evaluated, outermost first: a key met again is a cycle.
+    in_progress: Vec<String>,
     /// Loop variables and other local bindings, innermost last.
     locals: Vec<(String, Value)>,
     key_base: String,
     prefix: String,
     via: Vec<Origin>,
-    /// Expression nesting, capped so that a pathological file cannot overflow the stack.
-    nesting: usize,
+    /// The limits of the entry file's evaluation: depth, sizes, work (`eval::budget`).
+    meter: Rc<Meter<'b>>,
+    /// The first child resource past [`MAX_CHILD_NESTING`].
+    too_deep_child: Option<Span>,
 }
 
-impl<'t> Scope<'t> {
+impl<'t, 'b> Scope<'t, 'b> {
     fn new(
         file: FileId,
         text: &'t str,
@@ -314,7 +385,8 @@ impl<'t> Scope<'t> {
         inputs: Inputs,
         key_base: String,
         prefix: String,
-    ) -> Scope<'t> {
+        meter: Rc<Meter<'b>>,
+    ) -> Scope<'t, 'b> {
         let mut s = Scope {
             file,
             text,
@@ -327,12 +399,13 @@ impl<'t> Scope<'t> {
             inputs,
             memo: HashMap::new(),
             identities: HashMap::new(),
-            in_progress: HashSet::new(),
+            in_progress: Vec::new(),
             locals: Vec::new(),
             key_base,
             prefix,
             via: Vec::new(),
-            nesting: 0,
+            meter,
+            too_deep_child: None,
         };
         for_each_child(root, |n| {
             let Some(name) = n.named_child(0).map(|i| node_text(i, text).to_string()) else {
@@ -345,7 +418,7 @@ impl<'t> Scope<'t> {
                 "variable_declaration" => {
                     s.vars.insert(name, n);
                 }
-                "resource_declaration" => s.add_resource(n, name, None),
+                "resource_declaration" => s.add_resource(n, name, None, 0),
                 "module_declaration" => {
                     s.modules.insert(name);
                 }
@@ -355,7 +428,11 @@ impl<'t> Scope<'t> {
         s
     }
 
-    fn add_resource(&mut self, decl: Node<'t>, path: String, parent: Option<String>) {
+    fn add_resource(&mut self, decl: Node<'t>, path: String, parent: Option<String>, depth: usize) {
+        if depth > MAX_CHILD_NESTING {
+            self.too_deep_child.get_or_insert(self.span(decl));
+            return;
+        }
         if let Some(obj) = body_parts(decl).2 {
             for_each_child(obj, |p| {
                 if p.kind() == "object_property"
@@ -365,7 +442,7 @@ impl<'t> Scope<'t> {
                     && let Some(id) = child.named_child(0)
                 {
                     let child_path = format!("{path}::{}", node_text(id, self.text));
-                    self.add_resource(child, child_path, Some(path.clone()));
+                    self.add_resource(child, child_path, Some(path.clone()), depth + 1);
                 }
             });
         }
@@ -459,6 +536,9 @@ impl<'t> Scope<'t> {
         {
             return;
         }
+        if !self.meter.module_instance(&format!("{}{sym}", self.prefix)) {
+            return;
+        }
         let path = normalize(&l.dir_of(self.file).join(&source));
         let Some(id) = l.context_file(&path) else {
             l.out.notes.push(format!(
@@ -483,6 +563,9 @@ impl<'t> Scope<'t> {
             .into_iter()
             .map(|(k, v)| {
                 let value = self.eval(v);
+                let value = self
+                    .meter
+                    .check(value, &format!("the `{k}` parameter of `{sym}`"));
                 (
                     k.clone(),
                     (
@@ -537,9 +620,16 @@ impl<'t> Scope<'t> {
             return (String::new(), None);
         };
         let nest_parent = nest_parent.clone();
-        if !self.in_progress.insert(format!("identity {path}")) {
+        let key = format!("identity {path}");
+        if self.in_progress.contains(&key) {
             return (String::new(), None);
         }
+        let meter = self.meter.clone();
+        let Some(_level) = meter.enter() else {
+            let _ = meter.too_deep(&format!("the parent of resource `{path}`"), self.span(decl));
+            return (TOO_DEEP_TYPE.to_string(), None);
+        };
+        self.in_progress.push(key);
         let ty_text = decl
             .named_child(1)
             .and_then(|s| plain_string(s, self.text))
@@ -561,6 +651,21 @@ impl<'t> Scope<'t> {
         let result = match parent {
             Some(p) => {
                 let (pty, pname) = self.identity(&p);
+                // Each level adds a segment to the type and the name: a chain of parents
+                // thousands long would make them quadratic in size.
+                let levels = |s: &str| s.matches('/').count();
+                if pty == TOO_DEEP_TYPE
+                    || levels(&pty) > MAX_CHILD_NESTING
+                    || pname
+                        .as_deref()
+                        .is_some_and(|n| levels(n) > MAX_CHILD_NESTING)
+                {
+                    self.too_deep_child.get_or_insert(self.span(decl));
+                    self.in_progress.pop();
+                    let result = (TOO_DEEP_TYPE.to_string(), None);
+                    self.identities.insert(path.to_string(), result.clone());
+                    return result;
+                }
                 let full_ty = if ty.contains('/') {
                     ty
                 } else {
@@ -575,7 +680,7 @@ impl<'t> Scope<'t> {
             }
             None => (ty, name),
         };
-        self.in_progress.remove(&format!("identity {path}"));
+        self.in_progress.pop();
         self.identities.insert(path.to_string(), result.clone());
         result
     }
@@ -613,7 +718,7 @@ impl<'t> Scope<'t> {
             let end = child_token(f, ":").map_or(f.end_byte(), |c| c.start_byte());
             let start = child_token(f, "for").map_or(f.start_byte(), |c| c.start_byte());
             Instances {
-                describe: self.text[start..end].trim().to_string(),
+                describe: crate::sanitize::excerpt(self.text[start..end].trim()).into_owned(),
                 span: Span::new(self.file, start..end),
             }
         });
@@ -679,37 +784,59 @@ impl<'t> Scope<'t> {
         }
     }
 
+    /// A parameter's or variable's value, once: with a cycle guard, a depth limit and
+    /// a cache whose reuse is paid for.
+    fn memoized(&mut self, key: String, at: Span, f: impl FnOnce(&mut Self) -> Value) -> Value {
+        if let Some((v, units)) = self.memo.get(&key) {
+            if self.meter.reuse(*units) {
+                return v.clone();
+            }
+            return Value::unknown("the evaluation budget is spent", at);
+        }
+        if let Some(i) = self.in_progress.iter().position(|k| *k == key) {
+            let chain: Vec<&str> = self.in_progress[i..]
+                .iter()
+                .map(String::as_str)
+                .chain([key.as_str()])
+                .collect();
+            return self.meter.cycle(&chain, at);
+        }
+        let meter = self.meter.clone();
+        let Some(level) = meter.enter() else {
+            return meter.too_deep(&key, at);
+        };
+        self.in_progress.push(key.clone());
+        let v = f(self);
+        self.in_progress.pop();
+        drop(level);
+        let (v, units) = meter.admit(v, &key);
+        self.memo.insert(key, (v.clone(), units));
+        v
+    }
+
     fn param(&mut self, name: &str, at: Span) -> Value {
         if let Some((v, what)) = self.inputs.get(name) {
+            if !self.meter.reuse(budget::measure(v).units()) {
+                return Value::unknown("the evaluation budget is spent", at);
+            }
             return v.clone().used_at(at, what.clone());
         }
         let key = format!("param {name}");
-        let v = match self.memo.get(&key) {
-            Some(v) => v.clone(),
-            None => {
-                let Some(&decl) = self.params.get(name) else {
-                    return Value::unknown(format!("parameter `{name}` is not declared"), at);
-                };
-                let v = if !self.in_progress.insert(key.clone()) {
-                    Value::unknown(format!("parameter `{name}` refers to itself"), at)
-                } else {
-                    let default = decl
-                        .named_child(2)
-                        .filter(|_| decl.named_child_count() >= 3);
-                    let v = match default {
-                        Some(d) => self.eval(d),
-                        None => Value::unknown(
-                            format!("parameter `{name}` has no default and no value"),
-                            self.span(decl),
-                        ),
-                    };
-                    self.in_progress.remove(&key);
-                    v
-                };
-                self.memo.insert(key, v.clone());
-                v
-            }
+        let Some(&decl) = self.params.get(name) else {
+            return Value::unknown(format!("parameter `{name}` is not declared"), at);
         };
+        let v = self.memoized(key, at, |s| {
+            let default = decl
+                .named_child(2)
+                .filter(|_| decl.named_child_count() >= 3);
+            match default {
+                Some(d) => s.eval(d),
+                None => Value::unknown(
+                    format!("parameter `{name}` has no default and no value"),
+                    s.span(decl),
+                ),
+            }
+        });
         if v.is_unknown() {
             return Value { span: at, ..v };
         }
@@ -718,26 +845,13 @@ impl<'t> Scope<'t> {
 
     fn var(&mut self, name: &str, at: Span) -> Value {
         let key = format!("var {name}");
-        let v = match self.memo.get(&key) {
-            Some(v) => v.clone(),
-            None => {
-                let Some(&decl) = self.vars.get(name) else {
-                    return Value::unknown(format!("variable `{name}` is not declared"), at);
-                };
-                let v = if !self.in_progress.insert(key.clone()) {
-                    Value::unknown(format!("variable `{name}` refers to itself"), at)
-                } else {
-                    let v = match decl.named_child(1) {
-                        Some(e) => self.eval(e),
-                        None => Value::unknown("no value", at),
-                    };
-                    self.in_progress.remove(&key);
-                    v
-                };
-                self.memo.insert(key, v.clone());
-                v
-            }
+        let Some(&decl) = self.vars.get(name) else {
+            return Value::unknown(format!("variable `{name}` is not declared"), at);
         };
+        let v = self.memoized(key, at, |s| match decl.named_child(1) {
+            Some(e) => s.eval(e),
+            None => Value::unknown("no value", at),
+        });
         if v.is_unknown() {
             return Value { span: at, ..v };
         }
@@ -761,6 +875,9 @@ impl<'t> Scope<'t> {
             return self.resource_ref(name, "", at);
         }
         if let Some(m) = self.module_outputs.get(name) {
+            if !self.meter.reuse(budget::measure(m).units()) {
+                return Value::unknown("the evaluation budget is spent", at);
+            }
             return Value {
                 span: at,
                 ..m.clone()
@@ -791,13 +908,14 @@ impl<'t> Scope<'t> {
 
     /// Evaluate an expression node.
     fn eval(&mut self, n: Node<'t>) -> Value {
-        if self.nesting >= MAX_NESTING {
-            return Value::unknown("an expression nested too deeply", self.span(n));
+        if self.meter.spent() {
+            return Value::unknown("the evaluation budget is spent", self.span(n));
         }
-        self.nesting += 1;
-        let v = self.eval_inner(n);
-        self.nesting -= 1;
-        v
+        let meter = self.meter.clone();
+        let Some(_level) = meter.enter() else {
+            return meter.too_deep(self.text(n), self.span(n));
+        };
+        self.eval_inner(n)
     }
 
     fn eval_inner(&mut self, n: Node<'t>) -> Value {
@@ -886,7 +1004,8 @@ impl<'t> Scope<'t> {
                     for_each_child(a, |c| args.push(c));
                 }
                 let args = args.into_iter().map(|a| self.eval(a)).collect();
-                crate::eval::azure_functions::call(&func, args, span)
+                let v = crate::eval::azure_functions::call(&func, args, span);
+                self.meter.check(v, &format!("the value of `{func}()`"))
             }
             "ternary_expression" => {
                 let (Some(c), Some(a), Some(b)) = (
@@ -1075,9 +1194,13 @@ impl<'t> Scope<'t> {
                 }
                 _ => {}
             }
+            if out.len() > MAX_STRING_BYTES {
+                break;
+            }
         }
         let refs: Vec<&Value> = parts.iter().collect();
-        with_origins_of(Some(ValueKind::String(out.into())), span, &refs)
+        let v = with_origins_of(Some(ValueKind::String(out.into())), span, &refs);
+        self.meter.check(v, "a string interpolation")
     }
 }
 

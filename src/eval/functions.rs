@@ -60,7 +60,11 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
             if pat.starts_with('/') {
                 return None;
             }
-            ValueKind::String(s(0)?.replace(&pat, &s(2)?).into())
+            let (text, rep) = (s(0)?, s(2)?);
+            if crate::eval::budget::replaced_len(&text, &pat, &rep).is_none() {
+                return Some(crate::eval::budget::oversized_string());
+            }
+            ValueKind::String(text.replace(&pat, &rep).into())
         }
         "format" => ValueKind::String(format(&s(0)?, &args[1..])?.into()),
         "join" => {
@@ -71,12 +75,19 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
                     parts.push(scalar_string(item)?);
                 }
             }
+            if crate::eval::budget::joined_len(&parts, &sep).is_none() {
+                return Some(crate::eval::budget::oversized_string());
+            }
             ValueKind::String(parts.join(&sep).into())
         }
         "concat" => {
             let mut all = Vec::new();
             for list in args {
-                all.extend(list.as_list()?.iter().cloned());
+                let items = list.as_list()?;
+                if all.len() + items.len() > crate::eval::budget::MAX_ELEMENTS {
+                    return Some(crate::eval::budget::oversized_list());
+                }
+                all.extend(items.iter().cloned());
             }
             ValueKind::List(all)
         }
@@ -158,6 +169,10 @@ fn format(fmt: &str, args: &[Value]) -> Option<String> {
                 next += 1;
             }
             _ => return None,
+        }
+        // Stop early: the caller finds the result too long and says so.
+        if out.len() > crate::eval::budget::MAX_STRING_BYTES {
+            break;
         }
     }
     Some(out)

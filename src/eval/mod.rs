@@ -1,5 +1,6 @@
 pub mod arm;
 pub mod azure_functions;
 pub mod bicep;
+pub mod budget;
 pub mod functions;
 pub mod terraform;

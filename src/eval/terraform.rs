@@ -15,6 +15,7 @@ use hcl_edit::template::{Element, Template};
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::model::{Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, normalize, parse};
@@ -35,7 +36,13 @@ struct Dir {
 
 /// Load every Terraform file given, the sibling files of their modules, and the local
 /// modules they call; evaluate each root module into resources.
-pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &Config) -> Loaded {
+pub fn load(
+    ws: &Workspace,
+    sources: &mut SourceMap,
+    files: &[FileId],
+    config: &Config,
+    budget: &Budget,
+) -> Loaded {
     let mut out = Loaded::default();
     if files.is_empty() {
         return out;
@@ -71,7 +78,23 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
         let cache = ws.cache.as_deref();
         let results: Vec<(FileId, Parsed)> = batch
             .par_iter()
-            .map(|&id| (id, crate::ParseCache::terraform(cache, id, sources.get(id))))
+            .map(|&id| {
+                let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    crate::ParseCache::terraform(cache, id, sources.get(id))
+                }));
+                (id, parsed)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|(id, parsed)| {
+                let parsed = parsed.unwrap_or_else(|payload| {
+                    let mut l = Loaded::default();
+                    l.internal_error(&sources.get(id).display, Span::new(id, 0..0), &*payload);
+                    out.internal_errors.append(&mut l.internal_errors);
+                    Err(Box::new(l.findings.remove(0)))
+                });
+                (id, parsed)
+            })
             .collect();
         let mut new_dirs = Vec::new();
         for (id, result) in results {
@@ -177,45 +200,68 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], config: &
         sources,
     };
     // Root modules are independent: evaluate them in parallel, merge in folder order.
-    let per_root: Vec<(Vec<Resource>, Vec<String>)> = scanned_dirs
+    let per_root: Vec<Loaded> = scanned_dirs
         .par_iter()
         .filter(|dir| !called.contains(*dir))
         .filter_map(|dir| {
             let d = dirs.get(dir)?;
-            if d.tf.is_empty() {
-                return None;
-            }
-            let mut inputs = HashMap::new();
-            for (id, body) in d.auto_vars.iter().chain(var_files.iter()) {
-                let file_name = sources
-                    .get(*id)
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let empty = Module::empty(&ctx);
-                for attr in body.attributes() {
-                    let v = empty.eval(&attr.value, *id);
-                    inputs.insert(
-                        attr.key.as_str().to_string(),
-                        (
-                            v,
-                            format!("the value of `{}` in {file_name}", attr.key.as_str()),
-                        ),
-                    );
-                }
-            }
-            let key_base = format!("tf:{}:", dir.display());
-            let module = Module::new(&ctx, dir, key_base, String::new(), inputs, Vec::new(), 0);
-            let (mut resources, mut notes) = (Vec::new(), Vec::new());
-            module.collect(&mut resources, &mut notes);
-            Some((resources, notes))
+            let &(first, _) = d.tf.first()?;
+            let what = crate::discover::display_path(dir);
+            Some(Loaded::guarded(&what, Span::new(first, 0..0), || {
+                evaluate_root(&ctx, budget, dir, d, &var_files)
+            }))
         })
         .collect();
-    for (resources, notes) in per_root {
-        out.resources.extend(resources);
-        out.notes.extend(notes);
+    for l in per_root {
+        out.extend(l);
     }
+    out
+}
+
+/// Evaluate one root module (a scanned folder no other scanned folder calls).
+fn evaluate_root(
+    ctx: &Ctx,
+    budget: &Budget,
+    dir: &Path,
+    d: &Dir,
+    var_files: &[(FileId, Arc<Body>)],
+) -> Loaded {
+    let sources = ctx.sources;
+    let meter = Rc::new(Meter::new(budget, crate::discover::display_path(dir)));
+    let mut inputs = HashMap::new();
+    for (id, body) in d.auto_vars.iter().chain(var_files.iter()) {
+        let file_name = sources
+            .get(*id)
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let empty = Module::empty(ctx, meter.clone());
+        for attr in body.attributes() {
+            let v = empty.eval(&attr.value, *id);
+            inputs.insert(
+                attr.key.as_str().to_string(),
+                (
+                    v,
+                    format!("the value of `{}` in {file_name}", attr.key.as_str()),
+                ),
+            );
+        }
+    }
+    let key_base = format!("tf:{}:", dir.display());
+    let module = Module::new(
+        ctx,
+        meter.clone(),
+        dir,
+        key_base,
+        String::new(),
+        inputs,
+        Vec::new(),
+        0,
+    );
+    let mut out = Loaded::default();
+    module.collect(&mut out.resources, &mut out.notes);
+    out.notes.extend(meter.take_notes());
     out
 }
 
@@ -260,6 +306,8 @@ struct Ctx<'a> {
 /// One instance of a module (the root, or a module call) being evaluated.
 struct Module<'a> {
     ctx: &'a Ctx<'a>,
+    /// The limits of the root module's evaluation, shared by its module instances.
+    meter: Rc<Meter<'a>>,
     dir: PathBuf,
     /// Unique per module instance: the prefix of resource keys.
     key_base: String,
@@ -277,17 +325,20 @@ struct Module<'a> {
     depth: usize,
     /// The folders of this module and its callers: a call back into one is a cycle.
     chain: Vec<PathBuf>,
-    cache: RefCell<HashMap<String, Value>>,
-    active: RefCell<HashSet<String>>,
+    /// Evaluated values with their weight (paid again on each reuse).
+    cache: RefCell<HashMap<String, (Value, u64)>>,
+    /// The keys being evaluated, outermost first: a key met again is a cycle.
+    active: RefCell<Vec<String>>,
     children: RefCell<HashMap<String, Option<Rc<Module<'a>>>>>,
 }
 
 impl<'a> Module<'a> {
     /// A module with no files: evaluates literals (tfvars values) only.
-    fn empty(ctx: &'a Ctx<'a>) -> Module<'a> {
+    fn empty(ctx: &'a Ctx<'a>, meter: Rc<Meter<'a>>) -> Module<'a> {
         let nowhere = Path::new("");
         Module::new(
             ctx,
+            meter,
             nowhere,
             String::new(),
             String::new(),
@@ -297,8 +348,10 @@ impl<'a> Module<'a> {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn new(
         ctx: &'a Ctx<'a>,
+        meter: Rc<Meter<'a>>,
         dir: &Path,
         key_base: String,
         prefix: String,
@@ -309,6 +362,7 @@ impl<'a> Module<'a> {
         let files = ctx.dirs.get(dir).map(|d| d.tf.as_slice()).unwrap_or(&[]);
         let mut m = Module {
             ctx,
+            meter,
             dir: dir.to_path_buf(),
             key_base,
             prefix,
@@ -364,17 +418,36 @@ impl<'a> Module<'a> {
         self.ctx.sources.text(span)
     }
 
-    /// Evaluate with a cycle guard and a cache.
+    /// Evaluate with a cycle guard, a depth limit and a cache; the value is measured
+    /// against the size limits once, and each reuse is paid for.
     fn memo(&self, key: String, span: Span, f: impl FnOnce() -> Value) -> Value {
-        if let Some(v) = self.cache.borrow().get(&key) {
-            return v.clone();
+        if let Some((v, units)) = self.cache.borrow().get(&key) {
+            if self.meter.reuse(*units) {
+                return v.clone();
+            }
+            return Value::unknown("the evaluation budget is spent", span);
         }
-        if !self.active.borrow_mut().insert(key.clone()) {
-            return Value::unknown(format!("`{key}` refers to itself"), span);
+        {
+            let active = self.active.borrow();
+            if let Some(i) = active.iter().position(|k| *k == key) {
+                let chain: Vec<String> = active[i..]
+                    .iter()
+                    .chain([&key])
+                    .map(|k| format!("{}{k}", self.prefix))
+                    .collect();
+                let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
+                return self.meter.cycle(&chain, span);
+            }
         }
+        let Some(level) = self.meter.enter() else {
+            return self.meter.too_deep(&format!("{}{key}", self.prefix), span);
+        };
+        self.active.borrow_mut().push(key.clone());
         let v = f();
-        self.active.borrow_mut().remove(&key);
-        self.cache.borrow_mut().insert(key, v.clone());
+        self.active.borrow_mut().pop();
+        drop(level);
+        let (v, units) = self.meter.admit(v, &format!("{}{key}", self.prefix));
+        self.cache.borrow_mut().insert(key, (v.clone(), units));
         v
     }
 
@@ -425,7 +498,10 @@ impl<'a> Module<'a> {
             }
             let span = self.span(file, attr.value.span());
             return Ok(Some(Instances {
-                describe: format!("{meta} = {}", self.text(span).trim()),
+                describe: format!(
+                    "{meta} = {}",
+                    crate::sanitize::excerpt(self.text(span).trim())
+                ),
                 span,
             }));
         }
@@ -524,6 +600,12 @@ impl<'a> Module<'a> {
         if !self.ctx.dirs.contains_key(&dir) || self.chain.contains(&dir) {
             return None;
         }
+        if !self
+            .meter
+            .module_instance(&format!("{}module.{call}", self.prefix))
+        {
+            return None;
+        }
         let mut inputs = HashMap::new();
         for a in block.body.attributes() {
             let k = a.key.as_str();
@@ -548,6 +630,7 @@ impl<'a> Module<'a> {
         let prefix = format!("{}module.{call}.", self.prefix);
         let mut child = Module::new(
             self.ctx,
+            self.meter.clone(),
             &dir,
             format!("{}module.{call}.", self.key_base),
             prefix,
@@ -582,7 +665,7 @@ impl<'a> Module<'a> {
                     .map(|a| self.text(self.span(file, a.value.span())).to_string())
                     .unwrap_or_default();
                 notes.push(format!(
-                    "{}: module `{}{call}` (source {src}) cannot be followed (a remote source, a folder outside the scanned tree, or a cycle); its resources are unknown",
+                    "{}: module `{}{call}` (source {src}) cannot be followed (a remote source, a folder outside the scanned tree, a cycle, or past the limit of module instances); its resources are unknown",
                     self.ctx.sources.get(file).display,
                     self.prefix
                 ));
@@ -593,15 +676,18 @@ impl<'a> Module<'a> {
     // ---- expressions -----------------------------------------------------------------
 
     fn var(&self, name: &str, span: Span) -> Value {
+        let key = format!("var.{name}");
         if let Some((v, what)) = self.inputs.get(name) {
-            return v.clone().used_at(span, what.clone());
+            return self
+                .memo(key, span, || v.clone())
+                .used_at(span, what.clone());
         }
         let Some(&(file, block)) = self.variables.get(name) else {
             return Value::unknown(format!("variable `{name}` is not declared"), span);
         };
         match block.body.get_attribute("default") {
             Some(d) => self
-                .eval(&d.value, file)
+                .memo(key, span, || self.eval(&d.value, file))
                 .used_at(span, format!("the default of variable `{name}`")),
             None => Value::unknown(
                 format!("variable `{name}` has no default and no value in tfvars"),
@@ -663,6 +749,17 @@ impl<'a> Module<'a> {
     }
 
     fn eval(&self, e: &Expression, file: FileId) -> Value {
+        if self.meter.spent() {
+            return Value::unknown("the evaluation budget is spent", self.span(file, e.span()));
+        }
+        let Some(_level) = self.meter.enter() else {
+            let span = self.span(file, e.span());
+            return self.meter.too_deep(self.text(span), span);
+        };
+        self.eval_inner(e, file)
+    }
+
+    fn eval_inner(&self, e: &Expression, file: FileId) -> Value {
         let span = self.span(file, e.span());
         match e {
             Expression::Null(_) => Value::new(ValueKind::Null, span),
@@ -716,7 +813,8 @@ impl<'a> Module<'a> {
                 let args: Vec<Value> = f.args.iter().map(|a| self.eval(a, file)).collect();
                 let name = f.name.name.as_str();
                 let name = if f.name.is_namespaced() { "" } else { name };
-                super::functions::call_terraform(name, args, span)
+                let v = super::functions::call_terraform(name, args, span);
+                self.meter.check(v, &format!("the value of `{name}(...)`"))
             }
             Expression::Traversal(t) => self.traversal(t, span, file),
             Expression::UnaryOp(u) => {
@@ -756,16 +854,21 @@ impl<'a> Module<'a> {
                         Some(part) => s.push_str(&part),
                         None => return Value::unknown("template has unknown parts", span),
                     }
-                    origins.extend(v.origins);
+                    let room = crate::eval::budget::MAX_ORIGINS.saturating_sub(origins.len());
+                    origins.extend(v.origins.into_iter().take(room));
                 }
                 Element::Directive(_) => return Value::unknown("template directive", span),
             }
+            if s.len() > MAX_STRING_BYTES {
+                break;
+            }
         }
-        Value {
+        let v = Value {
             kind: ValueKind::String(s.into()),
             span,
             origins: origins.into(),
-        }
+        };
+        self.meter.check(v, "a string template")
     }
 
     fn traversal(&self, t: &hcl_edit::expr::Traversal, span: Span, file: FileId) -> Value {

@@ -72,8 +72,10 @@ impl Value {
         Value::new(ValueKind::Bool(b), span)
     }
 
+    /// Add an origin; a value keeps at most [`crate::eval::budget::MAX_ORIGINS`].
     pub fn with_origin(mut self, origin: Origin) -> Value {
-        if !self.origins.contains(&origin) {
+        if self.origins.len() < crate::eval::budget::MAX_ORIGINS && !self.origins.contains(&origin)
+        {
             self.origins.push(origin);
         }
         self
@@ -89,6 +91,7 @@ impl Value {
         self.span = span;
         let mut origins = thin_vec![origin];
         origins.append(&mut self.origins);
+        origins.truncate(crate::eval::budget::MAX_ORIGINS);
         self.origins = origins;
         self
     }
@@ -179,7 +182,8 @@ impl Value {
         }
     }
 
-    /// A short rendering for messages: `true`, `"Basic"`, `[...]`.
+    /// A short rendering for messages: `true`, `"Basic"`, `[...]`. Strings are shown as
+    /// an excerpt ([`crate::sanitize::excerpt`]): escaped, and cut when long.
     pub fn display(&self) -> String {
         match &self.kind {
             ValueKind::Null => "null".into(),
@@ -191,7 +195,7 @@ impl Value {
                     n.to_string()
                 }
             }
-            ValueKind::String(s) => format!("\"{s}\""),
+            ValueKind::String(s) => format!("\"{}\"", crate::sanitize::excerpt(s)),
             ValueKind::List(_) => "[...]".into(),
             ValueKind::Object(_) => "{...}".into(),
             ValueKind::Ref(r) => format!("{}.{}", r.key, r.attr),

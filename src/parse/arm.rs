@@ -95,7 +95,7 @@ const MAX_DEPTH: usize = 256;
 
 /// Where the nesting of arrays and objects first exceeds [`MAX_DEPTH`] (strings and
 /// comments skipped).
-fn too_deep(text: &str) -> Option<usize> {
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let (mut depth, mut i) = (0usize, 0);
     while i < bytes.len() {
