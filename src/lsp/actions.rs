@@ -127,18 +127,11 @@ impl<W: Write> Server<W> {
             };
             // Above the resource's head when it is in this file (where the docs put it),
             // else above the flagged line.
-            let at = a
-                .graph
-                .resources
-                .iter()
-                .filter(|r| {
-                    Some(&r.address) == f.resource.as_ref()
-                        && r.span.file == id
-                        && r.span.start <= f.primary.start
-                })
-                .map(|r| r.span.start as usize)
-                .max()
-                .unwrap_or(f.primary.start as usize);
+            let at = f
+                .instance
+                .as_ref()
+                .filter(|i| i.span.file == id && i.span.start <= f.primary.start)
+                .map_or(f.primary.start as usize, |i| i.span.start as usize);
             let line = file.line_index(at);
             let start = file.line_start(line).unwrap_or(0);
             let text = &file.text[file.line_range(line)];
