@@ -60,9 +60,13 @@ impl<W: Write> Server<W> {
         let mut parts: Vec<String> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (f, _) in &found {
+            // The message carries scanned values: escaped, so that it cannot format the
+            // hover, link or embed anything. The rule docs below are ours.
             parts.push(format!(
                 "**{}** ({}): {}",
-                f.rule.code, f.rule.name, f.message
+                f.rule.code,
+                f.rule.name,
+                crate::sanitize::markdown(&f.message)
             ));
         }
         for (f, _) in &found {
@@ -107,7 +111,7 @@ impl<W: Write> Server<W> {
                         });
                 }
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: fix.description.clone(),
+                    title: crate::sanitize::visible(&fix.description).into_owned(),
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![diag.clone()]),
                     edit: Some(WorkspaceEdit {
