@@ -89,7 +89,7 @@ pub fn serve(rx: Receiver<Incoming>, out: impl Write, opts: Options) -> i32 {
                 }
                 Incoming::Message(Message::Request(r)) => {
                     if s.dirty && s.initialized {
-                        s.analyze_and_publish();
+                        s.refresh();
                     }
                     let id = r.id.clone();
                     let resp =
@@ -116,7 +116,7 @@ pub fn serve(rx: Receiver<Incoming>, out: impl Write, opts: Options) -> i32 {
             }
         }
         if s.dirty && s.initialized && !s.shutdown {
-            s.analyze_and_publish();
+            s.refresh();
         }
     }
 }
@@ -525,6 +525,19 @@ impl<W: Write> Server<W> {
         Ok(ws)
     }
 
+    /// Analyze and publish; whatever fails in there (the disk scan included) is logged
+    /// and the server goes on with the last diagnostics.
+    fn refresh(&mut self) {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| self.analyze_and_publish())) {
+            self.dirty = false;
+            let msg = format!(
+                "the analysis failed (internal error: {}); diagnostics are from the last successful run",
+                panic_text(&p)
+            );
+            self.log(MessageType::ERROR, &msg);
+        }
+    }
+
     fn analyze_and_publish(&mut self) {
         self.dirty = false;
         let start = Instant::now();
@@ -600,7 +613,14 @@ impl<W: Write> Server<W> {
         // Dropping the previous run's trees takes a few milliseconds: not on the way to
         // the next response.
         let old = (self.last.replace(analysis), ws);
-        std::thread::spawn(move || drop(old));
+        // Deep trees are dropped recursively: the same stack as the analysis.
+        let dropped = std::thread::Builder::new()
+            .name("acrlint-lsp-drop".into())
+            .stack_size(ANALYSIS_STACK)
+            .spawn(move || drop(old));
+        if let Err(e) = dropped {
+            self.log(MessageType::WARNING, &format!("cannot start a thread: {e}"));
+        }
     }
 }
 
