@@ -1,4 +1,10 @@
 //! Findings: what rules report, with primary and secondary spans and an optional fix.
+//!
+//! Messages embed values from the scanned repository (names, images, module sources), so
+//! every text a finding is given is escaped as it is set ([`crate::sanitize::visible`]):
+//! a control character or a bidi control in a value can neither end a line of output
+//! nor reach a terminal. The reporters escape again as they print (cheap when nothing
+//! needs it), for the text they add themselves.
 
 use std::borrow::Cow;
 
@@ -6,7 +12,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Resource, Value};
 use crate::rules::RuleMeta;
+use crate::sanitize;
 use crate::source::Span;
+
+/// Scanned text made printable, without a copy when nothing needs escaping.
+fn printable(s: String) -> String {
+    match sanitize::visible(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(o) => o,
+    }
+}
+
+fn printable_cow(s: Cow<'static, str>) -> Cow<'static, str> {
+    match s {
+        Cow::Borrowed(b) => sanitize::visible(b),
+        Cow::Owned(o) => Cow::Owned(printable(o)),
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -65,8 +87,30 @@ pub struct Finding {
     /// Mostly a rule's constant text: borrowed, not copied into every finding.
     pub help: Option<Cow<'static, str>>,
     pub fix: Option<Box<Fix>>,
-    /// The resource address the finding is about.
+    /// The resource address the finding is about (as written: identity, not display;
+    /// reporters escape it).
     pub resource: Option<String>,
+    /// The declaration the finding is about, in its module instance: what a suppression
+    /// is matched against (never the address text, which two folders can share).
+    pub instance: Option<Instance>,
+}
+
+/// One resource declaration in one module instance: the declaration's head span and the
+/// module calls it came through, outermost first. Two resources with the same address in
+/// different folders, or one module's resource called from two places, differ here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instance {
+    pub span: Span,
+    pub via: Vec<Span>,
+}
+
+impl Instance {
+    pub fn of(r: &Resource) -> Instance {
+        Instance {
+            span: r.span,
+            via: r.via.iter().map(|v| v.span).collect(),
+        }
+    }
 }
 
 impl Finding {
@@ -74,7 +118,7 @@ impl Finding {
         Finding {
             rule,
             severity: rule.severity,
-            message: message.into(),
+            message: printable(message.into()),
             primary,
             label: String::new(),
             secondary: Vec::new(),
@@ -82,6 +126,7 @@ impl Finding {
             help: None,
             fix: None,
             resource: None,
+            instance: None,
         }
     }
 
@@ -90,12 +135,12 @@ impl Finding {
     }
 
     pub fn label(mut self, text: impl Into<String>) -> Finding {
-        self.label = text.into();
+        self.label = printable(text.into());
         self
     }
 
     pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Finding {
-        let message = message.into();
+        let message = printable(message.into());
         if span != self.primary && !self.secondary.iter().any(|l| l.span == span) {
             self.secondary.push(Label { span, message });
         }
@@ -103,12 +148,12 @@ impl Finding {
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Finding {
-        self.notes.push(note.into());
+        self.notes.push(printable(note.into()));
         self
     }
 
     pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Finding {
-        self.help = Some(help.into());
+        self.help = Some(printable_cow(help.into()));
         self
     }
 
@@ -120,13 +165,15 @@ impl Finding {
     /// About this resource: names it, and labels the module calls and loop it came through.
     pub fn on(mut self, r: &Resource) -> Finding {
         self.resource = Some(r.address.clone());
+        self.instance = Some(Instance::of(r));
         for via in &r.via {
             self = self.secondary(via.span, via.what.clone());
         }
         if let Some(inst) = &r.instances {
             self = self.note(format!(
                 "reported once for all instances of `{}` ({})",
-                r.address, inst.describe
+                sanitize::excerpt(&r.address),
+                inst.describe
             ));
         }
         self

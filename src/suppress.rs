@@ -5,6 +5,10 @@
 //! in a Kubernetes object's `acrlint.dev/ignore` annotation. A comment applies to findings
 //! whose primary span is on its own line (trailing comment), on the next line, or inside
 //! the resource declared right below it; metadata and annotations apply to their resource.
+//! "Their resource" is one declaration in one module instance ([`Instance`]: the
+//! declaration's span and the module calls it came through), never an address: a
+//! `azurerm_container_registry.acr` in `prod/` is not silenced by an ignore on the one in
+//! `dev/`, nor a `Pod/default/web` in one file by the annotation of another file's.
 //! A reason is required. Ignores without reason, with unknown codes, or that matched
 //! nothing become LINT002 findings.
 
@@ -12,7 +16,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::config::{Config, Level};
-use crate::finding::Finding;
+use crate::finding::{Finding, Instance};
 use crate::model::{Format, Graph, Resource};
 use crate::rules::{self, suppression_unused};
 use crate::source::{SourceFile, SourceMap, Span};
@@ -32,8 +36,8 @@ pub struct Ignore {
     pub reason: String,
     /// Where it applies: byte ranges in the directive's file.
     pub lines: Vec<Range<usize>>,
-    /// Resource addresses it applies to (findings about them anywhere).
-    pub resources: Vec<String>,
+    /// The resource instances it applies to (findings about them anywhere).
+    pub resources: Vec<Instance>,
 }
 
 /// The comment markers of a file, by extension.
@@ -235,7 +239,7 @@ fn from_body(r: &Resource, sources: &SourceMap) -> Option<Ignore> {
         codes: codes.into_iter().map(|(c, r)| (c, span_of(r))).collect(),
         reason,
         lines: Vec::new(),
-        resources: vec![r.address.clone()],
+        resources: vec![Instance::of(r)],
     })
 }
 
@@ -257,7 +261,7 @@ pub fn collect(sources: &SourceMap, graph: &Graph) -> Vec<Ignore> {
                 };
                 for r in &graph.resources {
                     if here(r.span) || here(r.body.span) || r.via.iter().any(|v| here(v.span)) {
-                        ig.resources.push(r.address.clone());
+                        ig.resources.push(Instance::of(r));
                         if r.span.file == id {
                             let mut extent = r.span;
                             if r.body.span.file == id {
@@ -286,9 +290,9 @@ fn matches_code(f: &Finding, code: &str) -> bool {
 }
 
 fn covers(ig: &Ignore, f: &Finding) -> bool {
-    if f.resource
+    if f.instance
         .as_ref()
-        .is_some_and(|a| ig.resources.contains(a))
+        .is_some_and(|i| ig.resources.contains(i))
     {
         return true;
     }

@@ -206,7 +206,8 @@ fn github_escapes_hostile_file_and_resource_names() {
         let props = &line[2..line[2..].find("::").unwrap() + 2];
         assert!(props.contains(",title=ACR0"), "{line}");
     }
-    assert!(stdout.contains("acr%0A::error::injected"), "{stdout}");
+    // The line break in the name is shown as `\n`, then `%`-escaped as any text.
+    assert!(stdout.contains("acr\\n::error::injected"), "{stdout}");
 }
 
 // ---------------------------------------------------------------- suppressions
@@ -337,9 +338,8 @@ fn arm_metadata_and_kubernetes_annotation_suppress_their_resource() {
         .resources
         .iter()
         .map(|r| {
-            let mut f = Finding::new(rule, Span::new(r.span.file, 5..6), "admin");
-            f.resource = Some(r.address.clone());
-            f
+            // About the resource: its declaration, which the ignore is matched against.
+            Finding::new(rule, Span::new(r.span.file, 5..6), "admin").on(r)
         })
         .collect();
     acrlint::suppress::apply(&mut findings, &sources, &graph, &Config::default());

@@ -60,9 +60,13 @@ impl<W: Write> Server<W> {
         let mut parts: Vec<String> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (f, _) in &found {
+            // The message carries scanned values: escaped, so that it cannot format the
+            // hover, link or embed anything. The rule docs below are ours.
             parts.push(format!(
                 "**{}** ({}): {}",
-                f.rule.code, f.rule.name, f.message
+                f.rule.code,
+                f.rule.name,
+                crate::sanitize::markdown(&f.message)
             ));
         }
         for (f, _) in &found {
@@ -107,7 +111,7 @@ impl<W: Write> Server<W> {
                         });
                 }
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: fix.description.clone(),
+                    title: crate::sanitize::visible(&fix.description).into_owned(),
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![diag.clone()]),
                     edit: Some(WorkspaceEdit {
@@ -127,18 +131,11 @@ impl<W: Write> Server<W> {
             };
             // Above the resource's head when it is in this file (where the docs put it),
             // else above the flagged line.
-            let at = a
-                .graph
-                .resources
-                .iter()
-                .filter(|r| {
-                    Some(&r.address) == f.resource.as_ref()
-                        && r.span.file == id
-                        && r.span.start <= f.primary.start
-                })
-                .map(|r| r.span.start as usize)
-                .max()
-                .unwrap_or(f.primary.start as usize);
+            let at = f
+                .instance
+                .as_ref()
+                .filter(|i| i.span.file == id && i.span.start <= f.primary.start)
+                .map_or(f.primary.start as usize, |i| i.span.start as usize);
             let line = file.line_index(at);
             let start = file.line_start(line).unwrap_or(0);
             let text = &file.text[file.line_range(line)];

@@ -11,6 +11,7 @@ use lsp_types::{
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::finding::{Finding, Severity};
+use crate::sanitize::visible;
 use crate::source::{SourceFile, SourceMap, Span};
 
 /// The position encoding negotiated at `initialize`.
@@ -136,14 +137,15 @@ impl DocLinks {
 /// A finding as an LSP diagnostic (on the file of its primary span).
 pub fn diagnostic(sources: &SourceMap, f: &Finding, enc: Encoding, links: &DocLinks) -> Diagnostic {
     let file = sources.get(f.primary.file);
-    let mut message = f.message.clone();
+    // Scanned text with controls made visible; the line breaks are ours.
+    let mut message = visible(&f.message).into_owned();
     if let Some(help) = &f.help {
         message.push_str("\nhelp: ");
-        message.push_str(help);
+        message.push_str(&visible(help));
     }
     for note in &f.notes {
         message.push_str("\nnote: ");
-        message.push_str(note);
+        message.push_str(&visible(note));
     }
     let related: Vec<DiagnosticRelatedInformation> = f
         .secondary
@@ -155,7 +157,7 @@ pub fn diagnostic(sources: &SourceMap, f: &Finding, enc: Encoding, links: &DocLi
                     uri: path_to_uri(&lf.path),
                     range: range(lf, l.span, enc),
                 },
-                message: l.message.clone(),
+                message: visible(&l.message).into_owned(),
             }
         })
         .collect();

@@ -6,7 +6,7 @@ mod actions;
 pub mod convert;
 pub mod transport;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -36,6 +36,10 @@ pub struct Options {
     pub docs_url: Option<String>,
 }
 
+/// The stack of the thread that analyzes: the parsers' depth limits are measured
+/// against it (as for the command line's threads), whatever the main thread has.
+const ANALYSIS_STACK: usize = 8 << 20;
+
 /// Serve LSP over stdin/stdout; returns the process exit code (0 after shutdown + exit).
 pub fn run(opts: Options) -> i32 {
     let (tx, rx) = crossbeam_channel::unbounded();
@@ -43,7 +47,14 @@ pub fn run(opts: Options) -> i32 {
         .name("acrlint-lsp-reader".into())
         .spawn(move || transport::read_loop(std::io::stdin().lock(), tx))
         .expect("spawn the reader thread");
-    serve(rx, std::io::stdout().lock(), opts)
+    // The loop analyzes: on a thread with a known stack.
+    std::thread::Builder::new()
+        .name("acrlint-lsp".into())
+        .stack_size(ANALYSIS_STACK)
+        .spawn(move || serve(rx, std::io::stdout().lock(), opts))
+        .expect("spawn the server thread")
+        .join()
+        .unwrap_or(1)
 }
 
 /// The server loop over any message source and sink (the binary uses stdio).
@@ -57,6 +68,7 @@ pub fn serve(rx: Receiver<Incoming>, out: impl Write, opts: Options) -> i32 {
         disk: None,
         cache: Arc::default(),
         open: HashMap::new(),
+        too_large: HashMap::new(),
         published: HashMap::new(),
         last: None,
         initialized: false,
@@ -77,7 +89,7 @@ pub fn serve(rx: Receiver<Incoming>, out: impl Write, opts: Options) -> i32 {
                 }
                 Incoming::Message(Message::Request(r)) => {
                     if s.dirty && s.initialized {
-                        s.analyze_and_publish();
+                        s.refresh();
                     }
                     let id = r.id.clone();
                     let resp =
@@ -104,7 +116,7 @@ pub fn serve(rx: Receiver<Incoming>, out: impl Write, opts: Options) -> i32 {
             }
         }
         if s.dirty && s.initialized && !s.shutdown {
-            s.analyze_and_publish();
+            s.refresh();
         }
     }
 }
@@ -127,8 +139,11 @@ struct Server<W: Write> {
     disk: Option<Disk>,
     /// Parse results of unchanged files, kept between analyses.
     cache: Arc<crate::ParseCache>,
-    /// Open buffers: version and text.
+    /// Open buffers: version and text (empty for a buffer in `too_large`).
     open: HashMap<PathBuf, (i32, Arc<str>)>,
+    /// Open buffers over the file size cap, with their size: not kept, not analyzed;
+    /// each gets one diagnostic saying so.
+    too_large: HashMap<PathBuf, usize>,
     /// What each file last received: the buffer version (if open) and the diagnostics.
     published: HashMap<PathBuf, Published>,
     last: Option<Analysis>,
@@ -291,20 +306,25 @@ impl<W: Write> Server<W> {
             note::DidOpenTextDocument::METHOD => {
                 let d: lsp_types::DidOpenTextDocumentParams = notif_params(n.params)?;
                 let path = convert::uri_to_path(&d.text_document.uri)?;
-                self.open
-                    .insert(path, (d.text_document.version, d.text_document.text.into()));
-                self.dirty = true;
+                self.set_buffer(path, d.text_document.version, d.text_document.text);
             }
             note::DidChangeTextDocument::METHOD => {
                 let d: lsp_types::DidChangeTextDocumentParams = notif_params(n.params)?;
                 let path = convert::uri_to_path(&d.text_document.uri)?;
                 let Some((_, old)) = self.open.get(&path) else {
-                    return Err(format!("{} is not open", path.display()));
+                    return Err(format!("{} is not open", crate::sanitize::path(&path)));
                 };
                 let mut text = old.to_string();
+                let mut known = !self.too_large.contains_key(&path);
                 for c in d.content_changes {
                     match c.range {
-                        None => text = c.text,
+                        None => {
+                            text = c.text;
+                            known = true;
+                        }
+                        // The text of a buffer over the cap was not kept: a change
+                        // of part of it leaves it unknown, until the client sends it whole.
+                        Some(_) if !known => {}
                         Some(r) => {
                             let f = SourceFile::new(path.clone(), String::new(), text.as_str());
                             let a = convert::offset(&f, r.start, self.enc);
@@ -313,9 +333,12 @@ impl<W: Write> Server<W> {
                         }
                     }
                 }
-                self.open
-                    .insert(path, (d.text_document.version, text.into()));
-                self.dirty = true;
+                if known {
+                    self.set_buffer(path, d.text_document.version, text);
+                } else if let Some(b) = self.open.get_mut(&path) {
+                    b.0 = d.text_document.version;
+                    self.dirty = true;
+                }
             }
             note::DidSaveTextDocument::METHOD => {
                 let d: lsp_types::DidSaveTextDocumentParams = notif_params(n.params)?;
@@ -326,6 +349,7 @@ impl<W: Write> Server<W> {
                 let d: lsp_types::DidCloseTextDocumentParams = notif_params(n.params)?;
                 let path = convert::uri_to_path(&d.text_document.uri)?;
                 self.open.remove(&path);
+                self.too_large.remove(&path);
                 // The buffer may have been dropped unsaved: the disk is the truth again.
                 self.disk_changed(&path, FileChangeType::CHANGED);
             }
@@ -344,6 +368,19 @@ impl<W: Write> Server<W> {
             _ => {} // initialized, $/cancelRequest, $/setTrace and the unknown
         }
         Ok(())
+    }
+
+    /// An open buffer's new text; over the file size cap it is dropped, and the file
+    /// is reported as too large instead of analyzed.
+    fn set_buffer(&mut self, path: PathBuf, version: i32, text: String) {
+        if text.len() as u64 > discover::MAX_FILE_BYTES {
+            self.too_large.insert(path.clone(), text.len());
+            self.open.insert(path, (version, Arc::from("")));
+        } else {
+            self.too_large.remove(&path);
+            self.open.insert(path, (version, text.into()));
+        }
+        self.dirty = true;
     }
 
     /// A file changed on disk (saved, closed, or reported by the client's watcher).
@@ -403,6 +440,14 @@ impl<W: Write> Server<W> {
         {
             self.disk = None;
         }
+        // An open file inside the folders, on disk, that the scan does not have: created
+        // after the scan (a client without a file watcher says nothing), or left out on
+        // purpose. A new scan tells which, once.
+        if let Some(disk) = &self.disk
+            && self.open.keys().any(|p| disk.unknown(p))
+        {
+            self.disk = None;
+        }
         if self.disk.is_none() {
             let mut ws = if self.roots.is_empty() {
                 Workspace::default()
@@ -420,7 +465,15 @@ impl<W: Write> Server<W> {
                 stamps,
                 checked: Instant::now(),
                 suspect: false,
+                left_out: HashSet::new(),
             });
+            let disk = self.disk.as_mut().expect("scanned");
+            disk.left_out = self
+                .open
+                .keys()
+                .filter(|p| disk.unknown(p))
+                .cloned()
+                .collect();
         }
         let disk = &self.disk.as_ref().expect("scanned").ws;
         let mut ws = Workspace {
@@ -436,7 +489,7 @@ impl<W: Write> Server<W> {
             self.open.iter().map(|(p, (_, t))| (p, t)).collect();
         open.sort();
         for (path, text) in open {
-            if !has_our_extension(path) {
+            if !has_our_extension(path) || self.too_large.contains_key(path) {
                 continue;
             }
             ws.overlay.insert(path.clone(), text.clone());
@@ -457,7 +510,40 @@ impl<W: Write> Server<W> {
                 }
             }
         }
+        // Buffers over the cap: neither their text nor the file on disk is analyzed; the
+        // analysis reports them as it reports a file over the cap on disk.
+        let mut too_large: Vec<(&PathBuf, &usize)> = self.too_large.iter().collect();
+        too_large.sort();
+        for (path, size) in too_large {
+            if !has_our_extension(path) {
+                continue;
+            }
+            ws.files.retain(|f| &f.path != path);
+            ws.unreadable.retain(|u| &u.0 != path);
+            ws.overlay.insert(path.clone(), Arc::from(""));
+            ws.unreadable.push((
+                path.clone(),
+                discover::display_path(path),
+                format!(
+                    "the buffer is {size} bytes, over the {} byte limit; not analyzed",
+                    discover::MAX_FILE_BYTES
+                ),
+            ));
+        }
         Ok(ws)
+    }
+
+    /// Analyze and publish; whatever fails in there (the disk scan included) is logged
+    /// and the server goes on with the last diagnostics.
+    fn refresh(&mut self) {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| self.analyze_and_publish())) {
+            self.dirty = false;
+            let msg = format!(
+                "the analysis failed (internal error: {}); diagnostics are from the last successful run",
+                panic_text(&p)
+            );
+            self.log(MessageType::ERROR, &msg);
+        }
     }
 
     fn analyze_and_publish(&mut self) {
@@ -535,7 +621,14 @@ impl<W: Write> Server<W> {
         // Dropping the previous run's trees takes a few milliseconds: not on the way to
         // the next response.
         let old = (self.last.replace(analysis), ws);
-        std::thread::spawn(move || drop(old));
+        // Deep trees are dropped recursively: the same stack as the analysis.
+        let dropped = std::thread::Builder::new()
+            .name("acrlint-lsp-drop".into())
+            .stack_size(ANALYSIS_STACK)
+            .spawn(move || drop(old));
+        if let Err(e) = dropped {
+            self.log(MessageType::WARNING, &format!("cannot start a thread: {e}"));
+        }
     }
 }
 
@@ -547,12 +640,28 @@ struct Disk {
     checked: Instant,
     /// A change was reported: compare before the next run.
     suspect: bool,
+    /// Open files the scan left out on purpose (found unknown right after it).
+    left_out: HashSet<PathBuf>,
 }
 
 /// How old the disk check may get while only buffers change.
 const DISK_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Disk {
+    /// An open file with our extension, inside the folders and on disk, that neither the
+    /// scan nor the files it left out know.
+    fn unknown(&self, path: &Path) -> bool {
+        has_our_extension(path)
+            && !self.left_out.contains(path)
+            && self
+                .ws
+                .files
+                .binary_search_by(|f| f.path.as_path().cmp(path))
+                .is_err()
+            && path.exists()
+            && self.ws.in_roots(path)
+    }
+
     /// Re-read the files whose mtime or size changed; false when one vanished or became
     /// unreadable (then the whole folder is walked again).
     fn refresh(&mut self) -> bool {

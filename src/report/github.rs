@@ -2,10 +2,12 @@
 //!
 //! Every piece of scanned text (file names, messages, resource names) is escaped so it
 //! cannot end the command or start another: `%`, CR and LF in the message; also `:` and
-//! `,` in properties.
+//! `,` in properties. Before that, every control character of scanned text is shown
+//! visibly ([`crate::sanitize::visible`]), so no escape sequence reaches the log either.
 
 use crate::Analysis;
 use crate::finding::Severity;
+use crate::sanitize;
 
 /// Escape the message part of a workflow command.
 pub fn escape_data(s: &str) -> String {
@@ -29,19 +31,25 @@ pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> 
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
-        let mut message = f.message.clone();
+        // Our own line breaks between the parts; scanned text inside them made visible.
+        let mut message = sanitize::visible(&f.message).into_owned();
         for l in &f.secondary {
             let rf = a.sources.get(l.span.file);
             let pos = rf.line_col(l.span.start as usize);
-            message.push_str(&format!("\n{}:{}: {}", rf.display, pos.line, l.message));
+            message.push_str(&format!(
+                "\n{}:{}: {}",
+                sanitize::visible(&rf.display),
+                pos.line,
+                sanitize::visible(&l.message)
+            ));
         }
         if let Some(help) = &f.help {
-            message.push_str(&format!("\nhelp: {help}"));
+            message.push_str(&format!("\nhelp: {}", sanitize::visible(help)));
         }
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&file.display),
+            escape_property(&sanitize::visible(&file.display)),
             start.line,
             start.column,
             end.line,

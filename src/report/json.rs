@@ -91,6 +91,5 @@ pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> 
             findings: a.findings.len(),
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &out_doc)?;
-    out.write_all(b"\n")
+    super::write_json(out, &out_doc)
 }

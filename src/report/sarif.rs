@@ -201,6 +201,5 @@ pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> 
         }],
         version: "2.1.0",
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    out.write_all(b"\n")
+    super::write_json(out, &log)
 }
