@@ -87,22 +87,41 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// YAML with a top-level `apiVersion:` and `kind:` in some document.
+/// YAML that may hold a Kubernetes object: both an `apiVersion` and a `kind` key
+/// somewhere, however written (after a byte-order mark, quoted, in flow style, with a
+/// space before the colon). Such a file is parsed as a manifest, so that one that does
+/// not parse is reported rather than skipped.
 fn looks_like_kubernetes(text: &str) -> bool {
-    let mut api = false;
-    let mut kind = false;
-    for line in text.lines() {
-        if line.starts_with("---") {
-            if api && kind {
-                return true;
+    has_yaml_key(text, "apiVersion") && has_yaml_key(text, "kind")
+}
+
+/// `key` written as a YAML mapping key: plain or quoted, at the start of a line or after
+/// `{`, `,`, `-`, `?` or blanks, and followed (past blanks) by a colon.
+fn has_yaml_key(text: &str, key: &str) -> bool {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(key).map(|i| from + i) {
+        from = i + key.len();
+        let (mut before, mut after) = (i, from);
+        if let Some(&q) = b.get(after).filter(|q| matches!(q, b'"' | b'\'')) {
+            if before == 0 || b[before - 1] != q {
+                continue;
             }
-            api = false;
-            kind = false;
+            before -= 1;
+            after += 1;
         }
-        api |= line.starts_with("apiVersion:");
-        kind |= line.starts_with("kind:");
+        let opens = before == 0
+            || matches!(
+                b[before - 1],
+                b' ' | b'\t' | b'\n' | b'\r' | b'{' | b',' | b'-' | b'?'
+            )
+            || text[..before].ends_with('\u{feff}');
+        let rest = text[after..].trim_start_matches([' ', '\t']);
+        if opens && rest.starts_with(':') {
+            return true;
+        }
     }
-    api && kind
+    false
 }
 
 /// Why a file could not be read as text.
@@ -357,5 +376,30 @@ mod tests {
             classify(&p("ci.yml"), "on: push\njobs: {}\n"),
             FileKind::Other
         );
+        // However the keys are written.
+        for text in [
+            "\u{feff}apiVersion: v1\nkind: Pod\n",
+            "   apiVersion: v1\nkind: Pod\n",
+            "\"apiVersion\": v1\n'kind': Pod\n",
+            "{apiVersion: v1, kind: Pod}\n",
+            "{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}\n",
+            "apiVersion : v1\nkind\t: Pod\n",
+            "items:\n- apiVersion: v1\n  kind: Pod\n",
+        ] {
+            assert_eq!(
+                classify(&p("d.yaml"), text),
+                FileKind::Kubernetes,
+                "{text:?}"
+            );
+        }
+        // Words that are not keys.
+        for text in [
+            "description: set apiVersion and kind\n",
+            "myapiVersion: 1\nkindly: 2\n",
+            "apiVersion: v1\n",
+            "notes: \"apiVersion\"\nkind_of: x\n",
+        ] {
+            assert_eq!(classify(&p("d.yaml"), text), FileKind::Other, "{text:?}");
+        }
     }
 }

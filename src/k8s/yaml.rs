@@ -1,17 +1,26 @@
 //! YAML documents into spanned [`Value`]s with saphyr. saphyr counts characters; spans are
 //! converted to bytes once per file. Deep nesting is refused before parsing (saphyr
-//! overflows the stack at ~20k levels) and the converted tree has a node budget (alias
-//! expansion is also bounded inside saphyr).
+//! overflows the stack at ~20k levels); what anchors and aliases would copy is measured
+//! from the event stream before saphyr builds (and copies) anything, and the converted
+//! tree has a node budget. Merge keys (`<<: *defaults`) are resolved as YAML 1.1 (and
+//! kubectl) do.
+
+use std::collections::HashSet;
 
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
-use crate::model::{Value, ValueKind};
+use crate::model::{Str, Value, ValueKind};
 use crate::source::{FileId, Span};
 
 /// Deepest nesting accepted (block indentation columns plus open flow brackets).
 pub const MAX_DEPTH: usize = 1000;
 /// Most nodes one file may produce.
 pub const MAX_NODES: usize = 2_000_000;
+/// Most nodes that aliases of one file may stand for (saphyr's own bound is the same).
+pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Most nodes that anchors of one file may hold (saphyr keeps a copy of each anchored
+/// node, nested anchors included).
+pub const MAX_ANCHORED_NODES: usize = 1_000_000;
 
 /// A YAML problem at a byte range.
 #[derive(Debug)]
@@ -28,10 +37,12 @@ struct Offsets {
     /// Where spaces were inserted into the parsed text (its byte offsets, sorted): see
     /// [`reindent_quoted_scalar`].
     inserted: Vec<usize>,
+    /// Bytes of the file before the parsed text (a byte-order mark).
+    skip: usize,
 }
 
 impl Offsets {
-    fn new(parsed: &str, inserted: Vec<usize>) -> Offsets {
+    fn new(parsed: &str, inserted: Vec<usize>, skip: usize) -> Offsets {
         let bytes = if parsed.is_ascii() {
             Vec::new()
         } else {
@@ -41,6 +52,7 @@ impl Offsets {
             bytes,
             len: parsed.len(),
             inserted,
+            skip,
         }
     }
 
@@ -56,7 +68,7 @@ impl Offsets {
     /// The byte offset in the file.
     fn byte(&self, char_index: usize) -> usize {
         let b = self.parsed_byte(char_index);
-        b - self.inserted.partition_point(|&at| at < b)
+        b - self.inserted.partition_point(|&at| at < b) + self.skip
     }
 }
 
@@ -137,13 +149,34 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
             message: format!("YAML nested deeper than {MAX_DEPTH} levels; not parsed"),
         });
     }
-    let mut parsed = std::borrow::Cow::Borrowed(text);
+    if let Some(bom) = text.strip_prefix('\u{feff}') {
+        return parse_from(text, bom, 3, file);
+    }
+    let first = parse_from(text, text, 0, file);
+    // A byte-order mark read from disk is three spaces (offsets stay put), which indent
+    // the first line only: when the file does not parse as it is, read it without them.
+    match first {
+        Err(e) if text.starts_with("   ") && !text[3..].starts_with(char::is_whitespace) => {
+            match parse_from(text, &text[3..], 3, file) {
+                Ok(docs) => Ok(docs),
+                // The error of the reading that went further.
+                Err(again) if again.range.start > e.range.start => Err(again),
+                Err(_) => Err(e),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Parse `body`, the end of `text` after `skip` bytes.
+fn parse_from(text: &str, body: &str, skip: usize, file: FileId) -> Result<Vec<Value>, Error> {
+    let mut parsed = std::borrow::Cow::Borrowed(body);
     let mut inserted = Vec::new();
     // Each retry re-indents one scalar; a bound keeps a pathological file from looping long.
     let mut retries = 0;
     loop {
-        let offsets = Offsets::new(&parsed, inserted.clone());
-        let e = match MarkedYaml::load_from_str(&parsed) {
+        let offsets = Offsets::new(&parsed, inserted.clone(), skip);
+        let e = match measure_anchors(&parsed).and_then(|()| MarkedYaml::load_from_str(&parsed)) {
             Ok(docs) => return convert(text, file, &offsets, &docs),
             Err(e) => e,
         };
@@ -162,11 +195,80 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
             .next()
             .filter(|c| *c != '\n' && *c != '\r')
             .map_or(b, |c| b + c.len_utf8());
+        let message = if e.info().starts_with("YAML ") {
+            e.info().to_string()
+        } else {
+            format!("cannot parse YAML: {}", e.info())
+        };
         return Err(Error {
             range: b..end,
-            message: format!("cannot parse YAML: {}", e.info()),
+            message,
         });
     }
+}
+
+/// Refuse, before saphyr copies anything, a text whose aliases stand for more than
+/// [`MAX_ALIAS_NODES`] nodes or whose anchors hold more than [`MAX_ANCHORED_NODES`]
+/// ("billion laughs": each level of aliases multiplies the size). Node counts include
+/// mapping keys, which may be aliases too. One pass over the events, without recursion.
+fn measure_anchors(text: &str) -> Result<(), saphyr::ScanError> {
+    use saphyr_parser::{Event, Parser};
+    if !text.contains('&') {
+        // No anchor, nothing to copy.
+        return Ok(());
+    }
+    let too_big = |at: saphyr::Marker, what: &str| {
+        Err(saphyr::ScanError::new_str(
+            at,
+            match what {
+                "alias" => {
+                    "YAML aliases expand to more nodes than allowed (an alias bomb?); not parsed"
+                }
+                _ => "YAML anchors hold more nodes than allowed (nested anchors?); not parsed",
+            },
+        ))
+    };
+    // Open collections: (anchor id, expanded size so far, start).
+    let mut open: Vec<(usize, usize, saphyr::Marker)> = Vec::new();
+    let mut sizes: std::collections::HashMap<usize, usize> = Default::default();
+    let (mut aliased, mut anchored) = (0usize, 0usize);
+    for event in Parser::new_from_str(text) {
+        // Syntax errors are saphyr's to report, with the same position.
+        let Ok((event, span)) = event else {
+            return Ok(());
+        };
+        let (anchor, size, start) = match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 1, span.start));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match open.pop() {
+                Some((anchor, size, start)) => (anchor, size, start),
+                None => continue,
+            },
+            Event::Scalar(_, _, anchor, _) => (anchor, 1, span.start),
+            Event::Alias(id) => {
+                let size = sizes.get(&id).copied().unwrap_or(1);
+                aliased = aliased.saturating_add(size);
+                if aliased > MAX_ALIAS_NODES {
+                    return too_big(span.start, "alias");
+                }
+                (0, size, span.start)
+            }
+            _ => continue,
+        };
+        if anchor > 0 {
+            sizes.insert(anchor, size);
+            anchored = anchored.saturating_add(size);
+            if anchored > MAX_ANCHORED_NODES {
+                return too_big(start, "anchor");
+            }
+        }
+        if let Some(parent) = open.last_mut() {
+            parent.1 = parent.1.saturating_add(size);
+        }
+    }
+    Ok(())
 }
 
 /// Spanned values of saphyr's documents.
@@ -229,13 +331,25 @@ impl Convert<'_> {
                     .collect::<Result<_, _>>()?,
             ),
             YamlData::Mapping(map) => {
-                let mut entries = Vec::with_capacity(map.len());
+                let mut entries: Vec<(Str, Value)> = Vec::with_capacity(map.len());
+                // Entries of `<<` merge keys, in order: the first of a key wins.
+                let mut merged: Vec<(Str, Value)> = Vec::new();
+                let mut seen: HashSet<Str> = HashSet::new();
                 for (k, v) in map {
-                    let key = match &k.data {
+                    let key: Str = match &k.data {
                         YamlData::Value(s) => scalar_text(s).into(),
                         _ => continue,
                     };
+                    if key == "<<" {
+                        self.merge(v, depth + 1, &mut merged, &mut seen)?;
+                        continue;
+                    }
                     entries.push((key, self.value(v, depth + 1)?));
+                }
+                if !merged.is_empty() {
+                    // Keys written in the mapping win over merged ones.
+                    let written: HashSet<Str> = entries.iter().map(|(k, _)| k.clone()).collect();
+                    entries.extend(merged.into_iter().filter(|(k, _)| !written.contains(k)));
                 }
                 ValueKind::Object(entries)
             }
@@ -243,6 +357,41 @@ impl Convert<'_> {
             YamlData::Alias(_) | YamlData::BadValue => ValueKind::Null,
         };
         Ok(Value::new(kind, span))
+    }
+}
+
+impl Convert<'_> {
+    /// The entries a merge key's value brings (a mapping, or a sequence of mappings of
+    /// which earlier ones win), added to `out` after those already there. Spans stay where
+    /// the entries are written (at the anchor).
+    fn merge(
+        &mut self,
+        v: &MarkedYaml,
+        depth: usize,
+        out: &mut Vec<(Str, Value)>,
+        seen: &mut HashSet<Str>,
+    ) -> Result<(), Error> {
+        let maps: Vec<&MarkedYaml> = match &v.data {
+            YamlData::Mapping(_) => vec![v],
+            YamlData::Sequence(items) => items.iter().collect(),
+            _ => vec![v],
+        };
+        for m in maps {
+            if !matches!(m.data, YamlData::Mapping(_)) {
+                return Err(Error {
+                    range: self.span(m).range(),
+                    message: "cannot parse YAML: a merge key (`<<`) takes a mapping or a sequence of mappings".into(),
+                });
+            }
+            if let ValueKind::Object(entries) = self.value(m, depth)?.kind {
+                for (k, v) in entries {
+                    if seen.insert(k.clone()) {
+                        out.push((k, v));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
