@@ -61,13 +61,13 @@ pub fn classify(path: &Path, text: &str) -> FileKind {
     }
 }
 
+/// ARM templates and parameter files by their `$schema`: the value of the first
+/// `"$schema"` key, wherever it is (padding before it hides nothing).
 fn classify_json(text: &str) -> FileKind {
-    // The `$schema` is near the top in practice; look a little further to be safe.
-    let head = &text[..floor_char_boundary(text, 8192)];
-    let lower = head.to_ascii_lowercase();
-    if !lower.contains("\"$schema\"") {
+    let Some(schema) = schema_value(text) else {
         return FileKind::Other;
-    }
+    };
+    let lower = schema.to_ascii_lowercase();
     if lower.contains("deploymentparameters.json") {
         FileKind::ArmParameters
     } else if lower.contains("deploymenttemplate.json") {
@@ -77,14 +77,25 @@ fn classify_json(text: &str) -> FileKind {
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
+/// The string after the first `"$schema"` key (in any letter case, as ARM reads
+/// property names), up to its closing quote.
+fn schema_value(text: &str) -> Option<&str> {
+    for (i, _) in text.match_indices("\"$") {
+        let key_end = i + "\"$schema\"".len();
+        if !text
+            .get(i + 2..key_end)
+            .is_some_and(|k| k.eq_ignore_ascii_case("schema\""))
+        {
+            continue;
+        }
+        let Some(rest) = text[key_end..].trim_start().strip_prefix(':') else {
+            continue;
+        };
+        let rest = rest.trim_start().strip_prefix('"')?;
+        let end = rest.find('"').unwrap_or(rest.len());
+        return Some(&rest[..end]);
     }
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
+    None
 }
 
 /// YAML that may hold a Kubernetes object: both an `apiVersion` and a `kind` key
@@ -366,6 +377,30 @@ mod tests {
         );
         assert_eq!(
             classify(&p("package.json"), r#"{"name": "x"}"#),
+            FileKind::Other
+        );
+        // Wherever the `$schema` is, and only by its value.
+        let padded = format!(
+            "{{\"metadata\": {{\"pad\": \"{}\"}},\n \"$schema\" : \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\"}}",
+            "x".repeat(20_000)
+        );
+        assert_eq!(classify(&p("t.json"), &padded), FileKind::ArmTemplate);
+        assert_eq!(
+            classify(&p("t.json"), &padded.replace("$schema", "$Schema")),
+            FileKind::ArmTemplate
+        );
+        assert_eq!(
+            classify(
+                &p("p.json"),
+                r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "note": "deploymentTemplate.json"}"#
+            ),
+            FileKind::ArmParameters
+        );
+        assert_eq!(
+            classify(
+                &p("x.json"),
+                r#"{"description": "see \"$schema\" in deploymentTemplate.json", "$schema": "http://json-schema.org/draft-07/schema#"}"#
+            ),
             FileKind::Other
         );
         assert_eq!(
