@@ -108,6 +108,25 @@ fn reindent_quoted_scalar(text: &mut String, open: usize, inserted: &mut Vec<usi
     true
 }
 
+/// A line's indentation with its block sequence indicators (`- - x` is 4 deep); a line of
+/// blanks, or of dashes that are no indicators (`-----`), opens nothing.
+fn indentation(line: &str) -> usize {
+    let b = line.as_bytes();
+    let mut n = 0;
+    while n < b.len() {
+        let indicator = b[n] == b'-' && matches!(b.get(n + 1), None | Some(b' ' | b'\n' | b'\r'));
+        if b[n] != b' ' && !indicator {
+            break;
+        }
+        n += 1;
+    }
+    if line[n..].trim().is_empty() && !line.contains('-') {
+        0
+    } else {
+        n
+    }
+}
+
 /// An upper bound of the nesting depth, from a cheap scan: the deepest indentation plus
 /// sequence dashes on a line, plus flow brackets open outside quotes and comments.
 fn nesting_bound(text: &str) -> (usize, usize) {
@@ -115,7 +134,7 @@ fn nesting_bound(text: &str) -> (usize, usize) {
     let mut worst = (0, 0);
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        let indent = indentation(line);
         let mut quote: Option<char> = None;
         let mut deepest = flow;
         for (i, c) in line.char_indices() {
@@ -452,6 +471,19 @@ mod tests {
         // Moderate nesting is fine.
         let ok = format!("a: {}1{}\n", "[".repeat(60), "]".repeat(60));
         assert!(parse0(&ok).is_ok());
+    }
+
+    #[test]
+    fn long_blank_and_dash_lines_are_no_nesting() {
+        let blanks = format!("a: 1\n{}\nb: |\n  {}\n", " ".repeat(5000), "-".repeat(5000));
+        let docs = parse0(&blanks).unwrap();
+        assert_eq!(
+            docs[0].get("b").and_then(Value::as_str).map(str::len),
+            Some(5001)
+        );
+        // Sequence indicators do count.
+        assert!(parse0(&format!("a:\n{}x\n", "- ".repeat(1500))).is_err());
+        assert!(parse0(&format!("a:\n{}-\n", "- ".repeat(1500))).is_err());
     }
 
     #[test]
