@@ -366,3 +366,17 @@ fn braces_in_comments_and_strings_on_an_extension_line_hide_nothing() {
         );
     }
 }
+
+#[test]
+fn an_extension_statement_never_closed_is_reported_not_hiding_the_file() {
+    let text = format!("extension kubernetes with {{ namespace: 'x'\n{REGISTRY}");
+    let a = scan(&[("main.bicep", &text)]);
+    let found = findings(&a);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "LINT001" && f.1 == "main.bicep"),
+        "{}",
+        common::human(&a)
+    );
+}

@@ -69,7 +69,8 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
 /// which knows `import`/`provider`) are blanked out, keeping every byte offset: they
 /// declare no resources acrlint reads. A statement ends at the end of its line, or of the
 /// balanced `{ ... }` that opens on it; braces in comments and strings do not count, and
-/// a line in a comment or string is no statement.
+/// a line in a comment or string is no statement. A statement whose `{` is never closed
+/// is left for the parser to report.
 fn mask_extensions(text: &str) -> Option<String> {
     if !text.contains("extension") {
         return None;
@@ -101,6 +102,16 @@ fn mask_extensions(text: &str) -> Option<String> {
                 _ => {}
             }
             i += 1;
+        }
+        if depth > 0 {
+            // Never closed: left as it is, for the parser to report rather than to hide
+            // the rest of the file.
+            i = start
+                + b[start..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .unwrap_or(b.len() - start);
+            continue;
         }
         for c in &mut out[start..i] {
             if !matches!(*c, b'\n' | b'\r') {
@@ -252,6 +263,19 @@ mod tests {
         assert_eq!(m.matches("extension").count(), 1, "{m}");
         let (_, err) = parse(FileId(0), &file(t));
         assert!(err.is_none(), "{:?}", err.map(|e| e.message));
+    }
+
+    #[test]
+    fn an_extension_statement_never_closed_hides_nothing() {
+        for t in [
+            "extension k8s with {\nresource r 'A/b@1' = {\n  name: 'n'\n}\n",
+            "extension k8s with { x: '''\n}\nresource r 'A/b@1' = {\n  name: 'n'\n}\n",
+        ] {
+            assert_eq!(mask_extensions(t), None, "{t:?}");
+            let (_, err) = parse(FileId(0), &file(t));
+            let err = err.expect("a LINT001");
+            assert_eq!(err.rule.code, "LINT001");
+        }
     }
 
     #[test]
