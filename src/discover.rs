@@ -64,13 +64,13 @@ pub fn classify(path: &Path, text: &str) -> FileKind {
     }
 }
 
+/// ARM templates and parameter files by their `$schema`: the value of the first
+/// `"$schema"` key, wherever it is (padding before it hides nothing).
 fn classify_json(text: &str) -> FileKind {
-    // The `$schema` is near the top in practice; look a little further to be safe.
-    let head = &text[..floor_char_boundary(text, 8192)];
-    let lower = head.to_ascii_lowercase();
-    if !lower.contains("\"$schema\"") {
+    let Some(schema) = schema_value(text) else {
         return FileKind::Other;
-    }
+    };
+    let lower = schema.to_ascii_lowercase();
     if lower.contains("deploymentparameters.json") {
         FileKind::ArmParameters
     } else if lower.contains("deploymenttemplate.json") {
@@ -80,32 +80,62 @@ fn classify_json(text: &str) -> FileKind {
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
+/// The string after the first `"$schema"` key (in any letter case, as ARM reads
+/// property names), up to its closing quote.
+fn schema_value(text: &str) -> Option<&str> {
+    for (i, _) in text.match_indices("\"$") {
+        let key_end = i + "\"$schema\"".len();
+        if !text
+            .get(i + 2..key_end)
+            .is_some_and(|k| k.eq_ignore_ascii_case("schema\""))
+        {
+            continue;
+        }
+        let Some(rest) = text[key_end..].trim_start().strip_prefix(':') else {
+            continue;
+        };
+        let rest = rest.trim_start().strip_prefix('"')?;
+        let end = rest.find('"').unwrap_or(rest.len());
+        return Some(&rest[..end]);
     }
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
+    None
 }
 
-/// YAML with a top-level `apiVersion:` and `kind:` in some document.
+/// YAML that may hold a Kubernetes object: both an `apiVersion` and a `kind` key
+/// somewhere, however written (after a byte-order mark, quoted, in flow style, with a
+/// space before the colon). Such a file is parsed as a manifest, so that one that does
+/// not parse is reported rather than skipped.
 fn looks_like_kubernetes(text: &str) -> bool {
-    let mut api = false;
-    let mut kind = false;
-    for line in text.lines() {
-        if line.starts_with("---") {
-            if api && kind {
-                return true;
+    has_yaml_key(text, "apiVersion") && has_yaml_key(text, "kind")
+}
+
+/// `key` written as a YAML mapping key: plain or quoted, at the start of a line or after
+/// `{`, `,`, `-`, `?` or blanks, and followed (past blanks) by a colon.
+fn has_yaml_key(text: &str, key: &str) -> bool {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(key).map(|i| from + i) {
+        from = i + key.len();
+        let (mut before, mut after) = (i, from);
+        if let Some(&q) = b.get(after).filter(|q| matches!(q, b'"' | b'\'')) {
+            if before == 0 || b[before - 1] != q {
+                continue;
             }
-            api = false;
-            kind = false;
+            before -= 1;
+            after += 1;
         }
-        api |= line.starts_with("apiVersion:");
-        kind |= line.starts_with("kind:");
+        let opens = before == 0
+            || matches!(
+                b[before - 1],
+                b' ' | b'\t' | b'\n' | b'\r' | b'{' | b',' | b'-' | b'?'
+            )
+            || text[..before].ends_with('\u{feff}');
+        let rest = text[after..].trim_start_matches([' ', '\t']);
+        if opens && rest.starts_with(':') {
+            return true;
+        }
     }
-    api && kind
+    false
 }
 
 /// Why a file could not be read as text.
@@ -599,6 +629,30 @@ mod tests {
             classify(&p("package.json"), r#"{"name": "x"}"#),
             FileKind::Other
         );
+        // Wherever the `$schema` is, and only by its value.
+        let padded = format!(
+            "{{\"metadata\": {{\"pad\": \"{}\"}},\n \"$schema\" : \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\"}}",
+            "x".repeat(20_000)
+        );
+        assert_eq!(classify(&p("t.json"), &padded), FileKind::ArmTemplate);
+        assert_eq!(
+            classify(&p("t.json"), &padded.replace("$schema", "$Schema")),
+            FileKind::ArmTemplate
+        );
+        assert_eq!(
+            classify(
+                &p("p.json"),
+                r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "note": "deploymentTemplate.json"}"#
+            ),
+            FileKind::ArmParameters
+        );
+        assert_eq!(
+            classify(
+                &p("x.json"),
+                r#"{"description": "see \"$schema\" in deploymentTemplate.json", "$schema": "http://json-schema.org/draft-07/schema#"}"#
+            ),
+            FileKind::Other
+        );
         assert_eq!(
             classify(&p("d.yaml"), "apiVersion: v1\nkind: Pod\n"),
             FileKind::Kubernetes
@@ -607,5 +661,30 @@ mod tests {
             classify(&p("ci.yml"), "on: push\njobs: {}\n"),
             FileKind::Other
         );
+        // However the keys are written.
+        for text in [
+            "\u{feff}apiVersion: v1\nkind: Pod\n",
+            "   apiVersion: v1\nkind: Pod\n",
+            "\"apiVersion\": v1\n'kind': Pod\n",
+            "{apiVersion: v1, kind: Pod}\n",
+            "{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}\n",
+            "apiVersion : v1\nkind\t: Pod\n",
+            "items:\n- apiVersion: v1\n  kind: Pod\n",
+        ] {
+            assert_eq!(
+                classify(&p("d.yaml"), text),
+                FileKind::Kubernetes,
+                "{text:?}"
+            );
+        }
+        // Words that are not keys.
+        for text in [
+            "description: set apiVersion and kind\n",
+            "myapiVersion: 1\nkindly: 2\n",
+            "apiVersion: v1\n",
+            "notes: \"apiVersion\"\nkind_of: x\n",
+        ] {
+            assert_eq!(classify(&p("d.yaml"), text), FileKind::Other, "{text:?}");
+        }
     }
 }

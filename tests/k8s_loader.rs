@@ -64,11 +64,14 @@ fn alias_bomb_is_a_lint001() {
         let refs = vec![format!("*a{p}"); 10].join(", ");
         text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
     }
-    let start = std::time::Instant::now();
     let a = scan(&[("bomb.yaml", text)]);
-    assert!(start.elapsed().as_secs() < 10);
     assert_eq!(a.findings.len(), 1, "{}", common::human(&a));
     assert_eq!(a.findings[0].rule.code, "LINT001");
+    assert!(
+        a.findings[0].message.contains("alias"),
+        "{}",
+        a.findings[0].message
+    );
 }
 
 #[test]

@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::sanitize::excerpt;
+
 /// A parsed, normalized image reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageRef {
@@ -50,7 +52,7 @@ impl ImageRef {
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => {
                 if !DIGEST.is_match(d) {
-                    return Err(format!("`{d}` is not a valid digest"));
+                    return Err(format!("`{}` is not a valid digest", excerpt(d)));
                 }
                 if let Some(hex) = d.strip_prefix("sha256:")
                     && hex.len() != 64
@@ -70,7 +72,7 @@ impl ImageRef {
                     return Err("the tag after `:` is empty".into());
                 }
                 if !TAG.is_match(t) {
-                    return Err(format!("`{t}` is not a valid tag"));
+                    return Err(format!("`{}` is not a valid tag", excerpt(t)));
                 }
                 (&rest[..last_slash + i], Some(t.to_string()))
             }
@@ -91,7 +93,7 @@ impl ImageRef {
                     || first.to_ascii_lowercase() != first =>
             {
                 if !DOMAIN.is_match(first) {
-                    return Err(format!("`{first}` is not a valid registry host"));
+                    return Err(format!("`{}` is not a valid registry host", excerpt(first)));
                 }
                 (first.to_ascii_lowercase(), remainder.to_string())
             }
@@ -106,7 +108,10 @@ impl ImageRef {
             return Err("the repository name must be lower case".into());
         }
         if !PATH.is_match(&path) {
-            return Err(format!("`{path}` is not a valid repository name"));
+            return Err(format!(
+                "`{}` is not a valid repository name",
+                excerpt(&path)
+            ));
         }
         let path = if domain == DEFAULT_DOMAIN && !path.contains('/') {
             format!("library/{path}")
@@ -220,6 +225,18 @@ mod tests {
         ] {
             assert!(ImageRef::parse(bad).is_err(), "{bad:?} should not parse");
         }
+    }
+
+    #[test]
+    fn errors_show_scanned_text_escaped_and_short() {
+        let e = ImageRef::parse("nginx:a\u{1b}[31m\u{7}").unwrap_err();
+        assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
+        assert!(e.contains("\\u{1b}"), "{e:?}");
+        let e = ImageRef::parse("evil\u{1b}]8;;x\u{7}.io/app").unwrap_err();
+        assert!(!e.contains('\u{1b}'), "{e:?}");
+        let long = format!("nginx:{}", "é".repeat(5000));
+        let e = ImageRef::parse(&long).unwrap_err();
+        assert!(e.chars().count() < 300, "{} chars", e.chars().count());
     }
 
     #[test]

@@ -67,46 +67,90 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
 
 /// `extension name [with {...}] [as alias]` statements (newer than tree-sitter-bicep 1.1,
 /// which knows `import`/`provider`) are blanked out, keeping every byte offset: they
-/// declare no resources acrlint reads.
+/// declare no resources acrlint reads. A statement ends at the end of its line, or of the
+/// balanced `{ ... }` that opens on it; braces in comments and strings do not count, and
+/// a line in a comment or string is no statement. A statement whose `{` is never closed
+/// is left for the parser to report.
 fn mask_extensions(text: &str) -> Option<String> {
     if !text.contains("extension") {
         return None;
     }
-    let mut out = text.as_bytes().to_vec();
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
     let mut changed = false;
-    let mut start = 0;
-    while start < text.len() {
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line = &text[start..line_end];
-        let rest = line.strip_prefix("extension").unwrap_or("");
-        if rest.starts_with([' ', '\t']) {
-            // Up to the end of the line, or of the balanced `{ ... }` that opens on it.
-            let mut depth = 0i32;
-            let mut end = start;
-            let bytes = text.as_bytes();
-            while end < text.len() {
-                match bytes[end] {
-                    b'{' => depth += 1,
-                    b'}' => depth -= 1,
-                    b'\n' if depth <= 0 => break,
-                    _ => {}
-                }
-                end += 1;
-            }
-            for b in &mut out[start..end] {
-                if !matches!(*b, b'\n' | b'\r') {
-                    *b = b' ';
-                }
-            }
-            changed = true;
-            start = end;
-        } else {
-            start = line_end + 1;
+    let mut i = 0;
+    while i < b.len() {
+        let at_line_start = i == 0 || b[i - 1] == b'\n';
+        let statement = at_line_start
+            && b[i..].starts_with(b"extension")
+            && matches!(b.get(i + 9), Some(b' ' | b'\t'));
+        if !statement {
+            i = skip_trivia(b, i).unwrap_or(i + 1);
+            continue;
         }
+        let start = i;
+        let mut depth = 0i32;
+        while i < b.len() {
+            if let Some(next) = skip_trivia(b, i) {
+                i = next;
+                continue;
+            }
+            match b[i] {
+                b'{' => depth += 1,
+                b'}' => depth -= 1,
+                b'\n' if depth <= 0 => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        if depth > 0 {
+            // Never closed: left as it is, for the parser to report rather than to hide
+            // the rest of the file.
+            i = start
+                + b[start..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .unwrap_or(b.len() - start);
+            continue;
+        }
+        for c in &mut out[start..i] {
+            if !matches!(*c, b'\n' | b'\r') {
+                *c = b' ';
+            }
+        }
+        changed = true;
     }
     // Only ASCII bytes inside the statement were replaced by spaces; multibyte characters
     // there (in strings) become spaces byte by byte, which is still valid UTF-8.
     changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// When a comment or a string starts at `i`: the offset just past it (a line comment
+/// stops before its line break; an unclosed one runs to the end of the text).
+fn skip_trivia(b: &[u8], i: usize) -> Option<usize> {
+    let find = |from: usize, pat: &[u8]| {
+        b.get(from..)
+            .and_then(|rest| rest.windows(pat.len()).position(|w| w == pat))
+            .map_or(b.len(), |p| from + p + pat.len())
+    };
+    match b[i] {
+        b'/' if b.get(i + 1) == Some(&b'/') => Some(
+            b[i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(b.len(), |p| i + p),
+        ),
+        b'/' if b.get(i + 1) == Some(&b'*') => Some(find(i + 2, b"*/")),
+        b'\'' if b[i..].starts_with(b"'''") => Some(find(i + 3, b"'''")),
+        b'\'' => {
+            let mut j = i + 1;
+            while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
+                j += if b[j] == b'\\' { 2 } else { 1 };
+            }
+            Some((j + 1).min(b.len()))
+        }
+        _ => None,
+    }
 }
 
 /// The postfix non-null assertion `x!` (newer than tree-sitter-bicep 1.1) becomes a
@@ -120,43 +164,19 @@ fn mask_non_null_assertions(text: &str) -> Option<String> {
     let mut changed = false;
     let mut i = 0;
     while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
-            b'\'' if b[i..].starts_with(b"'''") => {
-                i += 3;
-                while i < b.len() && !b[i..].starts_with(b"'''") {
-                    i += 1;
-                }
-                i += 3;
-            }
-            b'\'' => {
-                i += 1;
-                while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'!' if i > 0
-                && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b')' | b']'))
-                && b.get(i + 1) != Some(&b'=') =>
-            {
-                out[i] = b' ';
-                changed = true;
-                i += 1;
-            }
-            _ => i += 1,
+        if let Some(next) = skip_trivia(b, i) {
+            i = next;
+            continue;
         }
+        if b[i] == b'!'
+            && i > 0
+            && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b')' | b']'))
+            && b.get(i + 1) != Some(&b'=')
+        {
+            out[i] = b' ';
+            changed = true;
+        }
+        i += 1;
     }
     changed.then(|| String::from_utf8_lossy(&out).into_owned())
 }
@@ -231,5 +251,48 @@ mod tests {
         assert!(!m.contains("extension") && m.contains("var x = 1"));
         let (_, err) = parse(FileId(0), &file(t));
         assert!(err.is_none(), "{:?}", err.map(|e| e.message));
+    }
+
+    #[test]
+    fn braces_in_comments_and_strings_do_not_extend_an_extension_statement() {
+        let t = "extension graph // {\nvar a = 1\nextension k8s with { x: '}{' /* } { */ y: '''\n{ }\n}''' }\nvar b = 2\nvar s = '''\nextension inside a string\n'''\n";
+        let m = mask_extensions(t).unwrap();
+        assert_eq!(m.len(), t.len());
+        assert!(m.contains("var a = 1") && m.contains("var b = 2"), "{m}");
+        assert!(m.contains("extension inside a string"), "{m}");
+        assert_eq!(m.matches("extension").count(), 1, "{m}");
+        let (_, err) = parse(FileId(0), &file(t));
+        assert!(err.is_none(), "{:?}", err.map(|e| e.message));
+    }
+
+    #[test]
+    fn an_extension_statement_never_closed_hides_nothing() {
+        for t in [
+            "extension k8s with {\nresource r 'A/b@1' = {\n  name: 'n'\n}\n",
+            "extension k8s with { x: '''\n}\nresource r 'A/b@1' = {\n  name: 'n'\n}\n",
+        ] {
+            assert_eq!(mask_extensions(t), None, "{t:?}");
+            let (_, err) = parse(FileId(0), &file(t));
+            let err = err.expect("a LINT001");
+            assert_eq!(err.rule.code, "LINT001");
+        }
+    }
+
+    #[test]
+    fn unclosed_comments_and_strings_end_the_scan() {
+        for t in [
+            "extension a /* {",
+            "extension a '''",
+            "extension a 'x",
+            "var x = 'a!",
+        ] {
+            let _ = mask_extensions(t);
+            let _ = mask_non_null_assertions(t);
+        }
+        assert_eq!(skip_trivia(b"/* x", 0), Some(4));
+        assert_eq!(skip_trivia(b"''' x", 0), Some(5));
+        assert_eq!(skip_trivia(b"'a\\", 0), Some(3));
+        assert_eq!(skip_trivia(b"// a\nb", 0), Some(4));
+        assert_eq!(skip_trivia(b"x", 0), None);
     }
 }
