@@ -128,7 +128,10 @@ impl Config {
             if crate::rules::by_code_or_name(key).is_none() {
                 return Err(ConfigError::Invalid {
                     path: path.to_path_buf(),
-                    message: format!("unknown rule `{key}` in [rules] (see `acrlint rules`)"),
+                    message: format!(
+                        "unknown rule `{}` in [rules] (see `acrlint rules`)",
+                        crate::sanitize::excerpt(key)
+                    ),
                 });
             }
         }

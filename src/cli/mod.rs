@@ -167,10 +167,11 @@ fn command() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(msg) => {
-            // Messages may quote the repository (names, a config line): shown escaped.
+            // Messages may quote the repository (names, a config line): shown escaped, and
+            // every line after the first indented, so none can start a workflow command.
             eprintln!(
                 "acrlint: error: {}",
-                crate::sanitize::visible_multiline(&msg)
+                crate::sanitize::visible_multiline(&msg).replace('\n', "\n  ")
             );
             2
         }
@@ -470,7 +471,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     let failed = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.severity >= t));
     // A file whose analysis failed inside acrlint: reported after the findings, exit 2.
     for e in &analysis.internal_errors {
-        eprintln!("acrlint: error: {e}");
+        eprintln!("acrlint: error: {}", crate::sanitize::visible(e));
     }
     if !analysis.internal_errors.is_empty() {
         std::mem::forget(analysis);
