@@ -219,10 +219,11 @@ fn dev_zero_as_a_config_var_file_is_refused() {
     let r = run(&repo, &["check", "."]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("\"/dev/zero\""), "{}", r.stderr);
-    // Named by the user, it is not read either: not a regular file.
+    // Named by the user, it is not read either: not a regular file, an error (exit 2)
+    // rather than a scan without the values asked for.
     fs::remove_file(repo.join("acrlint.toml")).unwrap();
     let r = run(&repo, &["check", "-v", "--var-file", "/dev/zero", "."]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("/dev/zero") && r.stderr.contains("not a regular file"),
         "{}",

@@ -357,7 +357,7 @@ fn require_named_files(args: &CheckArgs) -> Result<(), String> {
             Ok(m) if m.is_file() => {}
             Ok(_) => {
                 return Err(format!(
-                    "{flag} {}: not a file",
+                    "{flag} {}: not a regular file; not read",
                     crate::sanitize::path(path)
                 ));
             }

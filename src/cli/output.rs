@@ -158,7 +158,7 @@ fn render(
     }
 }
 
-/// Write a file through a temporary file beside it, renamed over it once complete: a
+/// Write a file (and its folder if missing) through a temporary file beside it, renamed over it once complete: a
 /// reader (code scanning upload, a later step) never sees half a report, and a failed run
 /// leaves the previous file as it was.
 fn write_atomic(
@@ -169,6 +169,8 @@ fn write_atomic(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // As for a report to standard output, the folder need not exist yet.
+    std::fs::create_dir_all(&dir)?;
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other("not a file name"))?
