@@ -36,7 +36,10 @@ fn main() {
         git(&["rev-parse", "--git-common-dir"]),
         git(&["symbolic-ref", "-q", "HEAD"]),
     ) {
-        for path in [format!("{common}/{branch}"), format!("{common}/packed-refs")] {
+        for path in [
+            format!("{common}/{branch}"),
+            format!("{common}/packed-refs"),
+        ] {
             if std::path::Path::new(&path).exists() {
                 println!("cargo:rerun-if-changed={path}");
             }

@@ -246,7 +246,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             baseline.write(&file)?;
             if !args.quiet {
                 eprintln!(
-                "acrlint: wrote {} finding(s) to {}",
+                    "acrlint: wrote {} finding(s) to {}",
                     baseline.findings.len(),
                     crate::sanitize::path(&file)
                 );
@@ -409,7 +409,6 @@ fn select_rules(config: &mut Config, args: &CheckArgs) -> Result<(), String> {
     }
     Ok(())
 }
-
 
 /// A warning on standard error for each file named on the command line that is not
 /// analysed (not a format acrlint reads): it would otherwise pass without a word.

@@ -33,9 +33,7 @@ pub fn not_read_reason(path: &Path, text: &str) -> Option<&'static str> {
         "json" => {
             "not an ARM template or parameter file (no deploymentTemplate or deploymentParameters `$schema`); not read"
         }
-        "yaml" | "yml" => {
-            "not a Kubernetes manifest (no `apiVersion` and `kind`); not read"
-        }
+        "yaml" | "yml" => "not a Kubernetes manifest (no `apiVersion` and `kind`); not read",
         _ => {
             "not a format acrlint reads (.tf, .tfvars, .bicep, .bicepparam, ARM .json, Kubernetes .yaml/.yml); not read"
         }
@@ -46,8 +44,7 @@ pub fn not_read_reason(path: &Path, text: &str) -> Option<&'static str> {
 /// from its content: ARM JSON, Kubernetes YAML, Terraform or Bicep. An error says what to
 /// do when the content does not tell.
 pub fn stdin_name(text: &str) -> Result<&'static str, String> {
-    const NAME_IT: &str =
-        "name it with --stdin-filename (e.g. --stdin-filename main.tf, app.yaml, azuredeploy.json, main.bicep)";
+    const NAME_IT: &str = "name it with --stdin-filename (e.g. --stdin-filename main.tf, app.yaml, azuredeploy.json, main.bicep)";
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.starts_with('{') || body.starts_with('[') {
         if is_terraform_plan(body) {
@@ -76,8 +73,8 @@ pub fn stdin_name(text: &str) -> Result<&'static str, String> {
 /// Lines that open a Terraform block: `resource "type" "name" {`, `terraform {`, ...
 fn hcl_lines(text: &str) -> usize {
     const LABELLED: &[&str] = &[
-        "resource", "data", "module", "variable", "output", "provider", "check", "import",
-        "moved", "removed",
+        "resource", "data", "module", "variable", "output", "provider", "check", "import", "moved",
+        "removed",
     ];
     text.lines()
         .map(str::trim_start)
@@ -88,8 +85,10 @@ fn hcl_lines(text: &str) -> usize {
                 .collect();
             let rest = l[word.len()..].trim_start();
             (LABELLED.contains(&word.as_str()) && rest.starts_with('"'))
-                || (matches!(word.as_str(), "terraform" | "locals" | "provider" | "import")
-                    && rest.starts_with('{'))
+                || (matches!(
+                    word.as_str(),
+                    "terraform" | "locals" | "provider" | "import"
+                ) && rest.starts_with('{'))
         })
         .count()
 }
@@ -131,7 +130,9 @@ mod tests {
             Ok("stdin.tf")
         );
         assert_eq!(
-            stdin_name("param location string\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n}\n"),
+            stdin_name(
+                "param location string\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n}\n"
+            ),
             Ok("stdin.bicep")
         );
         assert_eq!(
@@ -139,7 +140,9 @@ mod tests {
             Ok("stdin.yaml")
         );
         assert_eq!(
-            stdin_name("{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\"}"),
+            stdin_name(
+                "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\"}"
+            ),
             Ok("stdin.json")
         );
         assert!(stdin_name("hello world\n").is_err());
