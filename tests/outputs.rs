@@ -708,7 +708,13 @@ fn completions_are_printed_for_every_shell() {
             "{shell}: {}",
             &r.stdout[..200.min(r.stdout.len())]
         );
-        for word in ["check", "select", "statistics", "stdin-filename", "completions"] {
+        for word in [
+            "check",
+            "select",
+            "statistics",
+            "stdin-filename",
+            "completions",
+        ] {
             assert!(r.stdout.contains(word), "{shell} lacks {word}");
         }
     }

@@ -266,8 +266,11 @@ fn run(cli: Cli) -> Result<i32, String> {
         },
         Command::Lsp { docs_url } => Ok(crate::lsp::run(crate::lsp::Options { docs_url })),
         Command::Completions { shell } => {
+            // Built in memory first: the generator panics on a closed pipe (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "acrlint", &mut script);
             let mut stdout = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "acrlint", &mut stdout);
+            let _ = stdout.write_all(&script).and_then(|()| stdout.flush());
             Ok(0)
         }
     }
