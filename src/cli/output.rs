@@ -18,7 +18,7 @@ pub struct FormatSpec {
 pub fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
     use clap::ValueEnum;
     let (name, path) = match s.split_once('=') {
-        Some((n, p)) if p.is_empty() => {
+        Some((n, "")) => {
             return Err(format!("`{n}=` names no file (write `{n}=PATH`)"));
         }
         Some((n, p)) => (n, Some(PathBuf::from(p))),
