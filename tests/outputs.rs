@@ -451,6 +451,17 @@ fn severity_filters_every_report_and_the_exit_code_follows_what_is_shown() {
     let sev = severities(&report);
     assert!(sev.contains(&"error".into()) && sev.contains(&"warning".into()));
     assert!(!sev.contains(&"note".into()), "{sev:?}");
+    let summary = &report["summary"];
+    let notes = sev.len() as u64 + summary["not_shown"].as_u64().unwrap();
+    assert!(
+        notes > sev.len() as u64,
+        "the notes are counted as not shown: {summary}"
+    );
+    assert_eq!(summary["notes"], 0);
+    assert_eq!(
+        summary["errors"].as_u64().unwrap() + summary["warnings"].as_u64().unwrap(),
+        sev.len() as u64
+    );
     let sarif = json(&fs::read_to_string(t.path().join("r.sarif")).unwrap());
     let levels: Vec<&str> = sarif["runs"][0]["results"]
         .as_array()

@@ -67,7 +67,7 @@ pub fn write_with(
 ) -> std::io::Result<()> {
     match format {
         Format::Human => human::write(a, options, out),
-        Format::Json => json::write(a, out),
+        Format::Json => json::write(a, options, out),
         Format::Sarif => sarif::write(a, out),
         Format::Github => github::write(a, out),
     }
