@@ -113,7 +113,8 @@ pub enum ColorChoice {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Files and folders to scan (`-` reads one file from standard input).
+    /// Files and folders to scan (`-` reads one file from standard input, its format told
+    /// from its content unless `--stdin-filename` names it).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Report format: human, json, sarif or github; `FORMAT=PATH` writes that report to a
