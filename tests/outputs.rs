@@ -500,6 +500,70 @@ fn severity_filters_every_report_and_the_exit_code_follows_what_is_shown() {
     assert_eq!(r.code, 0);
 }
 
+/// The README's Usage examples run as written, from a copy of the repository's samples.
+#[test]
+fn readme_usage_examples_run_as_written() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("A readable log and SARIF for code scanning from one run")
+        .expect("README example paragraph");
+    let block = &readme[start..];
+    let block = &block[block.find("```sh\n").expect("sh block") + 6..];
+    let block = &block[..block.find("```").unwrap()];
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"),
+        &t.path().join("samples"),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("acrlint");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let lines: Vec<&str> = block.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 5, "{block}");
+    for line in lines {
+        let out = std::process::Command::new("sh")
+            .args(["-c", line])
+            .current_dir(t.path())
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "{line}: {code:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("error"),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let sarif = json(&fs::read_to_string(t.path().join("results.sarif")).unwrap());
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(
+        fs::read_to_string(t.path().join("acrlint.bash"))
+            .unwrap()
+            .contains("_acrlint")
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
 // ---- 7. No silent passes ---------------------------------------------------------------
 
 #[test]
