@@ -705,6 +705,20 @@ fn standard_input_of_an_unknown_format_is_refused() {
         Some(ADMIN),
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    // Named as something acrlint does not read, it is warned about.
+    let r = run_in(
+        t.path(),
+        &["check", "-", "--stdin-filename", "values.yaml"],
+        Some("replicas: 3\n"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: values.yaml: not a Kubernetes manifest"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

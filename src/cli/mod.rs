@@ -418,7 +418,15 @@ fn select_rules(config: &mut Config, args: &CheckArgs) -> Result<(), String> {
 /// analysed (not a format acrlint reads): it would otherwise pass without a word.
 fn warn_not_read(args: &CheckArgs, ws: &Workspace) {
     let cwd = std::env::current_dir().unwrap_or_default();
-    for path in args.paths.iter().filter(|p| p.as_os_str() != "-") {
+    // Standard input under a name acrlint does not read is warned about too (without a
+    // name, its format was told from its content).
+    let stdin_name = args
+        .stdin_filename
+        .as_ref()
+        .filter(|_| args.paths.iter().any(|p| p.as_os_str() == "-"))
+        .map(PathBuf::from);
+    let named = args.paths.iter().filter(|p| p.as_os_str() != "-");
+    for path in named.chain(stdin_name.as_ref()) {
         let full = crate::normalize(&cwd.join(path));
         let Some(file) = ws.files.iter().find(|f| f.path == full) else {
             continue;
