@@ -27,15 +27,11 @@ pub enum FileKind {
     Other,
 }
 
-/// Folders never walked into.
-const SKIP_DIRS: &[&str] = &[
-    ".git",
-    ".terraform",
-    "node_modules",
-    ".hg",
-    ".svn",
-    "target",
-];
+/// Folders never walked into, whatever the ignore files say: git's own, Terraform's
+/// downloaded modules and providers, npm's packages. No other folder is skipped for its
+/// name alone (a folder named `target` or `build` may hold configuration; build output is
+/// left out by the `.gitignore` that normally lists it).
+const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules"];
 
 /// The extensions acrlint may read.
 pub const EXTENSIONS: &[&str] = &["tf", "tfvars", "bicep", "bicepparam", "json", "yaml", "yml"];

@@ -219,10 +219,11 @@ fn dev_zero_as_a_config_var_file_is_refused() {
     let r = run(&repo, &["check", "."]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("\"/dev/zero\""), "{}", r.stderr);
-    // Named by the user, it is not read either: not a regular file.
+    // Named by the user, it is not read either: not a regular file, an error (exit 2)
+    // rather than a scan without the values asked for.
     fs::remove_file(repo.join("acrlint.toml")).unwrap();
     let r = run(&repo, &["check", "-v", "--var-file", "/dev/zero", "."]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("/dev/zero") && r.stderr.contains("not a regular file"),
         "{}",
@@ -424,11 +425,12 @@ fn a_fifo_as_a_var_file_or_an_ignore_file_does_not_hang() {
         "{}",
         r.stderr
     );
-    // Named on the command line.
+    // Named on the command line: refused without opening it (exit 2, as any `--var-file`
+    // that cannot be read).
     fs::remove_file(repo.join("acrlint.toml")).unwrap();
     let r = run(&repo, &["check", "-v", "--var-file", "vars.tfvars", "."]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("cannot read var file"), "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
 }
 
 #[cfg(unix)]

@@ -1,9 +1,12 @@
-//! The command line: `check`, `rules`, `explain`, `lsp`.
+//! The command line: `check`, `rules`, `explain`, `lsp`, `completions`.
+
+mod output;
+mod recognize;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::finding::Severity;
@@ -14,7 +17,7 @@ use crate::{Workspace, analyze, rules};
 #[derive(Parser, Debug)]
 #[command(
     name = "acrlint",
-    version,
+    version = env!("ACRLINT_VERSION"),
     about = "Static analysis of the container supply chain of Azure deployments: Terraform, ARM/Bicep and Kubernetes."
 )]
 pub struct Cli {
@@ -49,6 +52,12 @@ pub enum Command {
         #[arg(long, value_name = "PATTERN")]
         docs_url: Option<String>,
     },
+    /// Print shell completions: `acrlint completions bash > /etc/bash_completion.d/acrlint`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,6 +86,24 @@ pub enum FailOn {
     Never,
 }
 
+/// A minimum severity for `--severity`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl MinSeverity {
+    fn severity(self) -> Severity {
+        match self {
+            MinSeverity::Error => Severity::Error,
+            MinSeverity::Warning => Severity::Warning,
+            MinSeverity::Note => Severity::Note,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -86,15 +113,45 @@ pub enum ColorChoice {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Files and folders to scan (`-` reads one file from standard input).
+    /// Files and folders to scan (`-` reads one file from standard input, its format told
+    /// from its content unless `--stdin-filename` names it).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = report::Format::Human)]
-    pub format: report::Format,
-    /// Exit with 1 when a finding at or above this severity remains.
+    /// Report format: human, json, sarif or github; `FORMAT=PATH` writes that report to a
+    /// file instead of standard output. Repeatable: one analysis, several reports, e.g.
+    /// `--format human --format sarif=results.sarif`. At most one format goes to standard
+    /// output (or to `--output-file`).
+    #[arg(long, short = 'f', value_name = "FORMAT[=PATH]", value_parser = output::parse_format_spec, default_value = "human")]
+    pub format: Vec<output::FormatSpec>,
+    /// Write the report that would go to standard output to this file instead (replaced
+    /// whole, never left half-written).
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+    /// Exit with 1 when a shown finding at or above this severity remains (findings hidden
+    /// by `--severity` do not count).
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
+    /// Show only findings at or above this severity, in every report; the exit code
+    /// judges what is shown.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub severity: Option<MinSeverity>,
+    /// Run only these rules (codes or names, comma-separated; repeatable): every other
+    /// rule is off, as if set to "off" in `[rules]`; LINT001 (a file that cannot be read
+    /// or parsed) stays on unless ignored. Overrides the config file.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Turn these rules off (codes or names, comma-separated; repeatable). Overrides the
+    /// config file and `--select`.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Print the number of findings per rule (count, code, name; most frequent first)
+    /// instead of the findings; a JSON array with `--format json`.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Print the findings only: no summary line, no progress messages. Warnings about
+    /// what was not read are still printed.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Configuration file (default: `acrlint.toml` in the scanned folder or above).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -188,11 +245,13 @@ fn run(cli: Cli) -> Result<i32, String> {
             let analysis = analyze(&ws, &config);
             let baseline = crate::baseline::Baseline::of(&analysis);
             baseline.write(&file)?;
-            eprintln!(
-                "acrlint: wrote {} finding(s) to {}",
-                baseline.findings.len(),
-                crate::sanitize::path(&file)
-            );
+            if !args.quiet {
+                eprintln!(
+                    "acrlint: wrote {} finding(s) to {}",
+                    baseline.findings.len(),
+                    crate::sanitize::path(&file)
+                );
+            }
             Ok(0)
         }
         Command::Rules { format } => {
@@ -207,6 +266,14 @@ fn run(cli: Cli) -> Result<i32, String> {
             None => Err(format!("unknown rule `{rule}` (see `acrlint rules`)")),
         },
         Command::Lsp { docs_url } => Ok(crate::lsp::run(crate::lsp::Options { docs_url })),
+        Command::Completions { shell } => {
+            // Built in memory first: the generator panics on a closed pipe (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "acrlint", &mut script);
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(&script).and_then(|()| stdout.flush());
+            Ok(0)
+        }
     }
 }
 
@@ -272,10 +339,105 @@ pub fn load_config(args: &CheckArgs) -> Result<Config, String> {
 /// The configuration and the workspace of a scan: the config file's own paths are admitted
 /// only inside the scanned folders (see [`Config::confine`]).
 pub fn scan(args: &CheckArgs) -> Result<(Config, Workspace), String> {
+    require_named_files(args)?;
     let mut config = load_config(args)?;
+    select_rules(&mut config, args)?;
     let (ws, _) = workspace(args, &config)?;
+    warn_not_read(args, &ws);
     config.confine(&ws.roots)?;
     Ok((config, ws))
+}
+
+/// `--var-file` and `--parameters` files must exist: a missing one would otherwise
+/// evaluate with other values and pass silently.
+fn require_named_files(args: &CheckArgs) -> Result<(), String> {
+    let named = args
+        .var_files
+        .iter()
+        .map(|p| ("--var-file", p))
+        .chain(args.parameter_files.iter().map(|p| ("--parameters", p)));
+    for (flag, path) in named {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                return Err(format!(
+                    "{flag} {}: not a regular file; not read",
+                    crate::sanitize::path(path)
+                ));
+            }
+            Err(e) => return Err(format!("{flag} {}: {e}", crate::sanitize::path(path))),
+        }
+    }
+    Ok(())
+}
+
+/// `--select` and `--ignore` on top of the config's `[rules]`: the command line wins.
+/// A rule selected keeps the level the config gives it unless that is "off".
+fn select_rules(config: &mut Config, args: &CheckArgs) -> Result<(), String> {
+    use crate::config::Level;
+    let resolve = |flag: &str, list: &[String]| -> Result<Vec<&'static rules::Rule>, String> {
+        list.iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                rules::by_code_or_name(c).ok_or_else(|| {
+                    format!(
+                        "unknown rule `{}` in {flag} (see `acrlint rules`)",
+                        crate::sanitize::excerpt(c)
+                    )
+                })
+            })
+            .collect()
+    };
+    let selected = resolve("--select", &args.select)?;
+    let ignored = resolve("--ignore", &args.ignore)?;
+    for rule in rules::ALL {
+        let (code, name) = (rule.meta.code, rule.meta.name);
+        let named = |list: &[&rules::Rule]| list.iter().any(|r| r.meta.code == code);
+        let level = if named(&ignored) {
+            Some(Level::Off)
+        } else if selected.is_empty() || (code == "LINT001" && !named(&selected)) {
+            continue;
+        } else if named(&selected) {
+            // Selected: the config's level, unless it turned the rule off.
+            config.level(code, name).filter(|l| *l != Level::Off)
+        } else {
+            Some(Level::Off)
+        };
+        config
+            .rules
+            .retain(|k, _| !(k.eq_ignore_ascii_case(code) || k == name));
+        if let Some(l) = level {
+            config.rules.insert(code.to_string(), l);
+        }
+    }
+    Ok(())
+}
+
+/// A warning on standard error for each file named on the command line that is not
+/// analysed (not a format acrlint reads): it would otherwise pass without a word.
+fn warn_not_read(args: &CheckArgs, ws: &Workspace) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    // Standard input under a name acrlint does not read is warned about too (without a
+    // name, its format was told from its content).
+    let stdin_name = args
+        .stdin_filename
+        .as_ref()
+        .filter(|_| args.paths.iter().any(|p| p.as_os_str() == "-"))
+        .map(PathBuf::from);
+    let named = args.paths.iter().filter(|p| p.as_os_str() != "-");
+    for path in named.chain(stdin_name.as_ref()) {
+        let full = crate::normalize(&cwd.join(path));
+        let Some(file) = ws.files.iter().find(|f| f.path == full) else {
+            continue;
+        };
+        if let Some(reason) = recognize::not_read_reason(&file.path, &file.text) {
+            eprintln!(
+                "acrlint: warning: {}: {reason}",
+                crate::sanitize::path(path)
+            );
+        }
+    }
 }
 
 /// Build the workspace for `check`: walk the paths, or read standard input for `-`
@@ -310,10 +472,10 @@ pub fn workspace(
         let text = decode_text(bytes).map_err(|e| match e {
             ReadError::NotText(m) | ReadError::Failed(m) => format!("standard input: {m}"),
         })?;
-        let name = args
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| "stdin.yaml".to_string());
+        let name = match &args.stdin_filename {
+            Some(n) => n.clone(),
+            None => recognize::stdin_name(&text)?.to_string(),
+        };
         let cwd = std::env::current_dir().unwrap_or_default();
         let path = crate::normalize(&cwd.join(&name));
         if ws.files.iter().any(|f| f.path == path) {
@@ -335,12 +497,16 @@ pub fn workspace(
 
 fn check(args: CheckArgs) -> Result<i32, String> {
     let start = std::time::Instant::now();
+    let outputs = output::plan(&args)?;
+    require_named_files(&args)?;
     let mut config = load_config(&args)?;
+    select_rules(&mut config, &args)?;
     let baseline = match &args.baseline {
         Some(p) => Some(crate::baseline::Baseline::load(p)?),
         None => None,
     };
     let (mut ws, stdin_path) = workspace(&args, &config)?;
+    warn_not_read(&args, &ws);
     config.confine(&ws.roots)?;
     let discovered = start.elapsed();
     let mut analysis = analyze(&ws, &config);
@@ -405,7 +571,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
                 changes.into_iter().filter(|c| !is_stdin(&c.path)).collect();
             crate::fix::write(&disk)?;
             let n: usize = disk.iter().map(|c| c.fixes).sum();
-            if !disk.is_empty() {
+            if !disk.is_empty() && !args.quiet {
                 eprintln!("acrlint: fixed {n} finding(s) in {} file(s)", disk.len());
             }
             ws = fixed_ws;
@@ -415,6 +581,14 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     if let Some(b) = &baseline {
         b.filter(&mut analysis);
     }
+    // The display filter: every report shows the same findings, and the exit code
+    // judges those.
+    let not_shown = args.severity.map(|min| {
+        let min = min.severity();
+        let before = analysis.findings.len();
+        analysis.findings.retain(|f| f.severity >= min);
+        (min, before - analysis.findings.len())
+    });
     let render_start = std::time::Instant::now();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -423,6 +597,11 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
+    let options = report::Options {
+        color,
+        quiet: args.quiet,
+        not_shown,
+    };
     if let Some(text) = &fixed_stdin {
         // As `ruff check --fix -`: the fixed source on standard output, the report on
         // standard error.
@@ -430,14 +609,8 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         let _ = stdout
             .write_all(text.as_bytes())
             .and_then(|()| stdout.flush());
-        let mut stderr = std::io::stderr().lock();
-        let _ = report::write(&analysis, args.format, false, &mut stderr);
-    } else {
-        // Streamed: a closed pipe (`| head`) just ends the output; the exit code still counts.
-        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        let _ =
-            report::write(&analysis, args.format, color, &mut stdout).and_then(|()| stdout.flush());
     }
+    output::write_all(&analysis, &outputs, &options, fixed_stdin.is_some())?;
     if args.verbose {
         for note in &analysis.notes {
             // Notes name files and quote values of the repository.

@@ -265,9 +265,13 @@ fn diagnostic(f: &Finding, quoted: &mut Quoted<'_>) -> Diagnostic<FileId> {
         .with_notes(notes)
 }
 
-/// Write every finding and a summary line.
-pub fn write(a: &Analysis, color: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut styled: Box<dyn termcolor::WriteColor + '_> = if color {
+/// Write every finding and, unless quiet, a summary line.
+pub fn write(
+    a: &Analysis,
+    options: &super::Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut styled: Box<dyn termcolor::WriteColor + '_> = if options.color {
         Box::new(termcolor::Ansi::new(&mut *out))
     } else {
         Box::new(termcolor::NoColor::new(&mut *out))
@@ -290,7 +294,45 @@ pub fn write(a: &Analysis, color: bool, out: &mut dyn std::io::Write) -> std::io
         }
     }
     drop(styled);
-    out.write_all(summary(a).as_bytes())
+    if options.quiet {
+        return Ok(());
+    }
+    out.write_all(summary_with(a, options).as_bytes())
+}
+
+/// `--statistics`: one line per rule (count, code, name), most frequent first, then the
+/// summary line unless quiet.
+pub fn write_statistics(
+    a: &Analysis,
+    stats: &[super::RuleCount],
+    options: &super::Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let width = stats
+        .iter()
+        .map(|s| s.count.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for s in stats {
+        writeln!(out, "{:>width$}  {:<8} {}", s.count, s.code, s.name)?;
+    }
+    if options.quiet {
+        return Ok(());
+    }
+    out.write_all(summary_with(a, options).as_bytes())
+}
+
+/// [`summary`], saying how many findings a display filter left out.
+fn summary_with(a: &Analysis, options: &super::Options) -> String {
+    let mut line = summary(a);
+    if let Some((min, n)) = options.not_shown.filter(|(_, n)| *n > 0) {
+        line.pop();
+        line.push_str(&format!(
+            "; {n} below {} not shown (--severity)\n",
+            min.as_str()
+        ));
+    }
+    line
 }
 
 /// `3 findings (1 error, 2 warnings) in 12 files`, and what ignore files hid:

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::Analysis;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -48,6 +48,12 @@ struct Related<'a> {
 struct Summary {
     files_scanned: usize,
     findings: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    /// Findings left out by `--severity` (present only with it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_shown: Option<usize>,
 }
 
 fn finding<'a>(a: &'a Analysis, f: &'a Finding) -> JsonFinding<'a> {
@@ -82,13 +88,22 @@ fn finding<'a>(a: &'a Analysis, f: &'a Finding) -> JsonFinding<'a> {
     }
 }
 
-pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write(
+    a: &Analysis,
+    options: &super::Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let count = |s: Severity| a.findings.iter().filter(|f| f.severity == s).count();
     let out_doc = Output {
         version: 1,
         findings: Findings(a),
         summary: Summary {
             files_scanned: a.files_scanned,
             findings: a.findings.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            notes: count(Severity::Note),
+            not_shown: options.not_shown.map(|(_, n)| n),
         },
     };
     super::write_json(out, &out_doc)

@@ -19,6 +19,30 @@ pub enum Format {
     Github,
 }
 
+impl Format {
+    /// The name the command line uses (`--format sarif`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        }
+    }
+}
+
+/// How a report is shown, beyond its format.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Colour (human output on a terminal).
+    pub color: bool,
+    /// No summary line: the findings only (`--quiet`).
+    pub quiet: bool,
+    /// Findings left out by a display filter (`--severity`), with the filter's lowest
+    /// severity shown: the summary says so, so a filtered run is not mistaken for a clean one.
+    pub not_shown: Option<(crate::finding::Severity, usize)>,
+}
+
 /// Write an analysis in a format, finding by finding: a report of tens of thousands of
 /// findings streams out instead of being built in memory first.
 pub fn write(
@@ -27,9 +51,23 @@ pub fn write(
     color: bool,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    let options = Options {
+        color,
+        ..Options::default()
+    };
+    write_with(a, format, &options, out)
+}
+
+/// [`write`] with every display option.
+pub fn write_with(
+    a: &crate::Analysis,
+    format: Format,
+    options: &Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Human => human::write(a, color, out),
-        Format::Json => json::write(a, out),
+        Format::Human => human::write(a, options, out),
+        Format::Json => json::write(a, options, out),
         Format::Sarif => sarif::write(a, out),
         Format::Github => github::write(a, out),
     }
@@ -123,4 +161,44 @@ pub fn render(a: &crate::Analysis, format: Format, color: bool) -> String {
     // Writing to memory cannot fail.
     let _ = write(a, format, color, &mut buf);
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// One rule's count in `--statistics`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RuleCount {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub count: usize,
+}
+
+/// Findings per rule, most frequent first (then by code).
+pub fn statistics(a: &crate::Analysis) -> Vec<RuleCount> {
+    let mut counts: Vec<RuleCount> = Vec::new();
+    for f in &a.findings {
+        match counts.iter_mut().find(|c| c.code == f.rule.code) {
+            Some(c) => c.count += 1,
+            None => counts.push(RuleCount {
+                code: f.rule.code,
+                name: f.rule.name,
+                count: 1,
+            }),
+        }
+    }
+    counts.sort_by(|x, y| y.count.cmp(&x.count).then(x.code.cmp(y.code)));
+    counts
+}
+
+/// `--statistics` in a format: a table for people, a JSON array for machines; the other
+/// formats have no such report.
+pub fn write_statistics(
+    a: &crate::Analysis,
+    format: Format,
+    options: &Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let stats = statistics(a);
+    match format {
+        Format::Json => write_json(out, &stats),
+        _ => human::write_statistics(a, &stats, options, out),
+    }
 }
