@@ -142,7 +142,8 @@ impl Baseline {
         })
     }
 
-    /// Keep only the findings that are not in the baseline; returns how many were dropped.
+    /// Keep only the findings that are not in the baseline (the others move to
+    /// `suppressed`, as external suppressions); returns how many moved.
     pub fn filter(&self, a: &mut Analysis) -> usize {
         let known: HashSet<&str> = self
             .findings
@@ -151,12 +152,14 @@ impl Baseline {
             .collect();
         let fps = fingerprints(&a.findings, &a.sources);
         let before = a.findings.len();
-        let mut i = 0;
-        a.findings.retain(|_| {
-            let keep = !known.contains(fps[i].as_str());
-            i += 1;
-            keep
-        });
+        for (f, fp) in std::mem::take(&mut a.findings).into_iter().zip(&fps) {
+            if known.contains(fp.as_str()) {
+                a.suppressed
+                    .push((f, crate::finding::SuppressionKind::External));
+            } else {
+                a.findings.push(f);
+            }
+        }
         before - a.findings.len()
     }
 }
