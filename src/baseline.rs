@@ -27,10 +27,13 @@ fn fnv1a(parts: &[&str]) -> u64 {
 }
 
 /// The fingerprint of each finding, in order (`<hash>:<occurrence>`).
-pub fn fingerprints(findings: &[Finding], sources: &SourceMap) -> Vec<String> {
+pub fn fingerprints<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    sources: &SourceMap,
+) -> Vec<String> {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     findings
-        .iter()
+        .into_iter()
         .map(|f| {
             let text: String = sources
                 .text(f.primary)
