@@ -63,7 +63,8 @@ pub fn default_docs_url() -> String {
     format!("{repo}/blob/main/rules/{{file}}")
 }
 
-fn help_uri(rule: &RuleMeta) -> String {
+/// The page of a rule's documentation (`--docs-url`, else [`default_docs_url`]).
+pub fn help_uri(rule: &RuleMeta) -> String {
     match DOCS_URL.get() {
         Some(p) => rule.doc_url(p),
         None => rule.doc_url(&default_docs_url()),
