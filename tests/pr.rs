@@ -592,60 +592,6 @@ fn ignores_in_a_file_that_does_not_parse_are_not_reported_unused() {
     assert_eq!(codes(&a), ["LINT001"]);
 }
 
-/// The composite action's run script, executed as GitHub would (inputs as environment
-/// variables, `$GITHUB_OUTPUT` a file), with the freshly built binary on `PATH`.
-#[test]
-fn action_run_script_writes_sarif_and_keeps_the_exit_code() {
-    let action = std::fs::read_to_string(common::root().join("action.yml")).unwrap();
-    let script: String = action
-        .split("      run: |\n")
-        .last()
-        .unwrap()
-        .lines()
-        .map(|l| l.strip_prefix("        ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(script.contains("acrlint check --format sarif"));
-    let bin = assert_cmd::cargo::cargo_bin("acrlint");
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("infra")).unwrap();
-    std::fs::write(dir.path().join("infra/main.tf"), REGISTRY).unwrap();
-    std::fs::write(dir.path().join("out.txt"), "").unwrap();
-    let run = |format: &str, fail_on: &str| {
-        std::process::Command::new("bash")
-            .args(["-euo", "pipefail", "-c", &script])
-            .current_dir(dir.path())
-            .env("PATH", &path)
-            .env("GITHUB_OUTPUT", dir.path().join("out.txt"))
-            .env("ACRLINT_PATHS", "infra")
-            .env("ACRLINT_FORMAT", format)
-            .env("ACRLINT_SARIF", "acrlint.sarif")
-            .env("ACRLINT_FAIL_ON", fail_on)
-            .env("ACRLINT_BASELINE", "")
-            .env("ACRLINT_ARGS", "--no-config")
-            .output()
-            .unwrap()
-    };
-    let out = run("sarif", "warning");
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let sarif: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("acrlint.sarif")).unwrap())
-            .unwrap();
-    // ACR001, ACR002, ACR003 and ACR010 on the careless registry.
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 4);
-    let outputs = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
-    assert!(outputs.contains("sarif-file=acrlint.sarif"), "{outputs}");
-    let out = run("github", "never");
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("::"));
-    assert_eq!(run("nonsense", "never").status.code(), Some(2));
-}
-
 #[test]
 fn public_access_is_not_fixed_when_the_sku_cannot_become_premium() {
     let dir = tempfile::tempdir().unwrap();

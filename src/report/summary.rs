@@ -32,11 +32,7 @@ pub fn render(a: &Analysis) -> String {
     let count = |s: Severity| a.findings.iter().filter(|f| f.severity == s).count();
     let mut md = String::from("## acrlint\n\n");
     if a.findings.is_empty() {
-        let _ = write!(
-            md,
-            "No findings in {}.",
-            plural(a.files_scanned, "file")
-        );
+        let _ = write!(md, "No findings in {}.", plural(a.files_scanned, "file"));
     } else {
         let _ = write!(
             md,
