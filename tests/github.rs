@@ -564,3 +564,116 @@ fn action_baseline_input_reports_only_new_findings() {
     );
     assert_eq!(out.status.code(), Some(1), "{out:?}");
 }
+
+/// The `with:` inputs of every YAML example in docs/github-actions.md that has any
+/// (block scalars `|` included).
+fn documented_inputs() -> Vec<Vec<(String, String)>> {
+    let doc = std::fs::read_to_string(common::root().join("docs/github-actions.md")).unwrap();
+    let mut examples = Vec::new();
+    for block in doc.split("```yaml\n").skip(1) {
+        let block = block.split("```").next().unwrap();
+        let Some(with) = block.split("        with:\n").nth(1) else {
+            continue;
+        };
+        let mut inputs: Vec<(String, String)> = Vec::new();
+        let mut lines = with.lines().peekable();
+        while let Some(line) = lines.next() {
+            let Some(entry) = line.strip_prefix("          ") else {
+                break;
+            };
+            let (key, value) = entry.split_once(':').unwrap();
+            let value = value.split(" #").next().unwrap().trim();
+            let value = if value == "|" {
+                let mut text = String::new();
+                while let Some(l) = lines.peek().and_then(|l| l.strip_prefix("            ")) {
+                    text.push_str(l);
+                    text.push('\n');
+                    lines.next();
+                }
+                text
+            } else {
+                value.to_string()
+            };
+            inputs.push((key.to_string(), value));
+        }
+        // Only the action's own inputs (not upload-sarif's).
+        if inputs.iter().all(|(k, _)| k != "sarif_file") {
+            examples.push(inputs);
+        }
+    }
+    examples
+}
+
+#[test]
+fn the_documented_workflow_inputs_run_as_written() {
+    let act = Action::new();
+    let d = act.dir.path();
+    for dir in ["deploy/prod stack", "ci"] {
+        std::fs::create_dir_all(d.join(dir)).unwrap();
+    }
+    std::fs::write(d.join("deploy/prod stack/main.tf"), registry("prod")).unwrap();
+    std::fs::write(d.join("ci/acrlint.toml"), "[rules]\nACR010 = \"off\"\n").unwrap();
+    std::fs::write(d.join("infra/prod.tfvars"), "").unwrap();
+    Command::cargo_bin("acrlint")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "baseline",
+            "write",
+            ".acrlint-baseline.json",
+            "infra",
+            "deploy",
+        ])
+        .assert()
+        .success();
+    let examples = documented_inputs();
+    assert!(examples.len() >= 4, "{examples:?}");
+    let env_name = |k: &str| match k {
+        "paths" => "ACRLINT_PATHS",
+        "format" => "ACRLINT_FORMAT",
+        "sarif-file" => "ACRLINT_SARIF",
+        "fail-on" => "ACRLINT_FAIL_ON",
+        "baseline" => "ACRLINT_BASELINE",
+        "args" => "ACRLINT_ARGS",
+        other => panic!("the docs use an input the action does not have: {other}"),
+    };
+    let action = std::fs::read_to_string(common::root().join("action.yml")).unwrap();
+    for inputs in examples {
+        // The action's defaults, then the example's inputs.
+        let mut env = vec![
+            ("ACRLINT_PATHS", "."),
+            ("ACRLINT_FORMAT", "sarif"),
+            ("ACRLINT_SARIF", "acrlint.sarif"),
+            ("ACRLINT_FAIL_ON", "warning"),
+            ("ACRLINT_BASELINE", ""),
+            ("ACRLINT_ARGS", ""),
+        ];
+        for (k, v) in &inputs {
+            assert!(action.contains(&format!("  {k}:\n")), "{k}");
+            env.push((env_name(k), v.as_str()));
+        }
+        std::fs::remove_file(d.join("acrlint.sarif")).ok();
+        let out = act.run(&env);
+        let code = out.status.code();
+        assert!(code == Some(0) || code == Some(1), "{inputs:?}: {out:?}");
+        let log = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !log.contains("::error title=acrlint::"),
+            "{inputs:?}: {log}"
+        );
+        let format = env
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == "ACRLINT_FORMAT")
+            .unwrap()
+            .1;
+        if format == "sarif" {
+            let s: serde_json::Value = serde_json::from_str(&act.read("acrlint.sarif")).unwrap();
+            assert!(!results(&s).is_empty(), "{inputs:?}");
+        }
+        if inputs.iter().any(|(_, v)| v.contains("prod stack")) {
+            assert!(log.contains("deploy/prod stack/main.tf"), "{log}");
+            assert!(!log.contains("ACR010"), "--config not applied: {log}");
+        }
+    }
+}
