@@ -54,13 +54,15 @@ pub fn set_docs_url(pattern: String) {
 /// `repository` URL in `Cargo.toml`, else of the placeholder `https://github.com/OWNER/acrlint`
 /// (pass `--docs-url` to point elsewhere, e.g. at a fork or a pinned tag).
 pub fn default_docs_url() -> String {
-    let repo = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
-    let repo = if repo.is_empty() {
-        "https://github.com/OWNER/acrlint"
-    } else {
-        repo
-    };
-    format!("{repo}/blob/main/rules/{{file}}")
+    format!("{}/blob/main/rules/{{file}}", repository())
+}
+
+/// acrlint's repository: `repository` in `Cargo.toml`, else a placeholder.
+fn repository() -> &'static str {
+    match env!("CARGO_PKG_REPOSITORY").trim_end_matches('/') {
+        "" => "https://github.com/OWNER/acrlint",
+        repo => repo,
+    }
 }
 
 /// The page of a rule's documentation (`--docs-url`, else [`default_docs_url`]).
@@ -317,7 +319,7 @@ pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> 
                     "name": "acrlint",
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": default_docs_url().trim_end_matches("/blob/main/rules/{file}"),
+                    "informationUri": repository(),
                     "rules": rules,
                 }
             }),
