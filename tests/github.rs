@@ -402,8 +402,16 @@ fn a_one_finding_sarif_file_is_small() {
 
 /// The script of the action's last step (`Run acrlint`), as bash will run it.
 fn action_script() -> String {
+    step_script("Run acrlint")
+}
+
+/// The `run: |` script of one of the action's steps.
+fn step_script(name: &str) -> String {
     let action = std::fs::read_to_string(common::root().join("action.yml")).unwrap();
-    let step = action.split("    - name: Run acrlint\n").nth(1).unwrap();
+    let step = action
+        .split(&format!("    - name: {name}\n"))
+        .nth(1)
+        .unwrap();
     let body = step.split("      run: |\n").nth(1).unwrap();
     body.lines()
         .take_while(|l| l.is_empty() || l.starts_with("        "))
@@ -676,4 +684,45 @@ fn the_documented_workflow_inputs_run_as_written() {
             assert!(!log.contains("ACR010"), "--config not applied: {log}");
         }
     }
+}
+
+#[test]
+fn action_cache_key_hashes_the_lock_file_and_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = |root: &Path, action_ref: &str| {
+        let out_file = dir.path().join("out.txt");
+        std::fs::write(&out_file, "").unwrap();
+        let out = std::process::Command::new("bash")
+            .args(["-e", "-c", &step_script("Cache key")])
+            .env("GITHUB_ACTION_PATH", root)
+            .env("GITHUB_OUTPUT", &out_file)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("ACTION_REF", action_ref)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        std::fs::read_to_string(&out_file).unwrap()
+    };
+    let root = common::root();
+    let k = key(&root, "v1.2.3");
+    assert!(k.starts_with("key=acrlint-Linux-X64-v1.2.3-"), "{k}");
+    assert_eq!(k.lines().count(), 1);
+    assert_eq!(k, key(&root, "v1.2.3"));
+    assert_ne!(k, key(&root, "main"));
+    // A hostile ref cannot add a line to the outputs.
+    assert_eq!(key(&root, "x\nkey=evil").lines().count(), 1);
+    // A copy of the action whose sources differ gets another key.
+    let copy = dir.path().join("action");
+    for f in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::create_dir_all(&copy).unwrap();
+        std::fs::copy(root.join(f), copy.join(f)).unwrap();
+    }
+    for d in ["src", "rules"] {
+        std::fs::create_dir_all(copy.join(d)).unwrap();
+    }
+    std::fs::write(copy.join("src/lib.rs"), "// one").unwrap();
+    let one = key(&copy, "main");
+    std::fs::write(copy.join("src/lib.rs"), "// two").unwrap();
+    assert_ne!(one, key(&copy, "main"));
 }
