@@ -74,10 +74,10 @@ pub struct Fix {
 }
 
 /// Why a finding is not reported: SARIF's suppression kinds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SuppressionKind {
-    /// An `acrlint:ignore` comment, ARM metadata or Kubernetes annotation.
-    InSource,
+    /// An `acrlint:ignore` comment, ARM metadata or Kubernetes annotation, with its reason.
+    InSource(String),
     /// A baseline file.
     External,
 }

@@ -386,8 +386,8 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         None => true,
     };
     findings.retain_mut(configured);
-    suppressed.retain_mut(configured);
-    sort_findings(&mut suppressed, &sources);
+    suppressed.retain_mut(|(f, _)| configured(f));
+    sort_by_finding(&mut suppressed, |(f, _)| f, &sources);
     lap("rules", &mut timings);
     let mut notes = loaded.notes;
     notes.extend(ctx.notes.into_inner());
@@ -403,15 +403,21 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         internal_errors,
         suppressed: suppressed
             .into_iter()
-            .map(|f| (f, finding::SuppressionKind::InSource))
+            .map(|(f, reason)| (f, finding::SuppressionKind::InSource(reason)))
             .collect(),
     }
 }
 
 /// Sort by file, position, code: output is deterministic.
 pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
+    sort_by_finding(findings, |f| f, sources);
+}
+
+/// Sort items by the finding each holds, as [`sort_findings`].
+pub fn sort_by_finding<T>(items: &mut [T], finding: impl Fn(&T) -> &Finding, sources: &SourceMap) {
     // Unstable: no scratch copy of the findings; the key below leaves no ties but equal findings.
-    findings.sort_unstable_by(|a, b| {
+    items.sort_unstable_by(|a, b| {
+        let (a, b) = (finding(a), finding(b));
         let fa = &sources.get(a.primary.file).display;
         let fb = &sources.get(b.primary.file).display;
         fa.cmp(fb)

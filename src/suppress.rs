@@ -303,15 +303,15 @@ fn covers(ig: &Ignore, f: &Finding) -> bool {
             .any(|l| (l.start..=l.end).contains(&(f.primary.start as usize)))
 }
 
-/// Take out the findings that an ignore with a reason covers (returned: SARIF reports them
-/// as suppressed), and add LINT002 findings for ignores without a reason, with unknown
+/// Take out the findings that an ignore with a reason covers (returned with the reason:
+/// SARIF reports them as suppressed), and add LINT002 findings for ignores without a reason, with unknown
 /// codes, or that matched nothing.
 pub fn apply(
     findings: &mut Vec<Finding>,
     sources: &SourceMap,
     graph: &Graph,
     config: &Config,
-) -> Vec<Finding> {
+) -> Vec<(Finding, String)> {
     let ignores = collect(sources, graph);
     let mut suppressed = Vec::new();
     if ignores.is_empty() {
@@ -328,7 +328,7 @@ pub fn apply(
         .map(|f| f.primary.file)
         .collect();
     for f in std::mem::take(findings) {
-        let mut keep = true;
+        let mut reason = None;
         for (ig, u) in ignores.iter().zip(used.iter_mut()) {
             if ig.reason.is_empty() || !covers(ig, &f) {
                 continue;
@@ -336,14 +336,13 @@ pub fn apply(
             for (i, (code, _)) in ig.codes.iter().enumerate() {
                 if matches_code(&f, code) {
                     u[i] = true;
-                    keep = false;
+                    reason.get_or_insert_with(|| ig.reason.clone());
                 }
             }
         }
-        if keep {
-            findings.push(f);
-        } else {
-            suppressed.push(f);
+        match reason {
+            None => findings.push(f),
+            Some(r) => suppressed.push((f, r)),
         }
     }
     for (ig, u) in ignores.iter().zip(&used) {

@@ -287,6 +287,10 @@ fn suppressed_findings_are_sarif_results_with_suppressions_and_shown_nowhere_els
     let res = results(&s);
     let by = |code: &str| res.iter().find(|r| r["ruleId"] == code).unwrap();
     assert_eq!(by("ACR002")["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        by("ACR002")["suppressions"][0]["justification"],
+        "break-glass account, rotated daily"
+    );
     assert_eq!(by("ACR003")["suppressions"][0]["kind"], "external");
     assert!(by("ACR010")["suppressions"].is_null());
     // Suppressed results come after the reported ones.

@@ -143,7 +143,7 @@ impl Serialize for Results<'_> {
         s.collect_seq(self.order.iter().map(|&i| {
             let (f, kind) = match i.checked_sub(n) {
                 None => (&self.a.findings[i], None),
-                Some(j) => (&self.a.suppressed[j].0, Some(self.a.suppressed[j].1)),
+                Some(j) => (&self.a.suppressed[j].0, Some(&self.a.suppressed[j].1)),
             };
             result(self.a, f, self.rules, &self.fingerprints[i], kind)
         }))
@@ -174,7 +174,7 @@ fn result(
     f: &Finding,
     rules: &[&'static RuleMeta],
     fingerprint: &str,
-    suppressed: Option<SuppressionKind>,
+    suppressed: Option<&SuppressionKind>,
 ) -> Json {
     let rule_index = rules.iter().position(|r| r.code == f.rule.code);
     let mut text = message_text(&f.message);
@@ -228,10 +228,10 @@ fn result(
         result["properties"] = json!({ "resource": r });
     }
     match suppressed {
-        Some(SuppressionKind::InSource) => {
+        Some(SuppressionKind::InSource(reason)) => {
             result["suppressions"] = json!([{
                 "kind": "inSource",
-                "justification": "acrlint:ignore in the source",
+                "justification": reason,
             }]);
         }
         Some(SuppressionKind::External) => {
