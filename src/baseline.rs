@@ -27,10 +27,13 @@ fn fnv1a(parts: &[&str]) -> u64 {
 }
 
 /// The fingerprint of each finding, in order (`<hash>:<occurrence>`).
-pub fn fingerprints(findings: &[Finding], sources: &SourceMap) -> Vec<String> {
+pub fn fingerprints<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    sources: &SourceMap,
+) -> Vec<String> {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     findings
-        .iter()
+        .into_iter()
         .map(|f| {
             let text: String = sources
                 .text(f.primary)
@@ -142,7 +145,8 @@ impl Baseline {
         })
     }
 
-    /// Keep only the findings that are not in the baseline; returns how many were dropped.
+    /// Keep only the findings that are not in the baseline (the others move to
+    /// `suppressed`, as external suppressions); returns how many moved.
     pub fn filter(&self, a: &mut Analysis) -> usize {
         let known: HashSet<&str> = self
             .findings
@@ -151,12 +155,14 @@ impl Baseline {
             .collect();
         let fps = fingerprints(&a.findings, &a.sources);
         let before = a.findings.len();
-        let mut i = 0;
-        a.findings.retain(|_| {
-            let keep = !known.contains(fps[i].as_str());
-            i += 1;
-            keep
-        });
+        for (f, fp) in std::mem::take(&mut a.findings).into_iter().zip(&fps) {
+            if known.contains(fp.as_str()) {
+                a.suppressed
+                    .push((f, crate::finding::SuppressionKind::External));
+            } else {
+                a.findings.push(f);
+            }
+        }
         before - a.findings.len()
     }
 }

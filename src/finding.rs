@@ -73,6 +73,15 @@ pub struct Fix {
     pub requires: Vec<Edit>,
 }
 
+/// Why a finding is not reported: SARIF's suppression kinds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// An `acrlint:ignore` comment, ARM metadata or Kubernetes annotation, with its reason.
+    InSource(String),
+    /// A baseline file.
+    External,
+}
+
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule: &'static RuleMeta,

@@ -271,6 +271,9 @@ pub struct Analysis {
     /// Internal errors (a panic while analysing a file or running a rule), each naming
     /// the file or rule; the command line reports them and exits with 2.
     pub internal_errors: Vec<String>,
+    /// Findings an inline ignore or the baseline took out: SARIF reports them with
+    /// `suppressions`; the other formats do not show them.
+    pub suppressed: Vec<(Finding, finding::SuppressionKind)>,
 }
 
 /// Run every enabled rule over the workspace.
@@ -371,17 +374,20 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
             }
         }
     }
-    suppress::apply(&mut findings, &sources, &graph, config);
+    let mut suppressed = suppress::apply(&mut findings, &sources, &graph, config);
     // Configured levels, for every finding: the rules', the loaders' (LINT001) and the
     // suppressions' (LINT002).
-    findings.retain_mut(|f| match config.level(f.rule.code, f.rule.name) {
+    let configured = |f: &mut Finding| match config.level(f.rule.code, f.rule.name) {
         Some(config::Level::Off) => false,
         Some(l) => {
             f.severity = l.severity().unwrap_or(f.severity);
             true
         }
         None => true,
-    });
+    };
+    findings.retain_mut(configured);
+    suppressed.retain_mut(|(f, _)| configured(f));
+    sort_by_finding(&mut suppressed, |(f, _)| f, &sources);
     lap("rules", &mut timings);
     let mut notes = loaded.notes;
     notes.extend(ctx.notes.into_inner());
@@ -395,13 +401,23 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         files_hidden: ws.hidden.len(),
         timings,
         internal_errors,
+        suppressed: suppressed
+            .into_iter()
+            .map(|(f, reason)| (f, finding::SuppressionKind::InSource(reason)))
+            .collect(),
     }
 }
 
 /// Sort by file, position, code: output is deterministic.
 pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
+    sort_by_finding(findings, |f| f, sources);
+}
+
+/// Sort items by the finding each holds, as [`sort_findings`].
+pub fn sort_by_finding<T>(items: &mut [T], finding: impl Fn(&T) -> &Finding, sources: &SourceMap) {
     // Unstable: no scratch copy of the findings; the key below leaves no ties but equal findings.
-    findings.sort_unstable_by(|a, b| {
+    items.sort_unstable_by(|a, b| {
+        let (a, b) = (finding(a), finding(b));
         let fa = &sources.get(a.primary.file).display;
         let fb = &sources.get(b.primary.file).display;
         fa.cmp(fb)

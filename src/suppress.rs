@@ -303,12 +303,19 @@ fn covers(ig: &Ignore, f: &Finding) -> bool {
             .any(|l| (l.start..=l.end).contains(&(f.primary.start as usize)))
 }
 
-/// Drop the findings that an ignore with a reason covers, and add LINT002 findings for
-/// ignores without a reason, with unknown codes, or that matched nothing.
-pub fn apply(findings: &mut Vec<Finding>, sources: &SourceMap, graph: &Graph, config: &Config) {
+/// Take out the findings that an ignore with a reason covers (returned with the reason:
+/// SARIF reports them as suppressed), and add LINT002 findings for ignores without a reason, with unknown
+/// codes, or that matched nothing.
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    sources: &SourceMap,
+    graph: &Graph,
+    config: &Config,
+) -> Vec<(Finding, String)> {
     let ignores = collect(sources, graph);
+    let mut suppressed = Vec::new();
     if ignores.is_empty() {
-        return;
+        return suppressed;
     }
     let mut used: Vec<Vec<bool>> = ignores
         .iter()
@@ -320,21 +327,24 @@ pub fn apply(findings: &mut Vec<Finding>, sources: &SourceMap, graph: &Graph, co
         .filter(|f| f.rule.code == "LINT001")
         .map(|f| f.primary.file)
         .collect();
-    findings.retain(|f| {
-        let mut keep = true;
+    for f in std::mem::take(findings) {
+        let mut reason = None;
         for (ig, u) in ignores.iter().zip(used.iter_mut()) {
-            if ig.reason.is_empty() || !covers(ig, f) {
+            if ig.reason.is_empty() || !covers(ig, &f) {
                 continue;
             }
             for (i, (code, _)) in ig.codes.iter().enumerate() {
-                if matches_code(f, code) {
+                if matches_code(&f, code) {
                     u[i] = true;
-                    keep = false;
+                    reason.get_or_insert_with(|| ig.reason.clone());
                 }
             }
         }
-        keep
-    });
+        match reason {
+            None => findings.push(f),
+            Some(r) => suppressed.push((f, r)),
+        }
+    }
     for (ig, u) in ignores.iter().zip(&used) {
         if ig.codes.is_empty() {
             findings.push(suppression_unused::finding(
@@ -375,6 +385,7 @@ pub fn apply(findings: &mut Vec<Finding>, sources: &SourceMap, graph: &Graph, co
             }
         }
     }
+    suppressed
 }
 
 fn names(ig: &Ignore) -> String {

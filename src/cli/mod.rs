@@ -188,6 +188,10 @@ pub struct CheckArgs {
     /// Print the changes `--fix` would make as a unified diff, without writing; exit 1 when there are any.
     #[arg(long)]
     pub diff: bool,
+    /// URL pattern of the rule docs linked from SARIF (`helpUri`) and the step summary
+    /// (`{code}`, `{name}`, `{file}`); default: the rule's page in acrlint's repository.
+    #[arg(long, value_name = "PATTERN")]
+    pub docs_url: Option<String>,
 }
 
 /// Run the command line; returns the process exit code.
@@ -589,6 +593,9 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         analysis.findings.retain(|f| f.severity >= min);
         (min, before - analysis.findings.len())
     });
+    if let Some(p) = &args.docs_url {
+        report::sarif::set_docs_url(p.clone());
+    }
     let render_start = std::time::Instant::now();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -611,6 +618,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             .and_then(|()| stdout.flush());
     }
     output::write_all(&analysis, &outputs, &options, fixed_stdin.is_some())?;
+    report::summary::append_from_env(&analysis);
     if args.verbose {
         for note in &analysis.notes {
             // Notes name files and quote values of the repository.

@@ -124,10 +124,7 @@ pub struct DocLinks(pub Option<String>);
 impl DocLinks {
     fn href(&self, f: &Finding) -> Option<CodeDescription> {
         let pattern = self.0.as_deref()?;
-        let url = pattern
-            .replace("{code}", f.rule.code)
-            .replace("{name}", f.rule.name)
-            .replace("{file}", &f.rule.doc_file());
+        let url = f.rule.doc_url(pattern);
         Uri::from_str(&url)
             .ok()
             .map(|href| CodeDescription { href })

@@ -49,6 +49,14 @@ impl RuleMeta {
     pub fn doc_file(&self) -> String {
         format!("{}-{}.md", self.code, self.name)
     }
+
+    /// A URL pattern with `{code}`, `{name}` and `{file}` (the doc's file name) filled in.
+    pub fn doc_url(&self, pattern: &str) -> String {
+        pattern
+            .replace("{code}", self.code)
+            .replace("{name}", self.name)
+            .replace("{file}", &self.doc_file())
+    }
 }
 
 /// What a check sees: the whole graph, read-only.
