@@ -3,7 +3,7 @@
 use super::{
     Ctx, Lit, Rule, RuleMeta, display_name, insert_attribute, registries, replace_literal,
 };
-use crate::finding::{Finding, Fix, Severity};
+use crate::finding::{Finding, Fix, Safety, Severity};
 use crate::model::registry::Prop;
 
 pub static RULE: Rule = Rule {
@@ -48,8 +48,11 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             },
             _ => (false, None),
         };
+        // Nothing outside a private endpoint or an allowed network can pull afterwards:
+        // a fix for `--unsafe-fixes` only.
         let needs_sku = |fix: Option<Fix>| {
             fix.map(|mut f| {
+                f.safety = Safety::Unsafe;
                 if let Some(edits) = &requires {
                     f.requires = edits.clone();
                     f.description = format!("{HINT} (with the SKU set to Premium, which it needs)");
