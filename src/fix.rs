@@ -38,7 +38,8 @@ pub struct FileChange {
     pub display: String,
     pub before: Arc<str>,
     pub after: String,
-    /// How many findings' fixes went into it.
+    /// How many findings' fixes went into it (a module's edit counts once per caller's
+    /// finding it fixes).
     pub fixes: usize,
 }
 
@@ -104,15 +105,13 @@ pub fn plan(a: &Analysis, writable: &dyn Fn(&Path) -> bool, unsafe_fixes: bool) 
             continue;
         }
         // The same edit from several findings (a module and its callers) is made once.
-        let mut new = false;
         for e in &fix.edits {
             let list = taken.entry(e.span.file).or_default();
             if !list.contains(e) {
                 list.push(e.clone());
-                new = true;
             }
         }
-        if new && let Some(e) = fix.edits.first() {
+        if let Some(e) = fix.edits.first() {
             *counts.entry(e.span.file).or_default() += 1;
         }
     }
