@@ -4,7 +4,7 @@ use super::{
     Ctx, Lit, Rule, RuleMeta, display_name, insert_attribute, registries, replace_literal,
 };
 use crate::finding::{Finding, Fix, Safety, Severity};
-use crate::model::registry::Prop;
+use crate::model::registry::{Prop, RegistryView};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -60,11 +60,6 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 f
             })
         };
-        let off = if r.format.is_azure_resource_manager() {
-            Lit::Str("Disabled")
-        } else {
-            Lit::Bool(false)
-        };
         let mut finding = match access.prop {
             Prop::Set { value: true, at } => Finding::new(
                 &RULE.meta,
@@ -77,11 +72,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
             .label("public network access enabled here")
             .origins_of(access.native, at)
-            .fix(needs_sku(
-                fixable
-                    .then(|| replace_literal(ctx, r, at, off, HINT))
-                    .flatten(),
-            )),
+            .fix(needs_sku(fixable.then(|| access_off(ctx, &reg)).flatten())),
             Prop::Default { value: true } => Finding::new(
                 &RULE.meta,
                 r.span,
@@ -91,11 +82,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
             .label(format!("`{}` is not set here", access.native))
-            .fix(needs_sku(
-                fixable
-                    .then(|| insert_attribute(ctx, r, access.native, off, HINT))
-                    .flatten(),
-            )),
+            .fix(needs_sku(fixable.then(|| access_off(ctx, &reg)).flatten())),
             _ => continue,
         };
         if let Prop::Set { at, .. } = action.prop {
@@ -107,5 +94,22 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .origins_of(action.native, at);
         }
         out.push(finding.on(r).help(HINT));
+    }
+}
+
+/// The fix that turns public network access off (the literal replaced, or the absent
+/// setting written), when it is certain; ACR005's fix needs its edits too.
+pub(crate) fn access_off(ctx: &Ctx, reg: &RegistryView) -> Option<Fix> {
+    let r = reg.resource;
+    let access = reg.public_network_access();
+    let off = if r.format.is_azure_resource_manager() {
+        Lit::Str("Disabled")
+    } else {
+        Lit::Bool(false)
+    };
+    match access.prop {
+        Prop::Set { value: true, at } => replace_literal(ctx, r, at, off, HINT),
+        Prop::Default { value: true } => insert_attribute(ctx, r, access.native, off, HINT),
+        _ => None,
     }
 }
