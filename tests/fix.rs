@@ -457,3 +457,76 @@ fn the_editor_offers_unsafe_fixes_without_preferring_them() {
     );
     c.shutdown();
 }
+
+/// Azure disables exports only on a registry closed to public access: the export fix is
+/// unsafe, and goes with the public-access fix (or needs none when access is already off).
+#[test]
+fn exports_are_disabled_only_with_public_access_off() {
+    let before = r#"resource "azurerm_container_registry" "open" {
+  name                  = "open"
+  resource_group_name   = "rg"
+  location              = "westeurope"
+  sku                   = "Premium"
+  export_policy_enabled = true
+}
+
+resource "azurerm_container_registry" "closed" {
+  name                          = "closed"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  sku                           = "Premium"
+  public_network_access_enabled = false
+  export_policy_enabled         = true # for the DR copy
+}
+
+variable "public" {
+  default = true
+}
+
+resource "azurerm_container_registry" "variable" {
+  name                          = "variable"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  sku                           = "Premium"
+  public_network_access_enabled = var.public
+  export_policy_enabled         = true
+}
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("main.tf"), before).unwrap();
+    let out = run(d, &["--fix", "."]);
+    assert!(
+        stderr(&out).contains("3 unsafe fix(es) left out"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(d, "main.tf"), before, "no safe fix here");
+
+    run(d, &["--fix", "--unsafe-fixes", "."]);
+    let after = r#"resource "azurerm_container_registry" "open" {
+  name                          = "open"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  sku                           = "Premium"
+  export_policy_enabled         = false
+  public_network_access_enabled = false
+}
+
+resource "azurerm_container_registry" "closed" {
+  name                          = "closed"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  sku                           = "Premium"
+  public_network_access_enabled = false
+  export_policy_enabled         = false # for the DR copy
+}
+"#;
+    let fixed = read(d, "main.tf");
+    assert!(fixed.starts_with(after), "{fixed}");
+    assert!(
+        fixed.ends_with("  public_network_access_enabled = var.public\n  export_policy_enabled         = true\n}\n"),
+        "public access from a variable is not rewritten, so neither are exports: {fixed}"
+    );
+    terraform_fmt_clean(d);
+}
