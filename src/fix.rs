@@ -206,17 +206,23 @@ fn is_terraform(path: &Path) -> bool {
 /// One line of a Terraform file as `terraform fmt` sees it for alignment: where its
 /// attribute's `=` is (a single-line attribute: the brackets after `=` balance) and where
 /// its trailing `#` or `//` comment starts (after other text), as byte offsets in the line.
+/// A line inside a heredoc or a block comment is `within` the line that opened it (as fmt
+/// sees it): it neither joins nor ends a group.
 #[derive(Clone, Copy, Default)]
 struct Cells {
     eq: Option<usize>,
     comment: Option<usize>,
+    within: bool,
 }
 
 fn cells(line: &str, base: usize, regions: &[Range<usize>]) -> Cells {
     let b = line.as_bytes();
-    // A line that continues a multi-line string, heredoc or comment is left alone.
+    // A line that continues a heredoc or comment is left alone.
     if inside(regions, base) {
-        return Cells::default();
+        return Cells {
+            within: true,
+            ..Cells::default()
+        };
     }
     let mut out = Cells::default();
     let mut depth: i32 = 0;
@@ -234,8 +240,10 @@ fn cells(line: &str, base: usize, regions: &[Range<usize>]) -> Cells {
                 break;
             }
             if end > b.len() {
-                // A string, heredoc or block comment that goes on past this line.
-                return Cells::default();
+                // A heredoc or block comment that goes on past this line: what follows it
+                // is part of this line for fmt (a heredoc is a one-line value).
+                out.comment = None;
+                break;
             }
             i = end;
             continue;
@@ -300,17 +308,20 @@ fn align_terraform(path: &Path, text: &str, touched: &[Range<usize>]) -> String 
         .iter()
         .map(|&(s, c, _)| cells(&text[s..c], s, &regions))
         .collect();
-    let width = |s: &str| s.trim_end().chars().count();
+    // The reader puts three spaces in a byte-order mark's place: not a column.
+    let bom = text.starts_with("   ") && !text[3..].starts_with(char::is_whitespace);
+    let width =
+        |i: usize, s: &str| s.trim_end().chars().count() - if i == 0 && bom { 3 } else { 0 };
     // The `=` first: moving it moves the comments.
-    for (from, to) in runs(&cells, &hit, |c| c.eq.is_some()) {
-        let max = (from..to)
-            .map(|i| width(&body[i][..cells[i].eq.unwrap_or(0)]))
+    for group in runs(&cells, &hit, |c| c.eq.is_some()) {
+        let max = (group.iter().copied())
+            .map(|i| width(i, &body[i][..cells[i].eq.unwrap_or(0)]))
             .max()
             .unwrap_or(0);
-        for i in from..to {
+        for &i in &group {
             let eq = cells[i].eq.unwrap_or(0);
             let lead = body[i][..eq].trim_end().to_string();
-            let pad = max - width(&lead) + 1;
+            let pad = max - width(i, &lead) + 1;
             let line = format!("{lead}{}{}", " ".repeat(pad), &body[i][eq..]);
             let moved = line.len() as isize - body[i].len() as isize;
             cells[i].eq = Some(lead.len() + pad);
@@ -318,15 +329,15 @@ fn align_terraform(path: &Path, text: &str, touched: &[Range<usize>]) -> String 
             body[i] = line;
         }
     }
-    for (from, to) in runs(&cells, &hit, |c| c.comment.is_some()) {
-        let max = (from..to)
-            .map(|i| width(&body[i][..cells[i].comment.unwrap_or(0)]))
+    for group in runs(&cells, &hit, |c| c.comment.is_some()) {
+        let max = (group.iter().copied())
+            .map(|i| width(i, &body[i][..cells[i].comment.unwrap_or(0)]))
             .max()
             .unwrap_or(0);
-        for i in from..to {
+        for &i in &group {
             let c = cells[i].comment.unwrap_or(0);
             let lead = body[i][..c].trim_end().to_string();
-            let pad = max - width(&lead) + 1;
+            let pad = max - width(i, &lead) + 1;
             body[i] = format!("{lead}{}{}", " ".repeat(pad), &body[i][c..]);
         }
     }
@@ -338,23 +349,26 @@ fn align_terraform(path: &Path, text: &str, touched: &[Range<usize>]) -> String 
     out
 }
 
-/// The maximal runs `[from, to)` of consecutive lines that `member` accepts and of which
-/// at least one is `hit`.
-fn runs(cells: &[Cells], hit: &[bool], member: impl Fn(&Cells) -> bool) -> Vec<(usize, usize)> {
+/// The groups (line indices) of consecutive lines that `member` accepts, lines `within`
+/// a heredoc or comment not ending them, of which at least one line is `hit`.
+fn runs(cells: &[Cells], hit: &[bool], member: impl Fn(&Cells) -> bool) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < cells.len() {
-        if !member(&cells[i]) {
-            i += 1;
-            continue;
+    let mut group: Vec<usize> = Vec::new();
+    let mut touched = false;
+    for (i, c) in cells.iter().enumerate() {
+        if member(c) {
+            group.push(i);
+            touched |= hit[i];
+        } else if !(c.within && !group.is_empty()) {
+            if touched {
+                out.push(std::mem::take(&mut group));
+            }
+            group.clear();
+            touched = false;
         }
-        let from = i;
-        while i < cells.len() && member(&cells[i]) {
-            i += 1;
-        }
-        if hit[from..i].iter().any(|h| *h) {
-            out.push((from, i));
-        }
+    }
+    if touched {
+        out.push(group);
     }
     out
 }
@@ -589,4 +603,63 @@ fn stage(c: &FileChange) -> std::io::Result<(PathBuf, PathBuf)> {
         return Err(e);
     }
     Ok((tmp, target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Re-aligns the groups of the lines that hold `marker`.
+    fn align(text: &str, marker: &str) -> String {
+        let touched: Vec<Range<usize>> = text
+            .match_indices(marker)
+            .map(|(i, m)| i..i + m.len())
+            .collect();
+        align_terraform(Path::new("main.tf"), text, &touched)
+    }
+
+    #[test]
+    fn equals_in_strings_comparisons_and_arrows_are_not_the_assignment() {
+        let text = "locals {\n  a = \"x=y # z\" # c\n  long_name = a == b ? 1 : 2\n  m = { for k, v in x : k => v }\n}\n";
+        assert_eq!(
+            align(text, "long_name"),
+            "locals {\n  a         = \"x=y # z\" # c\n  long_name = a == b ? 1 : 2\n  m         = { for k, v in x : k => v }\n}\n"
+        );
+    }
+
+    #[test]
+    fn multi_line_values_heredocs_and_blank_lines_end_a_group() {
+        let text = "locals {\n  a = 1\n  bb = [\n    1,\n  ]\n  ccc = 2\n\n  dddd = 3\n  e = <<EOT\n  x = 1\nEOT\n  ff = 4\n}\n";
+        // `bb = [` opens a multi-line value: `a` is a group of its own; `ccc` too (blank
+        // line after); the heredoc's body is text, never aligned.
+        assert_eq!(align(text, "ccc"), text);
+        assert_eq!(align(text, "bb"), text);
+        // A heredoc is a one-line value for fmt: its attribute is in the group, and so is
+        // the line after it.
+        let aligned = text
+            .replace("  e = <<EOT", "  e    = <<EOT")
+            .replace("  ff = 4", "  ff   = 4");
+        assert_eq!(align(text, "dddd"), aligned);
+        assert_eq!(align(text, "ff ="), aligned);
+        assert_eq!(align(text, "  x = 1"), text);
+    }
+
+    #[test]
+    fn trailing_comments_align_per_run_of_commented_lines() {
+        let text =
+            "locals {\n  a = 1 # one\n  bbb = 22 // two\n  # a comment line\n  c = 3 # three\n}\n";
+        assert_eq!(
+            align(text, "bbb"),
+            "locals {\n  a   = 1  # one\n  bbb = 22 // two\n  # a comment line\n  c = 3 # three\n}\n"
+        );
+    }
+
+    #[test]
+    fn crlf_lines_keep_their_endings() {
+        let text = "locals {\r\n  a = 1\r\n  bbb = 2\r\n}\r\n";
+        assert_eq!(
+            align(text, "bbb"),
+            "locals {\r\n  a   = 1\r\n  bbb = 2\r\n}\r\n"
+        );
+    }
 }

@@ -383,9 +383,6 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             }
             return Ok(i32::from(!changes.is_empty()));
         }
-        if let Some(h) = &hidden {
-            eprintln!("acrlint: {h}");
-        }
         fixed_stdin = ws.files.iter().find(|f| is_stdin(&f.path)).map(|f| {
             changes
                 .iter()
@@ -435,6 +432,9 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             }
             ws = fixed_ws;
             analysis = fixed;
+        }
+        if let Some(h) = &hidden {
+            eprintln!("acrlint: {h}");
         }
     }
     if let Some(b) = &baseline {
