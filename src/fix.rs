@@ -359,7 +359,7 @@ fn runs(cells: &[Cells], hit: &[bool], member: impl Fn(&Cells) -> bool) -> Vec<V
         if member(c) {
             group.push(i);
             touched |= hit[i];
-        } else if !(c.within && !group.is_empty()) {
+        } else if !c.within || group.is_empty() {
             if touched {
                 out.push(std::mem::take(&mut group));
             }
