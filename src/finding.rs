@@ -62,10 +62,23 @@ pub struct Edit {
     pub replacement: String,
 }
 
+/// Whether applying a fix can change more than the finding: `--fix` applies safe fixes;
+/// unsafe ones (a cost, or who can reach the registry) only with `--unsafe-fixes`, and the
+/// editor offers them without marking them preferred.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Safety {
+    /// Turns off a setting that nothing should depend on (the admin user, anonymous pull).
+    #[default]
+    Safe,
+    /// Changes the bill or who can reach the registry (Premium SKU, public access off).
+    Unsafe,
+}
+
 /// A fix a rule is certain about.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fix {
     pub description: String,
+    pub safety: Safety,
     pub edits: Vec<Edit>,
     /// Edits another finding's fix must make for this one to be valid (disabling public
     /// access needs ACR003's SKU change to Premium). `--fix` applies this fix only when it

@@ -282,13 +282,17 @@ fn acrlint(dir: &Path) -> Command {
     c
 }
 
-/// `--diff` shows `expected` and writes nothing; `--fix` writes exactly it, the result
+/// With `--unsafe-fixes` (the SKU and public access are among the fixes): `--diff`
+/// shows `expected` and writes nothing; `--fix` writes exactly it, the result
 /// parses and no longer fires `gone`; a second `--fix` changes nothing.
 fn fix_end_to_end(name: &str, before: &str, after: &str, gone: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join(name), before).unwrap();
-    let out = acrlint(d).args(["--diff", "."]).output().unwrap();
+    let out = acrlint(d)
+        .args(["--diff", "--unsafe-fixes", "."])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let diff = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -298,7 +302,7 @@ fn fix_end_to_end(name: &str, before: &str, after: &str, gone: &[&str]) {
     assert_eq!(std::fs::read_to_string(d.join(name)).unwrap(), before);
 
     acrlint(d)
-        .args(["--fix", "."])
+        .args(["--fix", "--unsafe-fixes", "."])
         .assert()
         .stderr(predicates::str::contains("fixed "));
     let fixed = std::fs::read_to_string(d.join(name)).unwrap();
@@ -310,11 +314,15 @@ fn fix_end_to_end(name: &str, before: &str, after: &str, gone: &[&str]) {
     }
 
     acrlint(d)
-        .args(["--fix", "."])
+        .args(["--fix", "--unsafe-fixes", "."])
         .assert()
         .stderr(predicates::str::contains("fixed").not());
     assert_eq!(std::fs::read_to_string(d.join(name)).unwrap(), after);
-    acrlint(d).args(["--diff", "."]).assert().code(0).stdout("");
+    acrlint(d)
+        .args(["--diff", "--unsafe-fixes", "."])
+        .assert()
+        .code(0)
+        .stdout("");
 }
 
 #[test]
@@ -391,7 +399,10 @@ fn fix_leaves_public_access_alone_when_the_sku_finding_is_accepted() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(d.join(name), text).unwrap();
-        acrlint(d).args(["--fix", "."]).assert().code(1);
+        acrlint(d)
+            .args(["--fix", "--unsafe-fixes", "."])
+            .assert()
+            .code(1);
         let fixed = std::fs::read_to_string(d.join(name)).unwrap();
         assert!(fixed.contains(admin), "{fixed}");
         assert!(!fixed.contains("Premium"), "{fixed}");

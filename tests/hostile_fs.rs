@@ -480,6 +480,7 @@ fn fix_of_standard_input_prints_the_fixed_text_and_writes_nothing() {
             "check",
             "--no-config",
             "--fix",
+            "--unsafe-fixes",
             "-",
             "--stdin-filename",
             "main.tf",
@@ -496,7 +497,7 @@ fn fix_of_standard_input_prints_the_fixed_text_and_writes_nothing() {
         "no other file was created"
     );
     assert!(
-        r.stdout.contains("admin_enabled       = false")
+        r.stdout.contains("admin_enabled                 = false")
             && r.stdout.contains("public_network_access_enabled = false")
             && r.stdout
                 .starts_with("resource \"azurerm_container_registry\""),
@@ -521,7 +522,10 @@ fn fix_keeps_the_byte_order_mark_crlf_and_permissions() {
     bytes.extend_from_slice(CARELESS.replace('\n', "\r\n").as_bytes());
     fs::write(&path, &bytes).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-    let r = run(d.path(), &["check", "--no-config", "--fix", "."]);
+    let r = run(
+        d.path(),
+        &["check", "--no-config", "--fix", "--unsafe-fixes", "."],
+    );
     assert!(
         r.stderr.contains("fixed 2 finding(s) in 1 file(s)"),
         "{}",
@@ -530,7 +534,11 @@ fn fix_keeps_the_byte_order_mark_crlf_and_permissions() {
     let after = fs::read(&path).unwrap();
     assert!(after.starts_with(b"\xef\xbb\xbfresource "), "{after:?}");
     let text = String::from_utf8(after[3..].to_vec()).unwrap();
-    assert!(text.contains("admin_enabled       = false\r\n"), "{text:?}");
+    // The inserted attribute is the longest of its group: the `=` re-aligned to it.
+    assert!(
+        text.contains("admin_enabled                 = false\r\n"),
+        "{text:?}"
+    );
     assert!(
         text.contains("public_network_access_enabled = false\r\n"),
         "{text:?}"
@@ -555,9 +563,15 @@ fn a_fix_that_would_land_in_a_comment_is_not_applied() {
     // The public-access member would go first in `properties`: inside the comment.
     let commented = "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'acr1'\n  location: 'westeurope'\n  sku: {\n    name: 'Premium'\n  }\n  properties: { /* settings,\n    reviewed by the platform team */\n    adminUserEnabled: false\n  }\n}\n";
     fs::write(d.path().join("main.bicep"), commented).unwrap();
-    let r = run(d.path(), &["check", "--no-config", "--diff", "."]);
+    let unsafe_fix = |what: &str| {
+        run(
+            d.path(),
+            &["check", "--no-config", what, "--unsafe-fixes", "."],
+        )
+    };
+    let r = unsafe_fix("--diff");
     assert_eq!(r.code, 0, "nothing to change: {}", r.stdout);
-    let r = run(d.path(), &["check", "--no-config", "--fix", "."]);
+    let r = unsafe_fix("--fix");
     assert!(!r.stderr.contains("fixed"), "{}", r.stderr);
     assert!(r.stdout.contains("ACR001"), "still reported: {}", r.stdout);
     assert_eq!(
@@ -570,7 +584,7 @@ fn a_fix_that_would_land_in_a_comment_is_not_applied() {
         "{\n",
     );
     fs::write(d.path().join("main.bicep"), &plain).unwrap();
-    let r = run(d.path(), &["check", "--no-config", "--fix", "."]);
+    let r = unsafe_fix("--fix");
     assert!(r.stderr.contains("fixed 1 finding(s)"), "{}", r.stderr);
     assert!(
         fs::read_to_string(d.path().join("main.bicep"))
@@ -617,7 +631,7 @@ fn when_one_file_cannot_be_written_no_file_is_changed() {
     let config = acrlint::config::Config::default();
     let ws = acrlint::Workspace::from_paths(&[d.path().to_path_buf()], &config).unwrap();
     let a = acrlint::analyze(&ws, &config);
-    let changes = acrlint::fix::plan(&a, &|_| true);
+    let changes = acrlint::fix::plan(&a, &|_| true, true).changes;
     assert_eq!(changes.len(), 3);
     // The third file is gone (a folder in its place) by the time of writing.
     fs::remove_file(d.path().join("c/main.tf")).unwrap();

@@ -477,7 +477,7 @@ fn fix_rewrites_literals_inserts_defaults_and_is_idempotent() {
     // --diff shows the change and writes nothing.
     let out = acrlint()
         .current_dir(d)
-        .args(["check", "--no-config", "--diff", "."])
+        .args(["check", "--no-config", "--diff", "--unsafe-fixes", "."])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -506,7 +506,7 @@ fn fix_rewrites_literals_inserts_defaults_and_is_idempotent() {
 
     acrlint()
         .current_dir(d)
-        .args(["check", "--no-config", "--fix", "."])
+        .args(["check", "--no-config", "--fix", "--unsafe-fixes", "."])
         .assert()
         .stderr(predicates::str::contains("fixed 3 finding(s) in 1 file(s)"));
     let fixed = std::fs::read_to_string(d.join("main.tf")).unwrap();
@@ -539,13 +539,13 @@ fn fix_rewrites_literals_inserts_defaults_and_is_idempotent() {
     // Idempotent: a second run changes nothing.
     acrlint()
         .current_dir(d)
-        .args(["check", "--no-config", "--fix", "."])
+        .args(["check", "--no-config", "--fix", "--unsafe-fixes", "."])
         .assert()
         .stderr(predicates::str::contains("fixed").not());
     assert_eq!(std::fs::read_to_string(d.join("main.tf")).unwrap(), fixed);
     acrlint()
         .current_dir(d)
-        .args(["check", "--no-config", "--diff", "."])
+        .args(["check", "--no-config", "--diff", "--unsafe-fixes", "."])
         .assert()
         .code(0)
         .stdout("");

@@ -185,13 +185,18 @@ pub struct CheckArgs {
     /// the report to standard error (standard input is never written anywhere).
     #[arg(long)]
     pub fix: bool,
-    /// Print the changes `--fix` would make as a unified diff, without writing; exit 1 when there are any.
+    /// Print the changes `--fix` would make as a unified diff, without writing; exit 1 when
+    /// there are any (with none, says so on standard error and exits 0).
     #[arg(long)]
     pub diff: bool,
     /// URL pattern of the rule docs linked from SARIF (`helpUri`) and the step summary
     /// (`{code}`, `{name}`, `{file}`); default: the rule's page in acrlint's repository.
     #[arg(long, value_name = "PATTERN")]
     pub docs_url: Option<String>,
+    /// With `--fix` or `--diff`, also apply the fixes that change cost or reachability
+    /// (the Premium SKU, public network access off), which are left out by default.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
 }
 
 /// Run the command line; returns the process exit code.
@@ -526,9 +531,26 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             .collect();
         let is_stdin = |p: &std::path::Path| Some(p) == stdin_path.as_deref();
         // Standard input's fixes are planned too, but only ever printed.
-        let changes = crate::fix::plan(&analysis, &|p| on_disk.contains(p) || is_stdin(p));
+        let crate::fix::Plan {
+            changes,
+            unsafe_left,
+        } = crate::fix::plan(
+            &analysis,
+            &|p| on_disk.contains(p) || is_stdin(p),
+            args.unsafe_fixes,
+        );
+        // As ruff: the fixes left out are counted, with how to get them.
+        let hidden = (unsafe_left > 0).then(|| {
+            format!("{unsafe_left} unsafe fix(es) left out: they change cost or who can reach the registry; review them with `--diff --unsafe-fixes`, apply them with `--fix --unsafe-fixes`")
+        });
         if args.diff {
             print!("{}", crate::fix::diff(&changes));
+            if changes.is_empty() {
+                eprintln!("acrlint: nothing to fix");
+            }
+            if let Some(h) = &hidden {
+                eprintln!("acrlint: {h}");
+            }
             return Ok(i32::from(!changes.is_empty()));
         }
         fixed_stdin = ws.files.iter().find(|f| is_stdin(&f.path)).map(|f| {
@@ -580,6 +602,9 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             }
             ws = fixed_ws;
             analysis = fixed;
+        }
+        if let Some(h) = &hidden {
+            eprintln!("acrlint: {h}");
         }
     }
     if let Some(b) = &baseline {

@@ -99,26 +99,44 @@ impl<W: Write> Server<W> {
         for (f, id) in found {
             let diag = convert::diagnostic(&a.sources, f, self.enc, &self.links);
             if let Some(fix) = &f.fix {
-                let mut changes: HashMap<lsp_types::Uri, Vec<TextEdit>> = HashMap::new();
+                let mut by_file: HashMap<FileId, Vec<crate::finding::Edit>> = HashMap::new();
                 for e in fix.edits.iter().chain(&fix.requires) {
-                    let file = a.sources.get(e.span.file);
-                    changes
-                        .entry(path_to_uri(&file.path))
-                        .or_default()
-                        .push(TextEdit {
-                            range: convert::range(file, e.span, self.enc),
-                            new_text: e.replacement.clone(),
-                        });
+                    let list = by_file.entry(e.span.file).or_default();
+                    if !list.contains(e) {
+                        list.push(e.clone());
+                    }
                 }
+                let mut changes: HashMap<lsp_types::Uri, Vec<TextEdit>> = HashMap::new();
+                for (file_id, edits) in by_file {
+                    let file = a.sources.get(file_id);
+                    // Terraform groups re-aligned as `terraform fmt` leaves them, as `--fix` does.
+                    let list = changes.entry(path_to_uri(&file.path)).or_default();
+                    for (range, new_text) in crate::fix::editor_edits(&file.path, &file.text, edits)
+                    {
+                        let span = crate::source::Span::new(file_id, range);
+                        list.push(TextEdit {
+                            range: convert::range(file, span, self.enc),
+                            new_text,
+                        });
+                    }
+                }
+                // Unsafe fixes (cost, reachability) are offered, never preferred: an editor
+                // applies a preferred fix on "fix all" without asking.
+                let safe = fix.safety == crate::finding::Safety::Safe;
+                let title = crate::sanitize::visible(&fix.description);
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: crate::sanitize::visible(&fix.description).into_owned(),
+                    title: if safe {
+                        title.into_owned()
+                    } else {
+                        format!("{title} (unsafe fix: changes cost or who can reach the registry)")
+                    },
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![diag.clone()]),
                     edit: Some(WorkspaceEdit {
                         changes: Some(changes),
                         ..Default::default()
                     }),
-                    is_preferred: Some(true),
+                    is_preferred: Some(safe),
                     ..Default::default()
                 }));
             }

@@ -24,7 +24,7 @@ mod registry_zone_redundancy_disabled;
 pub mod suppression_unused;
 
 use crate::config::Config;
-use crate::finding::{Edit, Finding, Fix, Severity};
+use crate::finding::{Edit, Finding, Fix, Safety, Severity};
 use crate::model::registry::{Prop, RegistryView, Setting};
 use crate::model::{Format, Graph, Kind, Resource, Value};
 use crate::source::SourceMap;
@@ -154,9 +154,10 @@ pub(crate) enum Lit {
     Str(&'static str),
 }
 
-/// A fix that replaces a value written literally at its place of use. Values that flow in
-/// from a variable, parameter or module argument are not rewritten: the same variable may
-/// serve other resources or environments, so that change is the user's to make.
+/// A fix that replaces a value written literally at its place of use (in a module too:
+/// the literal is the same for every caller). Values that flow in from a variable,
+/// parameter or module argument are not rewritten: the same variable may serve other
+/// resources or environments, so that change is the user's to make.
 pub(crate) fn replace_literal(
     ctx: &Ctx,
     r: &Resource,
@@ -164,7 +165,9 @@ pub(crate) fn replace_literal(
     new: Lit,
     description: &str,
 ) -> Option<Fix> {
-    if !at.origins.is_empty() || !r.via.is_empty() {
+    // A literal inside a module is the same for every caller: it is fixed once, in the
+    // module (`fix::plan` takes each edit once, however many callers report it).
+    if !at.origins.is_empty() {
         return None;
     }
     let text = ctx.sources.text(at.span).trim();
@@ -179,6 +182,7 @@ pub(crate) fn replace_literal(
     }
     Some(Fix {
         description: description.to_string(),
+        safety: Safety::Safe,
         edits: vec![Edit {
             span: at.span,
             replacement: literal(r.format, &new),
@@ -264,8 +268,8 @@ impl BoolRule {
 /// minimal text: Terraform `name = value` as the block's last line; ARM `"leaf": value,` and
 /// Bicep `leaf: value` as the first member of the parent object named by `native`
 /// (`properties.publicNetworkAccess`), which must exist, span several lines and be written
-/// in the resource itself. Indentation follows the neighbouring lines. Not for resources
-/// that come through a module.
+/// in the resource itself. Indentation follows the neighbouring lines. In a module, the
+/// module's own text is changed, once for all its callers.
 pub(crate) fn insert_attribute(
     ctx: &Ctx,
     r: &Resource,
@@ -282,8 +286,7 @@ pub(crate) fn insert_attribute(
     } else {
         r.body.path(&parent)?
     };
-    if !r.via.is_empty()
-        || !obj.origins.is_empty()
+    if !obj.origins.is_empty()
         || obj.span.file != r.span.file
         || !matches!(obj.kind, crate::model::ValueKind::Object(_))
     {
@@ -333,6 +336,7 @@ pub(crate) fn insert_attribute(
     };
     Some(Fix {
         description: description.to_string(),
+        safety: Safety::Safe,
         edits: vec![Edit {
             span: crate::source::Span::new(obj.span.file, at..at),
             replacement: line,

@@ -1,7 +1,9 @@
 //! ACR005 registry-export-enabled: The registry's export policy allows artifacts to be exported out of it.
 
-use super::{BoolRule, Ctx, Rule, RuleMeta};
-use crate::finding::{Finding, Severity};
+use super::registry_public_network_access::access_off;
+use super::{BoolRule, Ctx, Lit, Rule, RuleMeta, registries};
+use crate::finding::{Finding, Instance, Safety, Severity};
+use crate::model::registry::Prop;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -17,6 +19,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let from = out.len();
     BoolRule {
         rule: &RULE.meta,
         get: |reg| Some(reg.export_enabled()),
@@ -24,8 +27,26 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         premium_only: true,
         what: "allows artifacts to be exported",
         by_default: "exports are allowed by default",
-        fix: None,
+        fix: Some((Lit::Bool(false), Lit::Str("disabled"))),
         hint: "Disable exports (requires public network access to be disabled and a Premium SKU).",
     }
     .run(ctx, out);
+    // Azure disables exports only on a registry closed to public access: the fix goes with
+    // ACR001's (and so is unsafe too: nothing outside private networks can pull afterwards).
+    for f in &mut out[from..] {
+        let Some(fix) = f.fix.as_mut() else {
+            continue;
+        };
+        fix.safety = Safety::Unsafe;
+        let reg = registries(ctx).find(|reg| f.instance == Some(Instance::of(reg.resource)));
+        let closed = reg.as_ref().map(|reg| reg.public_network_access().prop);
+        match (closed, reg) {
+            (Some(Prop::Set { value: false, .. }), _) => {}
+            (Some(_), Some(reg)) => match access_off(ctx, &reg) {
+                Some(off) => fix.requires = off.edits,
+                None => f.fix = None,
+            },
+            _ => f.fix = None,
+        }
+    }
 }

@@ -3,8 +3,8 @@
 use super::{
     Ctx, Lit, Rule, RuleMeta, display_name, insert_attribute, registries, replace_literal,
 };
-use crate::finding::{Finding, Fix, Severity};
-use crate::model::registry::Prop;
+use crate::finding::{Finding, Fix, Safety, Severity};
+use crate::model::registry::{Prop, RegistryView};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -48,19 +48,17 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             },
             _ => (false, None),
         };
+        // Nothing outside a private endpoint or an allowed network can pull afterwards:
+        // a fix for `--unsafe-fixes` only.
         let needs_sku = |fix: Option<Fix>| {
             fix.map(|mut f| {
+                f.safety = Safety::Unsafe;
                 if let Some(edits) = &requires {
                     f.requires = edits.clone();
                     f.description = format!("{HINT} (with the SKU set to Premium, which it needs)");
                 }
                 f
             })
-        };
-        let off = if r.format.is_azure_resource_manager() {
-            Lit::Str("Disabled")
-        } else {
-            Lit::Bool(false)
         };
         let mut finding = match access.prop {
             Prop::Set { value: true, at } => Finding::new(
@@ -74,11 +72,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
             .label("public network access enabled here")
             .origins_of(access.native, at)
-            .fix(needs_sku(
-                fixable
-                    .then(|| replace_literal(ctx, r, at, off, HINT))
-                    .flatten(),
-            )),
+            .fix(needs_sku(fixable.then(|| access_off(ctx, &reg)).flatten())),
             Prop::Default { value: true } => Finding::new(
                 &RULE.meta,
                 r.span,
@@ -88,11 +82,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
             .label(format!("`{}` is not set here", access.native))
-            .fix(needs_sku(
-                fixable
-                    .then(|| insert_attribute(ctx, r, access.native, off, HINT))
-                    .flatten(),
-            )),
+            .fix(needs_sku(fixable.then(|| access_off(ctx, &reg)).flatten())),
             _ => continue,
         };
         if let Prop::Set { at, .. } = action.prop {
@@ -104,5 +94,22 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .origins_of(action.native, at);
         }
         out.push(finding.on(r).help(HINT));
+    }
+}
+
+/// The fix that turns public network access off (the literal replaced, or the absent
+/// setting written), when it is certain; ACR005's fix needs its edits too.
+pub(crate) fn access_off(ctx: &Ctx, reg: &RegistryView) -> Option<Fix> {
+    let r = reg.resource;
+    let access = reg.public_network_access();
+    let off = if r.format.is_azure_resource_manager() {
+        Lit::Str("Disabled")
+    } else {
+        Lit::Bool(false)
+    };
+    match access.prop {
+        Prop::Set { value: true, at } => replace_literal(ctx, r, at, off, HINT),
+        Prop::Default { value: true } => insert_attribute(ctx, r, access.native, off, HINT),
+        _ => None,
     }
 }

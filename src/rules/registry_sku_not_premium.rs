@@ -2,7 +2,7 @@
 //! and export control need the Premium SKU.
 
 use super::{Ctx, Lit, Rule, RuleMeta, display_name, registries, replace_literal};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Fix, Safety, Severity};
 use crate::model::registry::Prop;
 
 pub static RULE: Rule = Rule {
@@ -43,7 +43,13 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         )
         .label(format!("`{}` is {}", sku.native, at.display()))
         .origins_of(sku.native, at)
-        .fix(replace_literal(ctx, r, at, Lit::Str("Premium"), HINT));
+        // Premium costs more: a decision for the user (`--unsafe-fixes`).
+        .fix(
+            replace_literal(ctx, r, at, Lit::Str("Premium"), HINT).map(|f| Fix {
+                safety: Safety::Unsafe,
+                ..f
+            }),
+        );
         out.push(finding.on(r).help(HINT));
     }
 }
