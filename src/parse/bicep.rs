@@ -24,6 +24,7 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
     }
     let masked = mask_extensions(&file.text);
     let masked = mask_non_null_assertions(masked.as_deref().unwrap_or(&file.text)).or(masked);
+    let masked = rewrite_modern(masked.as_deref().unwrap_or(&file.text)).or(masked);
     let text = masked.as_deref().unwrap_or(&file.text);
     let Some(tree) = parser.parse(text.as_bytes(), None) else {
         return (
@@ -65,14 +66,15 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
     (Some(tree), error)
 }
 
-/// `extension name [with {...}] [as alias]` statements (newer than tree-sitter-bicep 1.1,
-/// which knows `import`/`provider`) are blanked out, keeping every byte offset: they
-/// declare no resources acrlint reads. A statement ends at the end of its line, or of the
+/// `extension name [with {...}] [as alias]` and `import {a, b as c} from '...'` /
+/// `import * as m from '...'` statements (newer than tree-sitter-bicep 1.1) are blanked
+/// out, keeping every byte offset: they declare no resources acrlint reads, and a name
+/// they import is then undeclared, so its value is Unknown. A statement ends at the end of its line, or of the
 /// balanced `{ ... }` that opens on it; braces in comments and strings do not count, and
 /// a line in a comment or string is no statement. A statement whose `{` is never closed
 /// is left for the parser to report.
 fn mask_extensions(text: &str) -> Option<String> {
-    if !text.contains("extension") {
+    if !text.contains("extension") && !text.contains("import") {
         return None;
     }
     let b = text.as_bytes();
@@ -82,8 +84,9 @@ fn mask_extensions(text: &str) -> Option<String> {
     while i < b.len() {
         let at_line_start = i == 0 || b[i - 1] == b'\n';
         let statement = at_line_start
-            && b[i..].starts_with(b"extension")
-            && matches!(b.get(i + 9), Some(b' ' | b'\t'));
+            && [&b"extension"[..], b"import"].iter().any(|k| {
+                b[i..].starts_with(k) && matches!(b.get(i + k.len()), Some(b' ' | b'\t' | b'{' | b'*'))
+            });
         if !statement {
             i = skip_trivia(b, i).unwrap_or(i + 1);
             continue;
@@ -145,12 +148,217 @@ fn skip_trivia(b: &[u8], i: usize) -> Option<usize> {
         b'\'' => {
             let mut j = i + 1;
             while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
+                if b[j] == b'$' && b.get(j + 1) == Some(&b'{') {
+                    j = skip_interpolation(b, j + 2);
+                    continue;
+                }
                 j += if b[j] == b'\\' { 2 } else { 1 };
             }
             Some((j + 1).min(b.len()))
         }
         _ => None,
     }
+}
+
+/// From just inside `${`: the offset just past its closing `}` (strings and comments in
+/// the expression do not count), or the end of the text.
+fn skip_interpolation(b: &[u8], mut j: usize) -> usize {
+    let mut depth = 0usize;
+    while j < b.len() {
+        if let Some(next) = skip_trivia(b, j) {
+            j = next;
+            continue;
+        }
+        match b[j] {
+            b'{' => depth += 1,
+            b'}' if depth == 0 => return j + 1,
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        j += 1;
+    }
+    b.len()
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Constructs of current Bicep that tree-sitter-bicep 1.1 does not know, rewritten into
+/// ones it parses, every byte offset kept (so spans stay right). The evaluator reads the
+/// original text at those places, so none of them gets a wrong known value:
+/// - `$'''...'''` (and `$$'''...'''`): with no interpolation, the `$`s become spaces (the
+///   text is the same as the plain multi-line string's); with one, the whole string
+///   becomes one identifier, whose original text (`$'''...`) is no declared name: Unknown.
+/// - the empty multi-line string `''''''` becomes `''` and spaces.
+/// - `x[^1]`, `x[?^n]`: the `^` becomes `_`, an identifier whose original text starts
+///   with `^` (an index from the end).
+/// - a spread `...x`: in an object it becomes a property `__:x`, in an array `   x`; the
+///   evaluator sees the `...` in the original text and merges or concatenates.
+/// - `resourceInput<'T'>` / `resourceOutput<'T'>` types: the `<...>` becomes `_`s, a type
+///   name acrlint does not read.
+/// - typed variables `var x T = ...`: the type becomes spaces.
+/// The empty multi-line string `''''''`, which the grammar does not read, as `''`.
+const EMPTY_MULTILINE: &[u8; 6] = b"''    ";
+
+fn rewrite_modern(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut changed = false;
+    // Innermost open brackets, to tell object from array spreads.
+    let mut stack: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'$' {
+            let dollars = b[i..].iter().take_while(|&&c| c == b'$').count();
+            if b[i + dollars..].starts_with(b"'''") {
+                let body = i + dollars + 3;
+                let Some(len) = b[body..].windows(3).position(|w| w == b"'''") else {
+                    // Never closed: left for the parser to report.
+                    break;
+                };
+                let end = body + len + 3;
+                let mut marker = vec![b'$'; dollars];
+                marker.push(b'{');
+                let interpolated = b[body..body + len]
+                    .windows(marker.len())
+                    .any(|w| w == marker.as_slice());
+                if interpolated {
+                    out[i..end].fill(b'_');
+                } else {
+                    out[i..i + dollars].fill(b' ');
+                    if len == 0 {
+                        out[body - 3..end].copy_from_slice(EMPTY_MULTILINE);
+                    }
+                }
+                changed = true;
+                i = end;
+                continue;
+            }
+        }
+        if b[i..].starts_with(b"''''''") {
+            out[i..i + 6].copy_from_slice(EMPTY_MULTILINE);
+            changed = true;
+            i += 6;
+            continue;
+        }
+        if let Some(next) = skip_trivia(b, i) {
+            i = next;
+            continue;
+        }
+        match c {
+            b'{' | b'[' | b'(' => stack.push(c),
+            b'}' | b']' | b')' => {
+                stack.pop();
+            }
+            b'^' => {
+                let before = b[..i].trim_ascii_end();
+                let before = before.strip_suffix(b"?").unwrap_or(before).trim_ascii_end();
+                if before.ends_with(b"[") {
+                    out[i] = b'_';
+                    changed = true;
+                }
+            }
+            b'.' if b[i..].starts_with(b"...") && b.get(i + 3) != Some(&b'.') => {
+                match stack.last() {
+                    Some(b'{') => out[i..i + 3].copy_from_slice(b"__:"),
+                    Some(b'[') => out[i..i + 3].fill(b' '),
+                    _ => {
+                        i += 3;
+                        continue;
+                    }
+                }
+                changed = true;
+                i += 3;
+                continue;
+            }
+            b'r' if (i == 0 || !is_ident(b[i - 1]))
+                && (b[i..].starts_with(b"resourceInput")
+                    || b[i..].starts_with(b"resourceOutput")) =>
+            {
+                let word = if b[i..].starts_with(b"resourceInput") { 13 } else { 14 };
+                let mut j = i + word;
+                while j < b.len() {
+                    if b[j].is_ascii_whitespace() {
+                        j += 1;
+                    } else if b[j] == b'/' && matches!(b.get(j + 1), Some(b'/' | b'*')) {
+                        j = skip_trivia(b, j).unwrap_or(j + 1);
+                    } else {
+                        break;
+                    }
+                }
+                if b.get(j) == Some(&b'<') {
+                    let mut k = j + 1;
+                    while k < b.len() && b[k] != b'>' {
+                        k = skip_trivia(b, k).unwrap_or(k + 1);
+                    }
+                    if k < b.len() {
+                        out[i + word..=k].fill(b'_');
+                        changed = true;
+                        i = k + 1;
+                        continue;
+                    }
+                }
+                i += word;
+                continue;
+            }
+            b'v' if b[..i]
+                .iter()
+                .rev()
+                .take_while(|&&c| c != b'\n')
+                .all(|c| matches!(c, b' ' | b'\t'))
+                && b[i..].starts_with(b"var")
+                && matches!(b.get(i + 3), Some(b' ' | b'\t')) =>
+            {
+                if let Some((from, to)) = variable_type(b, i + 3) {
+                    out[from..to].fill(b' ');
+                    changed = true;
+                    i = to;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// In `var name T = value` (from just after `var`): the range of `T`, when there is one.
+fn variable_type(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
+    while matches!(b.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    let name = i;
+    while b.get(i).is_some_and(|&c| is_ident(c)) {
+        i += 1;
+    }
+    if i == name {
+        return None;
+    }
+    let from = i;
+    while matches!(b.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    if matches!(b.get(i), None | Some(b'=' | b'\n' | b'\r')) {
+        return None;
+    }
+    let mut depth = 0i32;
+    while i < b.len() {
+        if let Some(next) = skip_trivia(b, i) {
+            i = next;
+            continue;
+        }
+        match b[i] {
+            b'{' | b'[' | b'(' | b'<' => depth += 1,
+            b'}' | b']' | b')' | b'>' => depth -= 1,
+            b'=' if depth == 0 => return Some((from, i)),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The postfix non-null assertion `x!` (newer than tree-sitter-bicep 1.1) becomes a
@@ -210,6 +418,19 @@ mod tests {
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new("/x/main.bicep".into(), "main.bicep".into(), text)
+    }
+
+    #[test]
+    fn zz_debug() {
+        if let Ok(p) = std::env::var("BICEP_DEBUG") {
+            let t = std::fs::read_to_string(p).unwrap();
+            let m = mask_extensions(&t);
+            let m = mask_non_null_assertions(m.as_deref().unwrap_or(&t)).or(m);
+            let m = rewrite_modern(m.as_deref().unwrap_or(&t)).or(m);
+            std::fs::write("/tmp/w2e/debug.bicep", m.unwrap_or(t.clone())).unwrap();
+            let (tree, e) = parse(FileId(0), &file(&t));
+            eprintln!("ERR {:?} {:?}", e.map(|e| (e.primary, e.message)), tree.map(|t| t.root_node().to_sexp().chars().take(3000).collect::<String>()));
+        }
     }
 
     #[test]
