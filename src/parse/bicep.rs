@@ -85,7 +85,8 @@ fn mask_extensions(text: &str) -> Option<String> {
         let at_line_start = i == 0 || b[i - 1] == b'\n';
         let statement = at_line_start
             && [&b"extension"[..], b"import"].iter().any(|k| {
-                b[i..].starts_with(k) && matches!(b.get(i + k.len()), Some(b' ' | b'\t' | b'{' | b'*'))
+                b[i..].starts_with(k)
+                    && matches!(b.get(i + k.len()), Some(b' ' | b'\t' | b'{' | b'*'))
             });
         if !statement {
             i = skip_trivia(b, i).unwrap_or(i + 1);
@@ -228,6 +229,7 @@ fn rewrite_modern(text: &str) -> Option<String> {
                     out[i..end].fill(b'_');
                 } else {
                     out[i..i + dollars].fill(b' ');
+                    protect_markers(&b[body..body + len], &mut out[body..body + len]);
                     if len == 0 {
                         out[body - 3..end].copy_from_slice(EMPTY_MULTILINE);
                     }
@@ -243,6 +245,19 @@ fn rewrite_modern(text: &str) -> Option<String> {
             i += 6;
             continue;
         }
+        if b[i..].starts_with(b"'''") {
+            let Some(len) = b[i + 3..].windows(3).position(|w| w == b"'''") else {
+                break;
+            };
+            let body = i + 3..i + 3 + len;
+            changed |= protect_markers(&b[body.clone()], &mut out[body.clone()]);
+            i = body.end + 3;
+            continue;
+        }
+        if c == b'\'' {
+            i = protect_string(b, &mut out, i, &mut changed);
+            continue;
+        }
         if let Some(next) = skip_trivia(b, i) {
             i = next;
             continue;
@@ -255,12 +270,18 @@ fn rewrite_modern(text: &str) -> Option<String> {
             b'^' => {
                 let before = b[..i].trim_ascii_end();
                 let before = before.strip_suffix(b"?").unwrap_or(before).trim_ascii_end();
-                if before.ends_with(b"[") {
+                if before.ends_with(b"[") && b.get(i + 1).is_some_and(|&c| is_ident(c) || c == b'(')
+                {
                     out[i] = b'_';
                     changed = true;
                 }
             }
-            b'.' if b[i..].starts_with(b"...") && b.get(i + 3) != Some(&b'.') => {
+            b'.' if b[i..].starts_with(b"...")
+                && !matches!(
+                    b[i + 3..].trim_ascii_start().first(),
+                    None | Some(b'.' | b']' | b'}' | b',' | b')')
+                ) =>
+            {
                 match stack.last() {
                     Some(b'{') => out[i..i + 3].copy_from_slice(b"__:"),
                     Some(b'[') => out[i..i + 3].fill(b' '),
@@ -277,7 +298,11 @@ fn rewrite_modern(text: &str) -> Option<String> {
                 && (b[i..].starts_with(b"resourceInput")
                     || b[i..].starts_with(b"resourceOutput")) =>
             {
-                let word = if b[i..].starts_with(b"resourceInput") { 13 } else { 14 };
+                let word = if b[i..].starts_with(b"resourceInput") {
+                    13
+                } else {
+                    14
+                };
                 let mut j = i + word;
                 while j < b.len() {
                     if b[j].is_ascii_whitespace() {
@@ -323,6 +348,60 @@ fn rewrite_modern(text: &str) -> Option<String> {
         i += 1;
     }
     changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `//` and `/*` in the text of a string: the grammar would read a comment there. The
+/// `/` becomes `_`; the evaluator reads the text of the original.
+fn protect_markers(b: &[u8], out: &mut [u8]) -> bool {
+    let mut changed = false;
+    for j in 0..b.len() {
+        if b[j] == b'/' && matches!(b.get(j + 1), Some(b'/' | b'*')) {
+            out[j] = b'_';
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// A single-line string from its opening quote: comment markers in its text are
+/// protected, in the strings of its interpolations too. Returns the offset past it.
+fn protect_string(b: &[u8], out: &mut [u8], i: usize, changed: &mut bool) -> usize {
+    let mut j = i + 1;
+    while j < b.len() && b[j] != b'\n' {
+        match b[j] {
+            b'\'' => return j + 1,
+            b'\\' => j += 2,
+            b'$' if b.get(j + 1) == Some(&b'{') => {
+                j += 2;
+                let mut depth = 0usize;
+                while j < b.len() {
+                    if b[j] == b'\'' {
+                        j = protect_string(b, out, j, changed);
+                        continue;
+                    }
+                    if let Some(next) = skip_trivia(b, j) {
+                        j = next;
+                        continue;
+                    }
+                    match b[j] {
+                        b'{' => depth += 1,
+                        b'}' if depth == 0 => break,
+                        b'}' => depth -= 1,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                j += 1;
+            }
+            b'/' if matches!(b.get(j + 1), Some(b'/' | b'*')) => {
+                out[j] = b'_';
+                *changed = true;
+                j += 1;
+            }
+            _ => j += 1,
+        }
+    }
+    j.min(b.len())
 }
 
 /// In `var name T = value` (from just after `var`): the range of `T`, when there is one.
@@ -429,7 +508,16 @@ mod tests {
             let m = rewrite_modern(m.as_deref().unwrap_or(&t)).or(m);
             std::fs::write("/tmp/w2e/debug.bicep", m.unwrap_or(t.clone())).unwrap();
             let (tree, e) = parse(FileId(0), &file(&t));
-            eprintln!("ERR {:?} {:?}", e.map(|e| (e.primary, e.message)), tree.map(|t| t.root_node().to_sexp().chars().take(3000).collect::<String>()));
+            eprintln!(
+                "ERR {:?} {:?}",
+                e.map(|e| (e.primary, e.message)),
+                tree.map(|t| t
+                    .root_node()
+                    .to_sexp()
+                    .chars()
+                    .take(3000)
+                    .collect::<String>())
+            );
         }
     }
 
