@@ -217,3 +217,18 @@ fn a_broken_file_still_gets_lint001_at_its_position() {
         );
     }
 }
+
+#[test]
+fn nullable_types_parse_and_leave_values_alone() {
+    let head = "type cfg = {\n  admin: bool?\n  kind: ('a' | 'b')?\n}\nparam p cfg?\nparam o {\n  a: int\n}?\nparam admin bool? = true\nvar t = p == null ? true : false\nvar u = p.?admin ?? true";
+    assert!(admin_finding(&registry(head, "admin")));
+    // `p` has no value: Unknown, however it is typed.
+    assert!(!admin_finding(&registry(head, "p.admin")));
+    // A ternary and `??` are not nullable marks.
+    assert!(!admin_finding(&registry(head, "t")));
+    assert!(!admin_finding(&registry(head, "u")));
+    assert!(admin_finding(&registry(
+        "var on = true\nvar off = false",
+        "1 > 0 ?\n      on : off"
+    )));
+}

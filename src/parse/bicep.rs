@@ -202,6 +202,9 @@ const EMPTY_MULTILINE: &[u8; 6] = b"''    ";
 /// - `resourceInput<'T'>` / `resourceOutput<'T'>` types: the `<...>` becomes `_`s, a type
 ///   name acrlint does not read.
 /// - typed variables `var x T = ...`: the type becomes spaces.
+/// - the nullable mark of a type `T?` (right after the type, before the end of the line,
+///   `=`, `,`, `|`, a closing bracket or a comment) becomes a space: acrlint reads no
+///   types, a parameter without a value is Unknown either way.
 fn rewrite_modern(text: &str) -> Option<String> {
     let b = text.as_bytes();
     let mut out = b.to_vec();
@@ -275,6 +278,16 @@ fn rewrite_modern(text: &str) -> Option<String> {
                     out[i] = b'_';
                     changed = true;
                 }
+            }
+            b'?' if i > 0
+                && (is_ident(b[i - 1]) || matches!(b[i - 1], b'}' | b']' | b')' | b'\''))
+                && matches!(
+                    b[i + 1..].iter().find(|c| !matches!(c, b' ' | b'\t')),
+                    None | Some(b'\n' | b'\r' | b'=' | b',' | b'}' | b')' | b'|' | b'/')
+                ) =>
+            {
+                out[i] = b' ';
+                changed = true;
             }
             b'.' if b[i..].starts_with(b"...")
                 && !matches!(
@@ -511,6 +524,10 @@ mod tests {
             ("v = $$'''a${b}'''\n", "v =   '''a${b}'''\n"),
             ("s = 'a//b${'/*'}c'\n", "s = 'a_/b${'_*'}c'\n"),
             ("var x string = 'a'\n", "var x        = 'a'\n"),
+            (
+                "param p cfg?\ntype t = {\n  a: T? // c\n}\n",
+                "param p cfg \ntype t = {\n  a: T  // c\n}\n",
+            ),
             ("var x {\n  a: int\n} = {}\n", "var x              = {}\n"),
             (
                 "param p resourceInput<'A/b@1'>.name\n",
@@ -532,6 +549,7 @@ mod tests {
             "var m = '''\n[...a]\nvar x int = 1\n'''\n",
             "var x = 1\nvar a = b[1]\nvar r = resourceInputs\nvar c = a ? b : c\n",
             "var e = [...]\nvar f = a[^]\n",
+            "var d = a ?? b\nvar e = a.?b\nvar f = a[?0]\nvar g = a ?\n  b : c\n",
         ] {
             assert_eq!(rewrite_modern(t), None, "{t:?}");
         }
