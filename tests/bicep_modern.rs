@@ -232,3 +232,42 @@ fn nullable_types_parse_and_leave_values_alone() {
         "1 > 0 ?\n      on : off"
     )));
 }
+
+/// A module whose registry's `adminUserEnabled` is its parameter `admin` (default false),
+/// called with `params`.
+fn module_call(params: &str) -> bool {
+    module_call_with("false", params)
+}
+
+fn module_call_with(default: &str, params: &str) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acr.bicep"),
+        registry(&format!("param admin bool = {default}"), "admin"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.bicep"),
+        format!(
+            "param more object\nvar on = {{\n  admin: true\n}}\nmodule m 'acr.bicep' = {{\n  name: 'm'\n  params: {{\n{params}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+    let codes = codes(&a);
+    assert!(!codes.contains(&"LINT001"), "{codes:?}");
+    codes.contains(&"ACR002")
+}
+
+#[test]
+fn a_spread_into_module_params_passes_its_keys_or_leaves_them_unknown() {
+    assert!(module_call("    admin: true"));
+    assert!(!module_call("    admin: false"));
+    assert!(module_call("    ...on"));
+    assert!(!module_call("    ...on\n    admin: false"));
+    // Unknown: neither the default (false) nor an earlier argument is assumed.
+    assert!(!module_call_with("true", "    ...more"));
+    assert!(module_call_with("true", "    ...on\n"));
+    assert!(!module_call("    admin: true\n    ...more"));
+    assert!(module_call("    ...more\n    admin: true"));
+}

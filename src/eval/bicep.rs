@@ -31,6 +31,10 @@ const TOO_DEEP_TYPE: &str = "(parents nested too deeply)";
 /// An input to a file's parameters: the value and what it is, for origins.
 type Inputs = HashMap<String, (Value, String)>;
 
+/// In a module's inputs: any parameter not given otherwise has this (Unknown) value, as
+/// when its caller spreads an object not known statically into `params`.
+const ANY_PARAM: &str = "*";
+
 /// Load `.bicep` files (`files`) with `.bicepparam` files (`params`).
 pub fn load(
     ws: &Workspace,
@@ -550,26 +554,47 @@ impl<'t, 'b> Scope<'t, 'b> {
                 if p.kind() == "object_property"
                     && let (Some(k), Some(v)) = (named(p, 0), named(p, 1))
                 {
-                    args.push((key_text(k, self.text), v));
+                    // A spread `...x` (see the parser) gives no key of its own.
+                    let key = (!self.text(p).starts_with("...")).then(|| key_text(k, self.text));
+                    args.push((key, v));
                 }
             });
         }
-        let inputs: Inputs = args
-            .into_iter()
-            .map(|(k, v)| {
-                let value = self.eval(v);
-                let value = self
-                    .meter
-                    .check(value, &format!("the `{k}` parameter of `{sym}`"));
-                (
-                    k.clone(),
-                    (
-                        value,
-                        format!("the `{k}` parameter of module `{}{sym}`", self.prefix),
-                    ),
-                )
-            })
-            .collect();
+        let mut inputs = Inputs::new();
+        for (k, v) in args {
+            let value = self.eval(v);
+            let Some(k) = k else {
+                match value.kind {
+                    ValueKind::Object(entries) => {
+                        for (k, v) in entries {
+                            let what =
+                                format!("the `{k}` parameter of module `{}{sym}`", self.prefix);
+                            inputs.insert(k.to_string(), (v, what));
+                        }
+                    }
+                    // Any parameter may come from it, over the ones given before.
+                    _ => {
+                        let span = value.span;
+                        for (_, (v, _)) in inputs.iter_mut() {
+                            *v = Value::unknown("a spread not known statically", span);
+                        }
+                        inputs.insert(
+                            ANY_PARAM.to_string(),
+                            (
+                                Value::unknown("a spread not known statically", span),
+                                String::new(),
+                            ),
+                        );
+                    }
+                }
+                continue;
+            };
+            let value = self
+                .meter
+                .check(value, &format!("the `{k}` parameter of `{sym}`"));
+            let what = format!("the `{k}` parameter of module `{}{sym}`", self.prefix);
+            inputs.insert(k, (value, what));
+        }
         if looped.is_some() {
             self.locals.clear();
         }
@@ -812,6 +837,12 @@ impl<'t, 'b> Scope<'t, 'b> {
                 return Value::unknown("the evaluation budget is spent", at);
             }
             return v.clone().used_at(at, what.clone());
+        }
+        if let Some((v, _)) = self.inputs.get(ANY_PARAM) {
+            return Value {
+                span: at,
+                ..v.clone()
+            };
         }
         let key = format!("param {name}");
         let Some(&decl) = self.params.get(name) else {
