@@ -211,6 +211,7 @@ fn rewrite_modern(text: &str) -> Option<String> {
     let mut changed = false;
     // Innermost open brackets, to tell object from array spreads.
     let mut stack: Vec<u8> = Vec::new();
+    let (mut angles_done, mut types_done) = (false, false);
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -307,7 +308,8 @@ fn rewrite_modern(text: &str) -> Option<String> {
                 i += 3;
                 continue;
             }
-            b'r' if (i == 0 || !is_ident(b[i - 1]))
+            b'r' if !angles_done
+                && (i == 0 || !is_ident(b[i - 1]))
                 && (b[i..].starts_with(b"resourceInput")
                     || b[i..].starts_with(b"resourceOutput")) =>
             {
@@ -337,23 +339,31 @@ fn rewrite_modern(text: &str) -> Option<String> {
                         i = k + 1;
                         continue;
                     }
+                    // No `>` up to the end: none for a later one either (linear time).
+                    angles_done = true;
                 }
                 i += word;
                 continue;
             }
-            b'v' if b[..i]
-                .iter()
-                .rev()
-                .take_while(|&&c| c != b'\n')
-                .all(|c| matches!(c, b' ' | b'\t'))
+            b'v' if !types_done
+                && b[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|&&c| c != b'\n')
+                    .all(|c| matches!(c, b' ' | b'\t'))
                 && b[i..].starts_with(b"var")
                 && matches!(b.get(i + 3), Some(b' ' | b'\t')) =>
             {
-                if let Some((from, to)) = variable_type(b, i + 3) {
-                    out[from..to].fill(b' ');
-                    changed = true;
-                    i = to;
-                    continue;
+                match variable_type(b, i + 3) {
+                    Ok(Some((from, to))) => {
+                        out[from..to].fill(b' ');
+                        changed = true;
+                        i = to;
+                        continue;
+                    }
+                    Ok(None) => {}
+                    // Unclosed to the end: none for a later one either (linear time).
+                    Err(()) => types_done = true,
                 }
             }
             _ => {}
@@ -417,8 +427,9 @@ fn protect_string(b: &[u8], out: &mut [u8], i: usize, changed: &mut bool) -> usi
     j.min(b.len())
 }
 
-/// In `var name T = value` (from just after `var`): the range of `T`, when there is one.
-fn variable_type(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
+/// In `var name T = value` (from just after `var`): the range of `T`, when there is one;
+/// `Err` when a bracket of the type is still open at the end of the text.
+fn variable_type(b: &[u8], mut i: usize) -> Result<Option<(usize, usize)>, ()> {
     while matches!(b.get(i), Some(b' ' | b'\t')) {
         i += 1;
     }
@@ -427,14 +438,14 @@ fn variable_type(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
         i += 1;
     }
     if i == name {
-        return None;
+        return Ok(None);
     }
     let from = i;
     while matches!(b.get(i), Some(b' ' | b'\t')) {
         i += 1;
     }
     if matches!(b.get(i), None | Some(b'=' | b'\n' | b'\r')) {
-        return None;
+        return Ok(None);
     }
     let mut depth = 0i32;
     while i < b.len() {
@@ -445,12 +456,14 @@ fn variable_type(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
         match b[i] {
             b'{' | b'[' | b'(' | b'<' => depth += 1,
             b'}' | b']' | b')' | b'>' => depth -= 1,
-            b'=' if depth == 0 => return Some((from, i)),
+            b'=' if depth == 0 => return Ok(Some((from, i))),
+            // A type spans lines only inside brackets.
+            b'\n' if depth <= 0 => return Ok(None),
             _ => {}
         }
         i += 1;
     }
-    None
+    if depth > 0 { Err(()) } else { Ok(None) }
 }
 
 /// The postfix non-null assertion `x!` (newer than tree-sitter-bicep 1.1) becomes a
@@ -552,6 +565,17 @@ mod tests {
             "var d = a ?? b\nvar e = a.?b\nvar f = a[?0]\nvar g = a ?\n  b : c\n",
         ] {
             assert_eq!(rewrite_modern(t), None, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn unclosed_types_are_scanned_once() {
+        // Each of these would scan to the end of the text again and again if the scan
+        // restarted at every occurrence.
+        for unit in ["resourceInput<'a'\n", "var x {\n", "var y T\n"] {
+            let t = unit.repeat(50_000);
+            let m = rewrite_modern(&t);
+            assert!(m.is_none_or(|m| m.len() == t.len()));
         }
     }
 
