@@ -242,6 +242,8 @@ fn rewrite_modern(text: &str) -> Option<String> {
                 i = end;
                 continue;
             }
+            i += dollars;
+            continue;
         }
         if b[i..].starts_with(b"''''''") {
             out[i..i + 6].copy_from_slice(EMPTY_MULTILINE);
@@ -572,7 +574,7 @@ mod tests {
     fn unclosed_types_are_scanned_once() {
         // Each of these would scan to the end of the text again and again if the scan
         // restarted at every occurrence.
-        for unit in ["resourceInput<'a'\n", "var x {\n", "var y T\n"] {
+        for unit in ["resourceInput<'a'\n", "var x {\n", "var y T\n", "$"] {
             let t = unit.repeat(50_000);
             let m = rewrite_modern(&t);
             assert!(m.is_none_or(|m| m.len() == t.len()));
