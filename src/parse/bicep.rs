@@ -1,4 +1,10 @@
 //! Bicep front end: tree-sitter-bicep gives a concrete syntax tree with byte ranges.
+//!
+//! The grammar (1.1, the newest published) lags the compiler. What it does not know is
+//! rewritten first into text it parses, byte for byte at the same offsets (statements
+//! blanked, marks turned into spaces or identifier characters), so spans stay exact;
+//! the evaluator reads the original text, where each rewritten place is recognised and
+//! valued exactly or as Unknown, never as what the rewrite would read as.
 
 use tree_sitter::{Node, Parser, Tree};
 
