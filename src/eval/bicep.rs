@@ -31,6 +31,10 @@ const TOO_DEEP_TYPE: &str = "(parents nested too deeply)";
 /// An input to a file's parameters: the value and what it is, for origins.
 type Inputs = HashMap<String, (Value, String)>;
 
+/// In a module's inputs: any parameter not given otherwise has this (Unknown) value, as
+/// when its caller spreads an object not known statically into `params`.
+const ANY_PARAM: &str = "*";
+
 /// Load `.bicep` files (`files`) with `.bicepparam` files (`params`).
 pub fn load(
     ws: &Workspace,
@@ -96,7 +100,7 @@ pub fn load(
         let dir = l.dir_of(id);
         for_each_child(tree.root_node(), |n| {
             if n.kind() == "module_declaration"
-                && let Some(p) = n.named_child(1).filter(|s| s.kind() == "string")
+                && let Some(p) = named(n, 1).filter(|s| s.kind() == "string")
                 && let Some(p) = plain_string(p, &text)
                 && is_local(&p)
             {
@@ -221,7 +225,7 @@ impl<'w> Loader<'w> {
         let mut decls = Vec::new();
         for_each_child(tree.root_node(), |n| match n.kind() {
             "using_statement" => {
-                target = n.named_child(0).and_then(|s| plain_string(s, text));
+                target = named(n, 0).and_then(|s| plain_string(s, text));
             }
             "variable_declaration" => decls.push(n),
             _ => {}
@@ -248,7 +252,7 @@ impl<'w> Loader<'w> {
         );
         let mut inputs = Inputs::new();
         for d in decls {
-            let (Some(n), Some(e)) = (d.named_child(0), d.named_child(1)) else {
+            let (Some(n), Some(e)) = (named(d, 0), named(d, 1)) else {
                 continue;
             };
             let key = node_text(n, text).to_string();
@@ -408,7 +412,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             too_deep_child: None,
         };
         for_each_child(root, |n| {
-            let Some(name) = n.named_child(0).map(|i| node_text(i, text).to_string()) else {
+            let Some(name) = named(n, 0).map(|i| node_text(i, text).to_string()) else {
                 return;
             };
             match n.kind() {
@@ -436,10 +440,8 @@ impl<'t, 'b> Scope<'t, 'b> {
         if let Some(obj) = body_parts(decl).2 {
             for_each_child(obj, |p| {
                 if p.kind() == "object_property"
-                    && let Some(child) = p
-                        .named_child(0)
-                        .filter(|c| c.kind() == "resource_declaration")
-                    && let Some(id) = child.named_child(0)
+                    && let Some(child) = named(p, 0).filter(|c| c.kind() == "resource_declaration")
+                    && let Some(id) = named(child, 0)
                 {
                     let child_path = format!("{path}::{}", node_text(id, self.text));
                     self.add_resource(child, child_path, Some(path.clone()), depth + 1);
@@ -487,11 +489,8 @@ impl<'t, 'b> Scope<'t, 'b> {
         let mut decls = Vec::new();
         for_each_child(self.root, |c| {
             if c.kind() == "output_declaration"
-                && c.named_child_count() >= 3
-                && let (Some(n), Some(e)) = (
-                    c.named_child(0),
-                    c.named_child(c.named_child_count() as u32 - 1),
-                )
+                && named_count(c) >= 3
+                && let (Some(n), Some(e)) = (named(c, 0), named(c, named_count(c) - 1))
             {
                 decls.push((self.text(n).to_string(), e));
             }
@@ -504,7 +503,7 @@ impl<'t, 'b> Scope<'t, 'b> {
 
     /// `module x './file.bicep' = { params: {...} }`: followed with its parameters.
     fn module(&mut self, decl: Node<'t>, l: &mut Loader, depth: usize) {
-        let (Some(sym), Some(src)) = (decl.named_child(0), decl.named_child(1)) else {
+        let (Some(sym), Some(src)) = (named(decl, 0), named(decl, 1)) else {
             return;
         };
         let sym = self.text(sym).to_string();
@@ -553,28 +552,49 @@ impl<'t, 'b> Scope<'t, 'b> {
         if let Some(params) = body.and_then(|b| object_property(b, self.text, "params")) {
             for_each_child(params, |p| {
                 if p.kind() == "object_property"
-                    && let (Some(k), Some(v)) = (p.named_child(0), p.named_child(1))
+                    && let (Some(k), Some(v)) = (named(p, 0), named(p, 1))
                 {
-                    args.push((key_text(k, self.text), v));
+                    // A spread `...x` (see the parser) gives no key of its own.
+                    let key = (!self.text(p).starts_with("...")).then(|| key_text(k, self.text));
+                    args.push((key, v));
                 }
             });
         }
-        let inputs: Inputs = args
-            .into_iter()
-            .map(|(k, v)| {
-                let value = self.eval(v);
-                let value = self
-                    .meter
-                    .check(value, &format!("the `{k}` parameter of `{sym}`"));
-                (
-                    k.clone(),
-                    (
-                        value,
-                        format!("the `{k}` parameter of module `{}{sym}`", self.prefix),
-                    ),
-                )
-            })
-            .collect();
+        let mut inputs = Inputs::new();
+        for (k, v) in args {
+            let value = self.eval(v);
+            let Some(k) = k else {
+                match value.kind {
+                    ValueKind::Object(entries) => {
+                        for (k, v) in entries {
+                            let what =
+                                format!("the `{k}` parameter of module `{}{sym}`", self.prefix);
+                            inputs.insert(k.to_string(), (v, what));
+                        }
+                    }
+                    // Any parameter may come from it, over the ones given before.
+                    _ => {
+                        let span = value.span;
+                        for (_, (v, _)) in inputs.iter_mut() {
+                            *v = Value::unknown("a spread not known statically", span);
+                        }
+                        inputs.insert(
+                            ANY_PARAM.to_string(),
+                            (
+                                Value::unknown("a spread not known statically", span),
+                                String::new(),
+                            ),
+                        );
+                    }
+                }
+                continue;
+            };
+            let value = self
+                .meter
+                .check(value, &format!("the `{k}` parameter of `{sym}`"));
+            let what = format!("the `{k}` parameter of module `{}{sym}`", self.prefix);
+            inputs.insert(k, (value, what));
+        }
         if looped.is_some() {
             self.locals.clear();
         }
@@ -605,9 +625,7 @@ impl<'t, 'b> Scope<'t, 'b> {
 
     /// `resource x 'Type@version'` (or `module x '...'`): the declaration's head.
     fn head_span(&self, decl: Node) -> Span {
-        let end = decl
-            .named_child(1)
-            .map_or(decl.end_byte(), |s| s.end_byte());
+        let end = named(decl, 1).map_or(decl.end_byte(), |s| s.end_byte());
         Span::new(self.file, decl.start_byte()..end)
     }
 
@@ -630,8 +648,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             return (TOO_DEEP_TYPE.to_string(), None);
         };
         self.in_progress.push(key);
-        let ty_text = decl
-            .named_child(1)
+        let ty_text = named(decl, 1)
             .and_then(|s| plain_string(s, self.text))
             .unwrap_or_default();
         let ty = ty_text.split('@').next().unwrap_or("").to_string();
@@ -821,14 +838,18 @@ impl<'t, 'b> Scope<'t, 'b> {
             }
             return v.clone().used_at(at, what.clone());
         }
+        if let Some((v, _)) = self.inputs.get(ANY_PARAM) {
+            return Value {
+                span: at,
+                ..v.clone()
+            };
+        }
         let key = format!("param {name}");
         let Some(&decl) = self.params.get(name) else {
             return Value::unknown(format!("parameter `{name}` is not declared"), at);
         };
         let v = self.memoized(key, at, |s| {
-            let default = decl
-                .named_child(2)
-                .filter(|_| decl.named_child_count() >= 3);
+            let default = named(decl, 2).filter(|_| named_count(decl) >= 3);
             match default {
                 Some(d) => s.eval(d),
                 None => Value::unknown(
@@ -848,7 +869,7 @@ impl<'t, 'b> Scope<'t, 'b> {
         let Some(&decl) = self.vars.get(name) else {
             return Value::unknown(format!("variable `{name}` is not declared"), at);
         };
-        let v = self.memoized(key, at, |s| match decl.named_child(1) {
+        let v = self.memoized(key, at, |s| match named(decl, 1) {
             Some(e) => s.eval(e),
             None => Value::unknown("no value", at),
         });
@@ -930,25 +951,54 @@ impl<'t, 'b> Scope<'t, 'b> {
             "null" => Value::new(ValueKind::Null, span),
             "identifier" => {
                 let name = self.text(n).to_string();
+                // Constructs the parser rewrote into an identifier (see there).
+                if name.starts_with('^') {
+                    return Value::unknown("an index from the end", span);
+                }
+                if name.starts_with('$') {
+                    return Value::unknown("an interpolated multi-line string", span);
+                }
                 self.identifier(&name, span)
             }
-            "parenthesized_expression" => match n.named_child(0) {
+            "parenthesized_expression" => match named(n, 0) {
                 Some(e) => self.eval(e),
                 None => Value::unknown("empty parentheses", span),
             },
             "object" => {
-                let mut entries = Vec::new();
+                let mut props = Vec::new();
                 for_each_child(n, |p| {
                     if p.kind() == "object_property"
-                        && let (Some(k), Some(v)) = (p.named_child(0), p.named_child(1))
+                        && let (Some(k), Some(v)) = (named(p, 0), named(p, 1))
                     {
-                        entries.push((key_text(k, self.text), v));
+                        // A spread `...x` reads as the property `__:x` (see the parser).
+                        let spread = self.text(p).starts_with("...");
+                        let key = if spread {
+                            String::new()
+                        } else {
+                            key_text(k, self.text)
+                        };
+                        props.push((key, spread, v));
                     }
                 });
-                let entries = entries
-                    .into_iter()
-                    .map(|(k, v)| (k.into(), self.eval(v)))
-                    .collect();
+                let mut entries: Vec<(Str, Value)> = Vec::new();
+                for (k, spread, v) in props {
+                    let v = self.eval(v);
+                    if !spread {
+                        set_entry(&mut entries, k.into(), v);
+                        continue;
+                    }
+                    // The spread object's keys, in order, each over any earlier one; an
+                    // object not known statically leaves no key known.
+                    let ValueKind::Object(spread) = v.kind else {
+                        return Value::unknown(
+                            "an object with a spread not known statically",
+                            span,
+                        );
+                    };
+                    for (k, v) in spread {
+                        set_entry(&mut entries, k, v);
+                    }
+                }
                 Value::new(ValueKind::Object(entries), span)
             }
             "array" => {
@@ -958,8 +1008,23 @@ impl<'t, 'b> Scope<'t, 'b> {
                         items.push(c);
                     }
                 });
-                let items = items.into_iter().map(|c| self.eval(c)).collect();
-                Value::new(ValueKind::List(items), span)
+                let mut list = Vec::new();
+                for c in items {
+                    // A spread `...x` reads as `   x` (see the parser).
+                    let spread = self.text[..c.start_byte()]
+                        .trim_end_matches([' ', '\t'])
+                        .ends_with("...");
+                    let v = self.eval(c);
+                    if !spread {
+                        list.push(v);
+                        continue;
+                    }
+                    let ValueKind::List(spread) = v.kind else {
+                        return Value::unknown("an array with a spread not known statically", span);
+                    };
+                    list.extend(spread);
+                }
+                Value::new(ValueKind::List(list), span)
             }
             "member_expression" => self.member(n, span),
             "resource_expression" => {
@@ -978,6 +1043,21 @@ impl<'t, 'b> Scope<'t, 'b> {
                     return Value::unknown("index", span);
                 };
                 let obj = self.eval(o);
+                // `x[^k]`: the k-th item from the end.
+                if let Some(k) = self.text(i).strip_prefix('^') {
+                    let got = match (&obj.kind, k.trim().parse::<usize>()) {
+                        (ValueKind::List(items), Ok(k)) if k >= 1 => items
+                            .len()
+                            .checked_sub(k)
+                            .and_then(|x| items.get(x))
+                            .cloned(),
+                        _ => None,
+                    };
+                    return match got {
+                        Some(v) => self.read_through(v, &obj, span),
+                        None => Value::unknown("an index not known statically", span),
+                    };
+                }
                 let idx = self.eval(i);
                 let got = match (&obj.kind, &idx.kind) {
                     (ValueKind::List(items), ValueKind::Number(x)) if *x >= 0.0 => {
@@ -1183,7 +1263,7 @@ impl<'t, 'b> Scope<'t, 'b> {
                 "string_content" => out.push_str(self.text(c)),
                 "escape_sequence" => out.push_str(&unescape(self.text(c))),
                 "interpolation" => {
-                    let Some(e) = c.named_child(0) else { continue };
+                    let Some(e) = named(c, 0) else { continue };
                     let v = self.eval(e);
                     match &v.kind {
                         ValueKind::String(s) => out.push_str(s),
@@ -1201,6 +1281,17 @@ impl<'t, 'b> Scope<'t, 'b> {
         let refs: Vec<&Value> = parts.iter().collect();
         let v = with_origins_of(Some(ValueKind::String(out.into())), span, &refs);
         self.meter.check(v, "a string interpolation")
+    }
+}
+
+/// Set an object entry, over an earlier one of the same key (keys ignore case, as in ARM).
+fn set_entry(entries: &mut Vec<(Str, Value)>, key: Str, value: Value) {
+    match entries
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+    {
+        Some(e) => e.1 = value,
+        None => entries.push((key, value)),
     }
 }
 
@@ -1234,6 +1325,22 @@ fn plain(v: &Value) -> ValueKind {
         ),
         k => k.clone(),
     }
+}
+
+/// The `i`-th named child that is not a comment (comments may stand anywhere).
+fn named(n: Node<'_>, i: usize) -> Option<Node<'_>> {
+    let mut cursor = n.walk();
+    n.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment" && c.kind() != "diagnostic_comment")
+        .nth(i)
+}
+
+/// How many named children are not comments.
+fn named_count(n: Node) -> usize {
+    let mut cursor = n.walk();
+    n.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment" && c.kind() != "diagnostic_comment")
+        .count()
 }
 
 fn node_text<'t>(n: Node, text: &'t str) -> &'t str {
@@ -1272,7 +1379,7 @@ fn if_parts(n: Node) -> (Option<Node>, Option<Node>) {
 }
 
 fn body_parts(decl: Node) -> (Option<Node>, Option<Node>, Option<Node>) {
-    let Some(last) = decl.named_child(decl.named_child_count().saturating_sub(1) as u32) else {
+    let Some(last) = named(decl, named_count(decl).saturating_sub(1)) else {
         return (None, None, None);
     };
     match last.kind() {
@@ -1316,7 +1423,7 @@ fn object_property<'t>(obj: Node<'t>, text: &str, key: &str) -> Option<Node<'t>>
     for_each_child(obj, |p| {
         if found.is_none()
             && p.kind() == "object_property"
-            && let (Some(k), Some(v)) = (p.named_child(0), p.named_child(1))
+            && let (Some(k), Some(v)) = (named(p, 0), named(p, 1))
             && key_text(k, text) == key
         {
             found = Some(v);

@@ -1,4 +1,10 @@
 //! Bicep front end: tree-sitter-bicep gives a concrete syntax tree with byte ranges.
+//!
+//! The grammar (1.1, the newest published) lags the compiler. What it does not know is
+//! rewritten first into text it parses, byte for byte at the same offsets (statements
+//! blanked, marks turned into spaces or identifier characters), so spans stay exact;
+//! the evaluator reads the original text, where each rewritten place is recognised and
+//! valued exactly or as Unknown, never as what the rewrite would read as.
 
 use tree_sitter::{Node, Parser, Tree};
 
@@ -24,6 +30,7 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
     }
     let masked = mask_extensions(&file.text);
     let masked = mask_non_null_assertions(masked.as_deref().unwrap_or(&file.text)).or(masked);
+    let masked = rewrite_modern(masked.as_deref().unwrap_or(&file.text)).or(masked);
     let text = masked.as_deref().unwrap_or(&file.text);
     let Some(tree) = parser.parse(text.as_bytes(), None) else {
         return (
@@ -65,14 +72,15 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
     (Some(tree), error)
 }
 
-/// `extension name [with {...}] [as alias]` statements (newer than tree-sitter-bicep 1.1,
-/// which knows `import`/`provider`) are blanked out, keeping every byte offset: they
-/// declare no resources acrlint reads. A statement ends at the end of its line, or of the
+/// `extension name [with {...}] [as alias]` and `import {a, b as c} from '...'` /
+/// `import * as m from '...'` statements (newer than tree-sitter-bicep 1.1) are blanked
+/// out, keeping every byte offset: they declare no resources acrlint reads, and a name
+/// they import is then undeclared, so its value is Unknown. A statement ends at the end of its line, or of the
 /// balanced `{ ... }` that opens on it; braces in comments and strings do not count, and
 /// a line in a comment or string is no statement. A statement whose `{` is never closed
 /// is left for the parser to report.
 fn mask_extensions(text: &str) -> Option<String> {
-    if !text.contains("extension") {
+    if !text.contains("extension") && !text.contains("import") {
         return None;
     }
     let b = text.as_bytes();
@@ -82,8 +90,10 @@ fn mask_extensions(text: &str) -> Option<String> {
     while i < b.len() {
         let at_line_start = i == 0 || b[i - 1] == b'\n';
         let statement = at_line_start
-            && b[i..].starts_with(b"extension")
-            && matches!(b.get(i + 9), Some(b' ' | b'\t'));
+            && [&b"extension"[..], b"import"].iter().any(|k| {
+                b[i..].starts_with(k)
+                    && matches!(b.get(i + k.len()), Some(b' ' | b'\t' | b'{' | b'*'))
+            });
         if !statement {
             i = skip_trivia(b, i).unwrap_or(i + 1);
             continue;
@@ -145,12 +155,323 @@ fn skip_trivia(b: &[u8], i: usize) -> Option<usize> {
         b'\'' => {
             let mut j = i + 1;
             while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
+                if b[j] == b'$' && b.get(j + 1) == Some(&b'{') {
+                    j = skip_interpolation(b, j + 2);
+                    continue;
+                }
                 j += if b[j] == b'\\' { 2 } else { 1 };
             }
             Some((j + 1).min(b.len()))
         }
         _ => None,
     }
+}
+
+/// From just inside `${`: the offset just past its closing `}` (strings and comments in
+/// the expression do not count), or the end of the text.
+fn skip_interpolation(b: &[u8], mut j: usize) -> usize {
+    let mut depth = 0usize;
+    while j < b.len() {
+        if let Some(next) = skip_trivia(b, j) {
+            j = next;
+            continue;
+        }
+        match b[j] {
+            b'{' => depth += 1,
+            b'}' if depth == 0 => return j + 1,
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        j += 1;
+    }
+    b.len()
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// The empty multi-line string `''''''`, which the grammar does not read, as `''`.
+const EMPTY_MULTILINE: &[u8; 6] = b"''    ";
+
+/// Constructs of current Bicep that tree-sitter-bicep 1.1 does not know, rewritten into
+/// ones it parses, every byte offset kept (so spans stay right). The evaluator reads the
+/// original text at those places, so none of them gets a wrong known value:
+/// - `$'''...'''` (and `$$'''...'''`): with no interpolation, the `$`s become spaces (the
+///   text is the same as the plain multi-line string's); with one, the whole string
+///   becomes one identifier, whose original text (`$'''...`) is no declared name: Unknown.
+/// - the empty multi-line string `''''''` becomes `''` and spaces.
+/// - `x[^1]`, `x[?^n]`: the `^` becomes `_`, an identifier whose original text starts
+///   with `^` (an index from the end).
+/// - a spread `...x`: in an object it becomes a property `__:x`, in an array `   x`; the
+///   evaluator sees the `...` in the original text and merges or concatenates.
+/// - `resourceInput<'T'>` / `resourceOutput<'T'>` types: the `<...>` becomes `_`s, a type
+///   name acrlint does not read.
+/// - typed variables `var x T = ...`: the type becomes spaces.
+/// - the nullable mark of a type `T?` (right after the type, before the end of the line,
+///   `=`, `,`, `|`, a closing bracket or a comment) becomes a space: acrlint reads no
+///   types, a parameter without a value is Unknown either way.
+fn rewrite_modern(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut changed = false;
+    // Innermost open brackets, to tell object from array spreads.
+    let mut stack: Vec<u8> = Vec::new();
+    let (mut angles_done, mut types_done) = (false, false);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'$' {
+            let dollars = b[i..].iter().take_while(|&&c| c == b'$').count();
+            if b[i + dollars..].starts_with(b"'''") {
+                let body = i + dollars + 3;
+                let Some(len) = b[body..].windows(3).position(|w| w == b"'''") else {
+                    // Never closed: left for the parser to report.
+                    break;
+                };
+                let end = body + len + 3;
+                let mut marker = vec![b'$'; dollars];
+                marker.push(b'{');
+                let interpolated = b[body..body + len]
+                    .windows(marker.len())
+                    .any(|w| w == marker.as_slice());
+                if interpolated {
+                    out[i..end].fill(b'_');
+                } else {
+                    out[i..i + dollars].fill(b' ');
+                    protect_markers(&b[body..body + len], &mut out[body..body + len]);
+                    if len == 0 {
+                        out[body - 3..end].copy_from_slice(EMPTY_MULTILINE);
+                    }
+                }
+                changed = true;
+                i = end;
+                continue;
+            }
+            i += dollars;
+            continue;
+        }
+        if b[i..].starts_with(b"''''''") {
+            out[i..i + 6].copy_from_slice(EMPTY_MULTILINE);
+            changed = true;
+            i += 6;
+            continue;
+        }
+        if b[i..].starts_with(b"'''") {
+            let Some(len) = b[i + 3..].windows(3).position(|w| w == b"'''") else {
+                break;
+            };
+            let body = i + 3..i + 3 + len;
+            changed |= protect_markers(&b[body.clone()], &mut out[body.clone()]);
+            i = body.end + 3;
+            continue;
+        }
+        if c == b'\'' {
+            i = protect_string(b, &mut out, i, &mut changed);
+            continue;
+        }
+        if let Some(next) = skip_trivia(b, i) {
+            i = next;
+            continue;
+        }
+        match c {
+            b'{' | b'[' | b'(' => stack.push(c),
+            b'}' | b']' | b')' => {
+                stack.pop();
+            }
+            b'^' => {
+                let before = b[..i].trim_ascii_end();
+                let before = before.strip_suffix(b"?").unwrap_or(before).trim_ascii_end();
+                if before.ends_with(b"[") && b.get(i + 1).is_some_and(|&c| is_ident(c) || c == b'(')
+                {
+                    out[i] = b'_';
+                    changed = true;
+                }
+            }
+            b'?' if i > 0
+                && (is_ident(b[i - 1]) || matches!(b[i - 1], b'}' | b']' | b')' | b'\''))
+                && matches!(
+                    b[i + 1..].iter().find(|c| !matches!(c, b' ' | b'\t')),
+                    None | Some(b'\n' | b'\r' | b'=' | b',' | b'}' | b')' | b'|' | b'/')
+                ) =>
+            {
+                out[i] = b' ';
+                changed = true;
+            }
+            b'.' if b[i..].starts_with(b"...")
+                && !matches!(
+                    b[i + 3..].trim_ascii_start().first(),
+                    None | Some(b'.' | b']' | b'}' | b',' | b')')
+                ) =>
+            {
+                match stack.last() {
+                    Some(b'{') => out[i..i + 3].copy_from_slice(b"__:"),
+                    Some(b'[') => out[i..i + 3].fill(b' '),
+                    _ => {
+                        i += 3;
+                        continue;
+                    }
+                }
+                changed = true;
+                i += 3;
+                continue;
+            }
+            b'r' if !angles_done
+                && (i == 0 || !is_ident(b[i - 1]))
+                && (b[i..].starts_with(b"resourceInput")
+                    || b[i..].starts_with(b"resourceOutput")) =>
+            {
+                let word = if b[i..].starts_with(b"resourceInput") {
+                    13
+                } else {
+                    14
+                };
+                let mut j = i + word;
+                while j < b.len() {
+                    if b[j].is_ascii_whitespace() {
+                        j += 1;
+                    } else if b[j] == b'/' && matches!(b.get(j + 1), Some(b'/' | b'*')) {
+                        j = skip_trivia(b, j).unwrap_or(j + 1);
+                    } else {
+                        break;
+                    }
+                }
+                if b.get(j) == Some(&b'<') {
+                    let mut k = j + 1;
+                    while k < b.len() && b[k] != b'>' {
+                        k = skip_trivia(b, k).unwrap_or(k + 1);
+                    }
+                    if k < b.len() {
+                        out[i + word..=k].fill(b'_');
+                        changed = true;
+                        i = k + 1;
+                        continue;
+                    }
+                    // No `>` up to the end: none for a later one either (linear time).
+                    angles_done = true;
+                }
+                i += word;
+                continue;
+            }
+            b'v' if !types_done
+                && b[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|&&c| c != b'\n')
+                    .all(|c| matches!(c, b' ' | b'\t'))
+                && b[i..].starts_with(b"var")
+                && matches!(b.get(i + 3), Some(b' ' | b'\t')) =>
+            {
+                match variable_type(b, i + 3) {
+                    Ok(Some((from, to))) => {
+                        out[from..to].fill(b' ');
+                        changed = true;
+                        i = to;
+                        continue;
+                    }
+                    Ok(None) => {}
+                    // Unclosed to the end: none for a later one either (linear time).
+                    Err(()) => types_done = true,
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `//` and `/*` in the text of a string: the grammar would read a comment there. The
+/// `/` becomes `_`; the evaluator reads the text of the original.
+fn protect_markers(b: &[u8], out: &mut [u8]) -> bool {
+    let mut changed = false;
+    for j in 0..b.len() {
+        if b[j] == b'/' && matches!(b.get(j + 1), Some(b'/' | b'*')) {
+            out[j] = b'_';
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// A single-line string from its opening quote: comment markers in its text are
+/// protected, in the strings of its interpolations too. Returns the offset past it.
+fn protect_string(b: &[u8], out: &mut [u8], i: usize, changed: &mut bool) -> usize {
+    let mut j = i + 1;
+    while j < b.len() && b[j] != b'\n' {
+        match b[j] {
+            b'\'' => return j + 1,
+            b'\\' => j += 2,
+            b'$' if b.get(j + 1) == Some(&b'{') => {
+                j += 2;
+                let mut depth = 0usize;
+                while j < b.len() {
+                    if b[j] == b'\'' {
+                        j = protect_string(b, out, j, changed);
+                        continue;
+                    }
+                    if let Some(next) = skip_trivia(b, j) {
+                        j = next;
+                        continue;
+                    }
+                    match b[j] {
+                        b'{' => depth += 1,
+                        b'}' if depth == 0 => break,
+                        b'}' => depth -= 1,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                j += 1;
+            }
+            b'/' if matches!(b.get(j + 1), Some(b'/' | b'*')) => {
+                out[j] = b'_';
+                *changed = true;
+                j += 1;
+            }
+            _ => j += 1,
+        }
+    }
+    j.min(b.len())
+}
+
+/// In `var name T = value` (from just after `var`): the range of `T`, when there is one;
+/// `Err` when a bracket of the type is still open at the end of the text.
+fn variable_type(b: &[u8], mut i: usize) -> Result<Option<(usize, usize)>, ()> {
+    while matches!(b.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    let name = i;
+    while b.get(i).is_some_and(|&c| is_ident(c)) {
+        i += 1;
+    }
+    if i == name {
+        return Ok(None);
+    }
+    let from = i;
+    while matches!(b.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    if matches!(b.get(i), None | Some(b'=' | b'\n' | b'\r')) {
+        return Ok(None);
+    }
+    let mut depth = 0i32;
+    while i < b.len() {
+        if let Some(next) = skip_trivia(b, i) {
+            i = next;
+            continue;
+        }
+        match b[i] {
+            b'{' | b'[' | b'(' | b'<' => depth += 1,
+            b'}' | b']' | b')' | b'>' => depth -= 1,
+            b'=' if depth == 0 => return Ok(Some((from, i))),
+            // A type spans lines only inside brackets.
+            b'\n' if depth <= 0 => return Ok(None),
+            _ => {}
+        }
+        i += 1;
+    }
+    if depth > 0 { Err(()) } else { Ok(None) }
 }
 
 /// The postfix non-null assertion `x!` (newer than tree-sitter-bicep 1.1) becomes a
@@ -210,6 +531,68 @@ mod tests {
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new("/x/main.bicep".into(), "main.bicep".into(), text)
+    }
+
+    #[test]
+    fn current_constructs_are_rewritten_with_offsets_kept() {
+        for (t, want) in [
+            ("x[^1]\ny[?^n]\nz[^(a)]\n", "x[_1]\ny[?_n]\nz[_(a)]\n"),
+            ("o = {\n  ...a\n  b: 1\n}\n", "o = {\n  __:a\n  b: 1\n}\n"),
+            ("l = [...a, ...b]\n", "l = [   a,    b]\n"),
+            ("v = $'''x/*y'''\n", "v =  '''x_*y'''\n"),
+            ("v = $''''''\n", "v =  ''    \n"),
+            ("v = $'''a${b}'''\n", "v = ____________\n"),
+            ("v = $$'''a${b}'''\n", "v =   '''a${b}'''\n"),
+            ("s = 'a//b${'/*'}c'\n", "s = 'a_/b${'_*'}c'\n"),
+            ("var x string = 'a'\n", "var x        = 'a'\n"),
+            (
+                "param p cfg?\ntype t = {\n  a: T? // c\n}\n",
+                "param p cfg \ntype t = {\n  a: T  // c\n}\n",
+            ),
+            ("var x {\n  a: int\n} = {}\n", "var x              = {}\n"),
+            (
+                "param p resourceInput<'A/b@1'>.name\n",
+                "param p resourceInput_________.name\n",
+            ),
+        ] {
+            let m = rewrite_modern(t).unwrap_or_else(|| panic!("{t:?} unchanged"));
+            assert_eq!(m.len(), t.len());
+            assert_eq!(m, want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn look_alikes_in_comments_strings_and_plain_code_are_left_alone() {
+        for t in [
+            "// x[^1] ...a $'''${b}''' var x string = 1\n",
+            "/* [^1] { ...a } */\n",
+            "var s = '[^1] { ...a } var x y = 1'\n",
+            "var m = '''\n[...a]\nvar x int = 1\n'''\n",
+            "var x = 1\nvar a = b[1]\nvar r = resourceInputs\nvar c = a ? b : c\n",
+            "var e = [...]\nvar f = a[^]\n",
+            "var d = a ?? b\nvar e = a.?b\nvar f = a[?0]\nvar g = a ?\n  b : c\n",
+        ] {
+            assert_eq!(rewrite_modern(t), None, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn unclosed_types_are_scanned_once() {
+        // Each of these would scan to the end of the text again and again if the scan
+        // restarted at every occurrence.
+        for unit in ["resourceInput<'a'\n", "var x {\n", "var y T\n", "$"] {
+            let t = unit.repeat(50_000);
+            let m = rewrite_modern(&t);
+            assert!(m.is_none_or(|m| m.len() == t.len()));
+        }
+    }
+
+    #[test]
+    fn import_statements_are_skipped_with_offsets_kept() {
+        let t = "import {\n  a\n  'b-c' as b\n} from 'br/public:x:1.0'\nimport * as m from 'm.bicep'\nvar x = 1\n";
+        let m = mask_extensions(t).unwrap();
+        assert_eq!(m.len(), t.len());
+        assert!(!m.contains("import") && !m.contains("from") && m.contains("var x = 1"));
     }
 
     #[test]
