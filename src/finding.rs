@@ -188,3 +188,39 @@ impl Finding {
         self
     }
 }
+
+/// One finding per problem: findings of the same rule at the same primary span with the
+/// same message (a module's resource reached through several module calls) become one,
+/// which keeps the first one's text and fix and gains the others' related locations (each
+/// caller's `module` block) and notes. Findings whose primary span differs (a problem in
+/// a caller's argument is reported at that caller) or whose message differs (callers
+/// passing different values) stay apart. Order is kept.
+pub fn merge_duplicates(findings: &mut Vec<Finding>) {
+    use std::collections::HashMap;
+    let mut first: HashMap<(&'static str, Span, String), usize> = HashMap::new();
+    let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        let key = (f.rule.code, f.primary, f.message.clone());
+        match first.get(&key) {
+            Some(&i) => {
+                let kept = &mut merged[i];
+                for l in f.secondary {
+                    if l.span != kept.primary && !kept.secondary.iter().any(|k| k.span == l.span) {
+                        kept.secondary.push(l);
+                    }
+                }
+                for n in f.notes {
+                    if !kept.notes.contains(&n) {
+                        kept.notes.push(n);
+                    }
+                }
+                kept.severity = kept.severity.max(f.severity);
+            }
+            None => {
+                first.insert(key, merged.len());
+                merged.push(f);
+            }
+        }
+    }
+    *findings = merged;
+}

@@ -278,9 +278,12 @@ pub fn scan(args: &CheckArgs) -> Result<(Config, Workspace), String> {
     Ok((config, ws))
 }
 
-/// Build the workspace for `check`: walk the paths, or read standard input for `-`
-/// (capped like a file). Also returns the path standard input is reported under: never
-/// written to.
+/// Build the workspace for `check`: the paths (and standard input for `-`, capped like a
+/// file) choose what is reported; the graph is built from their whole project (the folder
+/// of the nearest `acrlint.toml`, else the repository root, else the folder given), so a
+/// file's findings are the same whichever paths are passed. With `--stdin-filename`,
+/// standard input takes that path's place in its project. Also returns the path standard
+/// input is reported under: never written to.
 pub fn workspace(
     args: &CheckArgs,
     config: &Config,
@@ -288,13 +291,23 @@ pub fn workspace(
     let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.paths.iter().partition(|p| p.as_os_str() == "-");
     let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
-    let mut ws = if paths.is_empty() {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let stdin_name = (!stdin.is_empty()).then(|| {
+        args.stdin_filename
+            .clone()
+            .unwrap_or_else(|| "stdin.yaml".to_string())
+    });
+    let stdin_path = stdin_name
+        .as_ref()
+        .map(|name| crate::normalize(&cwd.join(name)));
+    // Standard input joins its project only when it is named; unnamed, it stands alone.
+    let placed = stdin_path.as_deref().filter(|_| args.stdin_filename.is_some());
+    let mut ws = if paths.is_empty() && placed.is_none() {
         Workspace::default()
     } else {
-        Workspace::from_paths(&paths, config)?
+        crate::discover::project_workspace(&paths, placed, config)?
     };
-    let mut stdin_path = None;
-    if !stdin.is_empty() {
+    if let (Some(name), Some(path)) = (stdin_name, stdin_path.clone()) {
         use crate::discover::{MAX_FILE_BYTES, ReadError, decode_text};
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -310,25 +323,32 @@ pub fn workspace(
         let text = decode_text(bytes).map_err(|e| match e {
             ReadError::NotText(m) | ReadError::Failed(m) => format!("standard input: {m}"),
         })?;
-        let name = args
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| "stdin.yaml".to_string());
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let path = crate::normalize(&cwd.join(&name));
-        if ws.files.iter().any(|f| f.path == path) {
+        if paths.iter().any(|p| crate::normalize(p) == path) {
             return Err(format!(
                 "--stdin-filename {} names a file that is also scanned",
                 crate::sanitize::visible(&name)
             ));
         }
-        ws.roots.push(crate::normalize(&cwd));
-        ws.files.push(SourceFile::new(
+        let file = SourceFile::new(
             path.clone(),
             crate::sanitize::visible(&name).into_owned(),
             text,
-        ));
-        stdin_path = Some(path);
+        );
+        // The text replaces the file of that name in the project (an editor's unsaved
+        // buffer, a staged version).
+        ws.files.retain(|f| f.path != path);
+        ws.unreadable.retain(|(p, _, _)| *p != path);
+        ws.files.push(file);
+        if ws.selection.is_none() {
+            ws.roots.push(crate::normalize(&cwd));
+        } else if let Some(sel) = ws.selection.as_mut()
+            && !sel.contains(&path)
+        {
+            sel.push(path.clone());
+        }
+        if !ws.roots.iter().any(|r| path.starts_with(r)) {
+            ws.roots.push(crate::normalize(&cwd));
+        }
     }
     Ok((ws, stdin_path))
 }
