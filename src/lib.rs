@@ -318,8 +318,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     }
     // Files read only for context (the rest of the project) do not count as scanned.
     let files_scanned = ws.files.iter().filter(|f| ws.is_selected(&f.path)).count()
-        + ws
-            .unreadable
+        + ws.unreadable
             .iter()
             .filter(|(p, _, _)| ws.is_selected(p))
             .count();

@@ -215,11 +215,16 @@ fn print_rules(format: RulesFormat) {
         RulesFormat::Text => {
             for r in rules::ALL {
                 println!(
-                    "{:<8} {:<8} {:<42} {}",
+                    "{:<8} {:<8} {:<42} {}{}",
                     r.meta.code,
                     r.meta.severity.as_str(),
                     r.meta.name,
-                    r.meta.summary
+                    r.meta.summary,
+                    if r.meta.on_by_default() {
+                        ""
+                    } else {
+                        " (off by default)"
+                    }
                 );
             }
         }
@@ -232,6 +237,7 @@ fn print_rules(format: RulesFormat) {
                         "name": r.meta.name,
                         "severity": r.meta.severity.as_str(),
                         "summary": r.meta.summary,
+                        "on_by_default": r.meta.on_by_default(),
                     })
                 })
                 .collect();
@@ -301,7 +307,9 @@ pub fn workspace(
         .as_ref()
         .map(|name| crate::normalize(&cwd.join(name)));
     // Standard input joins its project only when it is named; unnamed, it stands alone.
-    let placed = stdin_path.as_deref().filter(|_| args.stdin_filename.is_some());
+    let placed = stdin_path
+        .as_deref()
+        .filter(|_| args.stdin_filename.is_some());
     let mut ws = if paths.is_empty() && placed.is_none() {
         Workspace::default()
     } else {

@@ -26,6 +26,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         by_default: "exports are allowed by default",
         fix: None,
         hint: "Disable exports (requires public network access to be disabled and a Premium SKU).",
+        why: "an export copies images and artifacts out of the registry, past its private endpoint and network rules",
     }
     .run(ctx, out);
 }
