@@ -184,7 +184,7 @@ fn a_folder_or_a_file_from_a_subfolder_is_judged_in_its_project() {
     // The summary counts the files asked about, not the project read for context.
     let (_, out, _) = acrlint(root, &["check", "k8s/app.yaml", "--format", "json"]);
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["summary"]["files"], 1, "{out}");
+    assert_eq!(v["summary"]["files_scanned"], 1, "{out}");
 }
 
 #[test]
@@ -340,7 +340,7 @@ fn a_problem_in_a_module_called_three_times_is_one_finding_with_each_caller() {
     assert_eq!(acr003.len(), 2, "{acr003:#?}");
     // The human output shows one block per problem.
     let (_, human, _) = acrlint(root, &["check", ".", "--color", "never"]);
-    assert_eq!(human.matches("ACR002").count(), 1, "{human}");
+    assert_eq!(human.matches("error[ACR002]").count(), 1, "{human}");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 use crate::Analysis;
-use crate::baseline::fingerprints;
+use crate::baseline::fingerprints_in;
 use crate::finding::Severity;
 use crate::rules::ALL;
 use crate::source::{SourceMap, Span};
@@ -173,7 +173,7 @@ pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> 
             })
         })
         .collect();
-    let fps = fingerprints(&a.findings, &a.sources);
+    let fps = fingerprints_in(&a.findings, &a.sources, a.root.as_deref());
     // Errors first when the limit cuts: GitHub keeps the first results.
     let mut order: Vec<usize> = (0..a.findings.len()).collect();
     if order.len() > MAX_RESULTS {
