@@ -148,8 +148,8 @@ if "$PRE_COMMIT" try-repo "$ROOT" acrlint --all-files > "$WORK/all.log" 2>&1; th
     echo "FAIL: the hook passed with --all-files" >&2
     exit 1
 fi
-# The manifest's findings are the same lines either way.
-k8s_only() { grep -A1 -E "^(error|warning|note)\[" "$1" | grep -- "-->" | grep "k8s/app.yaml" | sort; }
+# The places in the manifest the findings point at (primary and related), with their codes.
+k8s_only() { grep -oE '(error|warning|note)\[[A-Z0-9]+\]|k8s/app\.yaml:[0-9]+:[0-9]+' "$1" | grep -B1 '^k8s/app' | grep -v '^--' | sort; }
 if [ "$(k8s_only "$WORK/staged.log")" != "$(k8s_only "$WORK/all.log")" ] || [ -z "$(k8s_only "$WORK/staged.log")" ]; then
     echo "--- staged"; cat "$WORK/staged.log"; echo "--- all files"; cat "$WORK/all.log"
     echo "FAIL: the staged manifest's findings differ from --all-files" >&2
