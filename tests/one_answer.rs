@@ -369,3 +369,43 @@ fn a_bicep_module_called_twice_is_one_finding() {
         .collect();
     assert_eq!(lines, [1, 8], "{:#?}", acr002[0]);
 }
+
+#[test]
+fn fix_rewrites_only_the_files_asked_about_and_reports_only_them() {
+    let dir = project();
+    let root = dir.path();
+    let registry = std::fs::read_to_string(root.join("infra/registry.tf")).unwrap();
+    // The manifest is checked: the registry's admin user (fixable) is in another file.
+    let (_, out, err) = acrlint(
+        root,
+        &["check", "--fix", "k8s/app.yaml", "--format", "json"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("infra/registry.tf")).unwrap(),
+        registry,
+        "{out}{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        codes(v["findings"].as_array().unwrap()),
+        ["K8S001"],
+        "{out}"
+    );
+    // The registry's file is checked: it is fixed, and what remains is its own.
+    let (_, out, err) = acrlint(
+        root,
+        &["check", "--fix", "infra/registry.tf", "--format", "json"],
+    );
+    let fixed = std::fs::read_to_string(root.join("infra/registry.tf")).unwrap();
+    assert!(
+        fixed.contains("admin_enabled                 = false"),
+        "{fixed}\n{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let after = v["findings"].as_array().unwrap();
+    assert!(
+        after.iter().all(|f| f["path"] == "infra/registry.tf"),
+        "{out}"
+    );
+    assert!(!codes(after).contains(&"ACR002"), "{out}");
+}

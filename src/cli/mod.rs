@@ -412,6 +412,8 @@ fn check(args: CheckArgs) -> Result<i32, String> {
                 roots: ws.roots.clone(),
                 notes: ws.notes.clone(),
                 hidden: ws.hidden.clone(),
+                project: ws.project.clone(),
+                selection: ws.selection.clone(),
                 ..Workspace::default()
             };
             let fixed = analyze(&fixed_ws, &config);
