@@ -1,8 +1,9 @@
 //! Fingerprints and baselines.
 //!
-//! A finding's fingerprint hashes its rule code, its resource address, the file's path and
-//! the text of its primary span with all whitespace removed: no line or column goes in, so
-//! it survives lines moving and the file being reformatted. Identical findings are told
+//! A finding's fingerprint hashes its rule code, its resource address, the file's path
+//! (relative to the project root, so that it does not depend on the working folder or on
+//! the paths passed) and the text of its primary span with all whitespace removed: no line
+//! or column goes in, so it survives lines moving and the file being reformatted. Identical findings are told
 //! apart by an occurrence number. SARIF `partialFingerprints` and baseline files use it.
 
 use std::collections::{HashMap, HashSet};
@@ -26,10 +27,37 @@ fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
-/// The fingerprint of each finding, in order (`<hash>:<occurrence>`).
+/// The fingerprint of each finding, in order (`<hash>:<occurrence>`), with paths as shown
+/// (relative to the working folder). See [`fingerprints_in`] for an analysis' own root.
 pub fn fingerprints<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
     sources: &SourceMap,
+) -> Vec<String> {
+    fingerprints_in(findings, sources, None)
+}
+
+/// The path a fingerprint and a baseline entry name a file by: relative to the project
+/// root when the file is inside it, else as shown.
+pub fn project_path(
+    sources: &SourceMap,
+    file: crate::source::FileId,
+    root: Option<&Path>,
+) -> String {
+    let f = sources.get(file);
+    match root.and_then(|r| f.path.strip_prefix(r).ok()) {
+        Some(rel) if !rel.as_os_str().is_empty() => {
+            crate::sanitize::visible(&rel.to_string_lossy().replace('\\', "/")).into_owned()
+        }
+        _ => f.display.clone(),
+    }
+}
+
+/// The fingerprint of each finding, in order (`<hash>:<occurrence>`), with paths relative
+/// to `root` (the project root, [`Analysis::root`]) where given.
+pub fn fingerprints_in<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    sources: &SourceMap,
+    root: Option<&Path>,
 ) -> Vec<String> {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     findings
@@ -40,11 +68,11 @@ pub fn fingerprints<'a>(
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect();
-            let path = &sources.get(f.primary.file).display;
+            let path = project_path(sources, f.primary.file, root);
             let h = fnv1a(&[
                 f.rule.code,
                 f.resource.as_deref().unwrap_or(""),
-                path,
+                &path,
                 &text,
             ]);
             let n = seen.entry(h).or_insert(0);
@@ -74,7 +102,8 @@ pub struct Entry {
 
 impl Baseline {
     pub fn of(a: &Analysis) -> Baseline {
-        let fps = fingerprints(&a.findings, &a.sources);
+        let root = a.root.as_deref();
+        let fps = fingerprints_in(&a.findings, &a.sources, root);
         Baseline {
             version: 1,
             findings: a
@@ -84,7 +113,7 @@ impl Baseline {
                 .map(|(f, fingerprint)| Entry {
                     fingerprint,
                     code: f.rule.code.to_string(),
-                    path: a.sources.get(f.primary.file).display.clone(),
+                    path: project_path(&a.sources, f.primary.file, root),
                     resource: f.resource.clone(),
                     message: f.message.clone(),
                 })
@@ -153,7 +182,7 @@ impl Baseline {
             .iter()
             .map(|e| e.fingerprint.as_str())
             .collect();
-        let fps = fingerprints(&a.findings, &a.sources);
+        let fps = fingerprints_in(&a.findings, &a.sources, a.root.as_deref());
         let before = a.findings.len();
         for (f, fp) in std::mem::take(&mut a.findings).into_iter().zip(&fps) {
             if known.contains(fp.as_str()) {

@@ -231,11 +231,19 @@ impl Config {
     }
 
     /// The level configured for a rule, if any.
+    /// The level `[rules]` sets for a rule; else `off` for a rule that is off by default
+    /// (see [`crate::rules::OFF_BY_DEFAULT`]); else `None`: the rule's own severity.
     pub fn level(&self, code: &str, name: &str) -> Option<Level> {
         self.rules
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(code) || k.as_str() == name)
             .map(|(_, l)| *l)
+            .or_else(|| {
+                crate::rules::OFF_BY_DEFAULT
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(code))
+                    .then_some(Level::Off)
+            })
     }
 
     /// True when K8S rules skip this namespace (no allocation: called per container).

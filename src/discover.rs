@@ -492,10 +492,89 @@ fn walk_entry(
     Walked::File(p.to_path_buf())
 }
 
+/// The project a path belongs to, whose files make one resource graph: the folder of the
+/// nearest `acrlint.toml` (see [`Config::discover`]), else the repository root (the
+/// nearest folder upward holding `.git`), else the folder given (a file's own folder).
+/// Never above the repository root.
+pub fn project_root(path: &Path) -> PathBuf {
+    let abs = normalize(path);
+    let start = if abs.is_dir() {
+        abs
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+    };
+    if let Some(folder) = Config::discover(&start)
+        .as_deref()
+        .and_then(Path::parent)
+        .map(normalize)
+    {
+        return folder;
+    }
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(start)
+}
+
+/// The workspace of a scan of `paths` inside their projects: every file of each path's
+/// project (see [`project_root`]) is read into the graph, and the paths themselves (with
+/// `extra`, standard input's path) become the selection whose findings are reported.
+/// Files named explicitly, and folders named explicitly, are read as
+/// [`workspace`] reads them even where an ignore file hides them from the project walk.
+pub fn project_workspace(
+    paths: &[PathBuf],
+    extra: Option<&Path>,
+    config: &Config,
+) -> Result<Workspace, String> {
+    let mut selection: Vec<PathBuf> = paths.iter().map(|p| normalize(p)).collect();
+    selection.extend(extra.map(normalize));
+    let mut projects: Vec<PathBuf> = selection
+        .iter()
+        .map(|p| project_root(p))
+        .filter(|r| r.is_dir())
+        .collect();
+    projects.sort();
+    projects.dedup();
+    // A project inside another is walked with it.
+    let nested: Vec<bool> = projects
+        .iter()
+        .map(|p| projects.iter().any(|q| q != p && p.starts_with(q)))
+        .collect();
+    let mut it = nested.iter();
+    projects.retain(|_| !it.next().copied().unwrap_or(false));
+    let mut walk = projects.clone();
+    walk.extend(paths.iter().cloned());
+    let mut ws = walk_paths(&walk, config)?;
+    // What the ignore files hid is told only for the files asked about.
+    ws.hidden
+        .retain(|h| selection.iter().any(|s| h.starts_with(s)));
+    add_hidden_notes(&mut ws);
+    ws.project = projects.first().cloned();
+    ws.selection = Some(selection);
+    Ok(ws)
+}
+
+fn add_hidden_notes(ws: &mut Workspace) {
+    for h in &ws.hidden {
+        ws.notes.push(format!(
+            "{}: not scanned: hidden by an ignore file or an exclude",
+            display_path(h)
+        ));
+    }
+}
+
 /// Walk the given paths into a [`Workspace`]: folders respect `.gitignore`, `.ignore` and
 /// the config's excludes (the files they hide are counted) and skip `.git`, `.terraform`,
 /// `node_modules`; files given explicitly are taken as they are.
 pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+    let mut ws = walk_paths(paths, config)?;
+    add_hidden_notes(&mut ws);
+    Ok(ws)
+}
+
+/// [`workspace`] without the notes on hidden files.
+fn walk_paths(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
     let ex = excludes(config)?;
     let mut ws_notes: Vec<String> = Vec::new();
     let mut found: Vec<PathBuf> = Vec::new();
@@ -562,6 +641,9 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
         notes.sort();
         ws_notes.extend(notes);
     }
+    // The same file reached through two paths (a project and a folder in it) is read once.
+    let mut found: Vec<PathBuf> = found.iter().map(|p| normalize(p)).collect();
+    let mut hidden: Vec<PathBuf> = hidden.iter().map(|p| normalize(p)).collect();
     found.sort();
     found.dedup();
     // A file hidden under one scanned path and found under another is scanned.
@@ -580,13 +662,7 @@ pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String
         notes: ws_notes,
         ..Workspace::default()
     };
-    for h in &hidden {
-        ws.notes.push(format!(
-            "{}: not scanned: hidden by an ignore file or an exclude",
-            display_path(h)
-        ));
-    }
-    ws.hidden = hidden.into_iter().map(|h| normalize(&h)).collect();
+    ws.hidden = hidden;
     let files: Vec<Result<SourceFile, (PathBuf, String, ReadError)>> = read
         .into_par_iter()
         .map(|(path, display, r)| match r {

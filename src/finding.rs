@@ -210,3 +210,81 @@ impl Finding {
         self
     }
 }
+
+/// One finding per problem: findings of the same rule at the same primary span with the
+/// same cause (a module's resource reached through several module calls) become one. Its
+/// message names the resource as the module declares it, not as one caller's instance;
+/// it keeps the first one's fix and gains the others' related locations (each caller's
+/// `module` block) and notes. Findings whose primary span differs (a problem in a
+/// caller's argument is reported at that caller) or whose message differs in more than
+/// the instance's address (callers passing different values) stay apart. Order is kept.
+pub fn merge_duplicates(findings: &mut Vec<Finding>) {
+    use std::collections::HashMap;
+    // The message with the instance's address taken out: the cause.
+    let cause = |f: &Finding| match f.resource.as_deref() {
+        Some(addr) if !addr.is_empty() => f.message.replace(&*sanitize::visible(addr), "\0"),
+        _ => f.message.clone(),
+    };
+    let mut first: HashMap<(&'static str, Span, String), usize> = HashMap::new();
+    let mut merged: Vec<(Finding, Vec<String>)> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        let key = (f.rule.code, f.primary, cause(&f));
+        match first.get(&key) {
+            Some(&i) => {
+                let (kept, addresses) = &mut merged[i];
+                for l in f.secondary {
+                    if l.span != kept.primary && !kept.secondary.iter().any(|k| k.span == l.span) {
+                        kept.secondary.push(l);
+                    }
+                }
+                for n in f.notes {
+                    if !kept.notes.contains(&n) {
+                        kept.notes.push(n);
+                    }
+                }
+                kept.severity = kept.severity.max(f.severity);
+                addresses.extend(f.resource);
+            }
+            None => {
+                first.insert(key, merged.len());
+                let addresses = f.resource.iter().cloned().collect();
+                merged.push((f, addresses));
+            }
+        }
+    }
+    *findings = merged
+        .into_iter()
+        .map(|(mut f, addresses)| {
+            if addresses.len() > 1
+                && let Some(own) = f.resource.clone()
+            {
+                let shared = common_suffix(&addresses);
+                if !shared.is_empty() && shared != own {
+                    f.message = f
+                        .message
+                        .replace(&*sanitize::visible(&own), &sanitize::visible(&shared));
+                }
+                f.notes.push(format!(
+                    "reported once for the {} module instances that share this declaration",
+                    addresses.len()
+                ));
+            }
+            f
+        })
+        .collect();
+}
+
+/// The dot-separated segments all addresses end with (`azurerm_container_registry.acr` of
+/// `module.a.azurerm_container_registry.acr` and `module.b.azurerm_container_registry.acr`).
+fn common_suffix(addresses: &[String]) -> String {
+    let split: Vec<Vec<&str>> = addresses.iter().map(|a| a.split('.').collect()).collect();
+    let shortest = split.iter().map(Vec::len).min().unwrap_or(0);
+    let n = (1..=shortest)
+        .take_while(|&k| {
+            let seg = split[0][split[0].len() - k];
+            split.iter().all(|s| s[s.len() - k] == seg)
+        })
+        .count();
+    let first = &split[0];
+    first[first.len() - n..].join(".")
+}

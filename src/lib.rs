@@ -48,6 +48,12 @@ pub struct Workspace {
     /// Files with a scanned extension that an ignore file (`.gitignore`, `.ignore`,
     /// `.git/info/exclude`) or the config's `exclude` hid from the scan.
     pub hidden: Vec<PathBuf>,
+    /// The project root the graph was built from (see [`discover::project_root`]): baseline
+    /// fingerprints name files relative to it.
+    pub project: Option<PathBuf>,
+    /// The files and folders whose findings are reported (absolute); the other files only
+    /// inform the graph. `None` reports every file.
+    pub selection: Option<Vec<PathBuf>>,
     /// Parse results kept between analyses of the same files (the language server keeps
     /// one): a file whose text did not change is not parsed again.
     pub cache: Option<Arc<ParseCache>>,
@@ -170,6 +176,20 @@ impl Workspace {
     pub fn from_paths(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
         discover::workspace(paths, config)
     }
+
+    /// Build a workspace that reports on `paths` but reads their whole projects (see
+    /// [`discover::project_workspace`]): the findings for a file are the same whether it is
+    /// checked alone or with the rest of its project.
+    pub fn project(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+        discover::project_workspace(paths, None, config)
+    }
+
+    /// True when findings in `path` are reported.
+    pub fn is_selected(&self, path: &Path) -> bool {
+        self.selection
+            .as_ref()
+            .is_none_or(|sel| sel.iter().any(|s| path.starts_with(s)))
+    }
 }
 
 /// Make a path absolute and remove `.` and `..` without touching the file system.
@@ -274,6 +294,9 @@ pub struct Analysis {
     /// Findings an inline ignore or the baseline took out: SARIF reports them with
     /// `suppressions`; the other formats do not show them.
     pub suppressed: Vec<(Finding, finding::SuppressionKind)>,
+    /// The project root the graph was built from, when known: baseline fingerprints name
+    /// files relative to it.
+    pub root: Option<PathBuf>,
 }
 
 /// Run every enabled rule over the workspace.
@@ -296,7 +319,12 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
             format!("cannot read {display}: {error}"),
         ));
     }
-    let files_scanned = ws.files.len() + ws.unreadable.len();
+    // Files read only for context (the rest of the project) do not count as scanned.
+    let files_scanned = ws.files.iter().filter(|f| ws.is_selected(&f.path)).count()
+        + ws.unreadable
+            .iter()
+            .filter(|(p, _, _)| ws.is_selected(p))
+            .count();
     let get = |k: FileKind| by_kind.get(&k).cloned().unwrap_or_default();
 
     let mut tf = get(FileKind::Terraform);
@@ -387,6 +415,12 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     };
     findings.retain_mut(configured);
     suppressed.retain_mut(|(f, _)| configured(f));
+    // Reported: the findings in the files asked about, judged in the whole project.
+    if ws.selection.is_some() {
+        findings.retain(|f| ws.is_selected(&sources.get(f.primary.file).path));
+        suppressed.retain(|(f, _)| ws.is_selected(&sources.get(f.primary.file).path));
+    }
+    finding::merge_duplicates(&mut findings);
     sort_by_finding(&mut suppressed, |(f, _)| f, &sources);
     lap("rules", &mut timings);
     let mut notes = loaded.notes;
@@ -405,6 +439,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
             .into_iter()
             .map(|(f, reason)| (f, finding::SuppressionKind::InSource(reason)))
             .collect(),
+        root: ws.project.clone(),
     }
 }
 

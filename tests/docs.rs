@@ -115,7 +115,14 @@ fn doc_examples_fire_when_bad_and_stay_quiet_when_good() {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join(file_name(&ex.lang));
             std::fs::write(&path, &ex.code).unwrap();
-            let a = common::analyze_paths(&[dir.path().to_path_buf()], &Config::default());
+            // Rules off by default are turned on to run their examples.
+            let config = if m.on_by_default() {
+                Config::default()
+            } else {
+                let on = format!("[rules]\n{} = \"{}\"\n", m.code, m.severity.as_str());
+                Config::parse(&on, std::path::Path::new("acrlint.toml")).unwrap()
+            };
+            let a = common::analyze_paths(&[dir.path().to_path_buf()], &config);
             let fired = a.findings.iter().any(|f| f.rule.code == m.code);
             let parse_errors: Vec<_> = a
                 .findings

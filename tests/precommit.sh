@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the real pre-commit (from PyPI, in a virtual environment) against this checkout:
 # `pre-commit try-repo <checkout> acrlint --files ...` must fail on a bad sample and pass
-# on a good one.
+# on a good one; and in a multi-file project, a staged Kubernetes manifest is judged against
+# the registry an unstaged Terraform file declares, exactly as with `--all-files`.
 #
 #   tests/precommit.sh            # from anywhere; needs python3 (venv), git, cargo, network to PyPI
 #
@@ -91,3 +92,67 @@ if ! "$PRE_COMMIT" try-repo "$ROOT" acrlint --files good/main.tf good/endpoint.t
     exit 1
 fi
 echo "ok: the hook passes on good/main.tf and good/endpoint.tf ($(( $(date +%s) - start ))s)"
+
+# One answer: a project whose registry is declared in Terraform (committed, not staged); the
+# one staged file is a manifest pulling from another registry. pre-commit passes only the
+# manifest, and the hook must still fail on it, with the findings `--all-files` gives.
+mkdir "$WORK/project"
+cd "$WORK/project"
+git init --quiet
+git config user.email test@example.invalid
+git config user.name test
+mkdir -p infra k8s
+cat > infra/main.tf <<'TF'
+resource "azurerm_container_registry" "acr" {
+  name                          = "contosoacr"
+  resource_group_name           = "rg-platform"
+  location                      = "westeurope"
+  sku                           = "Premium"
+  admin_enabled                 = false
+  public_network_access_enabled = false
+}
+TF
+git add infra/main.tf
+git commit --quiet -m "registry"
+cat > k8s/app.yaml <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: shop
+spec:
+  selector:
+    matchLabels:
+      app: app
+  template:
+    metadata:
+      labels:
+        app: app
+    spec:
+      containers:
+        - name: app
+          image: someoneelse.azurecr.io/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+YAML
+git add k8s/app.yaml
+staged=$(git diff --cached --name-only)
+[ "$staged" = "k8s/app.yaml" ] || { echo "FAIL: expected only k8s/app.yaml staged, got: $staged" >&2; exit 1; }
+
+if "$PRE_COMMIT" try-repo "$ROOT" acrlint --files k8s/app.yaml > "$WORK/staged.log" 2>&1; then
+    cat "$WORK/staged.log"
+    echo "FAIL: the hook passed on the staged manifest pulling from someoneelse.azurecr.io" >&2
+    exit 1
+fi
+grep -q "K8S001" "$WORK/staged.log" || { cat "$WORK/staged.log"; echo "FAIL: no K8S001 for the staged manifest" >&2; exit 1; }
+if "$PRE_COMMIT" try-repo "$ROOT" acrlint --all-files > "$WORK/all.log" 2>&1; then
+    cat "$WORK/all.log"
+    echo "FAIL: the hook passed with --all-files" >&2
+    exit 1
+fi
+# The places in the manifest the findings point at (primary and related), with their codes.
+k8s_only() { grep -oE '(error|warning|note)\[[A-Z0-9]+\]|k8s/app\.yaml:[0-9]+:[0-9]+' "$1" | grep -B1 '^k8s/app' | grep -v '^--' | sort; }
+if [ "$(k8s_only "$WORK/staged.log")" != "$(k8s_only "$WORK/all.log")" ] || [ -z "$(k8s_only "$WORK/staged.log")" ]; then
+    echo "--- staged"; cat "$WORK/staged.log"; echo "--- all files"; cat "$WORK/all.log"
+    echo "FAIL: the staged manifest's findings differ from --all-files" >&2
+    exit 1
+fi
+echo "ok: the staged manifest fails on K8S001 as with --all-files (registry declared in an unstaged Terraform file)"

@@ -291,11 +291,16 @@ fn print_rules(format: RulesFormat) {
         RulesFormat::Text => {
             for r in rules::ALL {
                 println!(
-                    "{:<8} {:<8} {:<42} {}",
+                    "{:<8} {:<8} {:<42} {}{}",
                     r.meta.code,
                     r.meta.severity.as_str(),
                     r.meta.name,
-                    r.meta.summary
+                    r.meta.summary,
+                    if r.meta.on_by_default() {
+                        ""
+                    } else {
+                        " (off by default)"
+                    }
                 );
             }
         }
@@ -308,6 +313,7 @@ fn print_rules(format: RulesFormat) {
                         "name": r.meta.name,
                         "severity": r.meta.severity.as_str(),
                         "summary": r.meta.summary,
+                        "on_by_default": r.meta.on_by_default(),
                     })
                 })
                 .collect();
@@ -449,9 +455,12 @@ fn warn_not_read(args: &CheckArgs, ws: &Workspace) {
     }
 }
 
-/// Build the workspace for `check`: walk the paths, or read standard input for `-`
-/// (capped like a file). Also returns the path standard input is reported under: never
-/// written to.
+/// Build the workspace for `check`: the paths (and standard input for `-`, capped like a
+/// file) choose what is reported; the graph is built from their whole project (the folder
+/// of the nearest `acrlint.toml`, else the repository root, else the folder given), so a
+/// file's findings are the same whichever paths are passed. With `--stdin-filename`,
+/// standard input takes that path's place in its project. Also returns the path standard
+/// input is reported under: never written to.
 pub fn workspace(
     args: &CheckArgs,
     config: &Config,
@@ -459,49 +468,77 @@ pub fn workspace(
     let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.paths.iter().partition(|p| p.as_os_str() == "-");
     let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
-    let mut ws = if paths.is_empty() {
-        Workspace::default()
+    let cwd = std::env::current_dir().unwrap_or_default();
+    // Standard input first: unnamed, its format (and so its name) is told from its text.
+    let stdin = if stdin.is_empty() {
+        None
     } else {
-        Workspace::from_paths(&paths, config)?
-    };
-    let mut stdin_path = None;
-    if !stdin.is_empty() {
-        use crate::discover::{MAX_FILE_BYTES, ReadError, decode_text};
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(format!(
-                "standard input is over the {MAX_FILE_BYTES} byte limit; not scanned"
-            ));
-        }
-        let text = decode_text(bytes).map_err(|e| match e {
-            ReadError::NotText(m) | ReadError::Failed(m) => format!("standard input: {m}"),
-        })?;
+        let text = read_stdin()?;
         let name = match &args.stdin_filename {
             Some(n) => n.clone(),
             None => recognize::stdin_name(&text)?.to_string(),
         };
-        let cwd = std::env::current_dir().unwrap_or_default();
         let path = crate::normalize(&cwd.join(&name));
-        if ws.files.iter().any(|f| f.path == path) {
+        if paths.iter().any(|p| crate::normalize(p) == path) {
             return Err(format!(
                 "--stdin-filename {} names a file that is also scanned",
                 crate::sanitize::visible(&name)
             ));
         }
-        ws.roots.push(crate::normalize(&cwd));
-        ws.files.push(SourceFile::new(
+        Some((name, path, text))
+    };
+    let stdin_path = stdin.as_ref().map(|(_, path, _)| path.clone());
+    // Standard input joins its project only when it is named; unnamed, it stands alone.
+    let placed = stdin_path
+        .as_deref()
+        .filter(|_| args.stdin_filename.is_some());
+    let mut ws = if paths.is_empty() && placed.is_none() {
+        Workspace::default()
+    } else {
+        crate::discover::project_workspace(&paths, placed, config)?
+    };
+    if let Some((name, path, text)) = stdin {
+        let file = SourceFile::new(
             path.clone(),
             crate::sanitize::visible(&name).into_owned(),
             text,
-        ));
-        stdin_path = Some(path);
+        );
+        // The text replaces the file of that name in the project (an editor's unsaved
+        // buffer, a staged version).
+        ws.files.retain(|f| f.path != path);
+        ws.unreadable.retain(|(p, _, _)| *p != path);
+        ws.files.push(file);
+        if ws.selection.is_none() {
+            ws.roots.push(crate::normalize(&cwd));
+        } else if let Some(sel) = ws.selection.as_mut()
+            && !sel.contains(&path)
+        {
+            sel.push(path.clone());
+        }
+        if !ws.roots.iter().any(|r| path.starts_with(r)) {
+            ws.roots.push(crate::normalize(&cwd));
+        }
     }
     Ok((ws, stdin_path))
+}
+
+/// Standard input as text, capped like a file.
+fn read_stdin() -> Result<String, String> {
+    use crate::discover::{MAX_FILE_BYTES, ReadError, decode_text};
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "standard input is over the {MAX_FILE_BYTES} byte limit; not scanned"
+        ));
+    }
+    decode_text(bytes).map_err(|e| match e {
+        ReadError::NotText(m) | ReadError::Failed(m) => format!("standard input: {m}"),
+    })
 }
 
 fn check(args: CheckArgs) -> Result<i32, String> {
@@ -576,6 +613,8 @@ fn check(args: CheckArgs) -> Result<i32, String> {
                 roots: ws.roots.clone(),
                 notes: ws.notes.clone(),
                 hidden: ws.hidden.clone(),
+                project: ws.project.clone(),
+                selection: ws.selection.clone(),
                 ..Workspace::default()
             };
             let fixed = analyze(&fixed_ws, &config);

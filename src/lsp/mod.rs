@@ -484,6 +484,7 @@ impl<W: Write> Server<W> {
             notes: disk.notes.clone(),
             hidden: disk.hidden.clone(),
             cache: Some(self.cache.clone()),
+            ..Workspace::default()
         };
         let mut open: Vec<(&PathBuf, &Arc<str>)> =
             self.open.iter().map(|(p, (_, t))| (p, t)).collect();

@@ -23,7 +23,7 @@ use serde_json::{Value as Json, json};
 use std::sync::OnceLock;
 
 use crate::Analysis;
-use crate::baseline::fingerprints;
+use crate::baseline::fingerprints_in;
 use crate::finding::{Finding, Severity, SuppressionKind};
 use crate::rules::{ALL, RuleMeta};
 use crate::source::{SourceMap, Span};
@@ -281,7 +281,7 @@ pub fn write(a: &Analysis, out: &mut dyn std::io::Write) -> std::io::Result<()> 
     // One fingerprint sequence over reported then suppressed findings: the reported ones
     // get the same fingerprints as without suppressed ones.
     let total = n + a.suppressed.len();
-    let fps = fingerprints((0..total).map(at), &a.sources);
+    let fps = fingerprints_in((0..total).map(at), &a.sources, a.root.as_deref());
     // Errors first when the limit cuts (GitHub keeps the first results), suppressed last.
     let mut order: Vec<usize> = (0..fps.len()).collect();
     if order.len() > MAX_RESULTS {

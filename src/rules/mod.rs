@@ -44,7 +44,17 @@ pub struct RuleMeta {
     pub tags: &'static [&'static str],
 }
 
+/// Rules that run only when `acrlint.toml` turns them on: ACR007 (content trust, retired
+/// by the registry service and removed from azurerm v5; the code stays reserved) and ACR009
+/// (zone redundancy: resilience, not the supply chain).
+pub const OFF_BY_DEFAULT: &[&str] = &["ACR007", "ACR009"];
+
 impl RuleMeta {
+    /// False for the rules of [`OFF_BY_DEFAULT`].
+    pub fn on_by_default(&self) -> bool {
+        !OFF_BY_DEFAULT.contains(&self.code)
+    }
+
     /// The doc's file name in `rules/`.
     pub fn doc_file(&self) -> String {
         format!("{}-{}.md", self.code, self.name)
@@ -207,9 +217,21 @@ pub(crate) struct BoolRule {
     pub fix: Option<(Lit, Lit)>,
     /// The one-sentence fix hint.
     pub hint: &'static str,
+    /// For a note: why the setting matters for the registry's trust boundary, added to the
+    /// message (empty: the message says enough).
+    pub why: &'static str,
 }
 
 impl BoolRule {
+    /// The `why` as the end of a message.
+    fn why(&self) -> String {
+        if self.why.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", self.why)
+        }
+    }
+
     pub fn run(&self, ctx: &Ctx, out: &mut Vec<Finding>) {
         for reg in registries(ctx) {
             if self.premium_only && !reg.is_known_premium() {
@@ -238,10 +260,11 @@ impl BoolRule {
                         self.rule,
                         at.span,
                         format!(
-                            "registry {name} {}: `{}` is {}",
+                            "registry {name} {}: `{}` is {}{}",
                             self.what,
                             setting.native,
-                            at.display()
+                            at.display(),
+                            self.why()
                         ),
                     )
                     .label(format!("`{}` is {}", setting.native, at.display()))
@@ -252,8 +275,11 @@ impl BoolRule {
                     self.rule,
                     r.span,
                     format!(
-                        "registry {name} {}: `{}` is not set, and {}",
-                        self.what, setting.native, self.by_default
+                        "registry {name} {}: `{}` is not set, and {}{}",
+                        self.what,
+                        setting.native,
+                        self.by_default,
+                        self.why()
                     ),
                 )
                 .label(format!("`{}` is not set here", setting.native)),

@@ -26,6 +26,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         by_default: "the admin user is off by default",
         fix: Some((Lit::Bool(false), Lit::Bool(false))),
         hint: "Disable the admin user and pull with Microsoft Entra identities (AcrPull role assignments) instead.",
+        why: "",
     }
     .run(ctx, out);
 }

@@ -26,6 +26,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         by_default: "anonymous pull is off by default",
         fix: Some((Lit::Bool(false), Lit::Bool(false))),
         hint: "Turn anonymous pull off so that every pull is authenticated.",
+        why: "",
     }
     .run(ctx, out);
 }

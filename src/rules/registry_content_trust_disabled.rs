@@ -26,6 +26,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         by_default: "content trust is off by default",
         fix: None,
         hint: "Enable the trust policy, or sign images with Notation and verify them at admission.",
+        why: "",
     }
     .run(ctx, out);
 }

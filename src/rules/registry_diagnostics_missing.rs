@@ -48,7 +48,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             &RULE.meta,
             r.span,
             format!(
-                "registry {} has no diagnostic setting: logins, pushes and pulls are not logged anywhere",
+                "registry {} has no diagnostic setting: logins, pushes and pulls are not logged anywhere, so a push or pull with a stolen credential leaves no trace",
                 display_name(r)
             ),
         )

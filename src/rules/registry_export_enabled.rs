@@ -29,6 +29,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         by_default: "exports are allowed by default",
         fix: Some((Lit::Bool(false), Lit::Str("disabled"))),
         hint: "Disable exports (requires public network access to be disabled and a Premium SKU).",
+        why: "an export copies images and artifacts out of the registry, past its private endpoint and network rules",
     }
     .run(ctx, out);
     // Azure disables exports only on a registry closed to public access: the fix goes with

@@ -26,6 +26,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         by_default: "quarantine is off by default",
         fix: None,
         hint: "Enable the quarantine policy so that images are pullable only after a scan releases them.",
+        why: "a pushed image can be pulled at once, before any scan has looked at it",
     }
     .run(ctx, out);
 }

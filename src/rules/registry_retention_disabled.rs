@@ -26,6 +26,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         by_default: "no retention policy applies by default",
         fix: None,
         hint: "Enable a retention policy for untagged manifests (e.g. 7 days).",
+        why: "an untagged manifest stays pullable by digest, so an image that was replaced (a vulnerable or tampered build) can still be deployed",
     }
     .run(ctx, out);
 }

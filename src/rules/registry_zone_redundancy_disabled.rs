@@ -26,6 +26,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         by_default: "zone redundancy is off by default",
         fix: None,
         hint: "Enable zone redundancy (Premium) so that a zone outage does not stop image pulls.",
+        why: "",
     }
     .run(ctx, out);
 }
