@@ -3,6 +3,7 @@
 //! [`containers`]; admission policies through [`policy`].
 
 pub mod image;
+pub mod kustomize;
 pub mod policy;
 pub mod yaml;
 
@@ -14,7 +15,7 @@ use crate::rules::parse_error;
 use crate::source::{FileId, SourceMap, Span};
 use crate::{Loaded, Workspace};
 
-/// Load Kubernetes YAML files.
+/// Load Kubernetes manifests (YAML, or JSON as kubectl accepts it) and kustomizations.
 pub fn load(
     _ws: &Workspace,
     sources: &mut SourceMap,
@@ -24,43 +25,134 @@ pub fn load(
     let mut out = Loaded::default();
     // Files are independent: parse them in parallel, merge in input order.
     let sources = &*sources;
-    let per_file: Vec<(Option<String>, Loaded)> = files
+    let per_file: Vec<(Parsed, Loaded)> = files
         .par_iter()
         .map(|&id| {
             let file = sources.get(id);
             let mut l = Loaded::default();
             if let Some(chart) = helm_chart(&file.display, &file.text) {
-                return (Some(chart), l);
+                return (Parsed::Helm(chart), l);
             }
-            match yaml::parse(&file.text, id) {
+            let docs = if is_json(&file.path) {
+                json_document(id, file).map(|d| vec![d])
+            } else {
+                yaml::parse(&file.text, id).map_err(|e| {
+                    parse_error::finding(Span::new(id, e.range), e.message)
+                })
+            };
+            match docs {
+                Ok(docs) if kustomize::is_kustomization(&file.path) => {
+                    if let Some(doc) = docs.first() {
+                        let k = kustomize::Kustomization::read(&file.path, &file.display, doc);
+                        return (Parsed::Kustomization(file.path.clone(), k), l);
+                    }
+                }
                 Ok(docs) => {
                     for doc in docs {
                         objects(doc, &mut l.resources);
                     }
+                    let objects = std::mem::take(&mut l.resources);
+                    return (Parsed::Manifest(file.path.clone(), objects), l);
                 }
-                Err(e) => l
-                    .findings
-                    .push(parse_error::finding(Span::new(id, e.range), e.message)),
+                Err(e) => l.findings.push(e),
             }
-            (None, l)
+            (Parsed::Nothing, l)
         })
         .collect();
     // Helm chart folder (as displayed) -> templates skipped.
     let mut charts: std::collections::BTreeMap<String, usize> = Default::default();
-    for (chart, l) in per_file {
-        if let Some(chart) = chart {
-            *charts.entry(chart).or_default() += 1;
+    let mut tree = kustomize::Tree {
+        manifests: Default::default(),
+        kustomizations: Default::default(),
+    };
+    let mut order = Vec::new();
+    for (parsed, l) in per_file {
+        match parsed {
+            Parsed::Helm(chart) => *charts.entry(chart).or_default() += 1,
+            Parsed::Manifest(path, objects) => {
+                order.push(path.clone());
+                tree.manifests.insert(path, objects);
+            }
+            Parsed::Kustomization(path, k) => {
+                tree.kustomizations.insert(path, k);
+            }
+            Parsed::Nothing => {}
         }
         out.extend(l);
     }
-    for (chart, n) in charts {
-        let name = chart.rsplit('/').next().unwrap_or("chart");
+    let (rendered, through_kustomize, notes) = if tree.kustomizations.is_empty() {
+        Default::default()
+    } else {
+        tree.render()
+    };
+    for path in order {
+        if !through_kustomize.contains(&path)
+            && let Some(objects) = tree.manifests.remove(&path)
+        {
+            out.resources.extend(objects);
+        }
+    }
+    out.resources.extend(rendered);
+    out.notes.extend(notes);
+    if !charts.is_empty() {
+        let n: usize = charts.values().sum();
+        let names: Vec<&str> = charts.keys().map(String::as_str).collect();
         out.notes.push(format!(
-            "{chart}: {n} Helm template{} skipped (Go template syntax); scan the rendered chart: `helm template {chart} | acrlint check - --stdin-filename {name}.yaml`",
-            if n == 1 { "" } else { "s" }
+            "{HELM_SUMMARY}{n} Helm template{} not analysed (chart{} {}): render with `helm template CHART | acrlint check - --stdin-filename rendered.yaml`",
+            if n == 1 { "" } else { "s" },
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
         ));
     }
     out
+}
+
+/// How the note on skipped Helm templates begins; the command line shows it without `-v`.
+pub const HELM_SUMMARY: &str = "Helm templates skipped: ";
+
+/// What one file held.
+enum Parsed {
+    Helm(String),
+    Manifest(std::path::PathBuf, Vec<Resource>),
+    Kustomization(std::path::PathBuf, kustomize::Kustomization),
+    Nothing,
+}
+
+fn is_json(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// A JSON manifest as one document, with the byte range of every value.
+fn json_document(
+    id: FileId,
+    file: &crate::source::SourceFile,
+) -> Result<Value, crate::finding::Finding> {
+    use crate::parse::arm::{Json, Node};
+    fn convert(n: Node) -> Value {
+        let kind = match n.json {
+            Json::Null => ValueKind::Null,
+            Json::Bool(b) => ValueKind::Bool(b),
+            Json::Number(x) => ValueKind::Number(x),
+            Json::String(s) => ValueKind::String(s.into()),
+            Json::Array(items) => ValueKind::List(items.into_iter().map(convert).collect()),
+            Json::Object(members) => ValueKind::Object(
+                members
+                    .into_iter()
+                    .map(|m| (m.key.into(), convert(m.value)))
+                    .collect(),
+            ),
+        };
+        Value::new(kind, n.span)
+    }
+    match crate::parse::arm::parse(id, file) {
+        Ok(node) => Ok(convert(node)),
+        Err(mut f) => {
+            f.message = f.message.replace("cannot parse ARM JSON", "cannot parse JSON manifest");
+            Err(*f)
+        }
+    }
 }
 
 /// The chart folder of a file in a chart's `templates/` folder with Go template syntax.

@@ -1,0 +1,336 @@
+//! kustomize overlays, rendered far enough to apply `images:` and `namespace:`.
+//!
+//! A kustomization includes manifests and other kustomizations through `resources:`
+//! (files and folders relative to it). Only files already in the scanned tree are used:
+//! nothing is read from disk here, remote resources are not fetched (a note says so).
+//! Each leaf kustomization (one that no other kustomization includes) is judged as what
+//! is deployed: its objects carry the rewritten images, at the span of the base
+//! manifest's `image:`, with a label at the `images:` entry that rewrote it. A manifest
+//! included by some kustomization is judged only through the leaves that include it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use crate::model::{Origin, Resource, Value, ValueKind};
+use crate::source::Span;
+
+/// File names kustomize reads in a folder.
+pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// True for a kustomization file.
+pub fn is_kustomization(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| FILE_NAMES.contains(&n))
+}
+
+/// One `images:` entry.
+struct ImageRule {
+    name: String,
+    new_name: Option<String>,
+    new_tag: Option<String>,
+    digest: Option<String>,
+    span: Span,
+}
+
+/// A parsed kustomization.
+pub struct Kustomization {
+    pub display: String,
+    dir: PathBuf,
+    resources: Vec<(String, Span)>,
+    images: Vec<ImageRule>,
+    namespace: Option<String>,
+}
+
+fn string(v: Option<&Value>) -> Option<String> {
+    v.and_then(|v| match &v.kind {
+        ValueKind::String(s) => Some(s.to_string()),
+        ValueKind::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+    .filter(|s| !s.is_empty())
+}
+
+impl Kustomization {
+    /// Read a kustomization's first document.
+    pub fn read(path: &Path, display: &str, doc: &Value) -> Kustomization {
+        let mut resources = Vec::new();
+        // `bases:` is the older name of folder resources.
+        for key in ["resources", "bases"] {
+            for item in doc.get(key).and_then(Value::as_list).unwrap_or(&[]) {
+                if let Some(s) = item.as_str() {
+                    resources.push((s.to_string(), item.span));
+                }
+            }
+        }
+        let images = doc
+            .get("images")
+            .and_then(Value::as_list)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|e| {
+                Some(ImageRule {
+                    name: string(e.get("name"))?,
+                    new_name: string(e.get("newName")),
+                    new_tag: string(e.get("newTag")),
+                    digest: string(e.get("digest")),
+                    span: e.span,
+                })
+            })
+            .collect();
+        Kustomization {
+            display: display.to_string(),
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            resources,
+            images,
+            namespace: string(doc.get("namespace")),
+        }
+    }
+
+    /// The rewritten reference when an entry names this image, with the entry.
+    fn rewrite(&self, image: &str) -> Option<(String, &ImageRule)> {
+        let (rest, digest) = match image.split_once('@') {
+            Some((r, d)) => (r, Some(d)),
+            None => (image, None),
+        };
+        let slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match rest[slash..].rfind(':') {
+            Some(i) => (&rest[..slash + i], Some(&rest[slash + i + 1..])),
+            None => (rest, None),
+        };
+        let rule = self.images.iter().find(|r| r.name == name)?;
+        let mut out = rule.new_name.clone().unwrap_or_else(|| name.to_string());
+        if rule.new_tag.is_some() || rule.digest.is_some() {
+            if let Some(t) = &rule.new_tag {
+                out = format!("{out}:{t}");
+            }
+            if let Some(d) = &rule.digest {
+                out = format!("{out}@{d}");
+            }
+        } else {
+            if let Some(t) = tag {
+                out = format!("{out}:{t}");
+            }
+            if let Some(d) = digest {
+                out = format!("{out}@{d}");
+            }
+        }
+        Some((out, rule))
+    }
+}
+
+/// `base` joined with `rel`, `.` and `..` resolved without touching the disk.
+fn join(base: &Path, rel: &str) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in base.join(rel).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A remote resource kustomize would fetch (a URL or a `host/org/repo` git reference).
+fn is_remote(s: &str) -> bool {
+    s.contains("://") || s.starts_with("git@") || s.contains("?ref=") || s.starts_with("github.com/")
+}
+
+/// The files of the scan, for the renderer: manifests by path (with their objects) and
+/// kustomizations by path.
+pub struct Tree {
+    pub manifests: HashMap<PathBuf, Vec<Resource>>,
+    pub kustomizations: HashMap<PathBuf, Kustomization>,
+}
+
+enum Target<'a> {
+    Manifest(&'a PathBuf),
+    Kustomization(&'a PathBuf),
+}
+
+impl Tree {
+    fn target(&self, k: &Kustomization, rel: &str) -> Option<Target<'_>> {
+        let p = join(&k.dir, rel);
+        if let Some((p, _)) = self.manifests.get_key_value(&p) {
+            return Some(Target::Manifest(p));
+        }
+        if let Some((p, _)) = self.kustomizations.get_key_value(&p) {
+            return Some(Target::Kustomization(p));
+        }
+        FILE_NAMES.iter().find_map(|n| {
+            self.kustomizations
+                .get_key_value(&p.join(n))
+                .map(|(p, _)| Target::Kustomization(p))
+        })
+    }
+
+    /// Render every leaf kustomization. Returns the objects deployed, the manifest files
+    /// judged only through kustomizations, and notes on what was not followed.
+    pub fn render(&self) -> (Vec<Resource>, HashSet<PathBuf>, Vec<String>) {
+        let mut included_k = HashSet::new();
+        let mut included_m = HashSet::new();
+        let mut notes = Vec::new();
+        for k in self.kustomizations.values() {
+            for (rel, _) in &k.resources {
+                match self.target(k, rel) {
+                    Some(Target::Manifest(p)) => {
+                        included_m.insert(p.clone());
+                    }
+                    Some(Target::Kustomization(p)) => {
+                        included_k.insert(p.clone());
+                    }
+                    None if is_remote(rel) => notes.push(format!(
+                        "{}: remote resource `{rel}` not fetched; its images are not checked",
+                        k.display
+                    )),
+                    None => notes.push(format!(
+                        "{}: resource `{rel}` is not a manifest or kustomization in the scanned tree; not followed",
+                        k.display
+                    )),
+                }
+            }
+        }
+        let mut leaves: Vec<&PathBuf> = self
+            .kustomizations
+            .keys()
+            .filter(|p| !included_k.contains(*p))
+            .collect();
+        leaves.sort();
+        let mut out = Vec::new();
+        for leaf in leaves {
+            let k = &self.kustomizations[leaf];
+            let mut stack = vec![leaf.clone()];
+            for mut r in self.objects(leaf, &mut stack) {
+                r.address = format!("{} (kustomization {})", r.address, k.display);
+                for key in &mut r.keys {
+                    key.push_str(&format!(" @{}", k.display));
+                }
+                out.push(r);
+            }
+        }
+        (out, included_m, notes)
+    }
+
+    /// The objects a kustomization produces, its images and namespace applied.
+    fn objects(&self, at: &PathBuf, stack: &mut Vec<PathBuf>) -> Vec<Resource> {
+        let k = &self.kustomizations[at];
+        let mut out = Vec::new();
+        for (rel, _) in &k.resources {
+            match self.target(k, rel) {
+                Some(Target::Manifest(p)) => out.extend(self.manifests[p].iter().cloned()),
+                Some(Target::Kustomization(p)) if !stack.contains(p) => {
+                    stack.push(p.clone());
+                    out.extend(self.objects(p, stack));
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+        for r in &mut out {
+            apply(k, r);
+        }
+        out
+    }
+}
+
+/// Apply a kustomization's `images:` and `namespace:` to one object.
+fn apply(k: &Kustomization, r: &mut Resource) {
+    if let Some(ns) = &k.namespace
+        && let ValueKind::Object(entries) = &mut r.body.kind
+        && let Some((_, meta)) = entries.iter_mut().find(|(key, _)| &**key == "metadata")
+        && let ValueKind::Object(m) = &mut meta.kind
+    {
+        let span = meta.span;
+        let v = Value::new(ValueKind::String(ns.clone().into()), span);
+        match m.iter_mut().find(|(key, _)| &**key == "namespace") {
+            Some((_, old)) => *old = Value::new(v.kind, old.span),
+            None => m.push(("namespace".into(), v)),
+        }
+        let kind = super::kind_of(r).to_string();
+        let name = r
+            .body
+            .path(&["metadata", "name"])
+            .and_then(Value::as_str)
+            .unwrap_or("(unnamed)")
+            .to_string();
+        r.address = format!("{kind}/{ns}/{name}");
+    }
+    if k.images.is_empty() {
+        return;
+    }
+    let Some(path) = super::pod_spec_path(super::kind_of(r)) else {
+        return;
+    };
+    let keys: Vec<&str> = path.split('.').collect();
+    let mut labels = Vec::new();
+    if let Some(spec) = path_mut(&mut r.body, &keys) {
+        for list in super::CONTAINER_LISTS {
+            let Some(ValueKind::List(items)) = get_mut(spec, list).map(|v| &mut v.kind) else {
+                continue;
+            };
+            for c in items {
+                let Some(image) = get_mut(c, "image") else {
+                    continue;
+                };
+                let Some((new, rule)) = image.as_str().and_then(|s| k.rewrite(s)) else {
+                    continue;
+                };
+                labels.push(Origin {
+                    span: rule.span,
+                    what: format!("rewritten by {} to `{new}`", k.display),
+                });
+                image.kind = ValueKind::String(new.into());
+            }
+        }
+    }
+    r.via.extend(labels);
+}
+
+fn get_mut<'a>(v: &'a mut Value, key: &str) -> Option<&'a mut Value> {
+    match &mut v.kind {
+        ValueKind::Object(entries) => entries
+            .iter_mut()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+fn path_mut<'a>(v: &'a mut Value, keys: &[&str]) -> Option<&'a mut Value> {
+    match keys.split_first() {
+        None => Some(v),
+        Some((k, rest)) => path_mut(get_mut(v, k)?, rest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn k(images: &str) -> Kustomization {
+        let doc = crate::k8s::yaml::parse(images, FileId(0)).unwrap().remove(0);
+        Kustomization::read(Path::new("/r/kustomization.yaml"), "kustomization.yaml", &doc)
+    }
+
+    #[test]
+    fn rewrites_as_kustomize_does() {
+        let k = k("images:\n- {name: nginx, newName: my.io/nginx, newTag: '1.2'}\n- {name: a/b, digest: 'sha256:00'}\n- {name: c, newName: x.io/c}\n");
+        let r = |s: &str| k.rewrite(s).map(|(s, _)| s);
+        assert_eq!(r("nginx").as_deref(), Some("my.io/nginx:1.2"));
+        assert_eq!(r("nginx:1.0@sha256:11").as_deref(), Some("my.io/nginx:1.2"));
+        assert_eq!(r("a/b:3").as_deref(), Some("a/b@sha256:00"));
+        assert_eq!(r("c:7").as_deref(), Some("x.io/c:7"));
+        assert_eq!(r("localhost:5000/c:7"), None);
+        assert_eq!(r("docker.io/nginx"), None);
+    }
+
+    #[test]
+    fn joins_without_the_disk() {
+        assert_eq!(join(Path::new("/r/o/p"), "../../b"), PathBuf::from("/r/b"));
+        assert_eq!(join(Path::new("/r"), "./a.yaml"), PathBuf::from("/r/a.yaml"));
+    }
+}
