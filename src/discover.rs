@@ -38,6 +38,9 @@ pub const EXTENSIONS: &[&str] = &["tf", "tfvars", "bicep", "bicepparam", "json",
 
 /// Tell a file's format from its name and, for JSON and YAML, its content.
 pub fn classify(path: &Path, text: &str) -> FileKind {
+    if crate::k8s::kustomize::is_kustomization(path) {
+        return FileKind::Kubernetes;
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -64,7 +67,13 @@ pub fn classify(path: &Path, text: &str) -> FileKind {
 /// `"$schema"` key, wherever it is (padding before it hides nothing).
 fn classify_json(text: &str) -> FileKind {
     let Some(schema) = schema_value(text) else {
-        return FileKind::Other;
+        // A manifest as kubectl accepts it: an object with `apiVersion` and `kind`.
+        let object = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+        return if object.starts_with('{') && looks_like_kubernetes(text) {
+            FileKind::Kubernetes
+        } else {
+            FileKind::Other
+        };
     };
     let lower = schema.to_ascii_lowercase();
     if lower.contains("deploymentparameters.json") {
@@ -441,7 +450,8 @@ enum Walked {
 }
 
 fn has_extension(p: &Path) -> bool {
-    p.extension()
+    p.file_name().is_some_and(|n| n == "Kustomization")
+        || p.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }

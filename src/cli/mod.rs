@@ -683,6 +683,12 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     }
     output::write_all(&analysis, &outputs, &options, fixed_stdin.is_some())?;
     report::summary::append_from_env(&analysis);
+    for note in &analysis.notes {
+        // What was not analysed at all is said without `-v` (Helm templates).
+        if !args.verbose && !args.quiet && note.starts_with(crate::k8s::HELM_SUMMARY) {
+            eprintln!("note: {}", crate::sanitize::visible(note));
+        }
+    }
     if args.verbose {
         for note in &analysis.notes {
             // Notes name files and quote values of the repository.

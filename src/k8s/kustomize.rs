@@ -35,7 +35,10 @@ struct ImageRule {
 
 /// A parsed kustomization.
 pub struct Kustomization {
+    /// The file, as displayed.
     pub display: String,
+    /// The file's name (`kustomization.yaml`), for labels next to it.
+    file_name: String,
     dir: PathBuf,
     resources: Vec<(String, Span)>,
     images: Vec<ImageRule>,
@@ -74,12 +77,20 @@ impl Kustomization {
                     new_name: string(e.get("newName")),
                     new_tag: string(e.get("newTag")),
                     digest: string(e.get("digest")),
-                    span: e.span,
+                    // The label goes where the entry says what the image becomes.
+                    span: ["newName", "newTag", "digest", "name"]
+                        .iter()
+                        .find_map(|k| e.get(k))
+                        .map_or(e.span, |v| v.span),
                 })
             })
             .collect();
         Kustomization {
             display: display.to_string(),
+            file_name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             resources,
             images,
@@ -132,6 +143,14 @@ fn join(base: &Path, rel: &str) -> PathBuf {
         }
     }
     out
+}
+
+/// An overlay's name: its kustomization's folder as displayed.
+fn overlay(display: &str) -> &str {
+    match display.rsplit_once('/') {
+        Some((dir, _)) => dir,
+        None => ".",
+    }
 }
 
 /// A remote resource kustomize would fetch (a URL or a `host/org/repo` git reference).
@@ -204,7 +223,7 @@ impl Tree {
             let k = &self.kustomizations[leaf];
             let mut stack = vec![leaf.clone()];
             for mut r in self.objects(leaf, &mut stack) {
-                r.address = format!("{} (kustomization {})", r.address, k.display);
+                r.address = format!("{} (overlay {})", r.address, overlay(&k.display));
                 for key in &mut r.keys {
                     key.push_str(&format!(" @{}", k.display));
                 }
@@ -280,7 +299,7 @@ fn apply(k: &Kustomization, r: &mut Resource) {
                 };
                 labels.push(Origin {
                     span: rule.span,
-                    what: format!("rewritten by {} to `{new}`", k.display),
+                    what: format!("rewritten by {} to `{new}`", k.file_name),
                 });
                 image.kind = ValueKind::String(new.into());
             }
