@@ -452,8 +452,8 @@ enum Walked {
 fn has_extension(p: &Path) -> bool {
     p.file_name().is_some_and(|n| n == "Kustomization")
         || p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn walk_entry(

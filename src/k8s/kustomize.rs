@@ -155,7 +155,10 @@ fn overlay(display: &str) -> &str {
 
 /// A remote resource kustomize would fetch (a URL or a `host/org/repo` git reference).
 fn is_remote(s: &str) -> bool {
-    s.contains("://") || s.starts_with("git@") || s.contains("?ref=") || s.starts_with("github.com/")
+    s.contains("://")
+        || s.starts_with("git@")
+        || s.contains("?ref=")
+        || s.starts_with("github.com/")
 }
 
 /// The files of the scan, for the renderer: manifests by path (with their objects) and
@@ -331,13 +334,21 @@ mod tests {
     use crate::source::FileId;
 
     fn k(images: &str) -> Kustomization {
-        let doc = crate::k8s::yaml::parse(images, FileId(0)).unwrap().remove(0);
-        Kustomization::read(Path::new("/r/kustomization.yaml"), "kustomization.yaml", &doc)
+        let doc = crate::k8s::yaml::parse(images, FileId(0))
+            .unwrap()
+            .remove(0);
+        Kustomization::read(
+            Path::new("/r/kustomization.yaml"),
+            "kustomization.yaml",
+            &doc,
+        )
     }
 
     #[test]
     fn rewrites_as_kustomize_does() {
-        let k = k("images:\n- {name: nginx, newName: my.io/nginx, newTag: '1.2'}\n- {name: a/b, digest: 'sha256:00'}\n- {name: c, newName: x.io/c}\n");
+        let k = k(
+            "images:\n- {name: nginx, newName: my.io/nginx, newTag: '1.2'}\n- {name: a/b, digest: 'sha256:00'}\n- {name: c, newName: x.io/c}\n",
+        );
         let r = |s: &str| k.rewrite(s).map(|(s, _)| s);
         assert_eq!(r("nginx").as_deref(), Some("my.io/nginx:1.2"));
         assert_eq!(r("nginx:1.0@sha256:11").as_deref(), Some("my.io/nginx:1.2"));
@@ -350,6 +361,9 @@ mod tests {
     #[test]
     fn joins_without_the_disk() {
         assert_eq!(join(Path::new("/r/o/p"), "../../b"), PathBuf::from("/r/b"));
-        assert_eq!(join(Path::new("/r"), "./a.yaml"), PathBuf::from("/r/a.yaml"));
+        assert_eq!(
+            join(Path::new("/r"), "./a.yaml"),
+            PathBuf::from("/r/a.yaml")
+        );
     }
 }

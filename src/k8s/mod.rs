@@ -16,12 +16,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::{Loaded, Workspace};
 
 /// Load Kubernetes manifests (YAML, or JSON as kubectl accepts it) and kustomizations.
-pub fn load(
-    _ws: &Workspace,
-    sources: &mut SourceMap,
-    files: &[FileId],
-    _config: &Config,
-) -> Loaded {
+pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: &Config) -> Loaded {
     let mut out = Loaded::default();
     // Files are independent: parse them in parallel, merge in input order.
     let sources = &*sources;
@@ -36,14 +31,22 @@ pub fn load(
             let docs = if is_json(&file.path) {
                 json_document(id, file).map(|d| vec![d])
             } else {
-                yaml::parse(&file.text, id).map_err(|e| {
-                    parse_error::finding(Span::new(id, e.range), e.message)
-                })
+                yaml::parse(&file.text, id)
+                    .map_err(|e| parse_error::finding(Span::new(id, e.range), e.message))
             };
             match docs {
                 Ok(docs) if kustomize::is_kustomization(&file.path) => {
                     if let Some(doc) = docs.first() {
-                        let k = kustomize::Kustomization::read(&file.path, &file.display, doc);
+                        // Named from the project root where known: the name is part of
+                        // the objects' addresses, which baselines record.
+                        let name = ws
+                            .project
+                            .iter()
+                            .chain(&ws.roots)
+                            .find_map(|root| file.path.strip_prefix(root).ok())
+                            .map(|p| p.to_string_lossy().replace('\\', "/"))
+                            .unwrap_or_else(|| file.display.clone());
+                        let k = kustomize::Kustomization::read(&file.path, &name, doc);
                         return (Parsed::Kustomization(file.path.clone(), k), l);
                     }
                 }
@@ -98,7 +101,7 @@ pub fn load(
         let n: usize = charts.values().sum();
         let names: Vec<&str> = charts.keys().map(String::as_str).collect();
         out.notes.push(format!(
-            "{HELM_SUMMARY}{n} Helm template{} not analysed (chart{} {}): render with `helm template CHART | acrlint check - --stdin-filename rendered.yaml`",
+            "{HELM_SUMMARY}{n} template{} in chart{} {}; render them with `helm template` and scan the output (`helm template CHART | acrlint check - --stdin-filename rendered.yaml`)",
             if n == 1 { "" } else { "s" },
             if names.len() == 1 { "" } else { "s" },
             names.join(", ")
@@ -108,7 +111,7 @@ pub fn load(
 }
 
 /// How the note on skipped Helm templates begins; the command line shows it without `-v`.
-pub const HELM_SUMMARY: &str = "Helm templates skipped: ";
+pub const HELM_SUMMARY: &str = "Helm templates not analysed: ";
 
 /// What one file held.
 enum Parsed {
@@ -149,7 +152,9 @@ fn json_document(
     match crate::parse::arm::parse(id, file) {
         Ok(node) => Ok(convert(node)),
         Err(mut f) => {
-            f.message = f.message.replace("cannot parse ARM JSON", "cannot parse JSON manifest");
+            f.message = f
+                .message
+                .replace("cannot parse ARM JSON", "cannot parse JSON manifest");
             Err(*f)
         }
     }
