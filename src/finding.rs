@@ -222,7 +222,10 @@ pub fn merge_duplicates(findings: &mut Vec<Finding>) {
     use std::collections::HashMap;
     // The message with the instance's address taken out: the cause.
     let cause = |f: &Finding| match f.resource.as_deref() {
-        Some(addr) if !addr.is_empty() => f.message.replace(&*sanitize::visible(addr), "\0"),
+        // Each kustomize overlay is a deployment of its own, judged once per overlay.
+        Some(addr) if !addr.is_empty() && !addr.contains(crate::k8s::kustomize::OVERLAY) => {
+            f.message.replace(&*sanitize::visible(addr), "\0")
+        }
         _ => f.message.clone(),
     };
     let mut first: HashMap<(&'static str, Span, String), usize> = HashMap::new();

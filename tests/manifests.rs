@@ -247,14 +247,27 @@ fn each_overlay_of_one_base_is_judged() {
     let a = common::analyze_dir(dir.path());
     let mut got: Vec<String> = of(&a, "K8S001")
         .iter()
-        .map(|f| f.resource.clone().unwrap_or_default())
+        .map(|f| {
+            let label = &f.secondary[0];
+            format!(
+                "{} {} {}",
+                f.resource.clone().unwrap_or_default(),
+                f.secondary.len(),
+                a.sources
+                    .get(label.span.file)
+                    .display
+                    .rsplit("overlays/")
+                    .next()
+                    .unwrap()
+            )
+        })
         .collect();
     got.sort();
     assert_eq!(
         got,
         [
-            "Deployment/default/web (overlay overlays/a)",
-            "Deployment/default/web (overlay overlays/b)"
+            "Deployment/default/web (overlay overlays/a) 1 a/kustomization.yaml",
+            "Deployment/default/web (overlay overlays/b) 1 b/kustomization.yaml"
         ],
         "{}",
         common::human(&a)

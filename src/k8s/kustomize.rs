@@ -33,6 +33,10 @@ struct ImageRule {
     span: Span,
 }
 
+/// What an object's address gains when rendered through an overlay (`Deployment/default/web
+/// (overlay overlays/prod)`).
+pub const OVERLAY: &str = " (overlay ";
+
 /// A parsed kustomization.
 pub struct Kustomization {
     /// The file, as displayed.
@@ -226,7 +230,7 @@ impl Tree {
             let k = &self.kustomizations[leaf];
             let mut stack = vec![leaf.clone()];
             for mut r in self.objects(leaf, &mut stack) {
-                r.address = format!("{} (overlay {})", r.address, overlay(&k.display));
+                r.address = format!("{}{OVERLAY}{})", r.address, overlay(&k.display));
                 for key in &mut r.keys {
                     key.push_str(&format!(" @{}", k.display));
                 }
