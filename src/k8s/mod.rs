@@ -32,7 +32,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: 
                 json_document(id, file).map(|d| vec![d])
             } else {
                 yaml::parse(&file.text, id)
-                    .map_err(|e| parse_error::finding(Span::new(id, e.range), e.message))
+                    .map_err(|e| Box::new(parse_error::finding(Span::new(id, e.range), e.message)))
             };
             match docs {
                 Ok(docs) if kustomize::is_kustomization(&file.path) => {
@@ -57,7 +57,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: 
                     let objects = std::mem::take(&mut l.resources);
                     return (Parsed::Manifest(file.path.clone(), objects), l);
                 }
-                Err(e) => l.findings.push(e),
+                Err(e) => l.findings.push(*e),
             }
             (Parsed::Nothing, l)
         })
@@ -131,7 +131,7 @@ fn is_json(path: &std::path::Path) -> bool {
 fn json_document(
     id: FileId,
     file: &crate::source::SourceFile,
-) -> Result<Value, crate::finding::Finding> {
+) -> Result<Value, Box<crate::finding::Finding>> {
     use crate::parse::arm::{Json, Node};
     fn convert(n: Node) -> Value {
         let kind = match n.json {
@@ -155,7 +155,7 @@ fn json_document(
             f.message = f
                 .message
                 .replace("cannot parse ARM JSON", "cannot parse JSON manifest");
-            Err(*f)
+            Err(f)
         }
     }
 }
