@@ -379,3 +379,29 @@ fn helm_templates_are_counted_without_verbose() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("Helm"));
 }
+
+#[test]
+fn a_component_rewrites_what_its_includer_gathered() {
+    let component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nimages:\n  - {name: nginx, newName: myacr.azurecr.io/nginx, newTag: '1'}\n  - {name: other, tagSuffix: -x}\n";
+    let dir = project(&[
+        ("base/deployment.yaml", BASE),
+        (
+            "app/kustomization.yaml",
+            "resources: [../base/deployment.yaml]\ncomponents: [../pin]\n",
+        ),
+        ("pin/kustomization.yaml", component),
+    ]);
+    let a = common::analyze_dir(dir.path());
+    assert!(
+        of(&a, "K8S001").is_empty() && of(&a, "K8S002").is_empty(),
+        "{}",
+        common::human(&a)
+    );
+    let addresses: Vec<&str> = a
+        .graph
+        .resources
+        .iter()
+        .map(|r| r.address.as_str())
+        .collect();
+    assert_eq!(addresses, ["Deployment/default/web (overlay app)"]);
+}

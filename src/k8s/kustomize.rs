@@ -45,6 +45,8 @@ pub struct Kustomization {
     file_name: String,
     dir: PathBuf,
     resources: Vec<(String, Span)>,
+    /// `components:`: applied to everything gathered so far, after the resources.
+    components: Vec<String>,
     images: Vec<ImageRule>,
     namespace: Option<String>,
 }
@@ -70,6 +72,13 @@ impl Kustomization {
                 }
             }
         }
+        let components = doc
+            .get("components")
+            .and_then(Value::as_list)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect();
         let images = doc
             .get("images")
             .and_then(Value::as_list)
@@ -97,6 +106,7 @@ impl Kustomization {
                 .unwrap_or_default(),
             dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             resources,
+            components,
             images,
             namespace: string(doc.get("namespace")),
         }
@@ -200,7 +210,13 @@ impl Tree {
         let mut included_m = HashSet::new();
         let mut notes = Vec::new();
         for k in self.kustomizations.values() {
-            for (rel, _) in &k.resources {
+            let components = k.components.iter().map(String::as_str);
+            for rel in k
+                .resources
+                .iter()
+                .map(|(r, _)| r.as_str())
+                .chain(components)
+            {
                 match self.target(k, rel) {
                     Some(Target::Manifest(p)) => {
                         included_m.insert(p.clone());
@@ -242,8 +258,16 @@ impl Tree {
 
     /// The objects a kustomization produces, its images and namespace applied.
     fn objects(&self, at: &PathBuf, stack: &mut Vec<PathBuf>) -> Vec<Resource> {
-        let k = &self.kustomizations[at];
         let mut out = Vec::new();
+        self.build(at, &mut out, stack);
+        out
+    }
+
+    /// Add a kustomization's resources to `out`, then run its components and its own
+    /// transformers over everything in `out` (a component transforms what its includer
+    /// gathered).
+    fn build(&self, at: &PathBuf, out: &mut Vec<Resource>, stack: &mut Vec<PathBuf>) {
+        let k = &self.kustomizations[at];
         for (rel, _) in &k.resources {
             match self.target(k, rel) {
                 Some(Target::Manifest(p)) => out.extend(self.manifests[p].iter().cloned()),
@@ -255,10 +279,18 @@ impl Tree {
                 _ => {}
             }
         }
-        for r in &mut out {
+        for rel in &k.components {
+            if let Some(Target::Kustomization(p)) = self.target(k, rel)
+                && !stack.contains(p)
+            {
+                stack.push(p.clone());
+                self.build(p, out, stack);
+                stack.pop();
+            }
+        }
+        for r in out.iter_mut() {
             apply(k, r);
         }
-        out
     }
 }
 
@@ -304,6 +336,10 @@ fn apply(k: &Kustomization, r: &mut Resource) {
                 let Some((new, rule)) = image.as_str().and_then(|s| k.rewrite(s)) else {
                     continue;
                 };
+                // An entry acrlint does not apply (`tagSuffix`) changes nothing.
+                if image.as_str() == Some(new.as_str()) {
+                    continue;
+                }
                 labels.push(Origin {
                     span: rule.span,
                     what: format!("rewritten by {} to `{new}`", k.file_name),
