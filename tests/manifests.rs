@@ -314,7 +314,7 @@ fn resources_outside_the_root_and_remote_ones_are_not_read() {
     write(
         &root,
         "overlay/kustomization.yaml",
-        "resources:\n  - ../../outside\n  - https://github.com/org/repo//deploy?ref=v1\n",
+        "resources:\n  - ../../outside\n  - https://github.com/org/repo//deploy?ref=v1\npatches:\n  - path: p.yaml\n",
     );
     let a = common::analyze_dir(&root);
     assert!(a.findings.is_empty(), "{}", common::human(&a));

@@ -49,7 +49,20 @@ pub struct Kustomization {
     components: Vec<String>,
     images: Vec<ImageRule>,
     namespace: Option<String>,
+    /// Fields that may change images which acrlint does not apply (`patches`, `helmCharts`).
+    not_applied: Vec<&'static str>,
 }
+
+/// Fields of a kustomization that may change what is deployed and are not applied.
+const NOT_APPLIED: [&str; 7] = [
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "helmCharts",
+    "generators",
+    "transformers",
+];
 
 fn string(v: Option<&Value>) -> Option<String> {
     v.and_then(|v| match &v.kind {
@@ -109,6 +122,10 @@ impl Kustomization {
             components,
             images,
             namespace: string(doc.get("namespace")),
+            not_applied: NOT_APPLIED
+                .into_iter()
+                .filter(|k| doc.get(k).is_some())
+                .collect(),
         }
     }
 
@@ -210,6 +227,17 @@ impl Tree {
         let mut included_m = HashSet::new();
         let mut notes = Vec::new();
         for k in self.kustomizations.values() {
+            if !k.not_applied.is_empty() {
+                notes.push(format!(
+                    "{}: {} not applied; images they set are not checked",
+                    k.display,
+                    k.not_applied
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
             let components = k.components.iter().map(String::as_str);
             for rel in k
                 .resources
@@ -253,6 +281,7 @@ impl Tree {
                 out.push(r);
             }
         }
+        notes.sort();
         (out, included_m, notes)
     }
 
