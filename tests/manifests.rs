@@ -405,3 +405,67 @@ fn a_component_rewrites_what_its_includer_gathered() {
         .collect();
     assert_eq!(addresses, ["Deployment/default/web (overlay app)"]);
 }
+
+/// The images of every container of the objects an overlay deploys, as acrlint renders them.
+fn rendered_images(a: &Analysis, overlay: &str) -> Vec<String> {
+    let suffix = format!("(overlay {overlay})");
+    let mut out = Vec::new();
+    for r in a
+        .graph
+        .resources
+        .iter()
+        .filter(|r| r.address.ends_with(&suffix))
+    {
+        let Some((spec, _)) = acrlint::k8s::pod_spec(r) else {
+            continue;
+        };
+        for list in acrlint::k8s::CONTAINER_LISTS {
+            for c in spec.get(list).and_then(|l| l.as_list()).unwrap_or(&[]) {
+                if let Some(i) = c.get("image").and_then(|i| i.as_str()) {
+                    out.push(i.to_string());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn overlays_render_the_images_kubectl_kustomize_renders() {
+    let kubectl = std::process::Command::new("kubectl")
+        .args(["version", "--client"])
+        .output();
+    if !kubectl.is_ok_and(|o| o.status.success()) {
+        eprintln!("kubectl not available: rendering not compared");
+        return;
+    }
+    let root = common::root().join("tests/fixtures");
+    for (fixture, overlays) in [
+        ("K8S001/good-kustomize-rewrite", &["overlays/prod"][..]),
+        (
+            "K8S001/bad-kustomize-rewrite",
+            &["overlays/prod", "overlays/dev"][..],
+        ),
+        ("K8S002/bad-kustomize-rewrite", &["overlays/dev"][..]),
+    ] {
+        let dir = root.join(fixture);
+        let a = common::analyze_dir(&dir);
+        for overlay in overlays {
+            let out = std::process::Command::new("kubectl")
+                .arg("kustomize")
+                .arg(dir.join(overlay))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{fixture}/{overlay}");
+            let mut want: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.trim().trim_start_matches("- ").strip_prefix("image: "))
+                .map(|s| s.trim_matches('"').to_string())
+                .collect();
+            want.sort();
+            assert!(!want.is_empty(), "{fixture}/{overlay}");
+            assert_eq!(rendered_images(&a, overlay), want, "{fixture}/{overlay}");
+        }
+    }
+}
