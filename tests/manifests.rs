@@ -469,3 +469,52 @@ fn overlays_render_the_images_kubectl_kustomize_renders() {
         }
     }
 }
+
+#[test]
+fn kustomizations_that_multiply_or_nest_without_end_are_bounded() {
+    let mut files: Vec<(String, String)> = vec![("k0/pod.yaml".into(), BASE.into())];
+    files.push((
+        "k0/kustomization.yaml".into(),
+        "resources: [pod.yaml]\n".into(),
+    ));
+    // Each level includes the one below through two folders: 2^40 objects unbounded.
+    for i in 1..=40 {
+        for side in ["a", "b"] {
+            files.push((
+                format!("k{i}/{side}/kustomization.yaml"),
+                format!("resources: [../../k{}/a, ../../k{}/b]\n", i - 1, i - 1),
+            ));
+        }
+    }
+    // The level below 1 has no a/b: point them at k0.
+    for side in ["a", "b"] {
+        files.push((
+            format!("k1/{side}/kustomization.yaml"),
+            "resources: [../../k0]\n".into(),
+        ));
+    }
+    // A chain deeper than the limit.
+    for i in 0..100 {
+        files.push((
+            format!("chain/{i}/kustomization.yaml"),
+            format!("resources: [../{}]\nnamespace: n{i}\n", i + 1),
+        ));
+    }
+    files.push(("chain/100/pod.yaml".into(), BASE.into()));
+    files.push((
+        "chain/100/kustomization.yaml".into(),
+        "resources: [pod.yaml]\n".into(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = project(&refs);
+    let a = common::analyze_dir(dir.path());
+    assert!(a.graph.resources.len() <= acrlint::k8s::kustomize::MAX_OBJECTS);
+    assert!(
+        a.notes.iter().any(|n| n.contains("not rendered in full")),
+        "{:?}",
+        a.notes
+    );
+}

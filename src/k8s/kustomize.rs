@@ -194,10 +194,21 @@ fn is_remote(s: &str) -> bool {
 
 /// The files of the scan, for the renderer: manifests by path (with their objects) and
 /// kustomizations by path.
+#[derive(Default)]
 pub struct Tree {
     pub manifests: HashMap<PathBuf, Vec<Resource>>,
     pub kustomizations: HashMap<PathBuf, Kustomization>,
+    /// Set when a rendering stopped at [`MAX_DEPTH`] or [`MAX_OBJECTS`].
+    limited: std::cell::Cell<bool>,
+    /// Objects rendered so far, against [`MAX_OBJECTS`].
+    rendered: std::cell::Cell<usize>,
 }
+
+/// Deepest chain of kustomizations followed (real overlays are a few levels deep).
+pub const MAX_DEPTH: usize = 64;
+/// Most objects rendered through kustomizations in one scan (a repository that includes
+/// the same bases many times over cannot multiply its objects without bound).
+pub const MAX_OBJECTS: usize = 200_000;
 
 enum Target<'a> {
     Manifest(&'a PathBuf),
@@ -249,9 +260,11 @@ impl Tree {
                     Some(Target::Manifest(p)) => {
                         included_m.insert(p.clone());
                     }
-                    Some(Target::Kustomization(p)) => {
+                    // A kustomization listing its own folder does not include itself.
+                    Some(Target::Kustomization(p)) if p.parent() != Some(k.dir.as_path()) => {
                         included_k.insert(p.clone());
                     }
+                    Some(Target::Kustomization(_)) => {}
                     None if is_remote(rel) => notes.push(format!(
                         "{}: remote resource `{rel}` not fetched; its images are not checked",
                         k.display
@@ -282,6 +295,11 @@ impl Tree {
             }
         }
         notes.sort();
+        if self.limited.get() {
+            notes.push(format!(
+                "kustomizations not rendered in full: deeper than {MAX_DEPTH} levels or more than {MAX_OBJECTS} objects"
+            ));
+        }
         (out, included_m, notes)
     }
 
@@ -297,10 +315,25 @@ impl Tree {
     /// gathered).
     fn build(&self, at: &PathBuf, out: &mut Vec<Resource>, stack: &mut Vec<PathBuf>) {
         let k = &self.kustomizations[at];
+        if self.limited.get() || stack.len() > MAX_DEPTH {
+            self.limited.set(true);
+            return;
+        }
+        // kustomize refuses a resource listed twice; it is taken once here.
+        let mut seen = HashSet::new();
         for (rel, _) in &k.resources {
             match self.target(k, rel) {
-                Some(Target::Manifest(p)) => out.extend(self.manifests[p].iter().cloned()),
-                Some(Target::Kustomization(p)) if !stack.contains(p) => {
+                Some(Target::Manifest(p)) if seen.insert(p) => {
+                    let objects = &self.manifests[p];
+                    let total = self.rendered.get() + objects.len();
+                    if total > MAX_OBJECTS {
+                        self.limited.set(true);
+                        return;
+                    }
+                    self.rendered.set(total);
+                    out.extend(objects.iter().cloned());
+                }
+                Some(Target::Kustomization(p)) if !stack.contains(p) && seen.insert(p) => {
                     stack.push(p.clone());
                     out.extend(self.objects(p, stack));
                     stack.pop();

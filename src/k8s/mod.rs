@@ -64,10 +64,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: 
         .collect();
     // Helm chart folder (as displayed) -> templates skipped.
     let mut charts: std::collections::BTreeMap<String, usize> = Default::default();
-    let mut tree = kustomize::Tree {
-        manifests: Default::default(),
-        kustomizations: Default::default(),
-    };
+    let mut tree = kustomize::Tree::default();
     let mut order = Vec::new();
     for (parsed, l) in per_file {
         match parsed {
