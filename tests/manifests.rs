@@ -518,3 +518,27 @@ fn kustomizations_that_multiply_or_nest_without_end_are_bounded() {
         a.notes
     );
 }
+
+#[test]
+fn a_kustomization_named_without_extension_is_found() {
+    let dir = project(&[
+        ("base/deployment.yaml", BASE),
+        (
+            "overlay/Kustomization",
+            &overlay("evil.io/x", "1", None).replace("../../base", "../base/deployment.yaml"),
+        ),
+    ]);
+    let a = common::analyze_dir(dir.path());
+    let fs = of(&a, "K8S001");
+    assert_eq!(fs.len(), 1, "{}", common::human(&a));
+    assert!(
+        fs[0].message.contains("(overlay overlay)"),
+        "{}",
+        fs[0].message
+    );
+    assert!(
+        fs[0].secondary[0]
+            .message
+            .starts_with("rewritten by Kustomization to")
+    );
+}
