@@ -9,6 +9,7 @@ pub mod parse_error;
 mod private_dns_zone_vnet_link_missing;
 mod private_endpoint_dns_zone_group_missing;
 mod private_endpoint_dns_zone_mismatch;
+pub mod module_not_analysed;
 mod registry_admin_user_enabled;
 mod registry_anonymous_pull_enabled;
 mod registry_content_trust_disabled;
@@ -116,6 +117,7 @@ pub static ALL: &[&Rule] = &[
     &image_pull_secret_used::RULE,
     &parse_error::RULE,
     &suppression_unused::RULE,
+    &module_not_analysed::RULE,
 ];
 
 pub fn by_code_or_name(key: &str) -> Option<&'static Rule> {
