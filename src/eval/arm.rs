@@ -165,6 +165,57 @@ fn load_template(
     loaded
 }
 
+/// A compiled template read as a module's nested deployment (a Bicep registry module from
+/// the module cache): `given` holds the caller's parameter values with what each is (for
+/// origins); every other parameter takes its default, or is Unknown when `unknown_rest`
+/// (the caller spreads an object not known statically). Resources are keyed under `prefix`
+/// and carry `via`.
+pub(crate) fn evaluate_module(
+    sources: &SourceMap,
+    id: FileId,
+    given: Vec<(String, Value, String)>,
+    unknown_rest: Option<Span>,
+    via: &[Origin],
+    prefix: &str,
+    budget: &Budget,
+) -> Loaded {
+    let mut loaded = Loaded::default();
+    let file = sources.get(id);
+    let root = match parse(id, file) {
+        Ok(root) => root,
+        Err(f) => {
+            loaded.findings.push(*f);
+            return loaded;
+        }
+    };
+    let mut values: HashMap<String, Value> = given
+        .into_iter()
+        .map(|(k, v, what)| (k.to_ascii_lowercase(), tag(v, what)))
+        .collect();
+    if let Some(span) = unknown_rest {
+        for m in root.get("parameters").map_or(&[][..], Node::members) {
+            values
+                .entry(m.key.to_ascii_lowercase())
+                .or_insert_with(|| Value::unknown("a spread not known statically", span));
+        }
+    }
+    let ev = Evaluator {
+        findings: RefCell::new(Vec::new()),
+        resources: RefCell::new(Vec::new()),
+        copy: RefCell::new(Vec::new()),
+        notes: RefCell::new(Vec::new()),
+        file: id,
+        meter: Meter::new(budget, file.display.clone()),
+    };
+    let scope = Scope::new(&ev, &root, values);
+    ev.template(&root, &scope, via, 1, prefix);
+    loaded.resources.extend(ev.resources.into_inner());
+    loaded.findings.extend(ev.findings.into_inner());
+    loaded.notes.extend(ev.notes.into_inner());
+    loaded.notes.extend(ev.meter.take_notes());
+    loaded
+}
+
 fn tag(value: Value, what: String) -> Value {
     // Stored with a marker origin at its own span; `Scope::param` turns it into `used_at`.
     let span = value.span;
