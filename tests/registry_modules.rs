@@ -163,3 +163,166 @@ fn terraform_cache_dir_outside_the_repository_is_not_read() {
     assert!(!codes(&a).contains(&"ACR002"), "{:#?}", found(&a));
     assert!(codes(&a).contains(&"LINT003"), "{:#?}", found(&a));
 }
+
+/// A minimal compiled verified registry module (languageVersion 2.0, symbolic resources).
+const AVM_MAIN_JSON: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "languageVersion": "2.0",
+  "contentVersion": "1.0.0.0",
+  "metadata": { "_generator": { "name": "bicep", "version": "0.30.0" } },
+  "parameters": {
+    "name": { "type": "string" },
+    "acrSku": { "type": "string", "defaultValue": "Premium" },
+    "acrAdminUserEnabled": { "type": "bool", "defaultValue": false },
+    "publicNetworkAccess": { "type": "string", "nullable": true },
+    "location": { "type": "string", "defaultValue": "[resourceGroup().location]" }
+  },
+  "resources": {
+    "registry": {
+      "type": "Microsoft.ContainerRegistry/registries",
+      "apiVersion": "2023-06-01-preview",
+      "name": "[parameters('name')]",
+      "location": "[parameters('location')]",
+      "sku": { "name": "[parameters('acrSku')]" },
+      "properties": {
+        "adminUserEnabled": "[parameters('acrAdminUserEnabled')]",
+        "publicNetworkAccess": "[if(not(empty(parameters('publicNetworkAccess'))), parameters('publicNetworkAccess'), 'Disabled')]"
+      }
+    }
+  }
+}
+"#;
+
+const AVM_CACHE_PATH: &str =
+    "br/mcr.microsoft.com/bicep$avm$res$container-registry$registry/0.6.0$/main.json";
+
+fn bicep_repo(params: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "bicepconfig.json",
+        "{\n  // restored with `bicep restore`\n  \"cacheRootDirectory\": \"./.bicep-cache\"\n}\n",
+    );
+    write(root, &format!(".bicep-cache/{AVM_CACHE_PATH}"), AVM_MAIN_JSON);
+    write(
+        root,
+        "main.bicep",
+        &format!(
+            "module registry 'br/public:avm/res/container-registry/registry:0.6.0' = {{\n  name: 'registry'\n  params: {{\n    name: 'acrdemo'\n{params}  }}\n}}\n"
+        ),
+    );
+    dir
+}
+
+#[test]
+fn bicep_cached_avm_module_admin_user_is_reported_at_the_callers_param() {
+    let dir = bicep_repo("    acrAdminUserEnabled: true\n");
+    let a = analyze(dir.path());
+    let f = found(&a);
+    assert!(f.contains(&"ACR002 main.bicep:5:26 true".to_string()), "{f:#?}");
+    assert!(!f.iter().any(|s| s.starts_with("ACR001")), "{f:#?}");
+    assert!(!codes(&a).contains(&"LINT003"), "{f:#?}");
+    // Nothing points into the cache.
+    assert!(
+        a.findings
+            .iter()
+            .all(|x| !a.sources.get(x.primary.file).path.to_string_lossy().contains(".bicep-cache")),
+        "{f:#?}"
+    );
+    let acr002 = a.findings.iter().find(|x| x.rule.code == "ACR002").unwrap();
+    assert_eq!(acr002.resource.as_deref(), Some("registry.registry"));
+}
+
+#[test]
+fn bicep_cached_avm_module_public_network_access_gives_acr001() {
+    let dir = bicep_repo("    publicNetworkAccess: 'Enabled'\n");
+    let a = analyze(dir.path());
+    let f = found(&a);
+    assert!(
+        f.contains(&"ACR001 main.bicep:5:26 'Enabled'".to_string()),
+        "{f:#?}"
+    );
+    assert!(!f.iter().any(|s| s.starts_with("ACR002")), "{f:#?}");
+}
+
+#[test]
+fn bicep_alias_and_explicit_registry_references_resolve_to_the_same_cache_entry() {
+    for reference in [
+        "br:mcr.microsoft.com/bicep/avm/res/container-registry/registry:0.6.0",
+        "br/avm:res/container-registry/registry:0.6.0",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "bicepconfig.json",
+            r#"{ "cacheRootDirectory": ".bicep-cache",
+                 "moduleAliases": { "br": { "avm": { "registry": "mcr.microsoft.com", "modulePath": "bicep/avm" } } } }"#,
+        );
+        write(root, &format!(".bicep-cache/{AVM_CACHE_PATH}"), AVM_MAIN_JSON);
+        write(
+            root,
+            "infra/main.bicep",
+            &format!(
+                "module registry '{reference}' = {{\n  name: 'registry'\n  params: {{\n    name: 'acrdemo'\n    acrAdminUserEnabled: true\n  }}\n}}\n"
+            ),
+        );
+        let a = analyze(root);
+        assert!(codes(&a).contains(&"ACR002"), "{reference}: {:#?}", found(&a));
+        assert!(!codes(&a).contains(&"LINT003"), "{reference}: {:#?}", found(&a));
+    }
+}
+
+#[test]
+fn bicep_module_not_in_the_cache_gives_a_visible_note() {
+    let dir = bicep_repo("    acrAdminUserEnabled: true\n");
+    std::fs::remove_dir_all(dir.path().join(".bicep-cache")).unwrap();
+    let a = analyze(dir.path());
+    let f = found(&a);
+    assert_eq!(
+        f,
+        ["LINT003 main.bicep:1:17 'br/public:avm/res/container-registry/registry:0.6.0'"],
+        "{f:#?}"
+    );
+    assert!(a.findings[0].message.contains("bicep restore"));
+    let human = common::human(&a);
+    assert!(human.contains("was not analysed"), "{human}");
+}
+
+#[test]
+fn bicep_cache_root_outside_the_roots_is_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), AVM_CACHE_PATH, AVM_MAIN_JSON);
+    let dir = bicep_repo("    acrAdminUserEnabled: true\n");
+    write(
+        dir.path(),
+        "bicepconfig.json",
+        &format!(
+            r#"{{ "cacheRootDirectory": "{}" }}"#,
+            outside.path().display()
+        ),
+    );
+    let a = analyze(dir.path());
+    let f = found(&a);
+    assert!(!codes(&a).contains(&"ACR002"), "{f:#?}");
+    let note = a
+        .findings
+        .iter()
+        .find(|x| x.rule.code == "LINT003")
+        .expect("a LINT003 note");
+    assert!(note.message.contains("outside"), "{}", note.message);
+}
+
+#[test]
+fn bicep_cached_module_linked_out_of_the_cache_is_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "main.json", AVM_MAIN_JSON);
+    let dir = bicep_repo("    acrAdminUserEnabled: true\n");
+    let cached = dir.path().join(".bicep-cache").join(AVM_CACHE_PATH);
+    std::fs::remove_file(&cached).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("main.json"), &cached).unwrap();
+    let a = analyze(dir.path());
+    assert!(!codes(&a).contains(&"ACR002"), "{:#?}", found(&a));
+    assert!(codes(&a).contains(&"LINT003"), "{:#?}", found(&a));
+}

@@ -125,6 +125,13 @@ fn load_template(
         ));
         return loaded;
     }
+    if crate::eval::cache::is_bicep_cache_file(ws, &file.path) {
+        loaded.notes.push(format!(
+            "{}: skipped, a module in the Bicep module cache (read through the modules that call it)",
+            file.display
+        ));
+        return loaded;
+    }
     let mut files: Vec<(FileId, &Node)> = Vec::new();
     if let Some((pid, node)) = param_files.get(&sibling_parameters(&file.path)) {
         files.push((*pid, node));

@@ -235,6 +235,21 @@ fn cache_root(ws: &Workspace, config: Option<&(serde_json::Value, PathBuf)>) -> 
     }
 }
 
+/// True for a compiled module inside the Bicep module cache that the nearest
+/// bicepconfig.json names (a cache kept inside the repository): it is read only through
+/// the modules that call it, never scanned as a template of its own.
+pub fn is_bicep_cache_file(ws: &Workspace, path: &Path) -> bool {
+    let Some(dir) = path.parent() else {
+        return false;
+    };
+    let config = bicepconfig(ws, dir);
+    let Some(root) = cache_root(ws, config.as_ref()) else {
+        return false;
+    };
+    let path = normalize(path);
+    ["br", "ts"].iter().any(|k| path.starts_with(root.join(k)))
+}
+
 /// A regular file inside `root` (also after resolving links), read; or inside the roots.
 fn read_confined(ws: &Workspace, root: &Path, path: &Path) -> Option<Arc<str>> {
     if ws.in_roots(root) {
