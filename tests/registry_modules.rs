@@ -86,9 +86,12 @@ fn terraform_cached_registry_module_is_evaluated_with_the_callers_arguments() {
     );
     // Nothing is reported inside the cache, and the module is not "not analysed".
     assert!(
-        a.findings
-            .iter()
-            .all(|x| !a.sources.get(x.primary.file).path.to_string_lossy().contains(".terraform")),
+        a.findings.iter().all(|x| !a
+            .sources
+            .get(x.primary.file)
+            .path
+            .to_string_lossy()
+            .contains(".terraform")),
         "{f:#?}"
     );
     assert!(!codes(&a).contains(&"LINT003"), "{f:#?}");
@@ -117,7 +120,10 @@ fn terraform_default_inside_the_cached_module_is_reported_at_the_call() {
     let f = found(&a);
     let acr001: Vec<_> = f.iter().filter(|s| s.starts_with("ACR001")).collect();
     assert_eq!(acr001.len(), 1, "{f:#?}");
-    assert!(acr001[0].starts_with("ACR001 main.tf:1:1 module \"acr\""), "{f:#?}");
+    assert!(
+        acr001[0].starts_with("ACR001 main.tf:1:1 module \"acr\""),
+        "{f:#?}"
+    );
     assert!(!f.iter().any(|s| s.starts_with("ACR002")), "{f:#?}");
 }
 
@@ -134,10 +140,15 @@ fn terraform_module_not_in_the_cache_gives_a_visible_note() {
         .collect();
     assert_eq!(notes.len(), 1, "{:#?}", found(&a));
     assert_eq!(notes[0].severity, acrlint::finding::Severity::Note);
-    assert!(notes[0].message.contains("terraform init"), "{}", notes[0].message);
+    assert!(
+        notes[0].message.contains("terraform init"),
+        "{}",
+        notes[0].message
+    );
     assert!(
         found(&a).contains(
-            &"LINT003 main.tf:2:25 \"Azure/avm-res-containerregistry-registry/azurerm\"".to_string()
+            &"LINT003 main.tf:2:25 \"Azure/avm-res-containerregistry-registry/azurerm\""
+                .to_string()
         ),
         "{:#?}",
         found(&a)
@@ -204,7 +215,11 @@ fn bicep_repo(params: &str) -> tempfile::TempDir {
         "bicepconfig.json",
         "{\n  // restored with `bicep restore`\n  \"cacheRootDirectory\": \"./.bicep-cache\"\n}\n",
     );
-    write(root, &format!(".bicep-cache/{AVM_CACHE_PATH}"), AVM_MAIN_JSON);
+    write(
+        root,
+        &format!(".bicep-cache/{AVM_CACHE_PATH}"),
+        AVM_MAIN_JSON,
+    );
     write(
         root,
         "main.bicep",
@@ -220,14 +235,20 @@ fn bicep_cached_avm_module_admin_user_is_reported_at_the_callers_param() {
     let dir = bicep_repo("    acrAdminUserEnabled: true\n");
     let a = analyze(dir.path());
     let f = found(&a);
-    assert!(f.contains(&"ACR002 main.bicep:5:26 true".to_string()), "{f:#?}");
+    assert!(
+        f.contains(&"ACR002 main.bicep:5:26 true".to_string()),
+        "{f:#?}"
+    );
     assert!(!f.iter().any(|s| s.starts_with("ACR001")), "{f:#?}");
     assert!(!codes(&a).contains(&"LINT003"), "{f:#?}");
     // Nothing points into the cache.
     assert!(
-        a.findings
-            .iter()
-            .all(|x| !a.sources.get(x.primary.file).path.to_string_lossy().contains(".bicep-cache")),
+        a.findings.iter().all(|x| !a
+            .sources
+            .get(x.primary.file)
+            .path
+            .to_string_lossy()
+            .contains(".bicep-cache")),
         "{f:#?}"
     );
     let acr002 = a.findings.iter().find(|x| x.rule.code == "ACR002").unwrap();
@@ -260,7 +281,11 @@ fn bicep_alias_and_explicit_registry_references_resolve_to_the_same_cache_entry(
             r#"{ "cacheRootDirectory": ".bicep-cache",
                  "moduleAliases": { "br": { "avm": { "registry": "mcr.microsoft.com", "modulePath": "bicep/avm" } } } }"#,
         );
-        write(root, &format!(".bicep-cache/{AVM_CACHE_PATH}"), AVM_MAIN_JSON);
+        write(
+            root,
+            &format!(".bicep-cache/{AVM_CACHE_PATH}"),
+            AVM_MAIN_JSON,
+        );
         write(
             root,
             "infra/main.bicep",
@@ -269,8 +294,16 @@ fn bicep_alias_and_explicit_registry_references_resolve_to_the_same_cache_entry(
             ),
         );
         let a = analyze(root);
-        assert!(codes(&a).contains(&"ACR002"), "{reference}: {:#?}", found(&a));
-        assert!(!codes(&a).contains(&"LINT003"), "{reference}: {:#?}", found(&a));
+        assert!(
+            codes(&a).contains(&"ACR002"),
+            "{reference}: {:#?}",
+            found(&a)
+        );
+        assert!(
+            !codes(&a).contains(&"LINT003"),
+            "{reference}: {:#?}",
+            found(&a)
+        );
     }
 }
 

@@ -545,15 +545,17 @@ impl<'t, 'b> Scope<'t, 'b> {
                     }
                 },
                 cache::BicepModule::Missing(why) => {
-                    l.out.findings.push(crate::rules::module_not_analysed::finding(
-                        self.span(src),
-                        format!(
-                            "module `{}{sym}` (`{}`) was not analysed: {why} ({})",
-                            self.prefix,
-                            crate::sanitize::excerpt(&source),
-                            cache::RESTORE_HINT_BICEP
-                        ),
-                    ));
+                    l.out
+                        .findings
+                        .push(crate::rules::module_not_analysed::finding(
+                            self.span(src),
+                            format!(
+                                "module `{}{sym}` (`{}`) was not analysed: {why} ({})",
+                                self.prefix,
+                                crate::sanitize::excerpt(&source),
+                                cache::RESTORE_HINT_BICEP
+                            ),
+                        ));
                     return;
                 }
             }

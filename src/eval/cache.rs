@@ -160,8 +160,12 @@ pub fn bicep_module(ws: &Workspace, dir: &Path, reference: &str) -> BicepModule 
                 .and_then(|(c, _)| c.get("moduleAliases")?.get(section)?.get(a).cloned());
             let (reg, path) = match (kind.as_str(), a.as_str(), entry) {
                 (_, _, Some(e)) if kind == "br" => (
-                    e.get("registry").and_then(|r| r.as_str()).map(str::to_string),
-                    e.get("modulePath").and_then(|r| r.as_str()).map(str::to_string),
+                    e.get("registry")
+                        .and_then(|r| r.as_str())
+                        .map(str::to_string),
+                    e.get("modulePath")
+                        .and_then(|r| r.as_str())
+                        .map(str::to_string),
                 ),
                 (_, _, Some(e)) => (
                     e.get("subscription")
@@ -171,9 +175,7 @@ pub fn bicep_module(ws: &Workspace, dir: &Path, reference: &str) -> BicepModule 
                         .and_then(|r| r.as_str())
                         .map(str::to_string),
                 ),
-                ("br", "public", None) => {
-                    (Some("mcr.microsoft.com".into()), Some("bicep".into()))
-                }
+                ("br", "public", None) => (Some("mcr.microsoft.com".into()), Some("bicep".into())),
                 _ => (None, None),
             };
             let Some(reg) = reg else {
@@ -222,7 +224,9 @@ fn cache_root(ws: &Workspace, config: Option<&(serde_json::Value, PathBuf)>) -> 
     };
     let expanded = match dir.strip_prefix('~') {
         Some(rest) => {
-            let h = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+            let h = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
             h.join(rest.trim_start_matches(['/', '\\']))
         }
         None => cdir.join(dir),

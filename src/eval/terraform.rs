@@ -15,8 +15,8 @@ use hcl_edit::template::{Element, Template};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::finding::Finding;
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
+use crate::finding::Finding;
 use crate::model::{Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, normalize, parse};
@@ -485,7 +485,12 @@ impl<'a> Module<'a> {
 
     // ---- resources -------------------------------------------------------------------
 
-    fn collect(&self, out: &mut Vec<Resource>, notes: &mut Vec<String>, findings: &mut Vec<Finding>) {
+    fn collect(
+        &self,
+        out: &mut Vec<Resource>,
+        notes: &mut Vec<String>,
+        findings: &mut Vec<Finding>,
+    ) {
         for (id, body) in &self.files {
             for block in body.blocks() {
                 match block.ident.as_str() {
@@ -716,9 +721,8 @@ impl<'a> Module<'a> {
                 let mut found = Vec::new();
                 child.collect(&mut found, notes, findings);
                 let sources = self.ctx.sources;
-                let hidden = |f: FileId| {
-                    crate::eval::cache::is_terraform_cache_file(&sources.get(f).path)
-                };
+                let hidden =
+                    |f: FileId| crate::eval::cache::is_terraform_cache_file(&sources.get(f).path);
                 let call_span = self.header_span(file, block);
                 for mut r in found {
                     crate::eval::cache::relocate(&mut r, &hidden, call_span);
@@ -764,12 +768,10 @@ impl<'a> Module<'a> {
         let version = attr("version")
             .map(|v| format!(" version {}", crate::sanitize::excerpt(&v)))
             .unwrap_or_default();
-        let at = block
-            .body
-            .get_attribute("source")
-            .map_or_else(|| self.header_span(file, block), |a| {
-                self.span(file, a.value.span())
-            });
+        let at = block.body.get_attribute("source").map_or_else(
+            || self.header_span(file, block),
+            |a| self.span(file, a.value.span()),
+        );
         crate::rules::module_not_analysed::finding(
             at,
             format!(
