@@ -137,12 +137,12 @@ pub fn encode_tag(tag: &str) -> String {
 pub fn bicep_module(ws: &Workspace, dir: &Path, reference: &str) -> BicepModule {
     let config = bicepconfig(ws, dir);
     let (scheme, rest) = match reference.split_once(':') {
-        Some((s, r)) => (s.to_ascii_lowercase(), r),
+        Some((s, r)) => (s, r),
         None => return BicepModule::Missing("not a registry reference".into()),
     };
     let (kind, alias) = match scheme.split_once('/') {
-        Some((k, a)) => (k.to_string(), Some(a.to_string())),
-        None => (scheme.clone(), None),
+        Some((k, a)) => (k.to_ascii_lowercase(), Some(a.to_string())),
+        None => (scheme.to_ascii_lowercase(), None),
     };
     // `rest` is `REG/REPO:TAG` or, with an alias, `PATH:TAG` (`REG` may hold a port `:`).
     let (body, tag) = match rest.rsplit_once('@') {
