@@ -359,3 +359,69 @@ fn bicep_cached_module_linked_out_of_the_cache_is_not_read() {
     assert!(!codes(&a).contains(&"ACR002"), "{:#?}", found(&a));
     assert!(codes(&a).contains(&"LINT003"), "{:#?}", found(&a));
 }
+
+/// `acrlint check --format json DIR` with the environment given; stdout and exit code.
+fn check_json(dir: &Path, env: &[(&str, &Path)]) -> (String, i32) {
+    let mut cmd = assert_cmd::Command::cargo_bin("acrlint").unwrap();
+    cmd.env_remove("ACRLINT_BICEP_CACHE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn repo_without_config() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.bicep",
+        "module registry 'br/public:avm/res/container-registry/registry:0.6.0' = {\n  name: 'registry'\n  params: {\n    name: 'acrdemo'\n    acrAdminUserEnabled: true\n  }\n}\n",
+    );
+    dir
+}
+
+#[test]
+fn bicep_module_from_the_users_home_cache() {
+    let home = tempfile::tempdir().unwrap();
+    write(
+        home.path(),
+        &format!(".bicep/{AVM_CACHE_PATH}"),
+        AVM_MAIN_JSON,
+    );
+    let repo = repo_without_config();
+    let (out, code) = check_json(repo.path(), &[("HOME", home.path())]);
+    assert!(out.contains("ACR002"), "{out}");
+    assert!(!out.contains("LINT003"), "{out}");
+    assert_eq!(code, 1, "{out}");
+    // An empty home cache: the note, and a note does not fail the run.
+    let empty = tempfile::tempdir().unwrap();
+    let (out, code) = check_json(repo.path(), &[("HOME", empty.path())]);
+    assert!(out.contains("LINT003"), "{out}");
+    assert!(!out.contains("ACR002"), "{out}");
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn bicep_module_from_the_cache_named_by_acrlint_bicep_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    write(cache.path(), AVM_CACHE_PATH, AVM_MAIN_JSON);
+    let empty_home = tempfile::tempdir().unwrap();
+    let repo = repo_without_config();
+    let (out, _) = check_json(
+        repo.path(),
+        &[
+            ("HOME", empty_home.path()),
+            ("ACRLINT_BICEP_CACHE", cache.path()),
+        ],
+    );
+    assert!(out.contains("ACR002"), "{out}");
+    assert!(!out.contains("LINT003"), "{out}");
+}
