@@ -425,3 +425,24 @@ fn bicep_module_from_the_cache_named_by_acrlint_bicep_cache() {
     assert!(out.contains("ACR002"), "{out}");
     assert!(!out.contains("LINT003"), "{out}");
 }
+
+#[test]
+fn a_missing_module_inside_a_local_module_called_twice_is_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "main.tf",
+        "module \"dev\" {\n  source = \"./platform\"\n}\nmodule \"prod\" {\n  source = \"./platform\"\n}\n",
+    );
+    write(
+        root,
+        "platform/main.tf",
+        "module \"acr\" {\n  source = \"git::https://example.com/acr.git?ref=v1\"\n}\n",
+    );
+    let a = analyze(root);
+    assert_eq!(
+        found(&a),
+        ["LINT003 main.tf:2:12 \"git::https://example.com/acr.git?ref=v1\""],
+    );
+}

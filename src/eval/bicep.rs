@@ -550,8 +550,8 @@ impl<'t, 'b> Scope<'t, 'b> {
                         .push(crate::rules::module_not_analysed::finding(
                             self.span(src),
                             format!(
-                                "module `{}{sym}` (`{}`) was not analysed: {why} ({})",
-                                self.prefix,
+                                "module `{}` (`{}`) was not analysed: {why} ({})",
+                                crate::sanitize::excerpt(&sym),
                                 crate::sanitize::excerpt(&source),
                                 cache::RESTORE_HINT_BICEP
                             ),

@@ -775,8 +775,8 @@ impl<'a> Module<'a> {
         crate::rules::module_not_analysed::finding(
             at,
             format!(
-                "module `{}{call}` (`{}`{version}) was not analysed: it is not in the local module cache ({})",
-                self.prefix,
+                "module `{}` (`{}`{version}) was not analysed: it is not in the local module cache ({})",
+                crate::sanitize::excerpt(call),
                 crate::sanitize::excerpt(&source),
                 crate::eval::cache::RESTORE_HINT_TERRAFORM
             ),
