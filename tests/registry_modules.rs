@@ -446,3 +446,33 @@ fn a_missing_module_inside_a_local_module_called_twice_is_one_note() {
         ["LINT003 main.tf:2:12 \"git::https://example.com/acr.git?ref=v1\""],
     );
 }
+
+#[test]
+fn terraform_cache_of_another_version_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // The call asks for 0.9.0; `terraform init` fetched 0.8.0 before the change.
+    write(root, "main.tf", &TF_CALLER.replace("0.8.0", "0.9.0"));
+    write(root, ".terraform/modules/modules.json", MODULES_JSON);
+    write(root, ".terraform/modules/acr/main.tf", TF_MODULE);
+    let a = analyze(root);
+    assert!(!codes(&a).contains(&"ACR002"), "{:#?}", found(&a));
+    let note = a
+        .findings
+        .iter()
+        .find(|f| f.rule.code == "LINT003")
+        .unwrap();
+    assert!(
+        note.message.contains("holds version 0.8.0, not 0.9.0"),
+        "{}",
+        note.message
+    );
+    // A version constraint is not compared: the cached module is used.
+    write(
+        root,
+        "main.tf",
+        &TF_CALLER.replace("\"0.8.0\"", "\"~> 0.8\""),
+    );
+    let a = analyze(root);
+    assert!(codes(&a).contains(&"ACR002"), "{:#?}", found(&a));
+}

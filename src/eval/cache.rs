@@ -17,10 +17,53 @@ use crate::{Workspace, normalize};
 pub const RESTORE_HINT_TERRAFORM: &str = "run `terraform init -backend=false` first";
 pub const RESTORE_HINT_BICEP: &str = "run `bicep restore` first";
 
-/// The folders of the modules `terraform init` recorded for the root module `root`
-/// (`.terraform/modules/modules.json`), by key (`acr`, `acr.private_endpoint`), absolute.
-/// Folders outside the roots are left out.
-pub fn terraform_modules(ws: &Workspace, root: &Path) -> HashMap<String, PathBuf> {
+/// A module `terraform init` fetched: where it is, and what it was fetched as.
+#[derive(Debug, Clone)]
+pub struct TerraformModule {
+    /// Absolute, inside the roots.
+    pub dir: PathBuf,
+    /// `registry.terraform.io/Azure/avm-res-containerregistry-registry/azurerm`, `git::...`.
+    pub source: String,
+    pub version: Option<String>,
+}
+
+impl TerraformModule {
+    /// Why this cache entry does not hold the module a call asks for (`source`, and
+    /// `version` when it is an exact version): the call changed since `terraform init`.
+    pub fn stale_for(&self, source: &str, version: Option<&str>) -> Option<String> {
+        let same_source = self.source == source
+            || self
+                .source
+                .to_ascii_lowercase()
+                .ends_with(&format!("/{}", source.to_ascii_lowercase()));
+        if !same_source {
+            return Some(format!(
+                "the module cache holds `{}` for this call, fetched before its source changed",
+                crate::sanitize::excerpt(&self.source)
+            ));
+        }
+        let exact = |v: &str| {
+            let v = v.trim().trim_start_matches('=').trim();
+            (!v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c)))
+            .then(|| v.to_string())
+        };
+        match (version.and_then(exact), &self.version) {
+            (Some(want), Some(have)) if want != *have => Some(format!(
+                "the module cache holds version {}, not {}",
+                crate::sanitize::excerpt(have),
+                crate::sanitize::excerpt(&want)
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The modules `terraform init` recorded for the root module `root`
+/// (`.terraform/modules/modules.json`), by key (`acr`, `acr.private_endpoint`). Folders
+/// outside the root module and the roots are left out.
+pub fn terraform_modules(ws: &Workspace, root: &Path) -> HashMap<String, TerraformModule> {
     let mut out = HashMap::new();
     let manifest = root.join(".terraform").join("modules").join("modules.json");
     let Some(text) = ws.read(&manifest) else {
@@ -46,7 +89,15 @@ pub fn terraform_modules(ws: &Workspace, root: &Path) -> HashMap<String, PathBuf
         }
         let abs = normalize(&root.join(dir));
         if abs.starts_with(root) && ws.in_roots(&abs) {
-            out.insert(key.to_string(), abs);
+            let text = |k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            out.insert(
+                key.to_string(),
+                TerraformModule {
+                    dir: abs,
+                    source: text("Source").unwrap_or_default(),
+                    version: text("Version").filter(|v| !v.is_empty()),
+                },
+            );
         }
     }
     out

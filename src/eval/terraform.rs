@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
+use crate::eval::cache::TerraformModule;
 use crate::finding::Finding;
 use crate::model::{Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -71,10 +72,10 @@ pub fn load(
 
     // Registry and git modules that `terraform init` fetched into a root module's
     // `.terraform/modules` (read only as module sources, never scanned on their own).
-    let mut cached: HashMap<PathBuf, HashMap<String, PathBuf>> = HashMap::new();
+    let mut cached: HashMap<PathBuf, HashMap<String, TerraformModule>> = HashMap::new();
     for dir in &scanned_dirs {
         let modules = crate::eval::cache::terraform_modules(ws, dir);
-        for mdir in modules.values() {
+        for mdir in modules.values().map(|m| &m.dir) {
             if seen_dirs.insert(mdir.clone()) {
                 for p in ws.list_dir(mdir, &["tf"]) {
                     if sources.find(&p).is_none()
@@ -306,6 +307,14 @@ fn local_module_sources(body: &Body) -> Vec<String> {
         .collect()
 }
 
+/// A block's argument written as a plain string.
+fn string_attr(block: &Block, key: &str) -> Option<String> {
+    block.body.get_attribute(key).and_then(|a| match &a.value {
+        Expression::String(s) => Some(s.as_str().to_string()),
+        _ => None,
+    })
+}
+
 fn is_local_source(s: &str) -> bool {
     s.starts_with("./") || s.starts_with("../")
 }
@@ -326,7 +335,7 @@ struct Ctx<'a> {
     dirs: &'a BTreeMap<PathBuf, Dir>,
     sources: &'a SourceMap,
     /// The cached registry and git modules of each root module folder, by module key.
-    cached: &'a HashMap<PathBuf, HashMap<String, PathBuf>>,
+    cached: &'a HashMap<PathBuf, HashMap<String, TerraformModule>>,
 }
 
 /// One instance of a module (the root, or a module call) being evaluated.
@@ -636,8 +645,12 @@ impl<'a> Module<'a> {
         let (dir, from_cache) = if is_local_source(&source) {
             (normalize(&self.dir.join(source)), false)
         } else {
-            let key = self.module_key(call);
-            (self.ctx.cached.get(&self.root)?.get(&key)?.clone(), true)
+            let entry = self.cached_entry(call)?;
+            let version = string_attr(block, "version");
+            if entry.stale_for(&source, version.as_deref()).is_some() {
+                return None;
+            }
+            (entry.dir.clone(), true)
         };
         if !self.ctx.dirs.contains_key(&dir) || self.chain.contains(&dir) {
             return None;
@@ -685,6 +698,11 @@ impl<'a> Module<'a> {
         child.root = self.root.clone();
         child.in_cache = self.in_cache || from_cache;
         Some(child)
+    }
+
+    /// What `terraform init` recorded for the call `call` of this module.
+    fn cached_entry(&self, call: &str) -> Option<&'a TerraformModule> {
+        self.ctx.cached.get(&self.root)?.get(&self.module_key(call))
     }
 
     /// The key `terraform init` gives the call `call` of this module: the calls from the
@@ -758,14 +776,13 @@ impl<'a> Module<'a> {
 
     /// LINT003 at the `source` of a registry or git module that is not in the cache.
     fn not_analysed(&self, file: FileId, block: &Block, call: &str) -> Finding {
-        let attr = |k: &str| {
-            block.body.get_attribute(k).and_then(|a| match &a.value {
-                Expression::String(s) => Some(s.as_str().to_string()),
-                _ => None,
-            })
-        };
-        let source = attr("source").unwrap_or_default();
-        let version = attr("version")
+        let source = string_attr(block, "source").unwrap_or_default();
+        let version = string_attr(block, "version");
+        let why = self
+            .cached_entry(call)
+            .and_then(|e| e.stale_for(&source, version.as_deref()))
+            .unwrap_or_else(|| "it is not in the local module cache".to_string());
+        let version = version
             .map(|v| format!(" version {}", crate::sanitize::excerpt(&v)))
             .unwrap_or_default();
         let at = block.body.get_attribute("source").map_or_else(
@@ -775,7 +792,7 @@ impl<'a> Module<'a> {
         crate::rules::module_not_analysed::finding(
             at,
             format!(
-                "module `{}` (`{}`{version}) was not analysed: it is not in the local module cache ({})",
+                "module `{}` (`{}`{version}) was not analysed: {why} ({})",
                 crate::sanitize::excerpt(call),
                 crate::sanitize::excerpt(&source),
                 crate::eval::cache::RESTORE_HINT_TERRAFORM
