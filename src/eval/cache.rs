@@ -231,7 +231,8 @@ pub fn bicep_module(ws: &Workspace, dir: &Path, reference: &str) -> BicepModule 
             };
             let Some(reg) = reg else {
                 return BicepModule::Missing(format!(
-                    "alias `{a}` is not defined in a bicepconfig.json"
+                    "alias `{}` is not defined in a bicepconfig.json",
+                    crate::sanitize::excerpt(a)
                 ));
             };
             let repo = match path {
