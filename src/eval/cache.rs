@@ -295,7 +295,12 @@ fn cache_root(ws: &Workspace, config: Option<&(serde_json::Value, PathBuf)>) -> 
 /// bicepconfig.json names (a cache kept inside the repository): it is read only through
 /// the modules that call it, never scanned as a template of its own.
 pub fn is_bicep_cache_file(ws: &Workspace, path: &Path) -> bool {
-    let Some(dir) = path.parent() else {
+    // Cheap first: the cache layout has a `br` or `ts` folder above `main.json`.
+    let in_layout = path
+        .ancestors()
+        .skip(1)
+        .any(|a| a.file_name().is_some_and(|n| n == "br" || n == "ts"));
+    let Some(dir) = path.parent().filter(|_| in_layout) else {
         return false;
     };
     let config = bicepconfig(ws, dir);
