@@ -476,3 +476,41 @@ fn terraform_cache_of_another_version_is_not_used() {
     let a = analyze(root);
     assert!(codes(&a).contains(&"ACR002"), "{:#?}", found(&a));
 }
+
+#[test]
+fn terraform_nested_cached_modules_are_found_by_their_joined_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "main.tf",
+        "module \"platform\" {\n  source = \"git::https://example.com/platform.git?ref=v2\"\n  admin  = true\n}\n",
+    );
+    write(
+        root,
+        ".terraform/modules/modules.json",
+        r#"{"Modules":[
+  {"Key":"","Source":"","Dir":"."},
+  {"Key":"platform","Source":"git::https://example.com/platform.git?ref=v2","Dir":".terraform/modules/platform"},
+  {"Key":"platform.acr","Source":"registry.terraform.io/Azure/avm-res-containerregistry-registry/azurerm","Version":"0.8.0","Dir":".terraform/modules/platform.acr"}
+]}"#,
+    );
+    write(
+        root,
+        ".terraform/modules/platform/main.tf",
+        "variable \"admin\" {}\nmodule \"acr\" {\n  source        = \"Azure/avm-res-containerregistry-registry/azurerm\"\n  version       = \"0.8.0\"\n  name          = \"acrplatform\"\n  admin_enabled = var.admin\n}\n",
+    );
+    write(root, ".terraform/modules/platform.acr/main.tf", TF_MODULE);
+    let a = analyze(root);
+    let f = found(&a);
+    assert!(
+        f.contains(&"ACR002 main.tf:3:12 true".to_string()),
+        "{f:#?}"
+    );
+    assert!(!codes(&a).contains(&"LINT003"), "{f:#?}");
+    let acr002 = a.findings.iter().find(|x| x.rule.code == "ACR002").unwrap();
+    assert_eq!(
+        acr002.resource.as_deref(),
+        Some("module.platform.module.acr.azurerm_container_registry.this")
+    );
+}
