@@ -514,3 +514,52 @@ fn terraform_nested_cached_modules_are_found_by_their_joined_key() {
         Some("module.platform.module.acr.azurerm_container_registry.this")
     );
 }
+
+#[test]
+fn bicep_cached_module_outputs_are_known_to_the_caller() {
+    let dir = bicep_repo("    publicNetworkAccess: 'Disabled'\n");
+    let root = dir.path();
+    let main = std::fs::read_to_string(root.join("main.bicep")).unwrap();
+    let with_output = AVM_MAIN_JSON.replace(
+        "  \"resources\": {",
+        "  \"outputs\": { \"resourceId\": { \"type\": \"string\", \"value\": \"[resourceId('Microsoft.ContainerRegistry/registries', parameters('name'))]\" } },\n  \"resources\": {",
+    );
+    write(
+        root,
+        &format!(".bicep-cache/{AVM_CACHE_PATH}"),
+        &with_output,
+    );
+    let endpoint = "resource pe 'Microsoft.Network/privateEndpoints@2023-04-01' = {\n  name: 'pe-acr'\n  location: 'westeurope'\n  properties: {\n    subnet: { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s' }\n    privateLinkServiceConnections: [\n      {\n        name: 'acr'\n        properties: {\n          privateLinkServiceId: registry.outputs.resourceId\n          groupIds: [ 'registry' ]\n        }\n      }\n    ]\n  }\n}\n";
+    let without = analyze(root);
+    assert!(
+        codes(&without).contains(&"NET001"),
+        "{:#?}",
+        found(&without)
+    );
+    write(root, "main.bicep", &format!("{main}{endpoint}"));
+    let with = analyze(root);
+    assert!(!codes(&with).contains(&"NET001"), "{:#?}", found(&with));
+    // The endpoint names the module's registry by a known id, not an unknown output.
+    let pe = with
+        .graph
+        .resources
+        .iter()
+        .find(|r| {
+            r.native_type
+                .starts_with("Microsoft.Network/privateEndpoints")
+        })
+        .expect("the endpoint");
+    let id = pe
+        .body
+        .path(&[
+            "properties",
+            "privateLinkServiceConnections",
+            "properties",
+            "privateLinkServiceId",
+        ])
+        .expect("the connection's id");
+    assert!(
+        matches!(&id.kind, acrlint::model::ValueKind::Ref(r) if r.key.contains("registries/acrdemo")),
+        "{id:?}"
+    );
+}

@@ -176,7 +176,7 @@ fn load_template(
 /// the module cache): `given` holds the caller's parameter values with what each is (for
 /// origins); every other parameter takes its default, or is Unknown when `unknown_rest`
 /// (the caller spreads an object not known statically). Resources are keyed under `prefix`
-/// and carry `via`.
+/// and carry `via`. Also returns the template's `outputs`, evaluated.
 pub(crate) fn evaluate_module(
     sources: &SourceMap,
     id: FileId,
@@ -185,14 +185,14 @@ pub(crate) fn evaluate_module(
     via: &[Origin],
     prefix: &str,
     budget: &Budget,
-) -> Loaded {
+) -> (Loaded, Vec<(crate::model::Str, Value)>) {
     let mut loaded = Loaded::default();
     let file = sources.get(id);
     let root = match parse(id, file) {
         Ok(root) => root,
         Err(f) => {
             loaded.findings.push(*f);
-            return loaded;
+            return (loaded, Vec::new());
         }
     };
     let mut values: HashMap<String, Value> = given
@@ -216,11 +216,20 @@ pub(crate) fn evaluate_module(
     };
     let scope = Scope::new(&ev, &root, values);
     ev.template(&root, &scope, via, 1, prefix);
+    let outputs = root
+        .get("outputs")
+        .map_or(&[][..], Node::members)
+        .iter()
+        .filter_map(|m| {
+            let v = m.value.get("value")?;
+            Some((m.key.as_str().into(), ev.eval(v, &scope)))
+        })
+        .collect();
     loaded.resources.extend(ev.resources.into_inner());
     loaded.findings.extend(ev.findings.into_inner());
     loaded.notes.extend(ev.notes.into_inner());
     loaded.notes.extend(ev.meter.take_notes());
-    loaded
+    (loaded, outputs)
 }
 
 fn tag(value: Value, what: String) -> Value {

@@ -629,7 +629,15 @@ impl<'t, 'b> Scope<'t, 'b> {
             what: format!("in module `{}{sym}`, called here", self.prefix),
         });
         if remote {
-            self.cached_module(l, id, &sym, inputs, via, head);
+            let outputs = self.cached_module(l, id, &sym, inputs, via, head);
+            if looped.is_none() {
+                let span = self.span(decl);
+                let outputs = Value::new(ValueKind::Object(outputs), span);
+                self.module_outputs.insert(
+                    sym,
+                    Value::new(ValueKind::Object(vec![("outputs".into(), outputs)]), span),
+                );
+            }
             return;
         }
         let outputs = l.eval_file(
@@ -653,7 +661,7 @@ impl<'t, 'b> Scope<'t, 'b> {
 
     /// A registry module's cached compiled template, evaluated as the module's nested
     /// deployment with the caller's parameters. What it finds is reported in the caller
-    /// (`head`, or the argument that decides it); its outputs stay unknown.
+    /// (`head`, or the argument that decides it). Returns its outputs.
     fn cached_module(
         &mut self,
         l: &mut Loader,
@@ -662,7 +670,7 @@ impl<'t, 'b> Scope<'t, 'b> {
         inputs: Inputs,
         via: Vec<Origin>,
         head: Span,
-    ) {
+    ) -> Vec<(Str, Value)> {
         let mut unknown_rest = None;
         let mut given = Vec::new();
         for (k, (v, what)) in inputs {
@@ -674,7 +682,7 @@ impl<'t, 'b> Scope<'t, 'b> {
         }
         given.sort_by(|a, b| a.0.cmp(&b.0));
         let prefix = format!("{}module {sym}", self.key_base);
-        let mut loaded = crate::eval::arm::evaluate_module(
+        let (mut loaded, mut outputs) = crate::eval::arm::evaluate_module(
             l.sources,
             id,
             given,
@@ -693,7 +701,11 @@ impl<'t, 'b> Scope<'t, 'b> {
                 f.primary = head;
             }
         }
+        for (_, v) in &mut outputs {
+            cache::relocate_value(v, &hidden, head);
+        }
         l.out.extend(loaded);
+        outputs
     }
 
     /// `resource x 'Type@version'` (or `module x '...'`): the declaration's head.

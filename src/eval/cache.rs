@@ -348,7 +348,8 @@ pub fn relocate(r: &mut Resource, hidden: &dyn Fn(FileId) -> bool, call: Span) {
     }
 }
 
-fn relocate_value(v: &mut Value, hidden: &dyn Fn(FileId) -> bool, call: Span) {
+/// As [`relocate`], for one value (a module's output).
+pub fn relocate_value(v: &mut Value, hidden: &dyn Fn(FileId) -> bool, call: Span) {
     if hidden(v.span.file) {
         match v.origins.iter().position(|o| !hidden(o.span.file)) {
             Some(i) => {
