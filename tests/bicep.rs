@@ -95,16 +95,23 @@ fn sample_project_builds_the_graph() {
 }
 
 #[test]
-fn registry_modules_are_unknown_with_a_note() {
+fn registry_modules_not_in_the_cache_give_a_visible_note() {
     let dir = tempfile::tempdir().unwrap();
+    // An empty module cache inside the repository: the user's own cache is not consulted.
+    std::fs::write(
+        dir.path().join("bicepconfig.json"),
+        r#"{ "cacheRootDirectory": "./.bicep-cache" }"#,
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("main.bicep"),
         "module acr 'br/public:avm/res/container-registry/registry:0.1.0' = {\n  name: 'acr'\n  params: {\n    name: 'x'\n  }\n}\n",
     )
     .unwrap();
     let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
-    assert!(a.findings.is_empty());
-    assert!(a.notes.iter().any(|n| n.contains("comes from a registry")));
+    let codes: Vec<_> = a.findings.iter().map(|f| f.rule.code).collect();
+    assert_eq!(codes, ["LINT003"]);
+    assert!(a.findings[0].message.contains("bicep restore"));
 }
 
 #[test]

@@ -125,6 +125,13 @@ fn load_template(
         ));
         return loaded;
     }
+    if crate::eval::cache::is_bicep_cache_file(ws, &file.path) {
+        loaded.notes.push(format!(
+            "{}: skipped, a module in the Bicep module cache (read through the modules that call it)",
+            file.display
+        ));
+        return loaded;
+    }
     let mut files: Vec<(FileId, &Node)> = Vec::new();
     if let Some((pid, node)) = param_files.get(&sibling_parameters(&file.path)) {
         files.push((*pid, node));
@@ -163,6 +170,66 @@ fn load_template(
     loaded.notes.extend(ev.notes.into_inner());
     loaded.notes.extend(ev.meter.take_notes());
     loaded
+}
+
+/// A compiled template read as a module's nested deployment (a Bicep registry module from
+/// the module cache): `given` holds the caller's parameter values with what each is (for
+/// origins); every other parameter takes its default, or is Unknown when `unknown_rest`
+/// (the caller spreads an object not known statically). Resources are keyed under `prefix`
+/// and carry `via`. Also returns the template's `outputs`, evaluated.
+pub(crate) fn evaluate_module(
+    sources: &SourceMap,
+    id: FileId,
+    given: Vec<(String, Value, String)>,
+    unknown_rest: Option<Span>,
+    via: &[Origin],
+    prefix: &str,
+    budget: &Budget,
+) -> (Loaded, Vec<(crate::model::Str, Value)>) {
+    let mut loaded = Loaded::default();
+    let file = sources.get(id);
+    let root = match parse(id, file) {
+        Ok(root) => root,
+        Err(f) => {
+            loaded.findings.push(*f);
+            return (loaded, Vec::new());
+        }
+    };
+    let mut values: HashMap<String, Value> = given
+        .into_iter()
+        .map(|(k, v, what)| (k.to_ascii_lowercase(), tag(v, what)))
+        .collect();
+    if let Some(span) = unknown_rest {
+        for m in root.get("parameters").map_or(&[][..], Node::members) {
+            values
+                .entry(m.key.to_ascii_lowercase())
+                .or_insert_with(|| Value::unknown("a spread not known statically", span));
+        }
+    }
+    let ev = Evaluator {
+        findings: RefCell::new(Vec::new()),
+        resources: RefCell::new(Vec::new()),
+        copy: RefCell::new(Vec::new()),
+        notes: RefCell::new(Vec::new()),
+        file: id,
+        meter: Meter::new(budget, file.display.clone()),
+    };
+    let scope = Scope::new(&ev, &root, values);
+    ev.template(&root, &scope, via, 1, prefix);
+    let outputs = root
+        .get("outputs")
+        .map_or(&[][..], Node::members)
+        .iter()
+        .filter_map(|m| {
+            let v = m.value.get("value")?;
+            Some((m.key.as_str().into(), ev.eval(v, &scope)))
+        })
+        .collect();
+    loaded.resources.extend(ev.resources.into_inner());
+    loaded.findings.extend(ev.findings.into_inner());
+    loaded.notes.extend(ev.notes.into_inner());
+    loaded.notes.extend(ev.meter.take_notes());
+    (loaded, outputs)
 }
 
 fn tag(value: Value, what: String) -> Value {

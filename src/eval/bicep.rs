@@ -15,6 +15,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::config::Config;
 use crate::eval::budget::{self, Budget, MAX_STRING_BYTES, Meter};
+use crate::eval::cache;
 use crate::model::{Format, Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, discover, normalize, parse};
@@ -511,13 +512,8 @@ impl<'t, 'b> Scope<'t, 'b> {
             return;
         };
         let shown = l.sources.get(self.file).display.clone();
-        if !is_local(&source) {
-            l.out.notes.push(format!(
-                "{shown}: module `{sym}` comes from a registry (`{source}`); it is not fetched and its resources are unknown"
-            ));
-            return;
-        }
-        if !source.to_ascii_lowercase().ends_with(".bicep") {
+        let remote = !is_local(&source);
+        if !remote && !source.to_ascii_lowercase().ends_with(".bicep") {
             l.out.notes.push(format!(
                 "{shown}: module `{sym}` uses `{source}`, which is not a .bicep file; it is not followed"
             ));
@@ -538,12 +534,40 @@ impl<'t, 'b> Scope<'t, 'b> {
         if !self.meter.module_instance(&format!("{}{sym}", self.prefix)) {
             return;
         }
-        let path = normalize(&l.dir_of(self.file).join(&source));
-        let Some(id) = l.context_file(&path) else {
-            l.out.notes.push(format!(
-                "{shown}: module `{sym}`: cannot read `{source}` inside the scanned folders"
-            ));
-            return;
+        let id = if remote {
+            // A registry module: its compiled template from the module cache, never fetched.
+            match cache::bicep_module(l.ws, &l.dir_of(self.file), &source) {
+                cache::BicepModule::Found { path, text } => match l.sources.find(&path) {
+                    Some(id) => id,
+                    None => {
+                        let display = discover::display_path(&path);
+                        l.sources.add(SourceFile::new(path, display, text))
+                    }
+                },
+                cache::BicepModule::Missing(why) => {
+                    l.out
+                        .findings
+                        .push(crate::rules::module_not_analysed::finding(
+                            self.span(src),
+                            format!(
+                                "module `{}` (`{}`) was not analysed: {why} ({})",
+                                crate::sanitize::excerpt(&sym),
+                                crate::sanitize::excerpt(&source),
+                                cache::RESTORE_HINT_BICEP
+                            ),
+                        ));
+                    return;
+                }
+            }
+        } else {
+            let path = normalize(&l.dir_of(self.file).join(&source));
+            let Some(id) = l.context_file(&path) else {
+                l.out.notes.push(format!(
+                    "{shown}: module `{sym}`: cannot read `{source}` inside the scanned folders"
+                ));
+                return;
+            };
+            id
         };
         let mut args = Vec::new();
         if let Some(loop_node) = looped {
@@ -604,6 +628,18 @@ impl<'t, 'b> Scope<'t, 'b> {
             span: head,
             what: format!("in module `{}{sym}`, called here", self.prefix),
         });
+        if remote {
+            let outputs = self.cached_module(l, id, &sym, inputs, via, head);
+            if looped.is_none() {
+                let span = self.span(decl);
+                let outputs = Value::new(ValueKind::Object(outputs), span);
+                self.module_outputs.insert(
+                    sym,
+                    Value::new(ValueKind::Object(vec![("outputs".into(), outputs)]), span),
+                );
+            }
+            return;
+        }
         let outputs = l.eval_file(
             id,
             inputs,
@@ -621,6 +657,55 @@ impl<'t, 'b> Scope<'t, 'b> {
                 Value::new(ValueKind::Object(vec![("outputs".into(), outputs)]), span),
             );
         }
+    }
+
+    /// A registry module's cached compiled template, evaluated as the module's nested
+    /// deployment with the caller's parameters. What it finds is reported in the caller
+    /// (`head`, or the argument that decides it). Returns its outputs.
+    fn cached_module(
+        &mut self,
+        l: &mut Loader,
+        id: FileId,
+        sym: &str,
+        inputs: Inputs,
+        via: Vec<Origin>,
+        head: Span,
+    ) -> Vec<(Str, Value)> {
+        let mut unknown_rest = None;
+        let mut given = Vec::new();
+        for (k, (v, what)) in inputs {
+            if k == ANY_PARAM {
+                unknown_rest = Some(v.span);
+            } else {
+                given.push((k, v, what));
+            }
+        }
+        given.sort_by(|a, b| a.0.cmp(&b.0));
+        let prefix = format!("{}module {sym}", self.key_base);
+        let (mut loaded, mut outputs) = crate::eval::arm::evaluate_module(
+            l.sources,
+            id,
+            given,
+            unknown_rest,
+            &via,
+            &prefix,
+            l.budget,
+        );
+        let hidden = |f: FileId| f == id;
+        for r in &mut loaded.resources {
+            cache::relocate(r, &hidden, head);
+            r.address = format!("{}{sym}.{}", self.prefix, r.address);
+        }
+        for f in &mut loaded.findings {
+            if f.primary.file == id {
+                f.primary = head;
+            }
+        }
+        for (_, v) in &mut outputs {
+            cache::relocate_value(v, &hidden, head);
+        }
+        l.out.extend(loaded);
+        outputs
     }
 
     /// `resource x 'Type@version'` (or `module x '...'`): the declaration's head.

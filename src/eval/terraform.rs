@@ -16,6 +16,8 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
+use crate::eval::cache::TerraformModule;
+use crate::finding::Finding;
 use crate::model::{Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, normalize, parse};
@@ -65,6 +67,28 @@ pub fn load(
                     pending.push(sources.add(SourceFile::new(p, display, text)));
                 }
             }
+        }
+    }
+
+    // Registry and git modules that `terraform init` fetched into a root module's
+    // `.terraform/modules` (read only as module sources, never scanned on their own).
+    let mut cached: HashMap<PathBuf, HashMap<String, TerraformModule>> = HashMap::new();
+    for dir in &scanned_dirs {
+        let modules = crate::eval::cache::terraform_modules(ws, dir);
+        for mdir in modules.values().map(|m| &m.dir) {
+            if seen_dirs.insert(mdir.clone()) {
+                for p in ws.list_dir(mdir, &["tf"]) {
+                    if sources.find(&p).is_none()
+                        && let Some(text) = ws.read(&p)
+                    {
+                        let display = crate::discover::display_path(&p);
+                        pending.push(sources.add(SourceFile::new(p, display, text)));
+                    }
+                }
+            }
+        }
+        if !modules.is_empty() {
+            cached.insert(dir.clone(), modules);
         }
     }
 
@@ -198,6 +222,7 @@ pub fn load(
     let ctx = Ctx {
         dirs: &dirs,
         sources,
+        cached: &cached,
     };
     // Root modules are independent: evaluate them in parallel, merge in folder order.
     let per_root: Vec<Loaded> = scanned_dirs
@@ -260,7 +285,7 @@ fn evaluate_root(
         0,
     );
     let mut out = Loaded::default();
-    module.collect(&mut out.resources, &mut out.notes);
+    module.collect(&mut out.resources, &mut out.notes, &mut out.findings);
     out.notes.extend(meter.take_notes());
     out
 }
@@ -282,6 +307,14 @@ fn local_module_sources(body: &Body) -> Vec<String> {
         .collect()
 }
 
+/// A block's argument written as a plain string.
+fn string_attr(block: &Block, key: &str) -> Option<String> {
+    block.body.get_attribute(key).and_then(|a| match &a.value {
+        Expression::String(s) => Some(s.as_str().to_string()),
+        _ => None,
+    })
+}
+
 fn is_local_source(s: &str) -> bool {
     s.starts_with("./") || s.starts_with("../")
 }
@@ -301,6 +334,8 @@ fn arm_type_of(tf_type: &str) -> Option<&'static str> {
 struct Ctx<'a> {
     dirs: &'a BTreeMap<PathBuf, Dir>,
     sources: &'a SourceMap,
+    /// The cached registry and git modules of each root module folder, by module key.
+    cached: &'a HashMap<PathBuf, HashMap<String, TerraformModule>>,
 }
 
 /// One instance of a module (the root, or a module call) being evaluated.
@@ -309,6 +344,10 @@ struct Module<'a> {
     /// The limits of the root module's evaluation, shared by its module instances.
     meter: Rc<Meter<'a>>,
     dir: PathBuf,
+    /// The root module's folder: its `.terraform/modules` holds the cached modules.
+    root: PathBuf,
+    /// True inside a module read from the module cache (its files are not the repository's).
+    in_cache: bool,
     /// Unique per module instance: the prefix of resource keys.
     key_base: String,
     /// `module.a.module.b.` for nested modules; empty at the root.
@@ -364,6 +403,8 @@ impl<'a> Module<'a> {
             ctx,
             meter,
             dir: dir.to_path_buf(),
+            root: dir.to_path_buf(),
+            in_cache: false,
             key_base,
             prefix,
             files: files.iter().map(|(id, b)| (*id, &**b)).collect(),
@@ -453,7 +494,12 @@ impl<'a> Module<'a> {
 
     // ---- resources -------------------------------------------------------------------
 
-    fn collect(&self, out: &mut Vec<Resource>, notes: &mut Vec<String>) {
+    fn collect(
+        &self,
+        out: &mut Vec<Resource>,
+        notes: &mut Vec<String>,
+        findings: &mut Vec<Finding>,
+    ) {
         for (id, body) in &self.files {
             for block in body.blocks() {
                 match block.ident.as_str() {
@@ -462,7 +508,7 @@ impl<'a> Module<'a> {
                             out.push(r);
                         }
                     }
-                    "module" => self.collect_module(*id, block, out, notes),
+                    "module" => self.collect_module(*id, block, out, notes, findings),
                     _ => {}
                 }
             }
@@ -593,10 +639,19 @@ impl<'a> Module<'a> {
             return None;
         }
         let source = match block.body.get_attribute("source").map(|a| &a.value) {
-            Some(Expression::String(s)) if is_local_source(s.as_str()) => s.as_str().to_string(),
+            Some(Expression::String(s)) => s.as_str().to_string(),
             _ => return None,
         };
-        let dir = normalize(&self.dir.join(source));
+        let (dir, from_cache) = if is_local_source(&source) {
+            (normalize(&self.dir.join(source)), false)
+        } else {
+            let entry = self.cached_entry(call)?;
+            let version = string_attr(block, "version");
+            if entry.stale_for(&source, version.as_deref()).is_some() {
+                return None;
+            }
+            (entry.dir.clone(), true)
+        };
         if !self.ctx.dirs.contains_key(&dir) || self.chain.contains(&dir) {
             return None;
         }
@@ -640,7 +695,28 @@ impl<'a> Module<'a> {
         );
         child.chain = self.chain.clone();
         child.chain.push(dir);
+        child.root = self.root.clone();
+        child.in_cache = self.in_cache || from_cache;
         Some(child)
+    }
+
+    /// What `terraform init` recorded for the call `call` of this module.
+    fn cached_entry(&self, call: &str) -> Option<&'a TerraformModule> {
+        self.ctx.cached.get(&self.root)?.get(&self.module_key(call))
+    }
+
+    /// The key `terraform init` gives the call `call` of this module: the calls from the
+    /// root joined with `.` (`acr.private_endpoint`).
+    fn module_key(&self, call: &str) -> String {
+        let mut parts: Vec<&str> = self
+            .prefix
+            .trim_end_matches('.')
+            .split('.')
+            .skip(1)
+            .step_by(2)
+            .collect();
+        parts.push(call);
+        parts.join(".")
     }
 
     fn collect_module(
@@ -649,6 +725,7 @@ impl<'a> Module<'a> {
         block: &Block,
         out: &mut Vec<Resource>,
         notes: &mut Vec<String>,
+        findings: &mut Vec<Finding>,
     ) {
         let Some(call) = block.labels.first().map(|l| l.as_str()) else {
             return;
@@ -657,7 +734,23 @@ impl<'a> Module<'a> {
             return;
         }
         match self.child(call) {
-            Some(child) => child.collect(out, notes),
+            // A module from the cache: what it finds is reported at this call.
+            Some(child) if child.in_cache && !self.in_cache => {
+                let mut found = Vec::new();
+                child.collect(&mut found, notes, findings);
+                let sources = self.ctx.sources;
+                let hidden =
+                    |f: FileId| crate::eval::cache::is_terraform_cache_file(&sources.get(f).path);
+                let call_span = self.header_span(file, block);
+                for mut r in found {
+                    crate::eval::cache::relocate(&mut r, &hidden, call_span);
+                    out.push(r);
+                }
+            }
+            Some(child) => child.collect(out, notes, findings),
+            None if !self.in_cache && self.is_remote_call(block) => {
+                findings.push(self.not_analysed(file, block, call));
+            }
             None => {
                 let src = block
                     .body
@@ -671,6 +764,40 @@ impl<'a> Module<'a> {
                 ));
             }
         }
+    }
+
+    /// A call of a registry or git module (not a local folder).
+    fn is_remote_call(&self, block: &Block) -> bool {
+        matches!(
+            block.body.get_attribute("source").map(|a| &a.value),
+            Some(Expression::String(s)) if !is_local_source(s.as_str())
+        )
+    }
+
+    /// LINT003 at the `source` of a registry or git module that is not in the cache.
+    fn not_analysed(&self, file: FileId, block: &Block, call: &str) -> Finding {
+        let source = string_attr(block, "source").unwrap_or_default();
+        let version = string_attr(block, "version");
+        let why = self
+            .cached_entry(call)
+            .and_then(|e| e.stale_for(&source, version.as_deref()))
+            .unwrap_or_else(|| "it is not in the local module cache".to_string());
+        let version = version
+            .map(|v| format!(" version {}", crate::sanitize::excerpt(&v)))
+            .unwrap_or_default();
+        let at = block.body.get_attribute("source").map_or_else(
+            || self.header_span(file, block),
+            |a| self.span(file, a.value.span()),
+        );
+        crate::rules::module_not_analysed::finding(
+            at,
+            format!(
+                "module `{}` (`{}`{version}) was not analysed: {why} ({})",
+                crate::sanitize::excerpt(call),
+                crate::sanitize::excerpt(&source),
+                crate::eval::cache::RESTORE_HINT_TERRAFORM
+            ),
+        )
     }
 
     // ---- expressions -----------------------------------------------------------------

@@ -5,6 +5,7 @@ mod cluster_policy_addon_disabled;
 mod image_pull_secret_used;
 mod image_registry_not_allowed;
 mod image_tag_mutable;
+pub mod module_not_analysed;
 pub mod parse_error;
 mod private_dns_zone_vnet_link_missing;
 mod private_endpoint_dns_zone_group_missing;
@@ -116,6 +117,7 @@ pub static ALL: &[&Rule] = &[
     &image_pull_secret_used::RULE,
     &parse_error::RULE,
     &suppression_unused::RULE,
+    &module_not_analysed::RULE,
 ];
 
 pub fn by_code_or_name(key: &str) -> Option<&'static Rule> {
