@@ -21,7 +21,7 @@ pub mod sanitize;
 pub mod source;
 pub mod suppress;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -218,6 +218,9 @@ pub struct Loaded {
     pub notes: Vec<String>,
     /// Internal errors (a panic while analysing a file), each naming the file.
     pub internal_errors: Vec<String>,
+    /// `.bicep` files that could not be used: the compiled template beside each is
+    /// evaluated instead (`eval::bicep`).
+    pub compiled_fallback: HashSet<PathBuf>,
 }
 
 impl Loaded {
@@ -235,6 +238,7 @@ impl Loaded {
         self.findings.extend(other.findings);
         self.notes.extend(other.notes);
         self.internal_errors.extend(other.internal_errors);
+        self.compiled_fallback.extend(other.compiled_fallback);
     }
 
     /// Run `f`, the analysis of one file or unit (`what` names it, `at` is in its file). A
@@ -346,6 +350,18 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         &budget,
     ));
     lap("terraform (parse + evaluate)", &mut timings);
+    // Bicep first: a `.bicep` file that cannot be used has its compiled template beside it
+    // evaluated instead, by the ARM loader.
+    let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
+    let bicep_loaded = eval::bicep::load(
+        ws,
+        &mut sources,
+        &bicep,
+        &bicep_params,
+        config,
+        &budget,
+    );
+    lap("bicep (parse + evaluate)", &mut timings);
     let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
     loaded.extend(eval::arm::load(
         ws,
@@ -354,18 +370,10 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         &arm_params,
         config,
         &budget,
+        &bicep_loaded.compiled_fallback,
     ));
     lap("arm (parse + evaluate)", &mut timings);
-    let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
-    loaded.extend(eval::bicep::load(
-        ws,
-        &mut sources,
-        &bicep,
-        &bicep_params,
-        config,
-        &budget,
-    ));
-    lap("bicep (parse + evaluate)", &mut timings);
+    loaded.extend(bicep_loaded);
     let k8s_files = get(FileKind::Kubernetes);
     let k8s_at = source::Span::new(k8s_files.first().copied().unwrap_or(FileId(0)), 0..0);
     let k8s_loaded = match k8s_files.first() {

@@ -34,6 +34,7 @@ pub fn load(
     parameters: &[FileId],
     config: &Config,
     budget: &Budget,
+    fallback: &std::collections::HashSet<std::path::PathBuf>,
 ) -> Loaded {
     let mut loaded = Loaded::default();
     // Parameter files: by path, parsed once.
@@ -88,7 +89,7 @@ pub fn load(
         .map(|&id| {
             let at = Span::new(id, 0..0);
             let mut l = Loaded::guarded(&sources.get(id).display, at, || {
-                load_template(ws, sources, id, &param_files, &extra, budget)
+                load_template(ws, sources, id, &param_files, &extra, budget, fallback)
             });
             l.drop_unread_bodies();
             l
@@ -108,6 +109,7 @@ fn load_template(
     param_files: &HashMap<std::path::PathBuf, (FileId, Node)>,
     extra: &[(FileId, Node)],
     budget: &Budget,
+    fallback: &std::collections::HashSet<std::path::PathBuf>,
 ) -> Loaded {
     let mut loaded = Loaded::default();
     let file = sources.get(id);
@@ -118,7 +120,14 @@ fn load_template(
             return loaded;
         }
     };
-    if compiled_from_scanned_bicep(ws, &file.path, &root) {
+    let source = file.path.with_extension("bicep");
+    if fallback.contains(&source) {
+        loaded.notes.push(format!(
+            "{}: evaluated instead of {}, which could not be used",
+            file.display,
+            crate::discover::display_path(&source)
+        ));
+    } else if compiled_from_scanned_bicep(ws, &file.path, &root) {
         loaded.notes.push(format!(
             "{}: skipped, compiled from a .bicep file in the scan (findings are reported there)",
             file.display

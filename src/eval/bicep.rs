@@ -53,6 +53,7 @@ pub fn load(
         out: Loaded::default(),
         budget,
         meter: Rc::new(Meter::new(budget, "")),
+        unusable: 0,
     };
     // Parse the scanned files in parallel (tree-sitter trees are independent), then keep
     // them in the loader in input order.
@@ -111,9 +112,18 @@ pub fn load(
     }
     for &id in files {
         let path = l.sources.get(id).path.clone();
-        if called.contains(&path) || l.tree(id).is_none() {
+        if called.contains(&path) {
             continue;
         }
+        let compiled = compiled_beside(l.ws, &path);
+        if l.tree(id).is_none() {
+            if let Some(json) = compiled {
+                let at = (l.out.resources.len(), l.out.findings.len());
+                l.fall_back(&path, &json, at.0, at.1);
+            }
+            continue;
+        }
+        let before = (l.out.resources.len(), l.out.findings.len(), l.unusable);
         let inputs = match param_inputs.remove(&path) {
             Some(i) => i,
             None => l.json_parameters(&path),
@@ -129,12 +139,27 @@ pub fn load(
             let what = l.sources.get(id).display.clone();
             l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
         }
+        if l.unusable > before.2
+            && let Some(json) = compiled
+        {
+            l.fall_back(&path, &json, before.0, before.1);
+        }
         let notes = l.meter.take_notes();
         l.out.notes.extend(notes);
     }
     let notes = l.meter.take_notes();
     l.out.notes.extend(notes);
     l.out
+}
+
+/// The template Bicep compiled from `bicep` (`main.bicep` -> `main.json`, made by
+/// `bicep build`), when it is scanned too.
+fn compiled_beside(ws: &Workspace, bicep: &Path) -> Option<PathBuf> {
+    let json = bicep.with_extension("json");
+    let file = ws.files.iter().find(|f| f.path == json)?;
+    let root: serde_json::Value = serde_json::from_str(&file.text).ok()?;
+    let generator = root.pointer("/metadata/_generator/name")?.as_str()?;
+    generator.eq_ignore_ascii_case("bicep").then_some(json)
 }
 
 /// A parsed file: its tree and its text.
@@ -151,9 +176,45 @@ struct Loader<'w> {
     budget: &'w Budget,
     /// The limits of the entry file being evaluated (`eval::budget`).
     meter: Rc<Meter<'w>>,
+    /// Modules met that could not be followed (a syntax error, a missing file, not in the
+    /// module cache): an entry file that meets one falls back to its compiled template.
+    unusable: usize,
 }
 
 impl<'w> Loader<'w> {
+    /// `bicep` could not be used: `json`, compiled from it, is evaluated instead (by the
+    /// ARM loader). What its evaluation gave from `resources` and `findings` on is dropped
+    /// (never both), except why it could not be used (LINT001, LINT003), which says so.
+    fn fall_back(&mut self, bicep: &Path, json: &Path, resources: usize, findings: usize) {
+        self.out.resources.truncate(resources);
+        let mut kept = self.out.findings.split_off(findings);
+        kept.retain(|f| matches!(f.rule.code, "LINT001" | "LINT003"));
+        let name = json.file_name().unwrap_or_default().to_string_lossy();
+        let note = format!(
+            "{}, compiled from it, was checked instead",
+            crate::sanitize::excerpt(&name)
+        );
+        let mut said = false;
+        for f in kept.iter_mut().chain(
+            self.out.findings[..findings]
+                .iter_mut()
+                .filter(|f| f.rule.code == "LINT001"),
+        ) {
+            if self.sources.get(f.primary.file).path == bicep || f.rule.code == "LINT003" {
+                f.notes.push(note.clone());
+                said = true;
+            }
+        }
+        self.out.findings.extend(kept);
+        if !said {
+            self.out.notes.push(format!(
+                "{}: could not be used; {note}",
+                discover::display_path(bicep)
+            ));
+        }
+        self.out.compiled_fallback.insert(bicep.to_path_buf());
+    }
+
     /// The file's tree, parsed once; a syntax error is reported once and gives `None`.
     fn tree(&mut self, id: FileId) -> Option<Parsed> {
         if let Some(t) = self.trees.get(&id) {
@@ -316,7 +377,10 @@ impl<'w> Loader<'w> {
         via: Vec<Origin>,
         depth: usize,
     ) -> Option<Vec<(Str, Value)>> {
-        let (tree, text) = self.tree(id)?;
+        let Some((tree, text)) = self.tree(id) else {
+            self.unusable += 1;
+            return None;
+        };
         if self.active.contains(&id) {
             let shown = &self.sources.get(id).display;
             self.out.notes.push(format!(
@@ -545,6 +609,7 @@ impl<'t, 'b> Scope<'t, 'b> {
                     }
                 },
                 cache::BicepModule::Missing(why) => {
+                    l.unusable += 1;
                     l.out
                         .findings
                         .push(crate::rules::module_not_analysed::finding(
@@ -562,6 +627,7 @@ impl<'t, 'b> Scope<'t, 'b> {
         } else {
             let path = normalize(&l.dir_of(self.file).join(&source));
             let Some(id) = l.context_file(&path) else {
+                l.unusable += 1;
                 l.out.notes.push(format!(
                     "{shown}: module `{sym}`: cannot read `{source}` inside the scanned folders"
                 ));

@@ -332,7 +332,26 @@ fn summary_with(a: &Analysis, options: &super::Options) -> String {
             min.as_str()
         ));
     }
+    line.push_str(&not_followed(a));
     line
+}
+
+/// `3 registry modules not followed (...)`: the modules whose resources were not checked
+/// (the LINT003 notes, counted even when below `--severity`), said without `-v` so that
+/// the output does not read as a pass.
+fn not_followed(a: &Analysis) -> String {
+    let n = a
+        .findings
+        .iter()
+        .filter(|f| f.rule.code == crate::rules::module_not_analysed::RULE.meta.code)
+        .count();
+    match n {
+        0 => String::new(),
+        n => format!(
+            "{n} registry module{} not followed (not in the local module cache: run `terraform init -backend=false` / `bicep restore`; LINT003 lists them)\n",
+            if n == 1 { "" } else { "s" }
+        ),
+    }
 }
 
 /// `3 findings (1 error, 2 warnings) in 12 files`, and what ignore files hid:
