@@ -353,14 +353,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     // Bicep first: a `.bicep` file that cannot be used has its compiled template beside it
     // evaluated instead, by the ARM loader.
     let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
-    let bicep_loaded = eval::bicep::load(
-        ws,
-        &mut sources,
-        &bicep,
-        &bicep_params,
-        config,
-        &budget,
-    );
+    let bicep_loaded = eval::bicep::load(ws, &mut sources, &bicep, &bicep_params, config, &budget);
     lap("bicep (parse + evaluate)", &mut timings);
     let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
     loaded.extend(eval::arm::load(

@@ -184,7 +184,8 @@ struct Loader<'w> {
 impl<'w> Loader<'w> {
     /// `bicep` could not be used: `json`, compiled from it, is evaluated instead (by the
     /// ARM loader). What its evaluation gave from `resources` and `findings` on is dropped
-    /// (never both), except why it could not be used (LINT001, LINT003), which says so.
+    /// (never both), except why it could not be used (LINT001, LINT003), whose message
+    /// says so.
     fn fall_back(&mut self, bicep: &Path, json: &Path, resources: usize, findings: usize) {
         self.out.resources.truncate(resources);
         let mut kept = self.out.findings.split_off(findings);
@@ -201,7 +202,8 @@ impl<'w> Loader<'w> {
                 .filter(|f| f.rule.code == "LINT001"),
         ) {
             if self.sources.get(f.primary.file).path == bicep || f.rule.code == "LINT003" {
-                f.notes.push(note.clone());
+                // In the message, so that every output format says it.
+                f.message.push_str(&format!("; {note}"));
                 said = true;
             }
         }
