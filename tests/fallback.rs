@@ -212,3 +212,30 @@ module "acr2" {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("not followed"), "{stdout}");
 }
+
+#[test]
+fn missing_local_module_falls_back_and_says_so_without_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.bicep",
+        &format!("{GOOD_BICEP}\nmodule net './network.bicep' = {{\n  name: 'net'\n}}\n"),
+    );
+    write(dir.path(), "main.json", COMPILED);
+    let out = Command::new(env!("CARGO_BIN_EXE_acrlint"))
+        .args(["check", "--no-config", "--format", "human"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("main.json:"), "{stdout}");
+    assert!(!stdout.contains("main.bicep:"), "{stdout}");
+    assert!(
+        stderr.contains(
+            "main.bicep: a module it calls could not be followed; main.json, compiled from it, was checked instead"
+        ),
+        "{stderr}"
+    );
+}

@@ -684,8 +684,11 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     output::write_all(&analysis, &outputs, &options, fixed_stdin.is_some())?;
     report::summary::append_from_env(&analysis);
     for note in &analysis.notes {
-        // What was not analysed at all is said without `-v` (Helm templates).
-        if !args.verbose && !args.quiet && note.starts_with(crate::k8s::HELM_SUMMARY) {
+        // What was not analysed at all, or analysed in another file, is said without `-v`
+        // (Helm templates, a .bicep file whose compiled template was checked instead).
+        let visible = note.starts_with(crate::k8s::HELM_SUMMARY)
+            || note.ends_with(crate::eval::bicep::FALLBACK);
+        if !args.verbose && !args.quiet && visible {
             eprintln!("note: {}", crate::sanitize::visible(note));
         }
     }

@@ -152,6 +152,10 @@ pub fn load(
     l.out
 }
 
+/// How a fallback is said, after the compiled template's name; notes that contain it are
+/// shown without `-v`.
+pub const FALLBACK: &str = ", compiled from it, was checked instead";
+
 /// The template Bicep compiled from `bicep` (`main.bicep` -> `main.json`, made by
 /// `bicep build`), when it is scanned too.
 fn compiled_beside(ws: &Workspace, bicep: &Path) -> Option<PathBuf> {
@@ -191,10 +195,7 @@ impl<'w> Loader<'w> {
         let mut kept = self.out.findings.split_off(findings);
         kept.retain(|f| matches!(f.rule.code, "LINT001" | "LINT003"));
         let name = json.file_name().unwrap_or_default().to_string_lossy();
-        let note = format!(
-            "{}, compiled from it, was checked instead",
-            crate::sanitize::excerpt(&name)
-        );
+        let note = format!("{}{FALLBACK}", crate::sanitize::excerpt(&name));
         let mut said = false;
         for f in kept.iter_mut().chain(
             self.out.findings[..findings]
@@ -209,8 +210,10 @@ impl<'w> Loader<'w> {
         }
         self.out.findings.extend(kept);
         if !said {
+            // No finding of this file says why (a local module missing or with a syntax
+            // error): a note shown without `-v`.
             self.out.notes.push(format!(
-                "{}: could not be used; {note}",
+                "{}: a module it calls could not be followed; {note}",
                 discover::display_path(bicep)
             ));
         }
