@@ -164,14 +164,7 @@ fn load_template(
             }
         }
     }
-    let ev = Evaluator {
-        findings: RefCell::new(Vec::new()),
-        resources: RefCell::new(Vec::new()),
-        copy: RefCell::new(Vec::new()),
-        notes: RefCell::new(Vec::new()),
-        file: id,
-        meter: Meter::new(budget, file.display.clone()),
-    };
+    let ev = Evaluator::new(id, budget, file.display.clone());
     let scope = Scope::new(&ev, &root, given);
     ev.template(&root, &scope, &[], 0, "");
     loaded.resources.extend(ev.resources.into_inner());
@@ -215,14 +208,7 @@ pub(crate) fn evaluate_module(
                 .or_insert_with(|| Value::unknown("a spread not known statically", span));
         }
     }
-    let ev = Evaluator {
-        findings: RefCell::new(Vec::new()),
-        resources: RefCell::new(Vec::new()),
-        copy: RefCell::new(Vec::new()),
-        notes: RefCell::new(Vec::new()),
-        file: id,
-        meter: Meter::new(budget, file.display.clone()),
-    };
+    let ev = Evaluator::new(id, budget, file.display.clone());
     let scope = Scope::new(&ev, &root, values);
     ev.template(&root, &scope, via, 1, prefix);
     let outputs = root
@@ -369,7 +355,19 @@ impl<'a> Scope<'a> {
     }
 }
 
-impl Evaluator<'_> {
+impl<'b> Evaluator<'b> {
+    /// An evaluator of one template file, under the scan's budget.
+    fn new(file: FileId, budget: &'b Budget, display: String) -> Self {
+        Evaluator {
+            findings: RefCell::new(Vec::new()),
+            resources: RefCell::new(Vec::new()),
+            copy: RefCell::new(Vec::new()),
+            notes: RefCell::new(Vec::new()),
+            file,
+            meter: Meter::new(budget, display),
+        }
+    }
+
     /// A LINT001 finding, once per place (a value may be evaluated more than once).
     fn error(&self, span: Span, msg: String) {
         let mut findings = self.findings.borrow_mut();
