@@ -327,10 +327,14 @@ fn is_excluded(ex: &Option<(GlobSet, PathBuf)>, path: &Path) -> bool {
 
 /// The ignore rules of one folder: its `.gitignore`, `.ignore` (and, at a repository's
 /// root, `.git/info/exclude`), read like any other scanned file.
+/// What the ignore files say about one folder.
 struct FolderRules {
-    matcher: Option<Gitignore>,
-    /// The folder holds `.git`: rules of folders above it do not apply.
-    is_repo_root: bool,
+    /// The folder is hidden, itself or through a folder above it (only folders below the
+    /// walked folder can be).
+    hidden: bool,
+    /// The rules that apply to the folder's entries, nearest folder first: its own, then
+    /// those of the folders above it up to the repository root.
+    matchers: Vec<Arc<Gitignore>>,
 }
 
 /// Which files the repository's ignore files hide. The rules are read no higher than the
@@ -342,9 +346,45 @@ struct IgnoreRules {
     /// The folder walked: named by the user, it is scanned even when a rule above it
     /// matches it (the rules still apply to the files below it).
     root: PathBuf,
+    /// Folders already read, with what their ignore files and those above say.
     folders: Mutex<HashMap<PathBuf, Arc<FolderRules>>>,
-    /// Folders already judged, with the verdict.
-    dirs: Mutex<HashMap<PathBuf, bool>>,
+}
+
+/// The verdict of the nearest rules that match `path` (absolute).
+fn first_match(matchers: &[Arc<Gitignore>], path: &Path, is_dir: bool) -> bool {
+    for m in matchers {
+        match m.matched(path, is_dir) {
+            ignore::Match::Ignore(_) => return true,
+            ignore::Match::Whitelist(_) => return false,
+            ignore::Match::None => {}
+        }
+    }
+    false
+}
+
+/// The ignore files of one folder (`.git/info/exclude` at a repository root, `.gitignore`,
+/// `.ignore`) as one matcher, and whether the folder is a repository root.
+fn own_rules(dir: &Path) -> (Option<Gitignore>, bool) {
+    let is_repo_root = dir.join(".git").exists();
+    let mut b = GitignoreBuilder::new(dir);
+    let mut any = false;
+    // Lowest precedence first: the last matching line wins.
+    let mut files = Vec::new();
+    if is_repo_root {
+        files.push(dir.join(".git").join("info").join("exclude"));
+    }
+    files.push(dir.join(".gitignore"));
+    files.push(dir.join(".ignore"));
+    for f in files {
+        // Through the one reader: a FIFO or a huge file cannot stall the walk.
+        let Ok(text) = read_text(&f) else { continue };
+        for line in text.lines() {
+            // A bad pattern is skipped, as git does.
+            any |= b.add_line(Some(f.clone()), line).is_ok();
+        }
+    }
+    let matcher = if any { b.build().ok() } else { None };
+    (matcher, is_repo_root)
 }
 
 impl IgnoreRules {
@@ -358,83 +398,58 @@ impl IgnoreRules {
             top,
             root: root.to_path_buf(),
             folders: Mutex::default(),
-            dirs: Mutex::default(),
         }
     }
 
+    /// What applies to `dir` (absolute, at or below `top`), read once per folder. The
+    /// folders above it not read yet are read first, from the top down (no recursion).
     fn folder(&self, dir: &Path) -> Arc<FolderRules> {
-        if let Some(r) = self.folders.lock().expect("ignore rules").get(dir) {
-            return r.clone();
-        }
-        let is_repo_root = dir.join(".git").exists();
-        let mut b = GitignoreBuilder::new(dir);
-        let mut any = false;
-        // Lowest precedence first: the last matching line wins.
-        let mut files = Vec::new();
-        if is_repo_root {
-            files.push(dir.join(".git").join("info").join("exclude"));
-        }
-        files.push(dir.join(".gitignore"));
-        files.push(dir.join(".ignore"));
-        for f in files {
-            // Through the one reader: a FIFO or a huge file cannot stall the walk.
-            let Ok(text) = read_text(&f) else { continue };
-            for line in text.lines() {
-                // A bad pattern is skipped, as git does.
-                any |= b.add_line(Some(f.clone()), line).is_ok();
-            }
-        }
-        let rules = Arc::new(FolderRules {
-            matcher: if any { b.build().ok() } else { None },
-            is_repo_root,
-        });
-        self.folders
-            .lock()
-            .expect("ignore rules")
-            .insert(dir.to_path_buf(), rules.clone());
-        rules
-    }
-
-    /// The verdict of the nearest folder's rules that match `path` (absolute).
-    fn own_match(&self, path: &Path, is_dir: bool) -> bool {
-        for dir in path.ancestors().skip(1) {
-            if !dir.starts_with(&self.top) {
-                break;
-            }
-            let rules = self.folder(dir);
-            if let Some(m) = &rules.matcher {
-                match m.matched(path, is_dir) {
-                    ignore::Match::Ignore(_) => return true,
-                    ignore::Match::Whitelist(_) => return false,
-                    ignore::Match::None => {}
+        let mut missing = Vec::new();
+        let mut above = None;
+        {
+            let known = self.folders.lock().expect("ignore rules");
+            for d in dir.ancestors() {
+                if let Some(r) = known.get(d) {
+                    above = Some(r.clone());
+                    break;
+                }
+                missing.push(d.to_path_buf());
+                if d == self.top || !d.starts_with(&self.top) {
+                    break;
                 }
             }
-            if rules.is_repo_root {
-                break;
+        }
+        let mut current = above.unwrap_or_else(|| {
+            Arc::new(FolderRules {
+                hidden: false,
+                matchers: Vec::new(),
+            })
+        });
+        for d in missing.into_iter().rev() {
+            let (matcher, is_repo_root) = own_rules(&d);
+            let inside = d.starts_with(&self.root) && d != self.root;
+            let hidden = inside && (current.hidden || first_match(&current.matchers, &d, true));
+            let mut matchers: Vec<Arc<Gitignore>> = matcher.map(Arc::new).into_iter().collect();
+            if !is_repo_root {
+                matchers.extend(current.matchers.iter().cloned());
             }
+            current = Arc::new(FolderRules { hidden, matchers });
+            self.folders
+                .lock()
+                .expect("ignore rules")
+                .entry(d)
+                .or_insert_with(|| current.clone());
         }
-        false
-    }
-
-    /// True when a folder (absolute) is hidden, itself or through a folder above it.
-    fn dir_hidden(&self, dir: &Path) -> bool {
-        if !dir.starts_with(&self.root) || dir == self.root {
-            return false;
-        }
-        if let Some(v) = self.dirs.lock().expect("ignore rules").get(dir) {
-            return *v;
-        }
-        let v = dir.parent().is_some_and(|p| self.dir_hidden(p)) || self.own_match(dir, true);
-        self.dirs
-            .lock()
-            .expect("ignore rules")
-            .insert(dir.to_path_buf(), v);
-        v
+        current
     }
 
     /// True when a file (absolute) is hidden by an ignore file.
     fn file_hidden(&self, file: &Path) -> bool {
-        file.parent().is_some_and(|p| self.dir_hidden(p)) || self.own_match(file, false)
+        let Some(dir) = file.parent() else {
+            return false;
+        };
+        let rules = self.folder(dir);
+        rules.hidden || first_match(&rules.matchers, file, false)
     }
 }
 
@@ -554,7 +569,13 @@ pub fn project_workspace(
     let mut it = nested.iter();
     projects.retain(|_| !it.next().copied().unwrap_or(false));
     let mut walk = projects.clone();
-    walk.extend(paths.iter().cloned());
+    // A path that is a project's own root is walked once, as the project.
+    walk.extend(
+        paths
+            .iter()
+            .filter(|p| !projects.contains(&normalize(p)))
+            .cloned(),
+    );
     let mut ws = walk_paths(&walk, config)?;
     // What the ignore files hid is told only for the files asked about.
     ws.hidden

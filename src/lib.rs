@@ -101,6 +101,15 @@ impl ParseCache {
 }
 
 impl Workspace {
+    /// The id of a scanned file in an analysis's source map, found by path. [`analyze`]
+    /// adds the workspace's files first, so their ids come before any file read later
+    /// (parameter files, module sources).
+    pub fn scanned(&self, sources: &SourceMap, path: &Path) -> Option<FileId> {
+        sources
+            .find(path)
+            .filter(|id| (id.0 as usize) < self.files.len())
+    }
+
     /// True when `path` lies inside one of the roots, also after resolving symbolic
     /// links (a link inside the tree that points out of it is outside).
     pub fn in_roots(&self, path: &Path) -> bool {

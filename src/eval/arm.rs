@@ -127,7 +127,7 @@ fn load_template(
             file.display,
             crate::discover::display_path(&source)
         ));
-    } else if compiled_from_scanned_bicep(ws, &file.path, &root) {
+    } else if compiled_from_scanned_bicep(ws, sources, &file.path, &root) {
         loaded.notes.push(format!(
             "{}: skipped, compiled from a .bicep file in the scan (findings are reported there)",
             file.display
@@ -244,7 +244,12 @@ fn sibling_parameters(path: &Path) -> std::path::PathBuf {
 
 /// A template Bicep generated (`metadata._generator.name == "bicep"`) whose `.bicep`
 /// source (same folder, same stem) is also scanned: the `.bicep` file gets the findings.
-fn compiled_from_scanned_bicep(ws: &Workspace, path: &Path, root: &Node) -> bool {
+fn compiled_from_scanned_bicep(
+    ws: &Workspace,
+    sources: &SourceMap,
+    path: &Path,
+    root: &Node,
+) -> bool {
     let generator = root
         .get("metadata")
         .and_then(|m| m.get("_generator"))
@@ -253,8 +258,7 @@ fn compiled_from_scanned_bicep(ws: &Workspace, path: &Path, root: &Node) -> bool
     if !generator.is_some_and(|g| g.eq_ignore_ascii_case("bicep")) {
         return false;
     }
-    let bicep = path.with_extension("bicep");
-    ws.files.iter().any(|f| f.path == bicep)
+    ws.scanned(sources, &path.with_extension("bicep")).is_some()
 }
 
 /// A JSON value as a model value, with no expression evaluation (parameter files).

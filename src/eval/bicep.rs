@@ -115,9 +115,8 @@ pub fn load(
         if called.contains(&path) {
             continue;
         }
-        let compiled = compiled_beside(l.ws, &path);
         if l.tree(id).is_none() {
-            if let Some(json) = compiled {
+            if let Some(json) = compiled_beside(l.ws, l.sources, &path) {
                 let at = (l.out.resources.len(), l.out.findings.len());
                 l.fall_back(&path, &json, at.0, at.1);
             }
@@ -140,7 +139,7 @@ pub fn load(
             l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
         }
         if l.unusable > before.2
-            && let Some(json) = compiled
+            && let Some(json) = compiled_beside(l.ws, l.sources, &path)
         {
             l.fall_back(&path, &json, before.0, before.1);
         }
@@ -158,9 +157,9 @@ pub const FALLBACK: &str = ", compiled from it, was checked instead";
 
 /// The template Bicep compiled from `bicep` (`main.bicep` -> `main.json`, made by
 /// `bicep build`), when it is scanned too.
-fn compiled_beside(ws: &Workspace, bicep: &Path) -> Option<PathBuf> {
+fn compiled_beside(ws: &Workspace, sources: &SourceMap, bicep: &Path) -> Option<PathBuf> {
     let json = bicep.with_extension("json");
-    let file = ws.files.iter().find(|f| f.path == json)?;
+    let file = sources.get(ws.scanned(sources, &json)?);
     let root: serde_json::Value = serde_json::from_str(&file.text).ok()?;
     let generator = root.pointer("/metadata/_generator/name")?.as_str()?;
     generator.eq_ignore_ascii_case("bicep").then_some(json)

@@ -82,12 +82,16 @@ pub(crate) fn write_json<T: serde::Serialize>(
     out: &mut dyn std::io::Write,
     value: &T,
 ) -> std::io::Result<()> {
+    // Buffered here so that the serializer's many small writes are not each a call
+    // through `dyn Write`.
+    let mut buf = std::io::BufWriter::with_capacity(1 << 16, out);
     let mut ser = serde_json::Serializer::with_formatter(
-        &mut *out,
+        &mut buf,
         SafeJson(serde_json::ser::PrettyFormatter::new()),
     );
     value.serialize(&mut ser).map_err(std::io::Error::from)?;
-    out.write_all(b"\n")
+    std::io::Write::write_all(&mut buf, b"\n")?;
+    std::io::Write::flush(&mut buf)
 }
 
 struct SafeJson(serde_json::ser::PrettyFormatter<'static>);
@@ -98,6 +102,11 @@ impl serde_json::ser::Formatter for SafeJson {
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // Every unsafe character is DEL or beyond ASCII (the serializer has escaped the
+        // C0 controls already): plain ASCII is written as it is.
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut last = 0;
         for (i, c) in fragment.char_indices() {
             if crate::sanitize::is_unsafe(c) {
