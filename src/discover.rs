@@ -266,11 +266,20 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
 /// The path shown to the user: relative to the current folder (with `..` where needed,
 /// as long as the two share more than the file-system root), `/`-separated.
 pub fn display_path(path: &Path) -> String {
-    let abs = normalize(path);
-    let cwd = std::env::current_dir()
+    display_from(path, &current_folder())
+}
+
+/// The current folder, normalized (empty when it cannot be known).
+fn current_folder() -> PathBuf {
+    std::env::current_dir()
         .map(|c| normalize(&c))
-        .unwrap_or_default();
-    let shown = relative_to(&abs, &cwd).unwrap_or(abs);
+        .unwrap_or_default()
+}
+
+/// [`display_path`] relative to `cwd` (the current folder, known already).
+fn display_from(path: &Path, cwd: &Path) -> String {
+    let abs = normalize(path);
+    let shown = relative_to(&abs, cwd).unwrap_or(abs);
     // Names are untrusted: not UTF-8 (shown lossily), or with control characters (shown
     // escaped).
     let s = crate::sanitize::visible(&shown.to_string_lossy().replace('\\', "/")).into_owned();
@@ -681,11 +690,13 @@ fn walk_paths(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
     hidden.sort();
     hidden.dedup();
     hidden.retain(|h| found.binary_search(h).is_err());
+    let cwd = current_folder();
     let read: Vec<(PathBuf, String, Result<String, ReadError>)> = found
         .into_par_iter()
         .map(|p| {
             let r = read_text(&p);
-            (normalize(&p), display_path(&p), r)
+            let shown = display_from(&p, &cwd);
+            (p, shown, r)
         })
         .collect();
     let mut ws = Workspace {

@@ -17,8 +17,9 @@ pub const ALLOWED_IMAGES_POLICY: &str = "febd0533-8e55-448f-b837-bd0e06f16469";
 /// How a policy tests an image.
 #[derive(Debug)]
 pub enum Test {
-    /// Azure Policy: an unanchored regular expression search on the image as written.
-    Regex(Regex),
+    /// Azure Policy: an unanchored regular expression search on the image as written, and
+    /// the same anchored at the start (to tell a lookalike match inside the reference).
+    Regex(Regex, Option<Regex>),
     /// Gatekeeper `repos`: plain string prefixes of the image as written.
     Prefixes(Vec<String>),
     /// Gatekeeper `allowedImages` (`K8sAllowedReposv2`): exact images, or prefixes written
@@ -114,7 +115,7 @@ impl Policy<'_> {
     /// Whether the policy admits `raw` (the image as written; `image` is its parse).
     pub fn admits(&self, c: &Container, raw: &str, image: &ImageRef) -> bool {
         match &self.test {
-            Test::Regex(re) => re.is_match(raw),
+            Test::Regex(re, _) => re.is_match(raw),
             Test::Prefixes(ps) => ps.iter().any(|p| raw.starts_with(p.as_str())),
             Test::Images(is) => is.iter().any(|i| match i.strip_suffix('*') {
                 Some(prefix) => raw.starts_with(prefix),
@@ -171,8 +172,8 @@ impl Policy<'_> {
                         format!("the prefix `{p}` also admits lookalike registries and repositories such as `{raw}`; make it end with a `/`"),
                     )
                 }),
-            Test::Regex(re) => {
-                let anchored = Regex::new(&format!("^(?:{})", re.as_str())).ok()?;
+            Test::Regex(re, anchored) => {
+                let anchored = anchored.as_ref()?;
                 (re.is_match(raw) && !anchored.is_match(raw)).then(|| {
                     (
                         "its regex is not anchored with `^` and matches inside the reference".to_string(),
@@ -347,7 +348,10 @@ pub fn azure(r: &Resource) -> Option<Policy<'_>> {
         ),
         resource: r,
         at: regex_v.span,
-        test: Test::Regex(re),
+        test: {
+            let anchored = Regex::new(&format!("^(?:{})", re.as_str())).ok();
+            Test::Regex(re, anchored)
+        },
         scope: Scope {
             kinds: None,
             namespaces: None,
@@ -581,7 +585,9 @@ mod tests {
             existing: false,
         };
         let p = azure(&r).expect("policy");
-        let Test::Regex(re) = &p.test else { panic!() };
+        let Test::Regex(re, _) = &p.test else {
+            panic!()
+        };
         assert!(re.is_match("contoso.azurecr.io/app:1"));
         assert!(!re.is_match("contoso.azurecr.io.evil.com/app:1"));
         assert_eq!(p.scope.excluded_namespaces, vec!["ops".to_string()]);
