@@ -48,10 +48,20 @@ fn main() {
         git(&["rev-parse", "--git-common-dir"]),
         git(&["symbolic-ref", "-q", "HEAD"]),
     ) {
+        // The branch's folder, not only its file: after `git gc` the branch lives in
+        // `packed-refs` and its loose file appears only with the next commit, which a
+        // watch on the (then missing) file would not see.
+        let folder = Path::new(&branch)
+            .parent()
+            .map(|p| format!("{common}/{}", p.display()));
         for path in [
-            format!("{common}/{branch}"),
-            format!("{common}/packed-refs"),
-        ] {
+            Some(format!("{common}/{branch}")),
+            folder,
+            Some(format!("{common}/packed-refs")),
+        ]
+        .into_iter()
+        .flatten()
+        {
             if Path::new(&path).exists() {
                 println!("cargo:rerun-if-changed={path}");
             }
