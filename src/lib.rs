@@ -25,6 +25,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use config::Config;
 use discover::FileKind;
 use finding::Finding;
@@ -397,19 +399,29 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     };
     let mut findings = loaded.findings;
     let mut internal_errors = loaded.internal_errors;
-    for rule in rules::ALL {
-        if config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off) {
+    // Rules only read the graph: they run in parallel, and their findings are merged in
+    // catalog order so that output stays deterministic.
+    let per_rule: Vec<Result<Vec<Finding>, String>> = rules::ALL
+        .par_iter()
+        .filter(|rule| config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off))
+        .map(|rule| {
             let mut found = Vec::new();
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 (rule.check)(&ctx, &mut found)
-            }));
-            match run {
-                Ok(()) => findings.extend(found),
-                Err(_) => internal_errors.push(format!(
+            }))
+            .map(|()| found)
+            .map_err(|_| {
+                format!(
                     "internal error in rule {} ({}); its findings are missing",
                     rule.meta.code, rule.meta.name
-                )),
-            }
+                )
+            })
+        })
+        .collect();
+    for r in per_rule {
+        match r {
+            Ok(found) => findings.extend(found),
+            Err(e) => internal_errors.push(e),
         }
     }
     let mut suppressed = suppress::apply(&mut findings, &sources, &graph, config);
@@ -434,7 +446,19 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     sort_by_finding(&mut suppressed, |(f, _)| f, &sources);
     lap("rules", &mut timings);
     let mut notes = loaded.notes;
-    notes.extend(ctx.notes.into_inner());
+    let mut rule_notes = ctx
+        .notes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Each rule's notes begin with its code: catalog order, as if the rules ran in turn
+    // (the sort is stable, so a rule's own notes keep their order).
+    rule_notes.sort_by_key(|n| {
+        rules::ALL
+            .iter()
+            .position(|r| n.starts_with(r.meta.code))
+            .unwrap_or(usize::MAX)
+    });
+    notes.extend(rule_notes);
     sort_findings(&mut findings, &sources);
     Analysis {
         sources,

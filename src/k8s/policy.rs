@@ -68,14 +68,22 @@ fn strings(v: Option<&Value>) -> Option<Vec<String>> {
 }
 
 fn glob(pattern: &str, s: &str) -> bool {
+    // Images and patterns are nearly always ASCII: matched as bytes, with no copy.
+    if pattern.is_ascii() && s.is_ascii() {
+        return glob_units(pattern.as_bytes(), s.as_bytes(), b'*', b'?');
+    }
     let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), s.chars().collect());
-    // Iterative wildcard match with backtracking on the last `*`.
+    glob_units(&p, &s, '*', '?')
+}
+
+/// `*`/`?` wildcard match of `s` against `p`, iterative with backtracking on the last `*`.
+fn glob_units<T: PartialEq + Copy>(p: &[T], s: &[T], star_unit: T, any_unit: T) -> bool {
     let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
     while j < s.len() {
-        if i < p.len() && (p[i] == '?' || p[i] == s[j]) {
+        if i < p.len() && (p[i] == any_unit || p[i] == s[j]) {
             i += 1;
             j += 1;
-        } else if i < p.len() && p[i] == '*' {
+        } else if i < p.len() && p[i] == star_unit {
             star = Some(i);
             mark = j;
             i += 1;
@@ -87,7 +95,7 @@ fn glob(pattern: &str, s: &str) -> bool {
             return false;
         }
     }
-    p[i..].iter().all(|c| *c == '*')
+    p[i..].iter().all(|c| *c == star_unit)
 }
 
 impl Policy<'_> {

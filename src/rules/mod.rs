@@ -76,14 +76,15 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     pub sources: &'a SourceMap,
     /// What rules could not decide (shown with `--verbose`).
-    pub notes: std::cell::RefCell<Vec<String>>,
+    pub notes: std::sync::Mutex<Vec<String>>,
 }
 
 impl Ctx<'_> {
     /// Say why a rule stayed silent (an unresolved reference, an unknown value).
     pub fn undecided(&self, rule: &RuleMeta, why: impl std::fmt::Display) {
         self.notes
-            .borrow_mut()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(format!("{} {}: not judged: {why}", rule.code, rule.name));
     }
 }
