@@ -438,9 +438,16 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     findings.retain_mut(configured);
     suppressed.retain_mut(|(f, _)| configured(f));
     // Reported: the findings in the files asked about, judged in the whole project.
+    // A compiled template checked in place of a selected `.bicep` reports for it.
     if ws.selection.is_some() {
-        findings.retain(|f| ws.is_selected(&sources.get(f.primary.file).path));
-        suppressed.retain(|(f, _)| ws.is_selected(&sources.get(f.primary.file).path));
+        let reported = |f: &Finding| {
+            let path = &sources.get(f.primary.file).path;
+            let source = path.with_extension("bicep");
+            ws.is_selected(path)
+                || (loaded.compiled_fallback.contains(&source) && ws.is_selected(&source))
+        };
+        findings.retain(|f| reported(f));
+        suppressed.retain(|(f, _)| reported(f));
     }
     finding::merge_duplicates(&mut findings);
     sort_by_finding(&mut suppressed, |(f, _)| f, &sources);

@@ -239,3 +239,29 @@ fn missing_local_module_falls_back_and_says_so_without_verbose() {
         "{stderr}"
     );
 }
+
+#[test]
+fn checking_only_the_broken_bicep_reports_its_compiled_template() {
+    // `acrlint check main.bicep` (what pre-commit runs on a staged file): the compiled
+    // template checked in its place reports for it, though it was not named.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.bicep",
+        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'x'\n  properties: {\n",
+    );
+    write(dir.path(), "main.json", COMPILED);
+    write(
+        dir.path(),
+        "other.json",
+        &COMPILED.replace("acrcompiled", "other"),
+    );
+    let config = Config::default();
+    let ws = acrlint::Workspace::project(&[dir.path().join("main.bicep")], &config).unwrap();
+    let a = acrlint::analyze(&ws, &config);
+    let f = found(&a);
+    assert!(f.contains(&"LINT001 main.bicep".to_string()), "{f:?}");
+    assert!(f.contains(&"ACR002 main.json".to_string()), "{f:?}");
+    // A template beside it that is not its compiled form stays outside the selection.
+    assert!(!f.iter().any(|x| x.ends_with("other.json")), "{f:?}");
+}
