@@ -142,10 +142,36 @@ fn resource_id(func: &str, args: &[Value]) -> Option<ValueKind> {
     if names.is_empty() {
         return None;
     }
+    // A tenant-level id has no deployment-time part: it is known as a string
+    // (`/providers/Microsoft.Authorization/policyDefinitions/<guid>`), which the graph
+    // resolves like the reference (see `crate::model::arm_id_key`).
+    if func == "tenantresourceid"
+        && let Some(id) = tenant_id(ty, &names)
+    {
+        return Some(ValueKind::String(id.into()));
+    }
     Some(ValueKind::Ref(Box::new(Ref {
         key: Resource::type_name_key(ty, &names.join("/")),
         attr: "id".into(),
     })))
+}
+
+/// `/providers/<namespace>/<type1>/<name1>/<type2>/<name2>...`: a tenant-level resource id,
+/// its names interleaved with the type's segments (None when they do not pair up).
+fn tenant_id(ty: &str, names: &[String]) -> Option<String> {
+    let mut segments = ty.split('/');
+    let mut id = format!("/providers/{}", segments.next()?);
+    let types: Vec<&str> = segments.collect();
+    if types.len() != names.len() {
+        return None;
+    }
+    for (t, n) in types.iter().zip(names) {
+        id.push('/');
+        id.push_str(t);
+        id.push('/');
+        id.push_str(n);
+    }
+    Some(id)
 }
 
 /// A scalar as ARM converts it to a string (`concat`, `format`, `string`).
@@ -517,6 +543,20 @@ mod tests {
         assert_eq!(
             v.as_ref().map(|r| r.key.as_str()),
             Some("id:microsoft.network/virtualnetworks/subnets/vnet/snet")
+        );
+        let def = call(
+            "tenantResourceId",
+            vec![
+                s("Microsoft.Authorization/policyDefinitions"),
+                s("febd0533-8e55-448f-b837-bd0e06f16469"),
+            ],
+            sp(),
+        );
+        assert_eq!(
+            def.as_str(),
+            Some(
+                "/providers/Microsoft.Authorization/policyDefinitions/febd0533-8e55-448f-b837-bd0e06f16469"
+            )
         );
         assert!(
             call(

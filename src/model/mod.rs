@@ -42,6 +42,8 @@ pub enum Kind {
     RoleAssignment,
     DiagnosticSetting,
     PolicyAssignment,
+    /// An Azure Policy initiative: read for the definitions it contains.
+    PolicySetDefinition,
     /// A Kubernetes object (workload, policy, anything with apiVersion + kind).
     KubernetesObject,
     Other,
@@ -65,6 +67,7 @@ impl Kind {
             | "azurerm_subscription_policy_assignment"
             | "azurerm_management_group_policy_assignment"
             | "azurerm_policy_assignment" => Kind::PolicyAssignment,
+            "azurerm_policy_set_definition" => Kind::PolicySetDefinition,
             _ => Kind::Other,
         }
     }
@@ -84,6 +87,7 @@ impl Kind {
             "microsoft.authorization/roleassignments" => Kind::RoleAssignment,
             "microsoft.insights/diagnosticsettings" => Kind::DiagnosticSetting,
             "microsoft.authorization/policyassignments" => Kind::PolicyAssignment,
+            "microsoft.authorization/policysetdefinitions" => Kind::PolicySetDefinition,
             _ => Kind::Other,
         }
     }
