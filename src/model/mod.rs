@@ -168,6 +168,13 @@ pub struct Graph {
     by_parent: HashMap<(Kind, String), Vec<usize>>,
 }
 
+/// Whether a value that should identify a resource is not statically known at all, so
+/// it may be any resource. An id or reference that names a resource the scan does not
+/// declare is known: it is none of the scan's resources; so is an absent or null value.
+pub fn unknown_target(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| v.as_ref().is_none() && v.has_unknown())
+}
+
 /// What a reference points to.
 #[derive(Debug)]
 pub enum Target<'a> {
@@ -307,6 +314,26 @@ impl Graph {
         let found = self.all_named(kind, name);
         self.in_file(found, near.span.file)
             .or_else(|| self.first(found.iter()))
+    }
+
+    /// The resource a scan declares for `r`: `r` itself, or for an `existing` reference the
+    /// resource of the same kind and name that the scan deploys (the usual Bicep module
+    /// pattern: the registry a deployment creates, referred to again by name). An
+    /// `existing` reference whose name is not known, or names nothing declared, stays itself.
+    pub fn declared_for<'a>(&'a self, r: &'a Resource) -> &'a Resource {
+        if !r.existing {
+            return r;
+        }
+        let Some(name) = r.name_str() else { return r };
+        let found = self.all_named(r.kind, name);
+        let declared = |i: &&usize| !self.resources[**i].existing;
+        // The one of the same deployment first (names are unique only within one).
+        found
+            .iter()
+            .filter(declared)
+            .find(|&&i| self.resources[i].entry_file() == r.entry_file())
+            .or_else(|| found.iter().find(declared))
+            .map_or(r, |&i| &self.resources[i])
     }
 
     /// Resolve a value that should identify a resource: a [`Ref`], or a literal ARM
