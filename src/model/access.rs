@@ -124,11 +124,19 @@ fn kubelet_identity_ref(c: &Resource) -> Option<&super::Ref> {
     v.as_ref()
 }
 
-/// Whether a scope covers a registry: the registry itself, or its resource group.
+/// Whether a scope covers a registry: the registry itself (also through an `existing`
+/// reference by its name), or its resource group. An `existing` reference whose name is
+/// not known may be any registry.
 pub fn scope_covers(graph: &Graph, scope: Option<&Value>, registry: &Resource) -> Option<bool> {
     let scope = scope?;
     match graph.target(Some(scope), registry) {
-        Target::Resource(r) => Some(std::ptr::eq(r, registry) || is_group_of(r, registry)),
+        Target::Resource(r) => {
+            let r = graph.declared_for(r);
+            if r.existing && r.name.as_ref().is_some_and(Value::has_unknown) {
+                return None;
+            }
+            Some(std::ptr::eq(r, registry) || is_group_of(r, registry))
+        }
         Target::Unknown => None,
         Target::None => Some(false),
     }
