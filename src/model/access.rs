@@ -187,25 +187,35 @@ pub fn policy_addon(c: &Resource) -> (Prop<'_, bool>, &'static str) {
     (prop, native)
 }
 
-/// The resource a diagnostic setting sends logs of.
+/// The resource a diagnostic setting sends logs of: a resource of the scan (an `existing`
+/// one stands for the resource the scan declares by its name), none of them (a target
+/// that names a resource the scan does not declare), or not known.
 pub fn diagnostic_target<'a>(graph: &'a Graph, d: &'a Resource) -> Target<'a> {
+    let resolve = |v: Option<&Value>| match graph.target(v, d) {
+        Target::Resource(t) => Target::Resource(graph.declared_for(t)),
+        _ if super::unknown_target(v) => Target::Unknown,
+        _ => Target::None,
+    };
     if d.format == Format::Terraform {
-        return graph.target(d.body.get("target_resource_id"), d);
+        return resolve(d.body.get("target_resource_id"));
     }
     // ARM: `scope` (extension resource), or a child name `registry/microsoft.insights/x`.
     if let Some(s) = d.body.get("scope") {
-        return graph.target(Some(s), d);
+        return resolve(Some(s));
+    }
+    // A setting of another resource type (`Microsoft.KeyVault/vaults/providers/...`), or one
+    // without a scope (the subscription's), is no registry's.
+    if !d
+        .native_type
+        .to_ascii_lowercase()
+        .starts_with("microsoft.containerregistry")
+    {
+        return Target::None;
     }
     match d.name_str().and_then(|n| n.split('/').next()) {
-        Some(n)
-            if d.native_type
-                .to_ascii_lowercase()
-                .starts_with("microsoft.containerregistry") =>
-        {
-            graph
-                .named_near(Kind::ContainerRegistry, n, d)
-                .map_or(Target::Unknown, Target::Resource)
-        }
-        _ => Target::Unknown,
+        Some(n) => graph
+            .named_near(Kind::ContainerRegistry, n, d)
+            .map_or(Target::None, |r| Target::Resource(graph.declared_for(r))),
+        None => Target::Unknown,
     }
 }
