@@ -125,18 +125,12 @@ fn kubelet_identity_ref(c: &Resource) -> Option<&super::Ref> {
 }
 
 /// Whether a scope covers a registry: the registry itself (also through an `existing`
-/// reference by its name), or its resource group. An `existing` reference whose name is
-/// not known may be any registry.
+/// reference by its name), or its resource group; not known when the scope is not (an
+/// `existing` reference whose name is not known may be any registry).
 pub fn scope_covers(graph: &Graph, scope: Option<&Value>, registry: &Resource) -> Option<bool> {
     let scope = scope?;
-    match graph.target(Some(scope), registry) {
-        Target::Resource(r) => {
-            let r = graph.declared_for(r);
-            if r.existing && r.name.as_ref().is_some_and(Value::has_unknown) {
-                return None;
-            }
-            Some(std::ptr::eq(r, registry) || is_group_of(r, registry))
-        }
+    match graph.reach(Some(scope), registry) {
+        Target::Resource(r) => Some(std::ptr::eq(r, registry) || is_group_of(r, registry)),
         Target::Unknown => None,
         Target::None => Some(false),
     }
@@ -191,17 +185,12 @@ pub fn policy_addon(c: &Resource) -> (Prop<'_, bool>, &'static str) {
 /// one stands for the resource the scan declares by its name), none of them (a target
 /// that names a resource the scan does not declare), or not known.
 pub fn diagnostic_target<'a>(graph: &'a Graph, d: &'a Resource) -> Target<'a> {
-    let resolve = |v: Option<&Value>| match graph.target(v, d) {
-        Target::Resource(t) => Target::Resource(graph.declared_for(t)),
-        _ if super::unknown_target(v) => Target::Unknown,
-        _ => Target::None,
-    };
     if d.format == Format::Terraform {
-        return resolve(d.body.get("target_resource_id"));
+        return graph.reach(d.body.get("target_resource_id"), d);
     }
     // ARM: `scope` (extension resource), or a child name `registry/microsoft.insights/x`.
     if let Some(s) = d.body.get("scope") {
-        return resolve(Some(s));
+        return graph.reach(Some(s), d);
     }
     // A setting of another resource type (`Microsoft.KeyVault/vaults/providers/...`), or one
     // without a scope (the subscription's), is no registry's.
@@ -215,7 +204,7 @@ pub fn diagnostic_target<'a>(graph: &'a Graph, d: &'a Resource) -> Target<'a> {
     match d.name_str().and_then(|n| n.split('/').next()) {
         Some(n) => graph
             .named_near(Kind::ContainerRegistry, n, d)
-            .map_or(Target::None, |r| Target::Resource(graph.declared_for(r))),
+            .map_or(Target::None, |r| graph.declared_for(r)),
         None => Target::Unknown,
     }
 }

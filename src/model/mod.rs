@@ -168,13 +168,6 @@ pub struct Graph {
     by_parent: HashMap<(Kind, String), Vec<usize>>,
 }
 
-/// Whether a value that should identify a resource is not statically known at all, so
-/// it may be any resource. An id or reference that names a resource the scan does not
-/// declare is known: it is none of the scan's resources; so is an absent or null value.
-pub fn unknown_target(v: Option<&Value>) -> bool {
-    v.is_some_and(|v| v.as_ref().is_none() && v.has_unknown())
-}
-
 /// What a reference points to.
 #[derive(Debug)]
 pub enum Target<'a> {
@@ -318,13 +311,16 @@ impl Graph {
 
     /// The resource a scan declares for `r`: `r` itself, or for an `existing` reference the
     /// resource of the same kind and name that the scan deploys (the usual Bicep module
-    /// pattern: the registry a deployment creates, referred to again by name). An
-    /// `existing` reference whose name is not known, or names nothing declared, stays itself.
-    pub fn declared_for<'a>(&'a self, r: &'a Resource) -> &'a Resource {
+    /// pattern: the registry a deployment creates, referred to again by name). Unknown for
+    /// an `existing` reference whose name is not known (it may be any); an `existing`
+    /// reference that names nothing declared stays itself.
+    pub fn declared_for<'a>(&'a self, r: &'a Resource) -> Target<'a> {
         if !r.existing {
-            return r;
+            return Target::Resource(r);
         }
-        let Some(name) = r.name_str() else { return r };
+        let Some(name) = r.name_str() else {
+            return Target::Unknown;
+        };
         let found = self.all_named(r.kind, name);
         let declared = |i: &&usize| !self.resources[**i].existing;
         // The one of the same deployment first (names are unique only within one).
@@ -333,7 +329,22 @@ impl Graph {
             .filter(declared)
             .find(|&&i| self.resources[i].entry_file() == r.entry_file())
             .or_else(|| found.iter().find(declared))
-            .map_or(r, |&i| &self.resources[i])
+            .map_or(Target::Resource(r), |&i| {
+                Target::Resource(&self.resources[i])
+            })
+    }
+
+    /// What a value that should identify a resource reaches among the resources the scan
+    /// declares: one of them ([`Graph::target`], an `existing` reference standing for the
+    /// declared resource of its name), none of them (absent, null, or an id or reference
+    /// that names a resource the scan does not declare), or not known (a value not known
+    /// statically, which may be any).
+    pub fn reach(&self, v: Option<&Value>, near: &Resource) -> Target<'_> {
+        match self.target(v, near) {
+            Target::Resource(t) => self.declared_for(t),
+            _ if v.is_some_and(|v| v.as_ref().is_none() && v.has_unknown()) => Target::Unknown,
+            _ => Target::None,
+        }
     }
 
     /// Resolve a value that should identify a resource: a [`Ref`], or a literal ARM

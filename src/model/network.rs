@@ -197,15 +197,11 @@ pub fn link_zone<'a>(graph: &'a Graph, link: &'a Resource) -> Target<'a> {
     let by_name = |name: &str| {
         graph
             .named_near(Kind::PrivateDnsZone, name, link)
-            .map_or(Target::None, |z| Target::Resource(graph.declared_for(z)))
+            .map_or(Target::None, |z| graph.declared_for(z))
     };
     if link.format == Format::Terraform {
         if let Some(id) = link.body.get("private_dns_zone_id") {
-            return match graph.target(Some(id), link) {
-                Target::Resource(z) => Target::Resource(graph.declared_for(z)),
-                _ if super::unknown_target(Some(id)) => Target::Unknown,
-                _ => Target::None,
-            };
+            return graph.reach(Some(id), link);
         }
         return match link.body.get("private_dns_zone_name") {
             Some(v) => match v.as_str() {

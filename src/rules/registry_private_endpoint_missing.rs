@@ -5,7 +5,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::network::connections;
 use std::collections::HashMap;
 
-use crate::model::{Kind, Resource, Target, unknown_target};
+use crate::model::{Kind, Resource, Target};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -31,9 +31,10 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     // and is none of the scan's registries.
     let undecided = endpoints.iter().find(|pe| {
         crate::model::network::connections_unknown(pe)
-            || connections(pe)
-                .iter()
-                .any(|c| c.is_registry() != Some(false) && unknown_target(c.target))
+            || connections(pe).iter().any(|c| {
+                c.is_registry() != Some(false)
+                    && matches!(ctx.graph.reach(c.target, pe), Target::Unknown)
+            })
     });
     if let Some(pe) = undecided {
         ctx.undecided(
@@ -51,8 +52,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut by_target: HashMap<*const Resource, (bool, Vec<Span>)> = HashMap::new();
     for pe in &endpoints {
         for c in connections(pe) {
-            if let Target::Resource(t) = ctx.graph.target(c.target, pe) {
-                let t = ctx.graph.declared_for(t);
+            if let Target::Resource(t) = ctx.graph.reach(c.target, pe) {
                 let entry = by_target.entry(t as *const _).or_default();
                 if c.is_registry() == Some(true) {
                     entry.0 = true;
