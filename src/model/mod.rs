@@ -309,13 +309,15 @@ impl Graph {
             .or_else(|| self.first(found.iter()))
     }
 
-    /// The resource a scan declares for `r`: `r` itself, or for an `existing` reference the
-    /// resource of the same kind and name that the scan deploys (the usual Bicep module
+    /// The resource a scan declares for `r`: `r` itself, or for an `existing` reference to
+    /// a registry the registry of that name that the scan deploys (the usual Bicep module
     /// pattern: the registry a deployment creates, referred to again by name). Unknown for
-    /// an `existing` reference whose name is not known (it may be any); an `existing`
-    /// reference that names nothing declared stays itself.
+    /// such a reference whose name is not known (it may be any); one that names nothing
+    /// declared stays itself. Only registries: their names are unique in all of Azure (the
+    /// login server), where a DNS zone or a network of the same name in another resource
+    /// group is another resource.
     pub fn declared_for<'a>(&'a self, r: &'a Resource) -> Target<'a> {
-        if !r.existing {
+        if !r.existing || r.kind != Kind::ContainerRegistry {
             return Target::Resource(r);
         }
         let Some(name) = r.name_str() else {

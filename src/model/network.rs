@@ -190,14 +190,13 @@ pub fn vnet_of_subnet<'a>(
     }
 }
 
-/// What zone a virtual network link belongs to: a zone of the scan (an `existing` one
-/// stands for the zone the scan declares by that name), none of them (a zone id or name
-/// that the scan does not declare), or not known.
+/// What zone a virtual network link belongs to: a zone of the scan, none of them (a zone
+/// id or name that the scan does not declare), or not known.
 pub fn link_zone<'a>(graph: &'a Graph, link: &'a Resource) -> Target<'a> {
     let by_name = |name: &str| {
         graph
             .named_near(Kind::PrivateDnsZone, name, link)
-            .map_or(Target::None, |z| graph.declared_for(z))
+            .map_or(Target::None, Target::Resource)
     };
     if link.format == Format::Terraform {
         if let Some(id) = link.body.get("private_dns_zone_id") {
