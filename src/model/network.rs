@@ -205,6 +205,8 @@ pub fn link_zone<'a>(graph: &'a Graph, link: &'a Resource) -> Target<'a> {
         return match link.body.get("private_dns_zone_name") {
             Some(v) => match v.as_str() {
                 Some(name) => by_name(name),
+                // `azurerm_private_dns_zone.x.name`: that zone, whatever its name.
+                None if v.as_ref().is_some() => graph.reach(Some(v), link),
                 None if v.has_unknown() => Target::Unknown,
                 None => Target::None,
             },
@@ -213,7 +215,11 @@ pub fn link_zone<'a>(graph: &'a Graph, link: &'a Resource) -> Target<'a> {
     }
     match link.name_str().and_then(|n| n.split('/').next()) {
         Some(zone) => by_name(zone),
-        None => Target::Unknown,
+        // Bicep `parent: zone`: that zone, whatever its name.
+        None => match link.body.get("parent") {
+            Some(p) if p.as_ref().is_some() => graph.reach(Some(p), link),
+            _ => Target::Unknown,
+        },
     }
 }
 
