@@ -9,7 +9,6 @@
 //! references draw edges in the graph.
 
 use crate::eval::functions::{from_json, to_json};
-use crate::eval::terraform::values_equal;
 use crate::model::{Ref, Resource, Str, Value, ValueKind};
 use crate::source::Span;
 
@@ -142,10 +141,78 @@ fn resource_id(func: &str, args: &[Value]) -> Option<ValueKind> {
     if names.is_empty() {
         return None;
     }
+    // A tenant-level id has no deployment-time part: it is known as a string
+    // (`/providers/Microsoft.Authorization/policyDefinitions/<guid>`), which the graph
+    // resolves like the reference (see `crate::model::arm_id_key`).
+    if func == "tenantresourceid"
+        && let Some(id) = tenant_id(ty, &names)
+    {
+        return Some(ValueKind::String(id.into()));
+    }
     Some(ValueKind::Ref(Box::new(Ref {
         key: Resource::type_name_key(ty, &names.join("/")),
         attr: "id".into(),
     })))
+}
+
+/// `/providers/<namespace>/<type1>/<name1>/<type2>/<name2>...`: a tenant-level resource id,
+/// its names interleaved with the type's segments (None when they do not pair up).
+fn tenant_id(ty: &str, names: &[String]) -> Option<String> {
+    let mut segments = ty.split('/');
+    let mut id = format!("/providers/{}", segments.next()?);
+    let types: Vec<&str> = segments.collect();
+    if types.len() != names.len() {
+        return None;
+    }
+    for (t, n) in types.iter().zip(names) {
+        id.push('/');
+        id.push_str(t);
+        id.push('/');
+        id.push_str(n);
+    }
+    Some(id)
+}
+
+/// Equality as ARM's `equals` (and Bicep's `==`, which compiles to it) decides on known
+/// values: lists item by item, objects by their set of properties whatever their order,
+/// property names compared case-insensitively (as ARM reads them), strings exactly. None
+/// when the values nest deeper than [`crate::eval::budget::MAX_VALUE_DEPTH`].
+pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
+    equal_at(a, b, 0)
+}
+
+fn equal_at(a: &Value, b: &Value, depth: usize) -> Option<bool> {
+    if depth > crate::eval::budget::MAX_VALUE_DEPTH {
+        return None;
+    }
+    Some(match (&a.kind, &b.kind) {
+        (ValueKind::List(x), ValueKind::List(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            for (p, q) in x.iter().zip(y) {
+                if !equal_at(p, q, depth + 1)? {
+                    return Some(false);
+                }
+            }
+            true
+        }
+        (ValueKind::Object(x), ValueKind::Object(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            for (k, v) in x {
+                let Some((_, w)) = y.iter().find(|(k2, _)| k.eq_ignore_ascii_case(k2)) else {
+                    return Some(false);
+                };
+                if !equal_at(v, w, depth + 1)? {
+                    return Some(false);
+                }
+            }
+            true
+        }
+        (x, y) => x == y,
+    })
 }
 
 /// A scalar as ARM converts it to a string (`concat`, `format`, `string`).
@@ -206,7 +273,7 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             let j: serde_json::Value = serde_json::from_str(&s(0)?).ok()?;
             from_json(&j, span).kind
         }
-        "equals" => ValueKind::Bool(values_equal(arg(0)?, arg(1)?)),
+        "equals" => ValueKind::Bool(values_equal(arg(0)?, arg(1)?)?),
         "not" => ValueKind::Bool(!arg(0)?.as_bool()?),
         "less" | "lessorequals" | "greater" | "greaterorequals" => {
             let ord = match (arg(0)?.as_number(), arg(1)?.as_number()) {
@@ -231,7 +298,16 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             let needle = arg(1)?;
             ValueKind::Bool(match &arg(0)?.kind {
                 ValueKind::String(h) => h.contains(&to_text(needle)?),
-                ValueKind::List(items) => items.iter().any(|i| values_equal(i, needle)),
+                ValueKind::List(items) => {
+                    let mut found = false;
+                    for i in items {
+                        if values_equal(i, needle)? {
+                            found = true;
+                            break;
+                        }
+                    }
+                    found
+                }
                 ValueKind::Object(es) => {
                     let k = needle.as_str()?;
                     es.iter().any(|(key, _)| key.eq_ignore_ascii_case(k))
@@ -356,7 +432,14 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
                 let mut out: Vec<Value> = Vec::new();
                 for a in args {
                     for v in a.as_list()? {
-                        if !out.iter().any(|o| values_equal(o, v)) {
+                        let mut seen = false;
+                        for o in &out {
+                            if values_equal(o, v)? {
+                                seen = true;
+                                break;
+                            }
+                        }
+                        if !seen {
                             out.push(v.clone());
                         }
                     }
@@ -502,6 +585,23 @@ mod tests {
     }
 
     #[test]
+    fn objects_equal_whatever_the_order_and_case_of_their_properties() {
+        let obj = |entries: Vec<(&str, Value)>| {
+            Value::new(
+                ValueKind::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect()),
+                sp(),
+            )
+        };
+        let a = obj(vec![("a", s("1")), ("b", s("2"))]);
+        let b = obj(vec![("B", s("2")), ("a", s("1"))]);
+        let c = obj(vec![("a", s("1")), ("b", s("3"))]);
+        assert_eq!(values_equal(&a, &b), Some(true));
+        assert_eq!(values_equal(&a, &c), Some(false));
+        assert_eq!(values_equal(&s("x"), &s("X")), Some(false));
+        assert_eq!(call("equals", vec![a, b], sp()).as_bool(), Some(true));
+    }
+
+    #[test]
     fn resource_ids_are_refs() {
         let unk = Value::unknown("sub", sp());
         let v = call(
@@ -517,6 +617,20 @@ mod tests {
         assert_eq!(
             v.as_ref().map(|r| r.key.as_str()),
             Some("id:microsoft.network/virtualnetworks/subnets/vnet/snet")
+        );
+        let def = call(
+            "tenantResourceId",
+            vec![
+                s("Microsoft.Authorization/policyDefinitions"),
+                s("febd0533-8e55-448f-b837-bd0e06f16469"),
+            ],
+            sp(),
+        );
+        assert_eq!(
+            def.as_str(),
+            Some(
+                "/providers/Microsoft.Authorization/policyDefinitions/febd0533-8e55-448f-b837-bd0e06f16469"
+            )
         );
         assert!(
             call(

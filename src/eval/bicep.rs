@@ -1373,7 +1373,8 @@ impl<'t, 'b> Scope<'t, 'b> {
         }
         let known = !a.has_unknown() && !b.has_unknown();
         let kind = match op {
-            "==" | "!=" if known => Some(ValueKind::Bool((plain(&a) == plain(&b)) == (op == "=="))),
+            "==" | "!=" if known => crate::eval::azure_functions::values_equal(&a, &b)
+                .map(|eq| ValueKind::Bool(eq == (op == "=="))),
             "=~" | "!~" => match (a.as_str(), b.as_str()) {
                 (Some(x), Some(y)) => {
                     Some(ValueKind::Bool(x.eq_ignore_ascii_case(y) == (op == "=~")))
@@ -1462,24 +1463,6 @@ fn with_origins_of(kind: Option<ValueKind>, span: Span, from: &[&Value]) -> Valu
         }
     }
     v
-}
-
-/// A value without spans, for equality.
-fn plain(v: &Value) -> ValueKind {
-    match &v.kind {
-        ValueKind::List(items) => ValueKind::List(
-            items
-                .iter()
-                .map(|i| Value::new(plain(i), Span::new(FileId(0), 0..0)))
-                .collect(),
-        ),
-        ValueKind::Object(e) => ValueKind::Object(
-            e.iter()
-                .map(|(k, v)| (k.clone(), Value::new(plain(v), Span::new(FileId(0), 0..0))))
-                .collect(),
-        ),
-        k => k.clone(),
-    }
 }
 
 /// The `i`-th named child that is not a comment (comments may stand anywhere).

@@ -228,27 +228,132 @@ pub fn policies(graph: &Graph) -> Vec<Policy<'_>> {
     out
 }
 
+/// What a policy assignment's definition id names, as far as it can be told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Assigned {
+    /// The allowed-images built-in.
+    AllowedImages,
+    /// Another policy definition (a built-in or a custom one): it never decides on images
+    /// as that built-in does.
+    OtherDefinition,
+    /// An initiative (policy set definition): it may contain the allowed-images built-in.
+    Initiative,
+    /// Not statically known: it may be either of the above.
+    Unknown,
+}
+
+/// The definition id of a policy assignment, as written.
+fn definition_id(r: &Resource) -> Option<&Value> {
+    if r.format == Format::Terraform {
+        r.body.get("policy_definition_id")
+    } else {
+        r.body.path(&["properties", "policyDefinitionId"])
+    }
+}
+
+/// What a definition id names: a literal id, a `tenantResourceId`/`subscriptionResourceId`/
+/// `resourceId` of a definition, or a reference to a definition declared in the scan.
+fn assigned(graph: Option<&Graph>, def: &Value, near: &Resource) -> Assigned {
+    let key = match &def.kind {
+        ValueKind::String(s) => match crate::model::arm_id_key(s) {
+            Some(k) => k,
+            // Not an id: compared as written (the built-in's guid at its end).
+            None if s.to_ascii_lowercase().ends_with(ALLOWED_IMAGES_POLICY) => {
+                return Assigned::AllowedImages;
+            }
+            None => return Assigned::OtherDefinition,
+        },
+        ValueKind::Ref(r) => r.key.to_ascii_lowercase(),
+        _ => return Assigned::Unknown,
+    };
+    if let Some(name) = key.strip_prefix("id:microsoft.authorization/policydefinitions/") {
+        return if name.eq_ignore_ascii_case(ALLOWED_IMAGES_POLICY) {
+            Assigned::AllowedImages
+        } else {
+            Assigned::OtherDefinition
+        };
+    }
+    if key.starts_with("id:microsoft.authorization/policysetdefinitions/") {
+        return Assigned::Initiative;
+    }
+    // A reference to a definition declared in the scan (`azurerm_policy_definition.x.id`,
+    // Bicep `initiative.id`): its type tells.
+    match graph.map(|g| g.target(Some(def), near)) {
+        Some(crate::model::Target::Resource(t)) => {
+            if t.kind == Kind::PolicySetDefinition {
+                Assigned::Initiative
+            } else if matches!(
+                t.native_type.to_ascii_lowercase().as_str(),
+                "azurerm_policy_definition" | "microsoft.authorization/policydefinitions"
+            ) {
+                Assigned::OtherDefinition
+            } else {
+                Assigned::Unknown
+            }
+        }
+        _ => Assigned::Unknown,
+    }
+}
+
+/// Whether an initiative may contain the allowed-images built-in: unless it is declared in
+/// the scan with every member known and none of them that built-in.
+fn initiative_may_contain(graph: &Graph, def: &Value, near: &Resource) -> bool {
+    let set = match graph.target(Some(def), near) {
+        crate::model::Target::Resource(t) if t.kind == Kind::PolicySetDefinition => t,
+        _ => return true,
+    };
+    let members: Option<Vec<&Value>> = if set.format == Format::Terraform {
+        set.body
+            .get("policy_definition_reference")
+            .filter(|v| !v.is_unknown())
+            .map(|refs| {
+                refs.items()
+                    .iter()
+                    .filter_map(|m| m.get("policy_definition_id"))
+                    .collect()
+            })
+    } else {
+        set.body
+            .path(&["properties", "policyDefinitions"])
+            .and_then(Value::as_list)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|m| m.get("policyDefinitionId"))
+                    .collect()
+            })
+    };
+    let Some(members) = members else {
+        return true;
+    };
+    members
+        .iter()
+        .any(|m| assigned(Some(graph), m, set) != Assigned::OtherDefinition)
+}
+
 /// Policy assignments that may be of the allowed-images built-in but cannot be read
-/// statically (definition id or parameters unknown): they may decide, so nothing else does.
+/// statically: its parameters unknown, its definition id unknown, or an initiative that may
+/// contain it. They may decide, so nothing else does. An assignment of another definition
+/// (allowed locations, say) never counts.
 pub fn unknown_assignments(graph: &Graph) -> Vec<&Resource> {
     graph
         .of_kind(Kind::PolicyAssignment)
         .filter(|r| azure(r).is_none())
         .filter(|r| {
-            let (def, params) = if r.format == Format::Terraform {
-                (r.body.get("policy_definition_id"), r.body.get("parameters"))
-            } else {
-                (
-                    r.body.path(&["properties", "policyDefinitionId"]),
-                    r.body.path(&["properties", "parameters"]),
-                )
+            let Some(def) = definition_id(r) else {
+                return false;
             };
-            match def.and_then(Value::as_str) {
-                None => def.is_some_and(Value::has_unknown),
-                Some(id) => {
-                    id.to_ascii_lowercase().ends_with(ALLOWED_IMAGES_POLICY)
-                        && params.is_some_and(Value::has_unknown)
+            match assigned(Some(graph), def, r) {
+                Assigned::AllowedImages => {
+                    let params = if r.format == Format::Terraform {
+                        r.body.get("parameters")
+                    } else {
+                        r.body.path(&["properties", "parameters"])
+                    };
+                    params.is_some_and(Value::has_unknown)
                 }
+                Assigned::OtherDefinition => false,
+                Assigned::Initiative => initiative_may_contain(graph, def, r),
+                Assigned::Unknown => true,
             }
         })
         .collect()
@@ -313,21 +418,14 @@ pub fn azure(r: &Resource) -> Option<Policy<'_>> {
     let (def, params) = if r.format == Format::Terraform {
         let p = r.body.get("parameters")?;
         let json: serde_json::Value = serde_json::from_str(p.as_str()?).ok()?;
-        (
-            r.body.get("policy_definition_id")?,
-            from_json(&json, p.span),
-        )
+        (definition_id(r)?, from_json(&json, p.span))
     } else {
         (
-            r.body.path(&["properties", "policyDefinitionId"])?,
+            definition_id(r)?,
             r.body.path(&["properties", "parameters"])?.clone(),
         )
     };
-    if !def
-        .as_str()?
-        .to_ascii_lowercase()
-        .ends_with(ALLOWED_IMAGES_POLICY)
-    {
+    if assigned(None, def, r) != Assigned::AllowedImages {
         return None;
     }
     let param = |name: &str| params.get(name).and_then(|p| p.get("value"));

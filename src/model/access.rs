@@ -124,10 +124,12 @@ fn kubelet_identity_ref(c: &Resource) -> Option<&super::Ref> {
     v.as_ref()
 }
 
-/// Whether a scope covers a registry: the registry itself, or its resource group.
+/// Whether a scope covers a registry: the registry itself (also through an `existing`
+/// reference by its name), or its resource group; not known when the scope is not (an
+/// `existing` reference whose name is not known may be any registry).
 pub fn scope_covers(graph: &Graph, scope: Option<&Value>, registry: &Resource) -> Option<bool> {
     let scope = scope?;
-    match graph.target(Some(scope), registry) {
+    match graph.reach(Some(scope), registry) {
         Target::Resource(r) => Some(std::ptr::eq(r, registry) || is_group_of(r, registry)),
         Target::Unknown => None,
         Target::None => Some(false),
@@ -179,25 +181,30 @@ pub fn policy_addon(c: &Resource) -> (Prop<'_, bool>, &'static str) {
     (prop, native)
 }
 
-/// The resource a diagnostic setting sends logs of.
+/// The resource a diagnostic setting sends logs of: a resource of the scan (an `existing`
+/// one stands for the resource the scan declares by its name), none of them (a target
+/// that names a resource the scan does not declare), or not known.
 pub fn diagnostic_target<'a>(graph: &'a Graph, d: &'a Resource) -> Target<'a> {
     if d.format == Format::Terraform {
-        return graph.target(d.body.get("target_resource_id"), d);
+        return graph.reach(d.body.get("target_resource_id"), d);
     }
     // ARM: `scope` (extension resource), or a child name `registry/microsoft.insights/x`.
     if let Some(s) = d.body.get("scope") {
-        return graph.target(Some(s), d);
+        return graph.reach(Some(s), d);
+    }
+    // A setting of another resource type (`Microsoft.KeyVault/vaults/providers/...`), or one
+    // without a scope (the subscription's), is no registry's.
+    if !d
+        .native_type
+        .to_ascii_lowercase()
+        .starts_with("microsoft.containerregistry")
+    {
+        return Target::None;
     }
     match d.name_str().and_then(|n| n.split('/').next()) {
-        Some(n)
-            if d.native_type
-                .to_ascii_lowercase()
-                .starts_with("microsoft.containerregistry") =>
-        {
-            graph
-                .named_near(Kind::ContainerRegistry, n, d)
-                .map_or(Target::Unknown, Target::Resource)
-        }
-        _ => Target::Unknown,
+        Some(n) => graph
+            .named_near(Kind::ContainerRegistry, n, d)
+            .map_or(Target::None, |r| graph.declared_for(r)),
+        None => Target::Unknown,
     }
 }

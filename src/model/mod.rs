@@ -42,6 +42,8 @@ pub enum Kind {
     RoleAssignment,
     DiagnosticSetting,
     PolicyAssignment,
+    /// An Azure Policy initiative: read for the definitions it contains.
+    PolicySetDefinition,
     /// A Kubernetes object (workload, policy, anything with apiVersion + kind).
     KubernetesObject,
     Other,
@@ -65,6 +67,7 @@ impl Kind {
             | "azurerm_subscription_policy_assignment"
             | "azurerm_management_group_policy_assignment"
             | "azurerm_policy_assignment" => Kind::PolicyAssignment,
+            "azurerm_policy_set_definition" => Kind::PolicySetDefinition,
             _ => Kind::Other,
         }
     }
@@ -84,6 +87,7 @@ impl Kind {
             "microsoft.authorization/roleassignments" => Kind::RoleAssignment,
             "microsoft.insights/diagnosticsettings" => Kind::DiagnosticSetting,
             "microsoft.authorization/policyassignments" => Kind::PolicyAssignment,
+            "microsoft.authorization/policysetdefinitions" => Kind::PolicySetDefinition,
             _ => Kind::Other,
         }
     }
@@ -303,6 +307,46 @@ impl Graph {
         let found = self.all_named(kind, name);
         self.in_file(found, near.span.file)
             .or_else(|| self.first(found.iter()))
+    }
+
+    /// The resource a scan declares for `r`: `r` itself, or for an `existing` reference to
+    /// a registry the registry of that name that the scan deploys (the usual Bicep module
+    /// pattern: the registry a deployment creates, referred to again by name). Unknown for
+    /// such a reference whose name is not known (it may be any); one that names nothing
+    /// declared stays itself. Only registries: their names are unique in all of Azure (the
+    /// login server), where a DNS zone or a network of the same name in another resource
+    /// group is another resource.
+    pub fn declared_for<'a>(&'a self, r: &'a Resource) -> Target<'a> {
+        if !r.existing || r.kind != Kind::ContainerRegistry {
+            return Target::Resource(r);
+        }
+        let Some(name) = r.name_str() else {
+            return Target::Unknown;
+        };
+        let found = self.all_named(r.kind, name);
+        let declared = |i: &&usize| !self.resources[**i].existing;
+        // The one of the same deployment first (names are unique only within one).
+        found
+            .iter()
+            .filter(declared)
+            .find(|&&i| self.resources[i].entry_file() == r.entry_file())
+            .or_else(|| found.iter().find(declared))
+            .map_or(Target::Resource(r), |&i| {
+                Target::Resource(&self.resources[i])
+            })
+    }
+
+    /// What a value that should identify a resource reaches among the resources the scan
+    /// declares: one of them ([`Graph::target`], an `existing` reference standing for the
+    /// declared resource of its name), none of them (absent, null, or an id or reference
+    /// that names a resource the scan does not declare), or not known (a value not known
+    /// statically, which may be any).
+    pub fn reach(&self, v: Option<&Value>, near: &Resource) -> Target<'_> {
+        match self.target(v, near) {
+            Target::Resource(t) => self.declared_for(t),
+            _ if v.is_some_and(|v| v.as_ref().is_none() && v.has_unknown()) => Target::Unknown,
+            _ => Target::None,
+        }
     }
 
     /// Resolve a value that should identify a resource: a [`Ref`], or a literal ARM

@@ -190,27 +190,52 @@ pub fn vnet_of_subnet<'a>(
     }
 }
 
-/// What zone a virtual network link belongs to.
+/// What zone a virtual network link belongs to: a zone of the scan, none of them (a zone
+/// id or name that the scan does not declare), or not known.
 pub fn link_zone<'a>(graph: &'a Graph, link: &'a Resource) -> Target<'a> {
+    let by_name = |name: &str| {
+        graph
+            .named_near(Kind::PrivateDnsZone, name, link)
+            .map_or(Target::None, Target::Resource)
+    };
     if link.format == Format::Terraform {
         if let Some(id) = link.body.get("private_dns_zone_id") {
-            return graph.target(Some(id), link);
+            return graph.reach(Some(id), link);
         }
         return match link.body.get("private_dns_zone_name") {
             Some(v) => match v.as_str() {
-                Some(name) => graph
-                    .named_near(Kind::PrivateDnsZone, name, link)
-                    .map_or(Target::Unknown, Target::Resource),
-                None => Target::Unknown,
+                Some(name) => by_name(name),
+                // `azurerm_private_dns_zone.x.name`: that zone, whatever its name.
+                None if v.as_ref().is_some() => graph.reach(Some(v), link),
+                None if v.has_unknown() => Target::Unknown,
+                None => Target::None,
             },
             None => Target::None,
         };
     }
     match link.name_str().and_then(|n| n.split('/').next()) {
-        Some(zone) => graph
-            .named_near(Kind::PrivateDnsZone, zone, link)
-            .map_or(Target::Unknown, Target::Resource),
-        None => Target::Unknown,
+        Some(zone) => by_name(zone),
+        // Bicep `parent: zone`: that zone, whatever its name.
+        None => match link.body.get("parent") {
+            Some(p) if p.as_ref().is_some() => graph.reach(Some(p), link),
+            _ => Target::Unknown,
+        },
+    }
+}
+
+/// Whether a link whose zone is not known may belong to `zone`: not when both say which
+/// resource group they are in and the groups differ (a link lives in its zone's group).
+pub fn link_may_be_of(link: &Resource, zone: &Resource) -> bool {
+    fn group(r: &Resource) -> Option<&str> {
+        if r.format == Format::Terraform {
+            r.body.get("resource_group_name").and_then(Value::as_str)
+        } else {
+            None
+        }
+    }
+    match (group(link), group(zone)) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => true,
     }
 }
 

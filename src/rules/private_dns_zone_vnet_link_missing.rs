@@ -4,8 +4,8 @@
 use super::{Ctx, Rule, RuleMeta, display_name};
 use crate::finding::{Finding, Severity};
 use crate::model::network::{
-    endpoint_subnet, is_registry_zone_name, link_vnet, link_zone, registry_endpoints,
-    vnet_of_subnet, zone_groups,
+    endpoint_subnet, is_registry_zone_name, link_may_be_of, link_vnet, link_zone,
+    registry_endpoints, vnet_of_subnet, zone_groups,
 };
 use std::collections::HashMap;
 
@@ -27,22 +27,14 @@ pub static RULE: Rule = Rule {
 const HINT: &str = "Link the zone to the virtual network whose workloads pull from the registry (a virtual network link resource).";
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    // Each link's zone, resolved once.
+    // Each link's zone, resolved once; the links whose zone is not known may be of any
+    // zone they could belong to.
     let mut links_of: HashMap<*const Resource, Vec<&Resource>> = HashMap::new();
+    let mut unknown_links: Vec<&Resource> = Vec::new();
     for l in ctx.graph.of_kind(Kind::PrivateDnsZoneVnetLink) {
         match link_zone(ctx.graph, l) {
             Target::Resource(z) => links_of.entry(z as *const _).or_default().push(l),
-            // A link whose zone cannot be told might be any zone's.
-            Target::Unknown => {
-                ctx.undecided(
-                    &RULE.meta,
-                    format!(
-                        "the zone of virtual network link `{}` is not known",
-                        l.address
-                    ),
-                );
-                return;
-            }
+            Target::Unknown => unknown_links.push(l),
             Target::None => {}
         }
     }
@@ -68,6 +60,17 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let mine: &[&Resource] = links_of.get(&(zone as *const _)).map_or(&[], Vec::as_slice);
+        if let Some(l) = unknown_links.iter().find(|l| link_may_be_of(l, zone)) {
+            ctx.undecided(
+                &RULE.meta,
+                format!(
+                    "the zone of virtual network link `{}` is not known, and it may be {}",
+                    l.address,
+                    display_name(zone)
+                ),
+            );
+            continue;
+        }
         if mine.is_empty() {
             let f = Finding::new(
                 &RULE.meta,

@@ -25,13 +25,15 @@ const HINT: &str = "Add a private endpoint for the registry (subresource `regist
 
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let endpoints: Vec<_> = ctx.graph.of_kind(Kind::PrivateEndpoint).collect();
-    // An endpoint whose connections or target are not known might be the registry's:
-    // then no registry is reported.
+    // An endpoint whose connections or target are not known at all might be any
+    // registry's: then no registry is reported. A target that names a resource the scan
+    // does not declare (a literal id, a `resourceId(...)` of another registry) is known,
+    // and is none of the scan's registries.
     let undecided = endpoints.iter().find(|pe| {
         crate::model::network::connections_unknown(pe)
             || connections(pe).iter().any(|c| {
                 c.is_registry() != Some(false)
-                    && !matches!(ctx.graph.target(c.target, pe), Target::Resource(_))
+                    && matches!(ctx.graph.reach(c.target, pe), Target::Unknown)
             })
     });
     if let Some(pe) = undecided {
@@ -46,10 +48,11 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     // Every endpoint connection, resolved once: target -> (has `registry`, other groups).
+    // An `existing` reference stands for the registry the scan declares by that name.
     let mut by_target: HashMap<*const Resource, (bool, Vec<Span>)> = HashMap::new();
     for pe in &endpoints {
         for c in connections(pe) {
-            if let Target::Resource(t) = ctx.graph.target(c.target, pe) {
+            if let Target::Resource(t) = ctx.graph.reach(c.target, pe) {
                 let entry = by_target.entry(t as *const _).or_default();
                 if c.is_registry() == Some(true) {
                     entry.0 = true;

@@ -26,13 +26,19 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for reg in registries(ctx) {
         let access = reg.public_network_access();
         let action = reg.network_default_action();
-        // A deny-by-default rule set closes public access; an unknown one may.
+        // A deny-by-default rule set closes public access; an unknown one may. Network
+        // rules exist only on the Premium SKU: on Basic or Standard the service ignores
+        // them and the public endpoint stays open; with the SKU unknown they may apply.
         let rule_set_allows = match &action.prop {
             Prop::Set { value, .. } => !value.eq_ignore_ascii_case("deny"),
             Prop::Default { .. } => true,
             Prop::Unknown => false,
         };
-        if !rule_set_allows {
+        let rules_apply = match reg.sku().prop {
+            Prop::Set { value, .. } => value.eq_ignore_ascii_case("premium"),
+            Prop::Default { .. } | Prop::Unknown => true,
+        };
+        if !rule_set_allows && rules_apply {
             continue;
         }
         let r = reg.resource;
@@ -92,6 +98,12 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     format!("the network rule set's default action is {}", at.display()),
                 )
                 .origins_of(action.native, at);
+            if !rules_apply {
+                finding = finding.note(format!(
+                    "network rules apply only to Premium registries; this one is {}, so its rule set does not restrict the public endpoint",
+                    reg.sku().prop.value().unwrap_or_default()
+                ));
+            }
         }
         out.push(finding.on(r).help(HINT));
     }
