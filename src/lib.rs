@@ -3,6 +3,7 @@
 //! Terraform (azurerm), ARM JSON, Bicep and Kubernetes manifests are read into one
 //! resource graph; rules run over it; findings carry exact source spans. The core never
 //! prints: [`analyze`] returns an [`Analysis`] that the reporters render.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod baseline;
 pub mod cli;

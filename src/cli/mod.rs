@@ -1,4 +1,6 @@
-//! The command line: `check`, `rules`, `explain`, `lsp`, `completions`.
+//! The command line: `check`, `rules`, `explain`, `lsp`, `completions`. The one part of
+//! the library that prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod output;
 mod recognize;
@@ -682,7 +684,9 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             .and_then(|()| stdout.flush());
     }
     output::write_all(&analysis, &outputs, &options, fixed_stdin.is_some())?;
-    report::summary::append_from_env(&analysis);
+    if let Err(e) = report::summary::append_from_env(&analysis) {
+        eprintln!("acrlint: {e}");
+    }
     for note in &analysis.notes {
         // What was not analysed at all, or analysed in another file, is said without `-v`
         // (Helm templates, a .bicep file whose compiled template was checked instead).

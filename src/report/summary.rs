@@ -117,11 +117,11 @@ pub fn render(a: &Analysis) -> String {
     md
 }
 
-/// Append the summary to the file `GITHUB_STEP_SUMMARY` names, when set; a failure to
-/// write is reported on standard error and does not change the exit code.
-pub fn append_from_env(a: &Analysis) {
+/// Append the summary to the file `GITHUB_STEP_SUMMARY` names, when set. A failure to
+/// write is returned as the message to show (it does not change the exit code).
+pub fn append_from_env(a: &Analysis) -> Result<(), String> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
-        return;
+        return Ok(());
     };
     let path = std::path::PathBuf::from(path);
     let written = std::fs::OpenOptions::new()
@@ -129,10 +129,10 @@ pub fn append_from_env(a: &Analysis) {
         .create(true)
         .open(&path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, render(a).as_bytes()));
-    if let Err(e) = written {
-        eprintln!(
-            "acrlint: cannot write the step summary to {}: {e}",
+    written.map_err(|e| {
+        format!(
+            "cannot write the step summary to {}: {e}",
             crate::sanitize::path(&path)
-        );
-    }
+        )
+    })
 }
