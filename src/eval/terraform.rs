@@ -369,6 +369,9 @@ struct Module<'a> {
     /// The keys being evaluated, outermost first: a key met again is a cycle.
     active: RefCell<Vec<String>>,
     children: RefCell<HashMap<String, Option<Rc<Module<'a>>>>>,
+    /// Names bound by `for` expressions, `dynamic` blocks and resource loops (`each`,
+    /// `count`), innermost last; empty while a variable, local or output is evaluated.
+    scope: RefCell<Vec<(String, Value)>>,
 }
 
 impl<'a> Module<'a> {
@@ -420,6 +423,7 @@ impl<'a> Module<'a> {
             cache: RefCell::default(),
             active: RefCell::default(),
             children: RefCell::default(),
+            scope: RefCell::default(),
         };
         for (id, body) in files {
             for block in body.blocks() {
@@ -484,7 +488,10 @@ impl<'a> Module<'a> {
             return self.meter.too_deep(&format!("{}{key}", self.prefix), span);
         };
         self.active.borrow_mut().push(key.clone());
+        // A variable, local or output never sees the names bound where it is used.
+        let outer = std::mem::take(&mut *self.scope.borrow_mut());
         let v = f();
+        *self.scope.borrow_mut() = outer;
         self.active.borrow_mut().pop();
         drop(level);
         let (v, units) = self.meter.admit(v, &format!("{}{key}", self.prefix));
@@ -917,9 +924,10 @@ impl<'a> Module<'a> {
                 let v = self.eval(p.inner(), file);
                 Value { span, ..v }
             }
-            Expression::Variable(v) => {
-                Value::unknown(format!("`{}` is not known statically", v.as_str()), span)
-            }
+            Expression::Variable(v) => match self.bound(v.as_str(), span) {
+                Some(b) => b,
+                None => Value::unknown(format!("`{}` is not known statically", v.as_str()), span),
+            },
             Expression::Conditional(c) => {
                 let cond = self.eval(&c.cond_expr, file);
                 match cond.as_bool() {
@@ -965,8 +973,124 @@ impl<'a> Module<'a> {
                 let r = self.eval(&b.rhs_expr, file);
                 binary(*b.operator, l, r, span)
             }
-            Expression::ForExpr(_) => Value::unknown("`for` expression", span),
+            Expression::ForExpr(f) => self.for_expr(f, span, file),
         }
+    }
+
+    /// The value bound to `name` by an enclosing `for`, `dynamic` block or resource loop,
+    /// seen at `span`. A copy of a large value is paid for.
+    fn bound(&self, name: &str, span: Span) -> Option<Value> {
+        let scope = self.scope.borrow();
+        let (_, v) = scope.iter().rev().find(|(n, _)| n == name)?;
+        if matches!(v.kind, ValueKind::List(_) | ValueKind::Object(_))
+            && !self.meter.spend(crate::eval::budget::measure(v).units())
+        {
+            return Some(Value::unknown("the evaluation budget is spent", span));
+        }
+        Some(Value { span, ..v.clone() })
+    }
+
+    /// Evaluate `f` with `names` bound (innermost scope).
+    fn with_bound<T>(&self, names: Vec<(String, Value)>, f: impl FnOnce() -> T) -> T {
+        let n = names.len();
+        self.scope.borrow_mut().extend(names);
+        let out = f();
+        let mut scope = self.scope.borrow_mut();
+        let keep = scope.len().saturating_sub(n);
+        scope.truncate(keep);
+        out
+    }
+
+    /// `[for k, v in coll : x if cond]` and `{for k, v in coll : k => v...}`: evaluated
+    /// element by element while the result and the work stay within the limits.
+    fn for_expr(&self, f: &hcl_edit::expr::ForExpr, span: Span, file: FileId) -> Value {
+        let coll = self.eval(&f.intro.collection_expr, file);
+        let Some(items) = elements(&coll) else {
+            return Value::unknown("the collection of a `for` expression is not known", span);
+        };
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let value_var = f.intro.value_var.as_str().to_string();
+        let too_large = || {
+            self.meter.check(
+                Value::new(crate::eval::budget::oversized_list(), span),
+                "a `for` expression",
+            )
+        };
+        if items.len() > crate::eval::budget::MAX_ELEMENTS {
+            return too_large();
+        }
+        let mut list: Vec<Value> = Vec::new();
+        let mut object: Vec<(Str, Value)> = Vec::new();
+        let mut index_of: HashMap<Str, usize> = HashMap::new();
+        let mut made = 0usize;
+        for (k, v) in items {
+            if !self.meter.spend(64) {
+                return Value::unknown("the evaluation budget is spent", span);
+            }
+            let mut names = Vec::with_capacity(2);
+            if let Some(kv) = &key_var {
+                names.push((kv.clone(), k));
+            }
+            names.push((value_var.clone(), v));
+            let step = self.with_bound(names, || {
+                if let Some(c) = &f.cond {
+                    match self.eval(&c.expr, file).as_bool() {
+                        Some(true) => {}
+                        Some(false) => return Ok(None),
+                        None => return Err("the condition of a `for` expression is not known"),
+                    }
+                }
+                let key = match &f.key_expr {
+                    Some(ke) => match scalar_string(&self.eval(ke, file)) {
+                        Some(k) => Some(Str::from(k)),
+                        None => return Err("a key of a `for` expression is not known"),
+                    },
+                    None => None,
+                };
+                Ok(Some((key, self.eval(&f.value_expr, file))))
+            });
+            let (key, value) = match step {
+                Ok(Some(kv)) => kv,
+                Ok(None) => continue,
+                Err(why) => return Value::unknown(why, span),
+            };
+            made += crate::eval::budget::measure(&value).elements + 1;
+            if made > crate::eval::budget::MAX_ELEMENTS {
+                return too_large();
+            }
+            match key {
+                None => list.push(value),
+                Some(key) => match index_of.get(&key) {
+                    Some(&i) if f.grouping => {
+                        if let ValueKind::List(group) = &mut object[i].1.kind {
+                            group.push(value);
+                        }
+                    }
+                    // Terraform rejects a key made twice without `...`.
+                    Some(_) => return Value::unknown("a `for` expression makes a key twice", span),
+                    None => {
+                        index_of.insert(key.clone(), object.len());
+                        let value = if f.grouping {
+                            let vspan = value.span;
+                            Value::new(ValueKind::List(vec![value]), vspan)
+                        } else {
+                            value
+                        };
+                        object.push((key, value));
+                    }
+                },
+            }
+        }
+        let kind = if f.key_expr.is_some() {
+            ValueKind::Object(object)
+        } else {
+            ValueKind::List(list)
+        };
+        let mut v = Value::new(kind, span);
+        for o in coll.origins.iter() {
+            v = v.with_origin(o.clone());
+        }
+        v
     }
 
     fn template(&self, t: &Template, span: Span, file: FileId) -> Value {
@@ -1013,6 +1137,9 @@ impl<'a> Module<'a> {
             Some(r) => Span::new(file, span.range().start..r.end),
             None => span,
         };
+        if let Some(v) = self.bound(root.as_str(), self.span(file, root.span())) {
+            return self.apply_ops(v, ops, span, file);
+        }
         match root.as_str() {
             "var" => match attr(0) {
                 Some(n) => {
@@ -1069,7 +1196,7 @@ impl<'a> Module<'a> {
         span: Span,
         file: FileId,
     ) -> Value {
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             // An attribute of a reference stays a reference (`cluster.kubelet_identity[0].object_id`).
             if let ValueKind::Ref(r) = &mut v.kind {
                 match &**op {
@@ -1095,6 +1222,9 @@ impl<'a> Module<'a> {
                 );
             }
             let next = match &**op {
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    return self.splat(v, &ops[i + 1..], span, file);
+                }
                 TraversalOperator::GetAttr(a) => v.get(a.as_str()).cloned(),
                 TraversalOperator::Index(e) => {
                     let idx = self.eval(e, file);
@@ -1103,7 +1233,6 @@ impl<'a> Module<'a> {
                 TraversalOperator::LegacyIndex(i) => {
                     index(&v, &Value::new(ValueKind::Number(**i as f64), span))
                 }
-                _ => None,
             };
             let origins = v.origins.clone();
             v = match next {
@@ -1118,6 +1247,81 @@ impl<'a> Module<'a> {
             };
         }
         v
+    }
+}
+
+/// The (key, value) pairs a `for` or a loop iterates: a list or set by index, an
+/// object by key (in Terraform's order: sorted). The collection's origins go with each
+/// element. `None` when the collection is not known.
+fn elements(coll: &Value) -> Option<Vec<(Value, Value)>> {
+    if coll.has_unknown() && !matches!(coll.kind, ValueKind::List(_) | ValueKind::Object(_)) {
+        return None;
+    }
+    let carry = |mut v: Value| {
+        for o in coll.origins.iter() {
+            v = v.with_origin(o.clone());
+        }
+        v
+    };
+    match &coll.kind {
+        ValueKind::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    (
+                        Value::new(ValueKind::Number(i as f64), v.span),
+                        carry(v.clone()),
+                    )
+                })
+                .collect(),
+        ),
+        ValueKind::Object(entries) => {
+            let mut pairs: Vec<(Value, Value)> = entries
+                .iter()
+                .map(|(k, v)| (Value::string(k.clone(), v.span), carry(v.clone())))
+                .collect();
+            pairs.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
+            Some(pairs)
+        }
+        _ => None,
+    }
+}
+
+impl Module<'_> {
+    /// `x[*].y` and `x.*.y`: the rest of the traversal applied to each element of a list
+    /// (a single value is a list of one, null an empty list).
+    fn splat(
+        &self,
+        v: Value,
+        rest: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+        file: FileId,
+    ) -> Value {
+        let items = match v.kind {
+            ValueKind::Null => Vec::new(),
+            ValueKind::List(items) => items,
+            ValueKind::Unknown(_) | ValueKind::Ref(_) => {
+                return Value::unknown("splat of a value not known", span);
+            }
+            kind => vec![Value {
+                kind,
+                span: v.span,
+                origins: v.origins.clone(),
+            }],
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            if !self.meter.spend(64) {
+                return Value::unknown("the evaluation budget is spent", span);
+            }
+            out.push(self.apply_ops(item, rest, span, file));
+        }
+        let mut r = Value::new(ValueKind::List(out), span);
+        for o in v.origins {
+            r = r.with_origin(o);
+        }
+        r
     }
 }
 
