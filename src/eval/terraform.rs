@@ -25,6 +25,9 @@ use crate::{Loaded, Workspace, normalize, parse};
 /// Module calls nest at most this deep (a cycle of local modules stops here).
 const MAX_MODULE_DEPTH: usize = 16;
 
+/// A `dynamic` block over more elements than this is one block of unknown settings.
+const MAX_DYNAMIC_BLOCKS: usize = 1000;
+
 /// A parsed file, or its LINT001.
 type Parsed = Result<Arc<Body>, Box<crate::finding::Finding>>;
 
@@ -591,7 +594,7 @@ impl<'a> Module<'a> {
     }
 
     /// A block body as an object: arguments, nested blocks (repeated ones as a list),
-    /// `dynamic` blocks as unknown.
+    /// `dynamic` blocks expanded into the blocks they make.
     fn body_value(&self, file: FileId, body: &Body, span: Span) -> Value {
         let mut entries: Vec<(Str, Value)> = Vec::new();
         for s in body.iter() {
@@ -601,30 +604,68 @@ impl<'a> Module<'a> {
                 }
                 Structure::Block(b) => {
                     let bspan = self.span(file, b.span());
-                    let (key, v) = if b.ident.as_str() == "dynamic" {
+                    if b.ident.as_str() == "dynamic" {
                         let key = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
-                        (key.into(), Value::unknown("dynamic block", bspan))
-                    } else {
-                        (
-                            b.ident.as_str().into(),
-                            self.body_value(file, &b.body, bspan),
-                        )
-                    };
-                    match entries.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, existing)) => {
-                            if let ValueKind::List(items) = &mut existing.kind {
-                                items.push(v);
-                            } else {
-                                let first = existing.clone();
-                                *existing = Value::new(ValueKind::List(vec![first, v]), bspan);
-                            }
+                        for v in self.dynamic_blocks(file, b, bspan) {
+                            push_block(&mut entries, key.into(), v, bspan);
                         }
-                        None => entries.push((key, v)),
+                    } else {
+                        let v = self.body_value(file, &b.body, bspan);
+                        push_block(&mut entries, b.ident.as_str().into(), v, bspan);
                     }
                 }
             }
         }
         Value::new(ValueKind::Object(entries), span)
+    }
+
+    /// The blocks a `dynamic` block makes: its `content` once per element of `for_each`,
+    /// with the iterator (named by `iterator`, else the block's label) bound to the
+    /// element's `key` and `value`. A `for_each` not known gives one block whose every
+    /// setting is unknown: it may or may not be there, and is never taken as absent.
+    fn dynamic_blocks(&self, file: FileId, b: &Block, bspan: Span) -> Vec<Value> {
+        let label = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
+        let iterator = match b.body.get_attribute("iterator").map(|a| &a.value) {
+            Some(Expression::Variable(v)) => v.as_str().to_string(),
+            _ => label.to_string(),
+        };
+        let Some(content) = b.body.blocks().find(|c| c.ident.as_str() == "content") else {
+            return Vec::new();
+        };
+        let cspan = self.span(file, content.span());
+        let coll = match b.body.get_attribute("for_each") {
+            Some(a) => self.eval(&a.value, file),
+            None => Value::unknown("a `dynamic` block without `for_each`", bspan),
+        };
+        let each = |k: Value, v: Value| {
+            let it = Value::new(
+                ValueKind::Object(vec![("key".into(), k), ("value".into(), v)]),
+                bspan,
+            );
+            self.with_bound(vec![(iterator.clone(), it)], || {
+                self.body_value(file, &content.body, cspan)
+            })
+        };
+        match elements(&coll) {
+            Some(items) if items.len() <= MAX_DYNAMIC_BLOCKS => {
+                let mut out = Vec::with_capacity(items.len());
+                for (k, v) in items {
+                    if !self.meter.spend(64) {
+                        return vec![Value::unknown("the evaluation budget is spent", bspan)];
+                    }
+                    out.push(each(k, v));
+                }
+                out
+            }
+            _ => {
+                let why = format!("the `for_each` of `dynamic \"{label}\"` is not known");
+                let v = each(
+                    Value::unknown(why.clone(), bspan),
+                    Value::unknown(why.clone(), bspan),
+                );
+                vec![all_unknown(v, &why, 0)]
+            }
+        }
     }
 
     // ---- modules ---------------------------------------------------------------------
@@ -1323,6 +1364,44 @@ impl Module<'_> {
         }
         r
     }
+}
+
+/// Add a nested block to a body's entries: a repeated block makes a list.
+fn push_block(entries: &mut Vec<(Str, Value)>, key: Str, v: Value, bspan: Span) {
+    match entries.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, existing)) => {
+            if let ValueKind::List(items) = &mut existing.kind {
+                items.push(v);
+            } else {
+                let first = existing.clone();
+                *existing = Value::new(ValueKind::List(vec![first, v]), bspan);
+            }
+        }
+        None => entries.push((key, v)),
+    }
+}
+
+/// The same shape (object keys, lists of blocks) with every other value unknown.
+fn all_unknown(v: Value, why: &str, depth: usize) -> Value {
+    let kind = match v.kind {
+        _ if depth >= crate::eval::budget::MAX_VALUE_DEPTH => ValueKind::Unknown(why.to_string()),
+        ValueKind::Object(entries) => ValueKind::Object(
+            entries
+                .into_iter()
+                .map(|(k, e)| (k, all_unknown(e, why, depth + 1)))
+                .collect(),
+        ),
+        ValueKind::List(items) if items.iter().all(|i| matches!(i.kind, ValueKind::Object(_))) => {
+            ValueKind::List(
+                items
+                    .into_iter()
+                    .map(|i| all_unknown(i, why, depth + 1))
+                    .collect(),
+            )
+        }
+        _ => ValueKind::Unknown(why.to_string()),
+    };
+    Value::new(kind, v.span)
 }
 
 fn index(v: &Value, idx: &Value) -> Option<Value> {
