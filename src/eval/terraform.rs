@@ -513,11 +513,7 @@ impl<'a> Module<'a> {
         for (id, body) in &self.files {
             for block in body.blocks() {
                 match block.ident.as_str() {
-                    "resource" => {
-                        if let Some(r) = self.resource(*id, block) {
-                            out.push(r);
-                        }
-                    }
+                    "resource" => out.extend(self.resource(*id, block)),
                     "module" => self.collect_module(*id, block, out, notes, findings),
                     _ => {}
                 }
@@ -536,15 +532,17 @@ impl<'a> Module<'a> {
         Span::new(file, start..end)
     }
 
-    /// `count = 0` / `for_each = {}` remove the resource; a loop is described.
-    fn instances(&self, file: FileId, body: &Body) -> Result<Option<Instances>, ()> {
+    /// `count = 0` / `for_each = {}` remove the resource (`Err`); a loop is described,
+    /// with its instances when the collection is known and small: each one's address
+    /// suffix (`[0]`, `["key"]`) and the names it binds (`count`, `each`).
+    fn instances(&self, file: FileId, body: &Body) -> Result<Option<Loop>, ()> {
         for meta in ["count", "for_each"] {
             let Some(attr) = body.get_attribute(meta) else {
                 continue;
             };
             let v = self.eval(&attr.value, file);
             let empty = match &v.kind {
-                ValueKind::Number(n) => *n == 0.0,
+                ValueKind::Number(n) => *n <= 0.0,
                 ValueKind::List(l) => l.is_empty(),
                 ValueKind::Object(o) => o.is_empty(),
                 _ => false,
@@ -553,44 +551,96 @@ impl<'a> Module<'a> {
                 return Err(());
             }
             let span = self.span(file, attr.value.span());
-            return Ok(Some(Instances {
-                describe: format!(
-                    "{meta} = {}",
-                    crate::sanitize::excerpt(self.text(span).trim())
-                ),
-                span,
+            let known = if meta == "count" {
+                count_instances(&v)
+            } else {
+                each_instances(&v)
+            };
+            return Ok(Some(Loop {
+                instances: Instances {
+                    describe: format!(
+                        "{meta} = {}",
+                        crate::sanitize::excerpt(self.text(span).trim())
+                    ),
+                    span,
+                },
+                known,
             }));
         }
         Ok(None)
     }
 
-    fn resource(&self, file: FileId, block: &Block) -> Option<Resource> {
-        let ty = block.labels.first()?.as_str();
-        let name = block.labels.get(1)?.as_str();
-        let instances = self.instances(file, &block.body).ok()?;
-        let body = self.memo(
-            format!("resource.{ty}.{name}"),
-            self.header_span(file, block),
-            || self.body_value(file, &block.body, self.span(file, block.span())),
-        );
-        let res_name = body.get("name").cloned();
-        let mut keys = vec![format!("{}{ty}.{name}", self.key_base)];
-        if let (Some(arm), Some(n)) = (arm_type_of(ty), res_name.as_ref().and_then(Value::as_str)) {
-            keys.push(Resource::type_name_key(arm, n));
+    fn resource(&self, file: FileId, block: &Block) -> Vec<Resource> {
+        let (Some(ty), Some(name)) = (
+            block.labels.first().map(|l| l.as_str()),
+            block.labels.get(1).map(|l| l.as_str()),
+        ) else {
+            return Vec::new();
+        };
+        let Ok(looped) = self.instances(file, &block.body) else {
+            return Vec::new();
+        };
+        let header = self.header_span(file, block);
+        let whole = self.span(file, block.span());
+        let make = |body: Value, suffix: &str, instances: Option<Instances>| {
+            let res_name = body.get("name").cloned();
+            let mut keys = vec![format!("{}{ty}.{name}", self.key_base)];
+            if let (Some(arm), Some(n)) =
+                (arm_type_of(ty), res_name.as_ref().and_then(Value::as_str))
+            {
+                keys.push(Resource::type_name_key(arm, n));
+            }
+            Resource {
+                kind: Kind::from_terraform(ty),
+                format: crate::model::Format::Terraform,
+                native_type: ty.to_string(),
+                address: format!("{}{ty}.{name}{suffix}", self.prefix),
+                keys,
+                span: header,
+                body,
+                name: res_name,
+                instances,
+                via: self.via.clone(),
+                existing: false,
+            }
+        };
+        match looped {
+            Some(Loop {
+                instances,
+                known: Some(known),
+            }) => {
+                // Each instance with its own `count.index` / `each`: one resource when
+                // they all come out the same, else one per instance.
+                let bodies: Vec<(String, Value)> = known
+                    .into_iter()
+                    .map(|(suffix, names)| {
+                        let body =
+                            self.memo(format!("resource.{ty}.{name}{suffix}"), header, || {
+                                self.with_bound(names, || self.body_value(file, &block.body, whole))
+                            });
+                        (suffix, body)
+                    })
+                    .collect();
+                let same = bodies.windows(2).all(|w| values_equal(&w[0].1, &w[1].1));
+                if same {
+                    let body = bodies.into_iter().next().map(|(_, b)| b);
+                    return body
+                        .map(|b| make(b, "", Some(instances)))
+                        .into_iter()
+                        .collect();
+                }
+                bodies
+                    .into_iter()
+                    .map(|(suffix, body)| make(body, &suffix, None))
+                    .collect()
+            }
+            looped => {
+                let body = self.memo(format!("resource.{ty}.{name}"), header, || {
+                    self.body_value(file, &block.body, whole)
+                });
+                vec![make(body, "", looped.map(|l| l.instances))]
+            }
         }
-        Some(Resource {
-            kind: Kind::from_terraform(ty),
-            format: crate::model::Format::Terraform,
-            native_type: ty.to_string(),
-            address: format!("{}{ty}.{name}", self.prefix),
-            keys,
-            span: self.header_span(file, block),
-            body,
-            name: res_name,
-            instances,
-            via: self.via.clone(),
-            existing: false,
-        })
     }
 
     /// A block body as an object: arguments, nested blocks (repeated ones as a list),
@@ -1364,6 +1414,57 @@ impl Module<'_> {
         }
         r
     }
+}
+
+/// A resource loop: how it is written, and its instances when known.
+struct Loop {
+    instances: Instances,
+    /// Per instance: the address suffix and the names bound in its body.
+    known: Option<Vec<(String, Vec<(String, Value)>)>>,
+}
+
+/// A resource loop over more instances than this is judged once, its `count.index` and
+/// `each` unknown.
+const MAX_EXPANDED_INSTANCES: usize = 64;
+
+/// The instances of a known `count`.
+fn count_instances(v: &Value) -> Option<Vec<(String, Vec<(String, Value)>)>> {
+    let n = v.as_number()?;
+    if n.fract() != 0.0 || n < 0.0 || n > MAX_EXPANDED_INSTANCES as f64 {
+        return None;
+    }
+    Some(
+        (0..n as usize)
+            .map(|i| {
+                let index = Value::new(ValueKind::Number(i as f64), v.span);
+                let count = Value::new(ValueKind::Object(vec![("index".into(), index)]), v.span);
+                (format!("[{i}]"), vec![("count".to_string(), count)])
+            })
+            .collect(),
+    )
+}
+
+/// The instances of a known `for_each`: a map by key, a set of strings by each string.
+fn each_instances(v: &Value) -> Option<Vec<(String, Vec<(String, Value)>)>> {
+    let items = elements(v)?;
+    if items.len() > MAX_EXPANDED_INSTANCES {
+        return None;
+    }
+    let is_map = matches!(v.kind, ValueKind::Object(_));
+    let mut out = Vec::with_capacity(items.len());
+    for (k, value) in items {
+        let key = if is_map { k } else { value.clone() };
+        let text = key.as_str()?.to_string();
+        let each = Value::new(
+            ValueKind::Object(vec![("key".into(), key), ("value".into(), value)]),
+            v.span,
+        );
+        out.push((
+            format!("[\"{}\"]", crate::sanitize::excerpt(&text)),
+            vec![("each".to_string(), each)],
+        ));
+    }
+    Some(out)
 }
 
 /// Add a nested block to a body's entries: a repeated block makes a list.
