@@ -29,14 +29,60 @@ const MAX_MODULE_DEPTH: usize = 16;
 const MAX_DYNAMIC_BLOCKS: usize = 1000;
 
 /// A parsed file, or its LINT001.
-type Parsed = Result<Arc<Body>, Box<crate::finding::Finding>>;
+type Parsed = Result<TfFile, Box<crate::finding::Finding>>;
+
+/// The Terraform files of a folder: `.tf`, `.tf.json` and, with `vars`, the variable
+/// files (`.tfvars`, `.tfvars.json`).
+fn terraform_files(ws: &Workspace, dir: &Path, vars: bool) -> Vec<PathBuf> {
+    let exts: &[&str] = if vars {
+        &["tf", "tfvars", "json"]
+    } else {
+        &["tf", "json"]
+    };
+    ws.list_dir(dir, exts)
+        .into_iter()
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            !name.ends_with(".json")
+                || name.ends_with(".tf.json")
+                || (vars && name.ends_with(".tfvars.json"))
+        })
+        .collect()
+}
+
+/// Parse a Terraform file in the syntax its name tells.
+fn parse_file(cache: Option<&crate::ParseCache>, id: FileId, file: &SourceFile) -> Parsed {
+    if parse::terraform::is_json(&file.path) {
+        parse::terraform::parse_json(id, file).map(|e| TfFile::Json(Arc::new(e)))
+    } else {
+        crate::ParseCache::terraform(cache, id, file).map(TfFile::Hcl)
+    }
+}
+
+/// The assignments of a variable file (tfvars or `--var-file`) in either syntax.
+fn var_entries(f: &TfFile) -> Vec<(&str, &Expression)> {
+    match f {
+        TfFile::Hcl(body) => body
+            .attributes()
+            .map(|a| (a.key.as_str(), &a.value))
+            .collect(),
+        TfFile::Json(root) => json_entries(root)
+            .into_iter()
+            .map(|(k, _, e)| (k, e))
+            .collect(),
+    }
+}
 
 /// The parsed files of one Terraform module (a folder).
 #[derive(Default)]
 struct Dir {
-    tf: Vec<(FileId, Arc<Body>)>,
-    /// `terraform.tfvars` and `*.auto.tfvars`, in Terraform's order.
-    auto_vars: Vec<(FileId, Arc<Body>)>,
+    /// `*.tf` and `*.tf.json`, by path.
+    tf: Vec<(FileId, TfFile)>,
+    /// `terraform.tfvars`, `*.auto.tfvars` and their `.json` forms, in Terraform's order.
+    auto_vars: Vec<(FileId, TfFile)>,
 }
 
 /// Load every Terraform file given, the sibling files of their modules, and the local
@@ -62,7 +108,7 @@ pub fn load(
         let dir = parent(&sources.get(id).path);
         if seen_dirs.insert(dir.clone()) {
             scanned_dirs.push(dir.clone());
-            for p in ws.list_dir(&dir, &["tf", "tfvars"]) {
+            for p in terraform_files(ws, &dir, true) {
                 if sources.find(&p).is_none()
                     && let Some(text) = ws.read(&p)
                 {
@@ -80,7 +126,7 @@ pub fn load(
         let modules = crate::eval::cache::terraform_modules(ws, dir);
         for mdir in modules.values().map(|m| &m.dir) {
             if seen_dirs.insert(mdir.clone()) {
-                for p in ws.list_dir(mdir, &["tf"]) {
+                for p in terraform_files(ws, mdir, false) {
                     if sources.find(&p).is_none()
                         && let Some(text) = ws.read(&p)
                     {
@@ -107,7 +153,7 @@ pub fn load(
             .par_iter()
             .map(|&id| {
                 let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    crate::ParseCache::terraform(cache, id, sources.get(id))
+                    parse_file(cache, id, sources.get(id))
                 }));
                 (id, parsed)
             })
@@ -145,14 +191,17 @@ pub fn load(
                 .file_name()
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default();
-            if name.ends_with(".tf") {
+            if name.ends_with(".tf") || name.ends_with(".tf.json") {
                 entry.tf.push((id, body));
-            } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+            } else if matches!(&*name, "terraform.tfvars" | "terraform.tfvars.json")
+                || name.ends_with(".auto.tfvars")
+                || name.ends_with(".auto.tfvars.json")
+            {
                 entry.auto_vars.push((id, body));
             }
         }
         for dir in new_dirs {
-            let listed = ws.list_dir(&dir, &["tf"]);
+            let listed = terraform_files(ws, &dir, false);
             if listed.is_empty() {
                 out.notes.push(format!(
                     "{}: local module folder is empty, missing or outside the scanned tree; its values are unknown",
@@ -173,16 +222,24 @@ pub fn load(
         dir.tf
             .sort_by(|a, b| sources.get(a.0).path.cmp(&sources.get(b.0).path));
         dir.auto_vars.sort_by(|a, b| {
+            // `terraform.tfvars`, `terraform.tfvars.json`, then the `*.auto.*` files by name.
             let key = |id: FileId| {
                 let p = &sources.get(id).path;
-                (!p.ends_with("terraform.tfvars"), p.clone())
+                let rank = if p.ends_with("terraform.tfvars") {
+                    0
+                } else if p.ends_with("terraform.tfvars.json") {
+                    1
+                } else {
+                    2
+                };
+                (rank, p.clone())
             };
             key(a.0).cmp(&key(b.0))
         });
     }
 
     // Var files given on the command line or in the config.
-    let mut var_files: Vec<(FileId, Arc<Body>)> = Vec::new();
+    let mut var_files: Vec<(FileId, TfFile)> = Vec::new();
     for vf in &config.var_files {
         let p = match &config.root {
             Some(root) if vf.is_relative() && !vf.exists() => root.join(vf),
@@ -203,8 +260,8 @@ pub fn load(
                 }
             },
         };
-        match parse::terraform::parse(id, sources.get(id)) {
-            Ok(b) => var_files.push((id, Arc::new(b))),
+        match parse_file(None, id, sources.get(id)) {
+            Ok(b) => var_files.push((id, b)),
             Err(f) => out.findings.push(*f),
         }
     }
@@ -252,7 +309,7 @@ fn evaluate_root(
     budget: &Budget,
     dir: &Path,
     d: &Dir,
-    var_files: &[(FileId, Arc<Body>)],
+    var_files: &[(FileId, TfFile)],
 ) -> Loaded {
     let sources = ctx.sources;
     let meter = Rc::new(Meter::new(budget, crate::discover::display_path(dir)));
@@ -265,14 +322,11 @@ fn evaluate_root(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let empty = Module::empty(ctx, meter.clone());
-        for attr in body.attributes() {
-            let v = empty.eval(&attr.value, *id);
+        for (key, value) in var_entries(body) {
+            let v = empty.eval(value, *id);
             inputs.insert(
-                attr.key.as_str().to_string(),
-                (
-                    v,
-                    format!("the value of `{}` in {file_name}", attr.key.as_str()),
-                ),
+                key.to_string(),
+                (v, format!("the value of `{key}` in {file_name}")),
             );
         }
     }
@@ -298,24 +352,165 @@ fn parent(p: &Path) -> PathBuf {
 }
 
 /// The `source` of each `module` block that names a local folder.
-fn local_module_sources(body: &Body) -> Vec<String> {
-    body.blocks()
-        .filter(|b| b.ident.as_str() == "module")
-        .filter_map(|b| b.body.get_attribute("source"))
-        .filter_map(|a| match &a.value {
-            Expression::String(s) => Some(s.as_str().to_string()),
-            _ => None,
-        })
+fn local_module_sources(file: &TfFile) -> Vec<String> {
+    let decls: Vec<Decl> = match file {
+        TfFile::Hcl(body) => body
+            .blocks()
+            .filter(|b| b.ident.as_str() == "module")
+            .map(Decl::Hcl)
+            .collect(),
+        TfFile::Json(root) => json_decls(root)
+            .into_iter()
+            .filter(|(section, _)| *section == "module")
+            .map(|(_, d)| d)
+            .collect(),
+    };
+    decls
+        .into_iter()
+        .filter_map(|d| d.string_attr("source"))
         .filter(|s| is_local_source(s))
         .collect()
 }
 
-/// A block's argument written as a plain string.
-fn string_attr(block: &Block, key: &str) -> Option<String> {
-    block.body.get_attribute(key).and_then(|a| match &a.value {
-        Expression::String(s) => Some(s.as_str().to_string()),
+/// A parsed Terraform file: native syntax, or JSON syntax (`*.tf.json`, read as the
+/// HCL object it also is, so every value keeps its place in the file).
+#[derive(Clone)]
+enum TfFile {
+    Hcl(Arc<Body>),
+    Json(Arc<Expression>),
+}
+
+/// A `resource`, `module`, `variable` or `output` declaration in either syntax.
+#[derive(Clone, Copy)]
+enum Decl<'a> {
+    Hcl(&'a Block),
+    Json {
+        labels: [&'a str; 2],
+        /// The name's key: where findings about the declaration point.
+        header: Option<(usize, usize)>,
+        body: &'a hcl_edit::expr::Object,
+        span: Option<(usize, usize)>,
+    },
+}
+
+impl<'a> Decl<'a> {
+    fn label(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Decl::Hcl(b) => b.labels.get(i).map(|l| l.as_str()),
+            Decl::Json { labels, .. } => labels.get(i).copied().filter(|l| !l.is_empty()),
+        }
+    }
+
+    fn attr(&self, key: &str) -> Option<&'a Expression> {
+        match self {
+            Decl::Hcl(b) => b.body.get_attribute(key).map(|a| &a.value),
+            Decl::Json { body, .. } => body
+                .iter()
+                .find(|(k, _)| object_key(k) == Some(key))
+                .map(|(_, v)| v.expr()),
+        }
+    }
+
+    /// The arguments (of a module call).
+    fn attrs(&self) -> Vec<(&'a str, &'a Expression)> {
+        match self {
+            Decl::Hcl(b) => b
+                .body
+                .attributes()
+                .map(|a| (a.key.as_str(), &a.value))
+                .collect(),
+            Decl::Json { body, .. } => body
+                .iter()
+                .filter_map(|(k, v)| Some((object_key(k)?, v.expr())))
+                .collect(),
+        }
+    }
+
+    /// An argument written as a plain string.
+    fn string_attr(&self, key: &str) -> Option<String> {
+        match self.attr(key)? {
+            Expression::String(s) => Some(s.as_str().to_string()),
+            _ => None,
+        }
+    }
+
+    fn span(&self) -> Option<std::ops::Range<usize>> {
+        match self {
+            Decl::Hcl(b) => b.span(),
+            Decl::Json { span, .. } => span.map(|(a, b)| a..b),
+        }
+    }
+}
+
+/// An object key written as an identifier or a plain string.
+fn object_key(k: &ObjectKey) -> Option<&str> {
+    match k {
+        ObjectKey::Ident(i) => Some(i.as_str()),
+        ObjectKey::Expression(Expression::String(s)) => Some(s.as_str()),
         _ => None,
-    })
+    }
+}
+
+/// The objects of a JSON-syntax section: an object, or an array of objects.
+fn json_objects(e: &Expression) -> Vec<&hcl_edit::expr::Object> {
+    match e {
+        Expression::Object(o) => vec![o],
+        Expression::Array(a) => a
+            .iter()
+            .filter_map(|x| match x {
+                Expression::Object(o) => Some(o),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The entries of the objects of a JSON-syntax section, with their key's span.
+fn json_entries(e: &Expression) -> Vec<(&str, Option<std::ops::Range<usize>>, &Expression)> {
+    json_objects(e)
+        .into_iter()
+        .flat_map(|o| o.iter())
+        .filter_map(|(k, v)| Some((object_key(k)?, k.span(), v.expr())))
+        .collect()
+}
+
+/// What a JSON-syntax file declares, in file order: each top-level section's name (`resource`,
+/// `variable`, `locals`, ...) with its declarations. Resources are two levels deep (type,
+/// name), the others one (name); `locals` gives its entries as they are.
+fn json_decls(root: &Expression) -> Vec<(&str, Decl<'_>)> {
+    let mut out = Vec::new();
+    for (section, _, value) in json_entries(root) {
+        let two = section == "resource";
+        let one = matches!(section, "module" | "variable" | "output");
+        if !two && !one {
+            continue;
+        }
+        for (first, first_span, inner) in json_entries(value) {
+            let named: Vec<(&str, &str, Option<std::ops::Range<usize>>, &Expression)> = if two {
+                json_entries(inner)
+                    .into_iter()
+                    .map(|(n, sp, e)| (first, n, sp, e))
+                    .collect()
+            } else {
+                vec![(first, "", first_span.clone(), inner)]
+            };
+            for (a, b, header, e) in named {
+                for body in json_objects(e) {
+                    out.push((
+                        section,
+                        Decl::Json {
+                            labels: [a, b],
+                            header: header.as_ref().map(|r| (r.start, r.end)),
+                            body,
+                            span: e.span().map(|r| (r.start, r.end)),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn is_local_source(s: &str) -> bool {
@@ -355,13 +550,15 @@ struct Module<'a> {
     key_base: String,
     /// `module.a.module.b.` for nested modules; empty at the root.
     prefix: String,
-    files: Vec<(FileId, &'a Body)>,
-    variables: HashMap<&'a str, (FileId, &'a Block)>,
+    /// The `resource` and `module` declarations, in file order.
+    decls: Vec<(FileId, &'a str, Decl<'a>)>,
+    /// Each variable's default, when it has one.
+    variables: HashMap<&'a str, (FileId, Option<&'a Expression>)>,
     /// Values given from outside: tfvars at the root, arguments in a module call.
     inputs: HashMap<String, (Value, String)>,
     locals: HashMap<&'a str, (FileId, &'a Expression)>,
-    resources: HashMap<(&'a str, &'a str), (FileId, &'a Block)>,
-    calls: HashMap<&'a str, (FileId, &'a Block)>,
+    resources: HashMap<(&'a str, &'a str), (FileId, Decl<'a>)>,
+    calls: HashMap<&'a str, (FileId, Decl<'a>)>,
     outputs: HashMap<&'a str, (FileId, &'a Expression)>,
     via: Vec<Origin>,
     depth: usize,
@@ -413,7 +610,7 @@ impl<'a> Module<'a> {
             in_cache: false,
             key_base,
             prefix,
-            files: files.iter().map(|(id, b)| (*id, &**b)).collect(),
+            decls: Vec::new(),
             variables: HashMap::new(),
             inputs,
             locals: HashMap::new(),
@@ -428,27 +625,46 @@ impl<'a> Module<'a> {
             children: RefCell::default(),
             scope: RefCell::default(),
         };
-        for (id, body) in files {
-            for block in body.blocks() {
-                let label = |i: usize| block.labels.get(i).map(|l| l.as_str());
-                match (block.ident.as_str(), label(0), label(1)) {
-                    ("variable", Some(n), _) => {
-                        m.variables.insert(n, (*id, block));
-                    }
-                    ("locals", _, _) => {
+        for (id, parsed) in files {
+            let id = *id;
+            let decls: Vec<(&str, Decl)> = match parsed {
+                TfFile::Hcl(body) => {
+                    for block in body.blocks().filter(|b| b.ident.as_str() == "locals") {
                         for a in block.body.attributes() {
-                            m.locals.insert(a.key.as_str(), (*id, &a.value));
+                            m.locals.insert(a.key.as_str(), (id, &a.value));
                         }
                     }
+                    body.blocks()
+                        .map(|b| (b.ident.as_str(), Decl::Hcl(b)))
+                        .collect()
+                }
+                TfFile::Json(root) => {
+                    for (section, _, value) in json_entries(root) {
+                        if section == "locals" {
+                            for (k, _, e) in json_entries(value) {
+                                m.locals.insert(k, (id, e));
+                            }
+                        }
+                    }
+                    json_decls(root)
+                }
+            };
+            for (section, decl) in decls {
+                match (section, decl.label(0), decl.label(1)) {
+                    ("variable", Some(n), _) => {
+                        m.variables.insert(n, (id, decl.attr("default")));
+                    }
                     ("resource", Some(t), Some(n)) => {
-                        m.resources.insert((t, n), (*id, block));
+                        m.resources.insert((t, n), (id, decl));
+                        m.decls.push((id, section, decl));
                     }
                     ("module", Some(n), _) => {
-                        m.calls.insert(n, (*id, block));
+                        m.calls.insert(n, (id, decl));
+                        m.decls.push((id, section, decl));
                     }
                     ("output", Some(n), _) => {
-                        if let Some(a) = block.body.get_attribute("value") {
-                            m.outputs.insert(n, (*id, &a.value));
+                        if let Some(v) = decl.attr("value") {
+                            m.outputs.insert(n, (id, v));
                         }
                     }
                     _ => {}
@@ -510,18 +726,19 @@ impl<'a> Module<'a> {
         notes: &mut Vec<String>,
         findings: &mut Vec<Finding>,
     ) {
-        for (id, body) in &self.files {
-            for block in body.blocks() {
-                match block.ident.as_str() {
-                    "resource" => out.extend(self.resource(*id, block)),
-                    "module" => self.collect_module(*id, block, out, notes, findings),
-                    _ => {}
-                }
+        for &(id, section, decl) in &self.decls {
+            match section {
+                "resource" => out.extend(self.resource(id, decl)),
+                _ => self.collect_module(id, decl, out, notes, findings),
             }
         }
     }
 
-    fn header_span(&self, file: FileId, block: &Block) -> Span {
+    fn header_span(&self, file: FileId, decl: Decl) -> Span {
+        let block = match decl {
+            Decl::Hcl(b) => b,
+            Decl::Json { header, .. } => return self.span(file, header.map(|(a, b)| a..b)),
+        };
         let start = block.ident.span().map_or(0, |r| r.start);
         let end = block
             .labels
@@ -535,12 +752,12 @@ impl<'a> Module<'a> {
     /// `count = 0` / `for_each = {}` remove the resource (`Err`); a loop is described,
     /// with its instances when the collection is known and small: each one's address
     /// suffix (`[0]`, `["key"]`) and the names it binds (`count`, `each`).
-    fn instances(&self, file: FileId, body: &Body) -> Result<Option<Loop>, ()> {
+    fn instances(&self, file: FileId, decl: Decl) -> Result<Option<Loop>, ()> {
         for meta in ["count", "for_each"] {
-            let Some(attr) = body.get_attribute(meta) else {
+            let Some(attr) = decl.attr(meta) else {
                 continue;
             };
-            let v = self.eval(&attr.value, file);
+            let v = self.eval(attr, file);
             let empty = match &v.kind {
                 ValueKind::Number(n) => *n <= 0.0,
                 ValueKind::List(l) => l.is_empty(),
@@ -550,7 +767,7 @@ impl<'a> Module<'a> {
             if empty {
                 return Err(());
             }
-            let span = self.span(file, attr.value.span());
+            let span = self.span(file, attr.span());
             let known = if meta == "count" {
                 count_instances(&v)
             } else {
@@ -570,18 +787,15 @@ impl<'a> Module<'a> {
         Ok(None)
     }
 
-    fn resource(&self, file: FileId, block: &Block) -> Vec<Resource> {
-        let (Some(ty), Some(name)) = (
-            block.labels.first().map(|l| l.as_str()),
-            block.labels.get(1).map(|l| l.as_str()),
-        ) else {
+    fn resource(&self, file: FileId, decl: Decl) -> Vec<Resource> {
+        let (Some(ty), Some(name)) = (decl.label(0), decl.label(1)) else {
             return Vec::new();
         };
-        let Ok(looped) = self.instances(file, &block.body) else {
+        let Ok(looped) = self.instances(file, decl) else {
             return Vec::new();
         };
-        let header = self.header_span(file, block);
-        let whole = self.span(file, block.span());
+        let header = self.header_span(file, decl);
+        let whole = self.span(file, decl.span());
         let make = |body: Value, suffix: &str, instances: Option<Instances>| {
             let res_name = body.get("name").cloned();
             let mut keys = vec![format!("{}{ty}.{name}", self.key_base)];
@@ -616,7 +830,7 @@ impl<'a> Module<'a> {
                     .map(|(suffix, names)| {
                         let body =
                             self.memo(format!("resource.{ty}.{name}{suffix}"), header, || {
-                                self.with_bound(names, || self.body_value(file, &block.body, whole))
+                                self.with_bound(names, || self.decl_value(file, decl, whole))
                             });
                         (suffix, body)
                     })
@@ -636,9 +850,30 @@ impl<'a> Module<'a> {
             }
             looped => {
                 let body = self.memo(format!("resource.{ty}.{name}"), header, || {
-                    self.body_value(file, &block.body, whole)
+                    self.decl_value(file, decl, whole)
                 });
                 vec![make(body, "", looped.map(|l| l.instances))]
+            }
+        }
+    }
+
+    /// A declaration's arguments and blocks as an object.
+    fn decl_value(&self, file: FileId, decl: Decl, whole: Span) -> Value {
+        match decl {
+            Decl::Hcl(b) => self.body_value(file, &b.body, whole),
+            // Blocks are objects (or lists of them) in JSON syntax: their value is the same.
+            Decl::Json { body, .. } => {
+                let mut entries = Vec::new();
+                for (k, v) in body.iter() {
+                    let Some(k) = object_key(k) else { continue };
+                    if !matches!(
+                        k,
+                        "count" | "for_each" | "depends_on" | "lifecycle" | "provider"
+                    ) {
+                        entries.push((k.into(), self.eval(v.expr(), file)));
+                    }
+                }
+                Value::new(ValueKind::Object(entries), whole)
             }
         }
     }
@@ -736,7 +971,7 @@ impl<'a> Module<'a> {
         if self.depth >= MAX_MODULE_DEPTH {
             return None;
         }
-        let source = match block.body.get_attribute("source").map(|a| &a.value) {
+        let source = match block.attr("source") {
             Some(Expression::String(s)) => s.as_str().to_string(),
             _ => return None,
         };
@@ -744,7 +979,7 @@ impl<'a> Module<'a> {
             (normalize(&self.dir.join(source)), false)
         } else {
             let entry = self.cached_entry(call)?;
-            let version = string_attr(block, "version");
+            let version = block.string_attr("version");
             if entry.stale_for(&source, version.as_deref()).is_some() {
                 return None;
             }
@@ -760,15 +995,14 @@ impl<'a> Module<'a> {
             return None;
         }
         let mut inputs = HashMap::new();
-        for a in block.body.attributes() {
-            let k = a.key.as_str();
+        for (k, value) in block.attrs() {
             if matches!(
                 k,
                 "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
             ) {
                 continue;
             }
-            let v = self.eval(&a.value, file);
+            let v = self.eval(value, file);
             inputs.insert(
                 k.to_string(),
                 (v, format!("the `{k}` argument of module `{call}`")),
@@ -820,15 +1054,15 @@ impl<'a> Module<'a> {
     fn collect_module(
         &self,
         file: FileId,
-        block: &Block,
+        block: Decl,
         out: &mut Vec<Resource>,
         notes: &mut Vec<String>,
         findings: &mut Vec<Finding>,
     ) {
-        let Some(call) = block.labels.first().map(|l| l.as_str()) else {
+        let Some(call) = block.label(0) else {
             return;
         };
-        if self.instances(file, &block.body).is_err() {
+        if self.instances(file, block).is_err() {
             return;
         }
         match self.child(call) {
@@ -851,9 +1085,8 @@ impl<'a> Module<'a> {
             }
             None => {
                 let src = block
-                    .body
-                    .get_attribute("source")
-                    .map(|a| self.text(self.span(file, a.value.span())).to_string())
+                    .attr("source")
+                    .map(|a| self.text(self.span(file, a.span())).to_string())
                     .unwrap_or_default();
                 notes.push(format!(
                     "{}: module `{}{call}` (source {src}) cannot be followed (a remote source, a folder outside the scanned tree, a cycle, or past the limit of module instances); its resources are unknown",
@@ -865,17 +1098,17 @@ impl<'a> Module<'a> {
     }
 
     /// A call of a registry or git module (not a local folder).
-    fn is_remote_call(&self, block: &Block) -> bool {
+    fn is_remote_call(&self, block: Decl) -> bool {
         matches!(
-            block.body.get_attribute("source").map(|a| &a.value),
+            block.attr("source"),
             Some(Expression::String(s)) if !is_local_source(s.as_str())
         )
     }
 
     /// LINT003 at the `source` of a registry or git module that is not in the cache.
-    fn not_analysed(&self, file: FileId, block: &Block, call: &str) -> Finding {
-        let source = string_attr(block, "source").unwrap_or_default();
-        let version = string_attr(block, "version");
+    fn not_analysed(&self, file: FileId, block: Decl, call: &str) -> Finding {
+        let source = block.string_attr("source").unwrap_or_default();
+        let version = block.string_attr("version");
         let why = self
             .cached_entry(call)
             .and_then(|e| e.stale_for(&source, version.as_deref()))
@@ -883,9 +1116,9 @@ impl<'a> Module<'a> {
         let version = version
             .map(|v| format!(" version {}", crate::sanitize::excerpt(&v)))
             .unwrap_or_default();
-        let at = block.body.get_attribute("source").map_or_else(
+        let at = block.attr("source").map_or_else(
             || self.header_span(file, block),
-            |a| self.span(file, a.value.span()),
+            |a| self.span(file, a.span()),
         );
         crate::rules::module_not_analysed::finding(
             at,
@@ -907,12 +1140,12 @@ impl<'a> Module<'a> {
                 .memo(key, span, || v.clone())
                 .used_at(span, what.clone());
         }
-        let Some(&(file, block)) = self.variables.get(name) else {
+        let Some(&(file, default)) = self.variables.get(name) else {
             return Value::unknown(format!("variable `{name}` is not declared"), span);
         };
-        match block.body.get_attribute("default") {
+        match default {
             Some(d) => self
-                .memo(key, span, || self.eval(&d.value, file))
+                .memo(key, span, || self.eval(d, file))
                 .used_at(span, format!("the default of variable `{name}`")),
             None => Value::unknown(
                 format!("variable `{name}` has no default and no value in tfvars"),
@@ -947,10 +1180,10 @@ impl<'a> Module<'a> {
             return reference(attr);
         }
         if let Some(&(file, block)) = self.resources.get(&(ty, name))
-            && let Some(a) = block.body.get_attribute(attr)
+            && let Some(a) = block.attr(attr)
         {
             let v = self.memo(format!("resource.{ty}.{name}.{attr}"), span, || {
-                self.eval(&a.value, file)
+                self.eval(a, file)
             });
             if !v.is_unknown() {
                 return v.used_at(span, format!("`{attr}` of `{ty}.{name}`"));
