@@ -1649,11 +1649,15 @@ impl Module<'_> {
     }
 }
 
+/// One instance of a resource loop: its address suffix (`[0]`, `["key"]`) and the names
+/// its body binds (`count`, `each`).
+type Instance = (String, Vec<(String, Value)>);
+
 /// A resource loop: how it is written, and its instances when known.
 struct Loop {
     instances: Instances,
     /// Per instance: the address suffix and the names bound in its body.
-    known: Option<Vec<(String, Vec<(String, Value)>)>>,
+    known: Option<Vec<Instance>>,
 }
 
 /// A resource loop over more instances than this is judged once, its `count.index` and
@@ -1661,7 +1665,7 @@ struct Loop {
 const MAX_EXPANDED_INSTANCES: usize = 64;
 
 /// The instances of a known `count`.
-fn count_instances(v: &Value) -> Option<Vec<(String, Vec<(String, Value)>)>> {
+fn count_instances(v: &Value) -> Option<Vec<Instance>> {
     let n = v.as_number()?;
     if n.fract() != 0.0 || n < 0.0 || n > MAX_EXPANDED_INSTANCES as f64 {
         return None;
@@ -1678,7 +1682,7 @@ fn count_instances(v: &Value) -> Option<Vec<(String, Vec<(String, Value)>)>> {
 }
 
 /// The instances of a known `for_each`: a map by key, a set of strings by each string.
-fn each_instances(v: &Value) -> Option<Vec<(String, Vec<(String, Value)>)>> {
+fn each_instances(v: &Value) -> Option<Vec<Instance>> {
     let items = elements(v)?;
     if items.len() > MAX_EXPANDED_INSTANCES {
         return None;
