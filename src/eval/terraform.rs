@@ -796,9 +796,22 @@ impl<'a> Module<'a> {
         };
         let header = self.header_span(file, decl);
         let whole = self.span(file, decl.span());
-        let make = |body: Value, suffix: &str, instances: Option<Instances>| {
+        // Keys: the block's, and one per known instance (`...acr["dev"]`), so a reference
+        // with a known index finds its instance; a resource for one instance has its
+        // own key first.
+        let base = format!("{}{ty}.{name}", self.key_base);
+        let make = |body: Value, suffixes: &[&str], instances: Option<Instances>| {
             let res_name = body.get("name").cloned();
-            let mut keys = vec![format!("{}{ty}.{name}", self.key_base)];
+            let mut keys: Vec<String> = suffixes.iter().map(|s| format!("{base}{s}")).collect();
+            let suffix = match suffixes {
+                [one] if instances.is_none() => *one,
+                _ => "",
+            };
+            if suffix.is_empty() {
+                keys.insert(0, base.clone());
+            } else {
+                keys.push(base.clone());
+            }
             if let (Some(arm), Some(n)) =
                 (arm_type_of(ty), res_name.as_ref().and_then(Value::as_str))
             {
@@ -837,22 +850,23 @@ impl<'a> Module<'a> {
                     .collect();
                 let same = bodies.windows(2).all(|w| values_equal(&w[0].1, &w[1].1));
                 if same {
-                    let body = bodies.into_iter().next().map(|(_, b)| b);
+                    let suffixes: Vec<&str> = bodies.iter().map(|(s, _)| s.as_str()).collect();
+                    let body = bodies.first().map(|(_, b)| b.clone());
                     return body
-                        .map(|b| make(b, "", Some(instances)))
+                        .map(|b| make(b, &suffixes, Some(instances)))
                         .into_iter()
                         .collect();
                 }
                 bodies
                     .into_iter()
-                    .map(|(suffix, body)| make(body, &suffix, None))
+                    .map(|(suffix, body)| make(body, &[suffix.as_str()], None))
                     .collect()
             }
             looped => {
                 let body = self.memo(format!("resource.{ty}.{name}"), header, || {
                     self.decl_value(file, decl, whole)
                 });
-                vec![make(body, "", looped.map(|l| l.instances))]
+                vec![make(body, &[], looped.map(|l| l.instances))]
             }
         }
     }
@@ -1162,8 +1176,16 @@ impl<'a> Module<'a> {
             .used_at(span, format!("local `{name}`"))
     }
 
-    fn resource_attr(&self, ty: &str, name: &str, attr: Option<&str>, span: Span) -> Value {
-        let key = format!("{}{ty}.{name}", self.key_base);
+    fn resource_attr(
+        &self,
+        ty: &str,
+        name: &str,
+        suffix: Option<&str>,
+        attr: Option<&str>,
+        span: Span,
+    ) -> Value {
+        let suffix = suffix.unwrap_or("");
+        let key = format!("{}{ty}.{name}{suffix}", self.key_base);
         let reference = |attr: &str| {
             Value::new(
                 ValueKind::Ref(Box::new(Ref {
@@ -1182,11 +1204,22 @@ impl<'a> Module<'a> {
         if let Some(&(file, block)) = self.resources.get(&(ty, name))
             && let Some(a) = block.attr(attr)
         {
-            let v = self.memo(format!("resource.{ty}.{name}.{attr}"), span, || {
-                self.eval(a, file)
+            let v = self.memo(format!("resource.{ty}.{name}{suffix}.{attr}"), span, || {
+                // One instance's attribute sees its `count.index` / `each`.
+                let names = match self.instances(file, block) {
+                    Ok(Some(Loop {
+                        known: Some(known), ..
+                    })) if !suffix.is_empty() => known
+                        .into_iter()
+                        .find(|(s, _)| s == suffix)
+                        .map(|(_, names)| names)
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                self.with_bound(names, || self.eval(a, file))
             });
             if !v.is_unknown() {
-                return v.used_at(span, format!("`{attr}` of `{ty}.{name}`"));
+                return v.used_at(span, format!("`{attr}` of `{ty}.{name}{suffix}`"));
             }
         }
         reference(attr)
@@ -1498,15 +1531,23 @@ impl<'a> Module<'a> {
                 let Some(name) = attr(0) else {
                     return Value::unknown("reference", span);
                 };
-                // Skip an instance index: `azurerm_x.y[0].id` refers to the same block.
+                // An instance index (`azurerm_x.y[0].id`, `azurerm_x.y[each.key].id`) names
+                // one instance when it is known; else the block as a whole.
                 let mut i = 1;
-                if matches!(
-                    ops.get(1).map(|o| &**o),
-                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
-                ) {
-                    i = 2;
+                let mut suffix = None;
+                match ops.get(1).map(|o| &**o) {
+                    Some(TraversalOperator::Index(e)) => {
+                        i = 2;
+                        suffix = instance_suffix(&self.eval(e, file));
+                    }
+                    Some(TraversalOperator::LegacyIndex(n)) => {
+                        i = 2;
+                        suffix = Some(format!("[{}]", **n));
+                    }
+                    _ => {}
                 }
-                let v = self.resource_attr(ty, name, attr(i), prefix_span((i + 1).min(ops.len())));
+                let at = prefix_span((i + 1).min(ops.len()));
+                let v = self.resource_attr(ty, name, suffix.as_deref(), attr(i), at);
                 let rest = if attr(i).is_some() { i + 1 } else { i };
                 self.apply_ops(v, &ops[rest.min(ops.len())..], span, file)
             }
@@ -1664,6 +1705,15 @@ struct Loop {
 /// `each` unknown.
 const MAX_EXPANDED_INSTANCES: usize = 64;
 
+/// The address suffix of the instance a loop's key names: `[0]`, `["dev"]`.
+fn instance_suffix(key: &Value) -> Option<String> {
+    match &key.kind {
+        ValueKind::Number(n) if n.fract() == 0.0 && *n >= 0.0 => Some(format!("[{n}]")),
+        ValueKind::String(s) => Some(format!("[\"{}\"]", crate::sanitize::excerpt(s))),
+        _ => None,
+    }
+}
+
 /// The instances of a known `count`.
 fn count_instances(v: &Value) -> Option<Vec<Instance>> {
     let n = v.as_number()?;
@@ -1674,8 +1724,9 @@ fn count_instances(v: &Value) -> Option<Vec<Instance>> {
         (0..n as usize)
             .map(|i| {
                 let index = Value::new(ValueKind::Number(i as f64), v.span);
+                let suffix = instance_suffix(&index).unwrap_or_default();
                 let count = Value::new(ValueKind::Object(vec![("index".into(), index)]), v.span);
-                (format!("[{i}]"), vec![("count".to_string(), count)])
+                (suffix, vec![("count".to_string(), count)])
             })
             .collect(),
     )
@@ -1691,15 +1742,13 @@ fn each_instances(v: &Value) -> Option<Vec<Instance>> {
     let mut out = Vec::with_capacity(items.len());
     for (k, value) in items {
         let key = if is_map { k } else { value.clone() };
-        let text = key.as_str()?.to_string();
+        key.as_str()?;
+        let suffix = instance_suffix(&key)?;
         let each = Value::new(
             ValueKind::Object(vec![("key".into(), key), ("value".into(), value)]),
             v.span,
         );
-        out.push((
-            format!("[\"{}\"]", crate::sanitize::excerpt(&text)),
-            vec![("each".to_string(), each)],
-        ));
+        out.push((suffix, vec![("each".to_string(), each)]));
     }
     Some(out)
 }
