@@ -286,3 +286,64 @@ resource "azurerm_container_registry" "gone" {
     assert!(matches!(dev.kind, ValueKind::Object(_)));
     let _ = Path::new("");
 }
+
+#[test]
+fn json_syntax_files_declare_modules_and_take_json_variable_files() {
+    let root = r#"{
+  "variable": { "sku": { "default": "Basic" }, "region": { "default": "westeurope" } },
+  "module": { "acr": { "source": "./modules/acr", "sku": "${var.sku}", "location": "${var.region}" } },
+  "output": { "name": { "value": "${module.acr.name}" } }
+}"#;
+    let module = r#"
+variable "sku" {}
+variable "location" {}
+resource "azurerm_container_registry" "this" {
+  name     = "acr${lower(var.location)}"
+  sku      = var.sku
+  location = var.location
+}
+output "name" {
+  value = azurerm_container_registry.this.name
+}
+"#;
+    let a = scan(&[
+        ("main.tf.json", root),
+        ("modules/acr/main.tf", module),
+        // Terraform's order: terraform.tfvars.json, then the auto files by name.
+        (
+            "terraform.tfvars.json",
+            r#"{ "sku": "Standard", "region": "northeurope" }"#,
+        ),
+        ("z.auto.tfvars.json", "\n  { \"sku\": \"Premium\" }\n"),
+    ]);
+    let b = body(&a, "module.acr.azurerm_container_registry.this");
+    assert_eq!(b.get("sku").and_then(Value::as_str), Some("Premium"));
+    assert_eq!(
+        b.get("name").and_then(Value::as_str),
+        Some("acrnortheurope")
+    );
+    assert!(messages(&a, "ACR003").is_empty());
+}
+
+#[test]
+fn a_json_syntax_registry_gets_no_fix_that_would_write_hcl() {
+    let tf = r#"{
+  "resource": {
+    "azurerm_container_registry": {
+      "acr": { "name": "acr", "sku": "Premium", "admin_enabled": true }
+    }
+  }
+}
+"#;
+    let a = scan(&[("main.tf.json", tf)]);
+    let public = a
+        .findings
+        .iter()
+        .find(|f| f.rule.code == "ACR001")
+        .expect("public network access is on by default");
+    assert!(public.fix.is_none(), "{:?}", public.fix);
+    // A literal is replaced by a literal, which JSON also reads.
+    let admin = a.findings.iter().find(|f| f.rule.code == "ACR002").unwrap();
+    let edits = &admin.fix.as_ref().expect("a literal fix").edits;
+    assert_eq!(edits[0].replacement, "false");
+}
