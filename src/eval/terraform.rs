@@ -707,10 +707,7 @@ impl<'a> Module<'a> {
             return self.meter.too_deep(&format!("{}{key}", self.prefix), span);
         };
         self.active.borrow_mut().push(key.clone());
-        // A variable, local or output never sees the names bound where it is used.
-        let outer = std::mem::take(&mut *self.scope.borrow_mut());
-        let v = f();
-        *self.scope.borrow_mut() = outer;
+        let v = self.isolated(f);
         self.active.borrow_mut().pop();
         drop(level);
         let (v, units) = self.meter.admit(v, &format!("{}{key}", self.prefix));
@@ -973,7 +970,7 @@ impl<'a> Module<'a> {
         if let Some(c) = self.children.borrow().get(call) {
             return c.clone();
         }
-        let made = self.make_child(call).map(Rc::new);
+        let made = self.isolated(|| self.make_child(call)).map(Rc::new);
         self.children
             .borrow_mut()
             .insert(call.to_string(), made.clone());
@@ -1345,6 +1342,15 @@ impl<'a> Module<'a> {
             return Some(Value::unknown("the evaluation budget is spent", span));
         }
         Some(Value { span, ..v.clone() })
+    }
+
+    /// Evaluate `f` with no names bound: a variable, local, output, module call or another
+    /// resource never sees the names bound where it is used.
+    fn isolated<T>(&self, f: impl FnOnce() -> T) -> T {
+        let outer = std::mem::take(&mut *self.scope.borrow_mut());
+        let out = f();
+        *self.scope.borrow_mut() = outer;
+        out
     }
 
     /// Evaluate `f` with `names` bound (innermost scope).
