@@ -877,6 +877,13 @@ impl<'a> Module<'a> {
                 let mut entries = Vec::new();
                 for (k, v) in body.iter() {
                     let Some(k) = object_key(k) else { continue };
+                    if k == "dynamic" {
+                        let span = self.span(file, v.expr().span());
+                        for (label, b) in self.dynamic_json(file, v.expr()) {
+                            push_block(&mut entries, label, b, span);
+                        }
+                        continue;
+                    }
                     if !matches!(
                         k,
                         "count" | "for_each" | "depends_on" | "lifecycle" | "provider"
@@ -902,7 +909,7 @@ impl<'a> Module<'a> {
                     let bspan = self.span(file, b.span());
                     if b.ident.as_str() == "dynamic" {
                         let key = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
-                        for v in self.dynamic_blocks(file, b, bspan) {
+                        for v in self.dynamic_hcl(file, b, bspan) {
                             push_block(&mut entries, key.into(), v, bspan);
                         }
                     } else {
@@ -919,18 +926,23 @@ impl<'a> Module<'a> {
     /// with the iterator (named by `iterator`, else the block's label) bound to the
     /// element's `key` and `value`. A `for_each` not known gives one block whose every
     /// setting is unknown: it may or may not be there, and is never taken as absent.
-    fn dynamic_blocks(&self, file: FileId, b: &Block, bspan: Span) -> Vec<Value> {
-        let label = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
-        let iterator = match b.body.get_attribute("iterator").map(|a| &a.value) {
+    fn dynamic_blocks(
+        &self,
+        file: FileId,
+        label: &str,
+        for_each: Option<&Expression>,
+        iterator: Option<&Expression>,
+        bspan: Span,
+        content: &dyn Fn() -> Value,
+    ) -> Vec<Value> {
+        let iterator = match iterator {
             Some(Expression::Variable(v)) => v.as_str().to_string(),
+            // JSON syntax names it in a string.
+            Some(Expression::String(s)) => s.as_str().to_string(),
             _ => label.to_string(),
         };
-        let Some(content) = b.body.blocks().find(|c| c.ident.as_str() == "content") else {
-            return Vec::new();
-        };
-        let cspan = self.span(file, content.span());
-        let coll = match b.body.get_attribute("for_each") {
-            Some(a) => self.eval(&a.value, file),
+        let coll = match for_each {
+            Some(e) => self.eval(e, file),
             None => Value::unknown("a `dynamic` block without `for_each`", bspan),
         };
         let each = |k: Value, v: Value| {
@@ -938,30 +950,78 @@ impl<'a> Module<'a> {
                 ValueKind::Object(vec![("key".into(), k), ("value".into(), v)]),
                 bspan,
             );
-            self.with_bound(vec![(iterator.clone(), it)], || {
-                self.body_value(file, &content.body, cspan)
-            })
+            self.with_bound(vec![(iterator.clone(), it)], content)
+        };
+        let unknown = |why: String| {
+            let v = each(
+                Value::unknown(why.clone(), bspan),
+                Value::unknown(why.clone(), bspan),
+            );
+            vec![all_unknown(v, &why, 0)]
         };
         match elements(&coll) {
             Some(items) if items.len() <= MAX_DYNAMIC_BLOCKS => {
                 let mut out = Vec::with_capacity(items.len());
                 for (k, v) in items {
                     if !self.meter.spend(64) {
-                        return vec![Value::unknown("the evaluation budget is spent", bspan)];
+                        return unknown("the evaluation budget is spent".to_string());
                     }
                     out.push(each(k, v));
                 }
                 out
             }
-            _ => {
-                let why = format!("the `for_each` of `dynamic \"{label}\"` is not known");
-                let v = each(
-                    Value::unknown(why.clone(), bspan),
-                    Value::unknown(why.clone(), bspan),
+            _ => unknown(format!(
+                "the `for_each` of `dynamic \"{}\"` is not known",
+                crate::sanitize::excerpt(label)
+            )),
+        }
+    }
+
+    /// [`Module::dynamic_blocks`] of a `dynamic` block in native syntax.
+    fn dynamic_hcl(&self, file: FileId, b: &Block, bspan: Span) -> Vec<Value> {
+        let label = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
+        let Some(content) = b.body.blocks().find(|c| c.ident.as_str() == "content") else {
+            return Vec::new();
+        };
+        let cspan = self.span(file, content.span());
+        let attr = |k: &str| b.body.get_attribute(k).map(|a| &a.value);
+        self.dynamic_blocks(
+            file,
+            label,
+            attr("for_each"),
+            attr("iterator"),
+            bspan,
+            &|| self.body_value(file, &content.body, cspan),
+        )
+    }
+
+    /// The blocks of a `"dynamic": {"label": {"for_each": ..., "content": {...}}}` entry
+    /// in JSON syntax, by label.
+    fn dynamic_json(&self, file: FileId, e: &Expression) -> Vec<(Str, Value)> {
+        let mut out = Vec::new();
+        for (label, _, spec) in json_entries(e) {
+            for obj in json_objects(spec) {
+                let get = |k: &str| {
+                    obj.iter()
+                        .find(|(key, _)| object_key(key) == Some(k))
+                        .map(|(_, v)| v.expr())
+                };
+                let Some(content) = get("content") else {
+                    continue;
+                };
+                let bspan = self.span(file, spec.span());
+                let blocks = self.dynamic_blocks(
+                    file,
+                    label,
+                    get("for_each"),
+                    get("iterator"),
+                    bspan,
+                    &|| self.eval(content, file),
                 );
-                vec![all_unknown(v, &why, 0)]
+                out.extend(blocks.into_iter().map(|b| (Str::from(label), b)));
             }
         }
+        out
     }
 
     // ---- modules ---------------------------------------------------------------------
@@ -1457,6 +1517,13 @@ impl<'a> Module<'a> {
     }
 
     fn template(&self, t: &Template, span: Span, file: FileId) -> Value {
+        // `"${x}"` alone is the value of `x`, whatever its type (as Terraform reads it).
+        if t.len() == 1
+            && let Some(Element::Interpolation(i)) = t.get(0)
+        {
+            let v = self.eval(&i.expr, file);
+            return Value { span, ..v };
+        }
         let mut s = String::new();
         let mut origins = Vec::new();
         for el in t.iter() {
