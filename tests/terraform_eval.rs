@@ -347,3 +347,38 @@ fn a_json_syntax_registry_gets_no_fix_that_would_write_hcl() {
     let edits = &admin.fix.as_ref().expect("a literal fix").edits;
     assert_eq!(edits[0].replacement, "false");
 }
+
+#[test]
+fn huge_dynamic_blocks_and_resource_loops_stay_bounded() {
+    let tf = r#"
+locals {
+  many = range(100000)
+}
+resource "azurerm_container_registry" "acr" {
+  for_each = toset([for i in local.many : "r${i}"])
+  name     = "acr${each.key}"
+  sku      = "Premium"
+  dynamic "retention_policy" {
+    for_each = local.many
+    content {
+      enabled = true
+      days    = retention_policy.value
+    }
+  }
+}
+"#;
+    let a = scan(&[("main.tf", tf)]);
+    // Too many instances to judge one by one: one resource, its name unknown.
+    let regs: Vec<_> = a
+        .graph
+        .resources
+        .iter()
+        .filter(|r| r.native_type == "azurerm_container_registry")
+        .collect();
+    assert_eq!(regs.len(), 1);
+    assert!(regs[0].body.get("name").unwrap().is_unknown());
+    // Too many blocks: one block whose settings are unknown, never taken as off.
+    let enabled = regs[0].body.path(&["retention_policy", "enabled"]).unwrap();
+    assert!(enabled.is_unknown(), "{enabled:?}");
+    assert!(messages(&a, "ACR006").is_empty());
+}
