@@ -382,3 +382,19 @@ resource "azurerm_container_registry" "acr" {
     assert!(enabled.is_unknown(), "{enabled:?}");
     assert!(messages(&a, "ACR006").is_empty());
 }
+
+#[test]
+fn splats_nested_thousands_deep_stop_at_the_depth_limit() {
+    let tf = format!(
+        "locals {{\n  x = [[1]]\n}}\nresource \"azurerm_container_registry\" \"t\" {{\n  v = local.x{}\n}}\n",
+        "[*]".repeat(20_000)
+    );
+    let a = scan(&[("main.tf", &tf)]);
+    assert!(
+        body(&a, "azurerm_container_registry.t")
+            .get("v")
+            .unwrap()
+            .is_unknown()
+    );
+    assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);
+}

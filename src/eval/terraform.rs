@@ -1736,6 +1736,10 @@ impl Module<'_> {
         span: Span,
         file: FileId,
     ) -> Value {
+        // Splats inside splats (`x[*][*]...`) recurse: one level each.
+        let Some(_level) = self.meter.enter() else {
+            return self.meter.too_deep("a splat", span);
+        };
         let items = match v.kind {
             ValueKind::Null => Vec::new(),
             ValueKind::List(items) => items,
