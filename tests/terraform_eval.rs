@@ -399,3 +399,19 @@ fn splats_nested_thousands_deep_stop_at_the_depth_limit() {
     );
     assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);
 }
+
+#[test]
+fn dynamic_blocks_nested_as_deep_as_the_parser_allows_are_expanded() {
+    // The parser takes 64 nested levels: 30 `dynamic` blocks with their `content`.
+    let depth = 30;
+    let mut inner = String::from("enabled = true\n");
+    for i in 0..depth {
+        inner = format!("dynamic \"b{i}\" {{\n  for_each = [1]\n  content {{\n{inner}}}\n}}\n");
+    }
+    let tf = format!(
+        "resource \"azurerm_container_registry\" \"t\" {{\n  name = \"t\"\n  sku = \"Premium\"\n{inner}}}\n"
+    );
+    let a = scan(&[("main.tf", &tf)]);
+    assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);
+    assert!(!body(&a, "azurerm_container_registry.t").has_unknown());
+}

@@ -935,6 +935,11 @@ impl<'a> Module<'a> {
         bspan: Span,
         content: &dyn Fn() -> Value,
     ) -> Vec<Value> {
+        // `dynamic` blocks inside `dynamic` blocks recurse: one level each.
+        let Some(_level) = self.meter.enter() else {
+            let why = format!("`dynamic \"{}\"`", crate::sanitize::excerpt(label));
+            return vec![self.meter.too_deep(&why, bspan)];
+        };
         let iterator = match iterator {
             Some(Expression::Variable(v)) => v.as_str().to_string(),
             // JSON syntax names it in a string.
