@@ -415,3 +415,33 @@ fn dynamic_blocks_nested_as_deep_as_the_parser_allows_are_expanded() {
     assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);
     assert!(!body(&a, "azurerm_container_registry.t").has_unknown());
 }
+
+#[test]
+fn module_loops_make_one_instance_per_known_element() {
+    let root = r#"
+module "acr" {
+  for_each = toset(["dev", "prod"])
+  source   = "./modules/acr"
+  name     = "acr${each.key}"
+}
+resource "azurerm_container_registry" "mirror" {
+  name = module.acr["prod"].name
+  sku  = "Premium"
+}
+"#;
+    let module = r#"
+variable "name" {}
+resource "azurerm_container_registry" "this" {
+  name = var.name
+  sku  = "Premium"
+}
+output "name" {
+  value = var.name
+}
+"#;
+    let a = scan(&[("main.tf", root), ("modules/acr/main.tf", module)]);
+    let dev = body(&a, r#"module.acr["dev"].azurerm_container_registry.this"#);
+    assert_eq!(dev.get("name").and_then(Value::as_str), Some("acrdev"));
+    let mirror = body(&a, "azurerm_container_registry.mirror");
+    assert_eq!(mirror.get("name").and_then(Value::as_str), Some("acrprod"));
+}

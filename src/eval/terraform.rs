@@ -564,6 +564,8 @@ struct Module<'a> {
     depth: usize,
     /// The folders of this module and its callers: a call back into one is a cycle.
     chain: Vec<PathBuf>,
+    /// The names of the module calls from the root to this module (no instance keys).
+    calls_from_root: Vec<String>,
     /// Evaluated values with their weight (paid again on each reuse).
     cache: RefCell<HashMap<String, (Value, u64)>>,
     /// The keys being evaluated, outermost first: a key met again is a cycle.
@@ -620,6 +622,7 @@ impl<'a> Module<'a> {
             via,
             depth,
             chain: vec![dir.to_path_buf()],
+            calls_from_root: Vec::new(),
             cache: RefCell::default(),
             active: RefCell::default(),
             children: RefCell::default(),
@@ -1032,17 +1035,42 @@ impl<'a> Module<'a> {
     // ---- modules ---------------------------------------------------------------------
 
     fn child(&self, call: &str) -> Option<Rc<Module<'a>>> {
-        if let Some(c) = self.children.borrow().get(call) {
+        self.child_instance(call, "", Vec::new())
+    }
+
+    /// One instance of a module call (`suffix` `["dev"]` or `[0]` of a loop over a known
+    /// collection, empty otherwise), its arguments evaluated with `names` (`each`,
+    /// `count`) bound.
+    fn child_instance(
+        &self,
+        call: &str,
+        suffix: &str,
+        names: Vec<(String, Value)>,
+    ) -> Option<Rc<Module<'a>>> {
+        let key = format!("{call}{suffix}");
+        if let Some(c) = self.children.borrow().get(&key) {
             return c.clone();
         }
-        let made = self.isolated(|| self.make_child(call)).map(Rc::new);
-        self.children
-            .borrow_mut()
-            .insert(call.to_string(), made.clone());
+        let made = self
+            .isolated(|| self.with_bound(names, || self.make_child(call, suffix)))
+            .map(Rc::new);
+        self.children.borrow_mut().insert(key, made.clone());
         made
     }
 
-    fn make_child(&self, call: &str) -> Option<Module<'a>> {
+    /// The instance `suffix` of the module call `call`, when its loop is known.
+    fn child_at(&self, call: &str, suffix: &str) -> Option<Rc<Module<'a>>> {
+        let &(file, block) = self.calls.get(call)?;
+        let names = match self.isolated(|| self.instances(file, block)) {
+            Ok(Some(Loop {
+                known: Some(known), ..
+            })) => known.into_iter().find(|(s, _)| s == suffix)?.1,
+            _ => return None,
+        };
+        self.child_instance(call, suffix, names)
+    }
+
+    fn make_child(&self, call: &str, suffix: &str) -> Option<Module<'a>> {
         let &(file, block) = self.calls.get(call)?;
         if self.depth >= MAX_MODULE_DEPTH {
             return None;
@@ -1066,7 +1094,7 @@ impl<'a> Module<'a> {
         }
         if !self
             .meter
-            .module_instance(&format!("{}module.{call}", self.prefix))
+            .module_instance(&format!("{}module.{call}{suffix}", self.prefix))
         {
             return None;
         }
@@ -1088,14 +1116,14 @@ impl<'a> Module<'a> {
         let mut via = self.via.clone();
         via.push(Origin {
             span: header,
-            what: format!("in module `{}{call}`, called here", self.prefix),
+            what: format!("in module `{}{call}{suffix}`, called here", self.prefix),
         });
-        let prefix = format!("{}module.{call}.", self.prefix);
+        let prefix = format!("{}module.{call}{suffix}.", self.prefix);
         let mut child = Module::new(
             self.ctx,
             self.meter.clone(),
             &dir,
-            format!("{}module.{call}.", self.key_base),
+            format!("{}module.{call}{suffix}.", self.key_base),
             prefix,
             inputs,
             via,
@@ -1105,6 +1133,8 @@ impl<'a> Module<'a> {
         child.chain.push(dir);
         child.root = self.root.clone();
         child.in_cache = self.in_cache || from_cache;
+        child.calls_from_root = self.calls_from_root.clone();
+        child.calls_from_root.push(call.to_string());
         Some(child)
     }
 
@@ -1116,13 +1146,7 @@ impl<'a> Module<'a> {
     /// The key `terraform init` gives the call `call` of this module: the calls from the
     /// root joined with `.` (`acr.private_endpoint`).
     fn module_key(&self, call: &str) -> String {
-        let mut parts: Vec<&str> = self
-            .prefix
-            .trim_end_matches('.')
-            .split('.')
-            .skip(1)
-            .step_by(2)
-            .collect();
+        let mut parts: Vec<&str> = self.calls_from_root.iter().map(String::as_str).collect();
         parts.push(call);
         parts.join(".")
     }
@@ -1138,10 +1162,36 @@ impl<'a> Module<'a> {
         let Some(call) = block.label(0) else {
             return;
         };
-        if self.instances(file, block).is_err() {
-            return;
+        // A loop over a known collection: one module instance per element.
+        let instances = match self.instances(file, block) {
+            Err(()) => return,
+            Ok(Some(Loop {
+                known: Some(known), ..
+            })) => known,
+            Ok(_) => vec![(String::new(), Vec::new())],
+        };
+        for (suffix, names) in instances {
+            if !self.collect_instance(file, block, call, &suffix, names, out, notes, findings) {
+                break;
+            }
         }
-        match self.child(call) {
+    }
+
+    /// Collect the resources of one instance of a module call; false when the module
+    /// cannot be followed (said once, for all its instances).
+    #[allow(clippy::too_many_arguments)]
+    fn collect_instance(
+        &self,
+        file: FileId,
+        block: Decl,
+        call: &str,
+        suffix: &str,
+        names: Vec<(String, Value)>,
+        out: &mut Vec<Resource>,
+        notes: &mut Vec<String>,
+        findings: &mut Vec<Finding>,
+    ) -> bool {
+        match self.child_instance(call, suffix, names) {
             // A module from the cache: what it finds is reported at this call.
             Some(child) if child.in_cache && !self.in_cache => {
                 let mut found = Vec::new();
@@ -1154,10 +1204,15 @@ impl<'a> Module<'a> {
                     crate::eval::cache::relocate(&mut r, &hidden, call_span);
                     out.push(r);
                 }
+                true
             }
-            Some(child) => child.collect(out, notes, findings),
+            Some(child) => {
+                child.collect(out, notes, findings);
+                true
+            }
             None if !self.in_cache && self.is_remote_call(block) => {
                 findings.push(self.not_analysed(file, block, call));
+                false
             }
             None => {
                 let src = block
@@ -1169,6 +1224,7 @@ impl<'a> Module<'a> {
                     self.ctx.sources.get(file).display,
                     self.prefix
                 ));
+                false
             }
         }
     }
@@ -1287,8 +1343,14 @@ impl<'a> Module<'a> {
         reference(attr)
     }
 
-    fn module_output(&self, call: &str, output: &str, span: Span) -> Value {
-        let Some(child) = self.child(call) else {
+    fn module_output(
+        &self,
+        child: Option<Rc<Module<'a>>>,
+        call: &str,
+        output: &str,
+        span: Span,
+    ) -> Value {
+        let Some(child) = child else {
             return Value::unknown(format!("module `{call}` is not a local module"), span);
         };
         let Some(&(file, expr)) = child.outputs.get(output) else {
@@ -1590,10 +1652,21 @@ impl<'a> Module<'a> {
                 }
                 None => Value::unknown("`local` without a name", span),
             },
-            "module" => match (attr(0), attr(1)) {
-                (Some(m), Some(o)) => {
-                    let v = self.module_output(m, o, prefix_span(2));
+            "module" => match (attr(0), attr(1), ops.get(1).map(|o| &**o)) {
+                (Some(m), Some(o), _) => {
+                    let v = self.module_output(self.child(m), m, o, prefix_span(2));
                     self.apply_ops(v, &ops[2..], span, file)
+                }
+                // One instance of a module loop: `module.acr["dev"].name`.
+                (Some(m), None, Some(TraversalOperator::Index(e))) if attr(2).is_some() => {
+                    let Some(suffix) = instance_suffix(&self.eval(e, file)) else {
+                        return Value::unknown("module instance not known", span);
+                    };
+                    let child = self.child_at(m, &suffix);
+                    let call = format!("{m}{suffix}");
+                    let o = attr(2).unwrap_or_default();
+                    let v = self.module_output(child, &call, o, prefix_span(3));
+                    self.apply_ops(v, &ops[3..], span, file)
                 }
                 _ => Value::unknown("module reference", span),
             },
