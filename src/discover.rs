@@ -46,6 +46,17 @@ pub fn classify(path: &Path, text: &str) -> FileKind {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    // Terraform's JSON syntax: `main.tf.json`, `terraform.tfvars.json`.
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".tf.json") {
+        return FileKind::Terraform;
+    }
+    if name.ends_with(".tfvars.json") {
+        return FileKind::TfVars;
+    }
     match ext.as_str() {
         "tf" => FileKind::Terraform,
         "tfvars" => FileKind::TfVars,
@@ -732,6 +743,11 @@ mod tests {
     fn classifies_by_extension_and_content() {
         let p = |s: &str| PathBuf::from(s);
         assert_eq!(classify(&p("a.tf"), ""), FileKind::Terraform);
+        assert_eq!(classify(&p("main.tf.json"), "{}"), FileKind::Terraform);
+        assert_eq!(
+            classify(&p("terraform.tfvars.json"), "{}"),
+            FileKind::TfVars
+        );
         assert_eq!(
             classify(
                 &p("t.json"),

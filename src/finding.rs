@@ -260,6 +260,20 @@ pub fn merge_duplicates(findings: &mut Vec<Finding>) {
         .map(|(mut f, addresses)| {
             if addresses.len() > 1
                 && let Some(own) = f.resource.clone()
+                && let Some(base) = one_resource(&addresses)
+            {
+                // The instances of one resource loop (`acr["weu"]`, `acr["neu"]`).
+                f.message = f
+                    .message
+                    .replace(&*sanitize::visible(&own), &sanitize::visible(base));
+                f.notes.push(format!(
+                    "reported once for the {} instances of `{}` that share this problem",
+                    addresses.len(),
+                    sanitize::excerpt(base)
+                ));
+                f.resource = Some(base.to_string());
+            } else if addresses.len() > 1
+                && let Some(own) = f.resource.clone()
             {
                 let shared = common_suffix(&addresses);
                 if !shared.is_empty() && shared != own {
@@ -275,6 +289,22 @@ pub fn merge_duplicates(findings: &mut Vec<Finding>) {
             f
         })
         .collect();
+}
+
+/// The address all addresses are instances of (`acr` of `acr["weu"]` and `acr[1]`).
+fn one_resource(addresses: &[String]) -> Option<&str> {
+    let base = |a: &str| match a.strip_suffix(']') {
+        Some(rest) => rest.rfind('[').map(|i| a[..i].to_string()),
+        None => None,
+    };
+    let first = base(&addresses[0])?;
+    addresses
+        .iter()
+        .all(|a| base(a).as_deref() == Some(first.as_str()))
+        .then(|| {
+            let at = addresses[0].rfind('[').unwrap_or(0);
+            &addresses[0][..at]
+        })
 }
 
 /// The dot-separated segments all addresses end with (`azurerm_container_registry.acr` of

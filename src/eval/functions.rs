@@ -9,6 +9,11 @@ pub fn call_terraform(name: &str, args: Vec<Value>, span: Span) -> Value {
     let origins: Vec<_> = args.iter().flat_map(|a| a.origins.clone()).collect();
     // `try` and `coalesce` tolerate unknowns in later arguments.
     let kind = match name {
+        // An error is not told from an unknown value here: only a known value is sure.
+        "can" => match args.first() {
+            Some(a) if !a.has_unknown() => Some(ValueKind::Bool(true)),
+            _ => None,
+        },
         "try" => match args.first() {
             Some(a) if !a.has_unknown() => Some(a.kind.clone()),
             _ => None,
@@ -132,10 +137,161 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
         }
         "jsonencode" => ValueKind::String(to_json(args.first()?)?.to_string().into()),
         "jsondecode" => from_json(&serde_json::from_str(&s(0)?).ok()?, args[0].span).kind,
-        "tolist" | "toset" => ValueKind::List(args.first()?.as_list()?.to_vec()),
-        "tomap" => args.first()?.kind.clone(),
+        "tolist" => ValueKind::List(args.first()?.as_list()?.to_vec()),
+        "toset" | "distinct" => ValueKind::List(distinct(args.first()?.as_list()?)),
+        "tomap" => match &args.first()?.kind {
+            k @ ValueKind::Object(_) => k.clone(),
+            _ => return None,
+        },
+        // More than one element is an error in Terraform: not known here.
+        "one" => match args.first()?.as_list()? {
+            [] => ValueKind::Null,
+            [x] => x.kind.clone(),
+            _ => return None,
+        },
+        "flatten" => ValueKind::List(flatten(args.first()?)?),
+        "setproduct" => setproduct(args)?,
+        "zipmap" => {
+            let keys = args.first()?.as_list()?;
+            let values = args.get(1)?.as_list()?;
+            if keys.len() != values.len() {
+                return None;
+            }
+            let mut entries: Vec<(Str, Value)> = Vec::new();
+            for (k, v) in keys.iter().zip(values) {
+                let k: Str = scalar_string(k)?.into();
+                entries.retain(|(k2, _)| *k2 != k);
+                entries.push((k, v.clone()));
+            }
+            ValueKind::Object(entries)
+        }
+        "keys" | "values" => {
+            let ValueKind::Object(entries) = &args.first()?.kind else {
+                return None;
+            };
+            let mut sorted: Vec<&(Str, Value)> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            ValueKind::List(
+                sorted
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if name == "keys" {
+                            Value::string(k.clone(), v.span)
+                        } else {
+                            v.clone()
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        "range" => range(args)?,
         _ => return None,
     })
+}
+
+/// The items without repeats, first occurrence kept (a set, in a stable order).
+fn distinct(items: &[Value]) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Value> = Vec::new();
+    for x in items {
+        // Known values (the caller's condition) have a JSON form: one hash per element.
+        let new = match to_json(x) {
+            Some(j) => seen.insert(j.to_string()),
+            None => !out.iter().any(|y| values_equal(x, y)),
+        };
+        if new {
+            out.push(x.clone());
+        }
+    }
+    out
+}
+
+/// Lists inside lists made one list, without recursion; `None` when it would pass
+/// [`crate::eval::budget::MAX_ELEMENTS`].
+fn flatten(v: &Value) -> Option<Vec<Value>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<std::slice::Iter<'_, Value>> = vec![v.as_list()?.iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            None => {
+                stack.pop();
+            }
+            Some(x) => match &x.kind {
+                ValueKind::List(items) => {
+                    if stack.len() > crate::eval::budget::MAX_VALUE_DEPTH {
+                        return None;
+                    }
+                    stack.push(items.iter());
+                }
+                _ => {
+                    if out.len() >= crate::eval::budget::MAX_ELEMENTS {
+                        return None;
+                    }
+                    out.push(x.clone());
+                }
+            },
+        }
+    }
+    Some(out)
+}
+
+/// Every combination of one element of each list; too many is a value too large.
+fn setproduct(args: &[Value]) -> Option<ValueKind> {
+    let lists: Vec<&[Value]> = args.iter().map(Value::as_list).collect::<Option<_>>()?;
+    if lists.is_empty() {
+        return None;
+    }
+    let mut total: usize = 1;
+    for l in &lists {
+        total = total.saturating_mul(l.len());
+    }
+    if total.saturating_mul(lists.len()) > crate::eval::budget::MAX_ELEMENTS {
+        return Some(crate::eval::budget::oversized_list());
+    }
+    let span = args[0].span;
+    let mut combos: Vec<Vec<Value>> = vec![Vec::new()];
+    for l in &lists {
+        let mut next = Vec::with_capacity(combos.len() * l.len());
+        for c in &combos {
+            for x in l.iter() {
+                let mut c = c.clone();
+                c.push(x.clone());
+                next.push(c);
+            }
+        }
+        combos = next;
+    }
+    Some(ValueKind::List(
+        combos
+            .into_iter()
+            .map(|c| Value::new(ValueKind::List(c), span))
+            .collect(),
+    ))
+}
+
+/// `range(end)`, `range(start, end)`, `range(start, end, step)`, bounded in length.
+fn range(args: &[Value]) -> Option<ValueKind> {
+    let n: Vec<f64> = args.iter().map(Value::as_number).collect::<Option<_>>()?;
+    let (start, end, step) = match n.as_slice() {
+        [e] => (0.0, *e, 1.0),
+        [s, e] => (*s, *e, if e >= s { 1.0 } else { -1.0 }),
+        [s, e, st] => (*s, *e, *st),
+        _ => return None,
+    };
+    if step == 0.0 || !step.is_finite() || !start.is_finite() || !end.is_finite() {
+        return None;
+    }
+    let count = ((end - start) / step).ceil();
+    if count > crate::eval::budget::MAX_ELEMENTS as f64 {
+        return Some(crate::eval::budget::oversized_list());
+    }
+    let count = count.max(0.0) as usize;
+    let span = args[0].span;
+    Some(ValueKind::List(
+        (0..count)
+            .map(|i| Value::new(ValueKind::Number(start + step * i as f64), span))
+            .collect(),
+    ))
 }
 
 fn title(s: &str) -> String {

@@ -25,15 +25,64 @@ use crate::{Loaded, Workspace, normalize, parse};
 /// Module calls nest at most this deep (a cycle of local modules stops here).
 const MAX_MODULE_DEPTH: usize = 16;
 
+/// A `dynamic` block over more elements than this is one block of unknown settings.
+const MAX_DYNAMIC_BLOCKS: usize = 1000;
+
 /// A parsed file, or its LINT001.
-type Parsed = Result<Arc<Body>, Box<crate::finding::Finding>>;
+type Parsed = Result<TfFile, Box<crate::finding::Finding>>;
+
+/// The Terraform files of a folder: `.tf`, `.tf.json` and, with `vars`, the variable
+/// files (`.tfvars`, `.tfvars.json`).
+fn terraform_files(ws: &Workspace, dir: &Path, vars: bool) -> Vec<PathBuf> {
+    let exts: &[&str] = if vars {
+        &["tf", "tfvars", "json"]
+    } else {
+        &["tf", "json"]
+    };
+    ws.list_dir(dir, exts)
+        .into_iter()
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            !name.ends_with(".json")
+                || name.ends_with(".tf.json")
+                || (vars && name.ends_with(".tfvars.json"))
+        })
+        .collect()
+}
+
+/// Parse a Terraform file in the syntax its name tells.
+fn parse_file(cache: Option<&crate::ParseCache>, id: FileId, file: &SourceFile) -> Parsed {
+    if parse::terraform::is_json(&file.path) {
+        parse::terraform::parse_json(id, file).map(|e| TfFile::Json(Arc::new(e)))
+    } else {
+        crate::ParseCache::terraform(cache, id, file).map(TfFile::Hcl)
+    }
+}
+
+/// The assignments of a variable file (tfvars or `--var-file`) in either syntax.
+fn var_entries(f: &TfFile) -> Vec<(&str, &Expression)> {
+    match f {
+        TfFile::Hcl(body) => body
+            .attributes()
+            .map(|a| (a.key.as_str(), &a.value))
+            .collect(),
+        TfFile::Json(root) => json_entries(root)
+            .into_iter()
+            .map(|(k, _, e)| (k, e))
+            .collect(),
+    }
+}
 
 /// The parsed files of one Terraform module (a folder).
 #[derive(Default)]
 struct Dir {
-    tf: Vec<(FileId, Arc<Body>)>,
-    /// `terraform.tfvars` and `*.auto.tfvars`, in Terraform's order.
-    auto_vars: Vec<(FileId, Arc<Body>)>,
+    /// `*.tf` and `*.tf.json`, by path.
+    tf: Vec<(FileId, TfFile)>,
+    /// `terraform.tfvars`, `*.auto.tfvars` and their `.json` forms, in Terraform's order.
+    auto_vars: Vec<(FileId, TfFile)>,
 }
 
 /// Load every Terraform file given, the sibling files of their modules, and the local
@@ -59,7 +108,7 @@ pub fn load(
         let dir = parent(&sources.get(id).path);
         if seen_dirs.insert(dir.clone()) {
             scanned_dirs.push(dir.clone());
-            for p in ws.list_dir(&dir, &["tf", "tfvars"]) {
+            for p in terraform_files(ws, &dir, true) {
                 if sources.find(&p).is_none()
                     && let Some(text) = ws.read(&p)
                 {
@@ -77,7 +126,7 @@ pub fn load(
         let modules = crate::eval::cache::terraform_modules(ws, dir);
         for mdir in modules.values().map(|m| &m.dir) {
             if seen_dirs.insert(mdir.clone()) {
-                for p in ws.list_dir(mdir, &["tf"]) {
+                for p in terraform_files(ws, mdir, false) {
                     if sources.find(&p).is_none()
                         && let Some(text) = ws.read(&p)
                     {
@@ -104,7 +153,7 @@ pub fn load(
             .par_iter()
             .map(|&id| {
                 let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    crate::ParseCache::terraform(cache, id, sources.get(id))
+                    parse_file(cache, id, sources.get(id))
                 }));
                 (id, parsed)
             })
@@ -142,14 +191,17 @@ pub fn load(
                 .file_name()
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default();
-            if name.ends_with(".tf") {
+            if name.ends_with(".tf") || name.ends_with(".tf.json") {
                 entry.tf.push((id, body));
-            } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+            } else if matches!(&*name, "terraform.tfvars" | "terraform.tfvars.json")
+                || name.ends_with(".auto.tfvars")
+                || name.ends_with(".auto.tfvars.json")
+            {
                 entry.auto_vars.push((id, body));
             }
         }
         for dir in new_dirs {
-            let listed = ws.list_dir(&dir, &["tf"]);
+            let listed = terraform_files(ws, &dir, false);
             if listed.is_empty() {
                 out.notes.push(format!(
                     "{}: local module folder is empty, missing or outside the scanned tree; its values are unknown",
@@ -170,16 +222,24 @@ pub fn load(
         dir.tf
             .sort_by(|a, b| sources.get(a.0).path.cmp(&sources.get(b.0).path));
         dir.auto_vars.sort_by(|a, b| {
+            // `terraform.tfvars`, `terraform.tfvars.json`, then the `*.auto.*` files by name.
             let key = |id: FileId| {
                 let p = &sources.get(id).path;
-                (!p.ends_with("terraform.tfvars"), p.clone())
+                let rank = if p.ends_with("terraform.tfvars") {
+                    0
+                } else if p.ends_with("terraform.tfvars.json") {
+                    1
+                } else {
+                    2
+                };
+                (rank, p.clone())
             };
             key(a.0).cmp(&key(b.0))
         });
     }
 
     // Var files given on the command line or in the config.
-    let mut var_files: Vec<(FileId, Arc<Body>)> = Vec::new();
+    let mut var_files: Vec<(FileId, TfFile)> = Vec::new();
     for vf in &config.var_files {
         let p = match &config.root {
             Some(root) if vf.is_relative() && !vf.exists() => root.join(vf),
@@ -200,8 +260,8 @@ pub fn load(
                 }
             },
         };
-        match parse::terraform::parse(id, sources.get(id)) {
-            Ok(b) => var_files.push((id, Arc::new(b))),
+        match parse_file(None, id, sources.get(id)) {
+            Ok(b) => var_files.push((id, b)),
             Err(f) => out.findings.push(*f),
         }
     }
@@ -249,7 +309,7 @@ fn evaluate_root(
     budget: &Budget,
     dir: &Path,
     d: &Dir,
-    var_files: &[(FileId, Arc<Body>)],
+    var_files: &[(FileId, TfFile)],
 ) -> Loaded {
     let sources = ctx.sources;
     let meter = Rc::new(Meter::new(budget, crate::discover::display_path(dir)));
@@ -262,14 +322,11 @@ fn evaluate_root(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let empty = Module::empty(ctx, meter.clone());
-        for attr in body.attributes() {
-            let v = empty.eval(&attr.value, *id);
+        for (key, value) in var_entries(body) {
+            let v = empty.eval(value, *id);
             inputs.insert(
-                attr.key.as_str().to_string(),
-                (
-                    v,
-                    format!("the value of `{}` in {file_name}", attr.key.as_str()),
-                ),
+                key.to_string(),
+                (v, format!("the value of `{key}` in {file_name}")),
             );
         }
     }
@@ -295,24 +352,165 @@ fn parent(p: &Path) -> PathBuf {
 }
 
 /// The `source` of each `module` block that names a local folder.
-fn local_module_sources(body: &Body) -> Vec<String> {
-    body.blocks()
-        .filter(|b| b.ident.as_str() == "module")
-        .filter_map(|b| b.body.get_attribute("source"))
-        .filter_map(|a| match &a.value {
-            Expression::String(s) => Some(s.as_str().to_string()),
-            _ => None,
-        })
+fn local_module_sources(file: &TfFile) -> Vec<String> {
+    let decls: Vec<Decl> = match file {
+        TfFile::Hcl(body) => body
+            .blocks()
+            .filter(|b| b.ident.as_str() == "module")
+            .map(Decl::Hcl)
+            .collect(),
+        TfFile::Json(root) => json_decls(root)
+            .into_iter()
+            .filter(|(section, _)| *section == "module")
+            .map(|(_, d)| d)
+            .collect(),
+    };
+    decls
+        .into_iter()
+        .filter_map(|d| d.string_attr("source"))
         .filter(|s| is_local_source(s))
         .collect()
 }
 
-/// A block's argument written as a plain string.
-fn string_attr(block: &Block, key: &str) -> Option<String> {
-    block.body.get_attribute(key).and_then(|a| match &a.value {
-        Expression::String(s) => Some(s.as_str().to_string()),
+/// A parsed Terraform file: native syntax, or JSON syntax (`*.tf.json`, read as the
+/// HCL object it also is, so every value keeps its place in the file).
+#[derive(Clone)]
+enum TfFile {
+    Hcl(Arc<Body>),
+    Json(Arc<Expression>),
+}
+
+/// A `resource`, `module`, `variable` or `output` declaration in either syntax.
+#[derive(Clone, Copy)]
+enum Decl<'a> {
+    Hcl(&'a Block),
+    Json {
+        labels: [&'a str; 2],
+        /// The name's key: where findings about the declaration point.
+        header: Option<(usize, usize)>,
+        body: &'a hcl_edit::expr::Object,
+        span: Option<(usize, usize)>,
+    },
+}
+
+impl<'a> Decl<'a> {
+    fn label(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Decl::Hcl(b) => b.labels.get(i).map(|l| l.as_str()),
+            Decl::Json { labels, .. } => labels.get(i).copied().filter(|l| !l.is_empty()),
+        }
+    }
+
+    fn attr(&self, key: &str) -> Option<&'a Expression> {
+        match self {
+            Decl::Hcl(b) => b.body.get_attribute(key).map(|a| &a.value),
+            Decl::Json { body, .. } => body
+                .iter()
+                .find(|(k, _)| object_key(k) == Some(key))
+                .map(|(_, v)| v.expr()),
+        }
+    }
+
+    /// The arguments (of a module call).
+    fn attrs(&self) -> Vec<(&'a str, &'a Expression)> {
+        match self {
+            Decl::Hcl(b) => b
+                .body
+                .attributes()
+                .map(|a| (a.key.as_str(), &a.value))
+                .collect(),
+            Decl::Json { body, .. } => body
+                .iter()
+                .filter_map(|(k, v)| Some((object_key(k)?, v.expr())))
+                .collect(),
+        }
+    }
+
+    /// An argument written as a plain string.
+    fn string_attr(&self, key: &str) -> Option<String> {
+        match self.attr(key)? {
+            Expression::String(s) => Some(s.as_str().to_string()),
+            _ => None,
+        }
+    }
+
+    fn span(&self) -> Option<std::ops::Range<usize>> {
+        match self {
+            Decl::Hcl(b) => b.span(),
+            Decl::Json { span, .. } => span.map(|(a, b)| a..b),
+        }
+    }
+}
+
+/// An object key written as an identifier or a plain string.
+fn object_key(k: &ObjectKey) -> Option<&str> {
+    match k {
+        ObjectKey::Ident(i) => Some(i.as_str()),
+        ObjectKey::Expression(Expression::String(s)) => Some(s.as_str()),
         _ => None,
-    })
+    }
+}
+
+/// The objects of a JSON-syntax section: an object, or an array of objects.
+fn json_objects(e: &Expression) -> Vec<&hcl_edit::expr::Object> {
+    match e {
+        Expression::Object(o) => vec![o],
+        Expression::Array(a) => a
+            .iter()
+            .filter_map(|x| match x {
+                Expression::Object(o) => Some(o),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The entries of the objects of a JSON-syntax section, with their key's span.
+fn json_entries(e: &Expression) -> Vec<(&str, Option<std::ops::Range<usize>>, &Expression)> {
+    json_objects(e)
+        .into_iter()
+        .flat_map(|o| o.iter())
+        .filter_map(|(k, v)| Some((object_key(k)?, k.span(), v.expr())))
+        .collect()
+}
+
+/// What a JSON-syntax file declares, in file order: each top-level section's name (`resource`,
+/// `variable`, `locals`, ...) with its declarations. Resources are two levels deep (type,
+/// name), the others one (name); `locals` gives its entries as they are.
+fn json_decls(root: &Expression) -> Vec<(&str, Decl<'_>)> {
+    let mut out = Vec::new();
+    for (section, _, value) in json_entries(root) {
+        let two = section == "resource";
+        let one = matches!(section, "module" | "variable" | "output");
+        if !two && !one {
+            continue;
+        }
+        for (first, first_span, inner) in json_entries(value) {
+            let named: Vec<(&str, &str, Option<std::ops::Range<usize>>, &Expression)> = if two {
+                json_entries(inner)
+                    .into_iter()
+                    .map(|(n, sp, e)| (first, n, sp, e))
+                    .collect()
+            } else {
+                vec![(first, "", first_span.clone(), inner)]
+            };
+            for (a, b, header, e) in named {
+                for body in json_objects(e) {
+                    out.push((
+                        section,
+                        Decl::Json {
+                            labels: [a, b],
+                            header: header.as_ref().map(|r| (r.start, r.end)),
+                            body,
+                            span: e.span().map(|r| (r.start, r.end)),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn is_local_source(s: &str) -> bool {
@@ -352,23 +550,30 @@ struct Module<'a> {
     key_base: String,
     /// `module.a.module.b.` for nested modules; empty at the root.
     prefix: String,
-    files: Vec<(FileId, &'a Body)>,
-    variables: HashMap<&'a str, (FileId, &'a Block)>,
+    /// The `resource` and `module` declarations, in file order.
+    decls: Vec<(FileId, &'a str, Decl<'a>)>,
+    /// Each variable's default, when it has one.
+    variables: HashMap<&'a str, (FileId, Option<&'a Expression>)>,
     /// Values given from outside: tfvars at the root, arguments in a module call.
     inputs: HashMap<String, (Value, String)>,
     locals: HashMap<&'a str, (FileId, &'a Expression)>,
-    resources: HashMap<(&'a str, &'a str), (FileId, &'a Block)>,
-    calls: HashMap<&'a str, (FileId, &'a Block)>,
+    resources: HashMap<(&'a str, &'a str), (FileId, Decl<'a>)>,
+    calls: HashMap<&'a str, (FileId, Decl<'a>)>,
     outputs: HashMap<&'a str, (FileId, &'a Expression)>,
     via: Vec<Origin>,
     depth: usize,
     /// The folders of this module and its callers: a call back into one is a cycle.
     chain: Vec<PathBuf>,
+    /// The names of the module calls from the root to this module (no instance keys).
+    calls_from_root: Vec<String>,
     /// Evaluated values with their weight (paid again on each reuse).
     cache: RefCell<HashMap<String, (Value, u64)>>,
     /// The keys being evaluated, outermost first: a key met again is a cycle.
     active: RefCell<Vec<String>>,
     children: RefCell<HashMap<String, Option<Rc<Module<'a>>>>>,
+    /// Names bound by `for` expressions, `dynamic` blocks and resource loops (`each`,
+    /// `count`), innermost last; empty while a variable, local or output is evaluated.
+    scope: RefCell<Vec<(String, Value)>>,
 }
 
 impl<'a> Module<'a> {
@@ -407,7 +612,7 @@ impl<'a> Module<'a> {
             in_cache: false,
             key_base,
             prefix,
-            files: files.iter().map(|(id, b)| (*id, &**b)).collect(),
+            decls: Vec::new(),
             variables: HashMap::new(),
             inputs,
             locals: HashMap::new(),
@@ -417,31 +622,52 @@ impl<'a> Module<'a> {
             via,
             depth,
             chain: vec![dir.to_path_buf()],
+            calls_from_root: Vec::new(),
             cache: RefCell::default(),
             active: RefCell::default(),
             children: RefCell::default(),
+            scope: RefCell::default(),
         };
-        for (id, body) in files {
-            for block in body.blocks() {
-                let label = |i: usize| block.labels.get(i).map(|l| l.as_str());
-                match (block.ident.as_str(), label(0), label(1)) {
-                    ("variable", Some(n), _) => {
-                        m.variables.insert(n, (*id, block));
-                    }
-                    ("locals", _, _) => {
+        for (id, parsed) in files {
+            let id = *id;
+            let decls: Vec<(&str, Decl)> = match parsed {
+                TfFile::Hcl(body) => {
+                    for block in body.blocks().filter(|b| b.ident.as_str() == "locals") {
                         for a in block.body.attributes() {
-                            m.locals.insert(a.key.as_str(), (*id, &a.value));
+                            m.locals.insert(a.key.as_str(), (id, &a.value));
                         }
                     }
+                    body.blocks()
+                        .map(|b| (b.ident.as_str(), Decl::Hcl(b)))
+                        .collect()
+                }
+                TfFile::Json(root) => {
+                    for (section, _, value) in json_entries(root) {
+                        if section == "locals" {
+                            for (k, _, e) in json_entries(value) {
+                                m.locals.insert(k, (id, e));
+                            }
+                        }
+                    }
+                    json_decls(root)
+                }
+            };
+            for (section, decl) in decls {
+                match (section, decl.label(0), decl.label(1)) {
+                    ("variable", Some(n), _) => {
+                        m.variables.insert(n, (id, decl.attr("default")));
+                    }
                     ("resource", Some(t), Some(n)) => {
-                        m.resources.insert((t, n), (*id, block));
+                        m.resources.insert((t, n), (id, decl));
+                        m.decls.push((id, section, decl));
                     }
                     ("module", Some(n), _) => {
-                        m.calls.insert(n, (*id, block));
+                        m.calls.insert(n, (id, decl));
+                        m.decls.push((id, section, decl));
                     }
                     ("output", Some(n), _) => {
-                        if let Some(a) = block.body.get_attribute("value") {
-                            m.outputs.insert(n, (*id, &a.value));
+                        if let Some(v) = decl.attr("value") {
+                            m.outputs.insert(n, (id, v));
                         }
                     }
                     _ => {}
@@ -484,7 +710,7 @@ impl<'a> Module<'a> {
             return self.meter.too_deep(&format!("{}{key}", self.prefix), span);
         };
         self.active.borrow_mut().push(key.clone());
-        let v = f();
+        let v = self.isolated(f);
         self.active.borrow_mut().pop();
         drop(level);
         let (v, units) = self.meter.admit(v, &format!("{}{key}", self.prefix));
@@ -500,22 +726,19 @@ impl<'a> Module<'a> {
         notes: &mut Vec<String>,
         findings: &mut Vec<Finding>,
     ) {
-        for (id, body) in &self.files {
-            for block in body.blocks() {
-                match block.ident.as_str() {
-                    "resource" => {
-                        if let Some(r) = self.resource(*id, block) {
-                            out.push(r);
-                        }
-                    }
-                    "module" => self.collect_module(*id, block, out, notes, findings),
-                    _ => {}
-                }
+        for &(id, section, decl) in &self.decls {
+            match section {
+                "resource" => out.extend(self.resource(id, decl)),
+                _ => self.collect_module(id, decl, out, notes, findings),
             }
         }
     }
 
-    fn header_span(&self, file: FileId, block: &Block) -> Span {
+    fn header_span(&self, file: FileId, decl: Decl) -> Span {
+        let block = match decl {
+            Decl::Hcl(b) => b,
+            Decl::Json { header, .. } => return self.span(file, header.map(|(a, b)| a..b)),
+        };
         let start = block.ident.span().map_or(0, |r| r.start);
         let end = block
             .labels
@@ -526,15 +749,17 @@ impl<'a> Module<'a> {
         Span::new(file, start..end)
     }
 
-    /// `count = 0` / `for_each = {}` remove the resource; a loop is described.
-    fn instances(&self, file: FileId, body: &Body) -> Result<Option<Instances>, ()> {
+    /// `count = 0` / `for_each = {}` remove the resource (`Err`); a loop is described,
+    /// with its instances when the collection is known and small: each one's address
+    /// suffix (`[0]`, `["key"]`) and the names it binds (`count`, `each`).
+    fn instances(&self, file: FileId, decl: Decl) -> Result<Option<Loop>, ()> {
         for meta in ["count", "for_each"] {
-            let Some(attr) = body.get_attribute(meta) else {
+            let Some(attr) = decl.attr(meta) else {
                 continue;
             };
-            let v = self.eval(&attr.value, file);
+            let v = self.eval(attr, file);
             let empty = match &v.kind {
-                ValueKind::Number(n) => *n == 0.0,
+                ValueKind::Number(n) => *n <= 0.0,
                 ValueKind::List(l) => l.is_empty(),
                 ValueKind::Object(o) => o.is_empty(),
                 _ => false,
@@ -542,49 +767,140 @@ impl<'a> Module<'a> {
             if empty {
                 return Err(());
             }
-            let span = self.span(file, attr.value.span());
-            return Ok(Some(Instances {
-                describe: format!(
-                    "{meta} = {}",
-                    crate::sanitize::excerpt(self.text(span).trim())
-                ),
-                span,
+            let span = self.span(file, attr.span());
+            let known = if meta == "count" {
+                count_instances(&v)
+            } else {
+                each_instances(&v)
+            };
+            return Ok(Some(Loop {
+                instances: Instances {
+                    describe: format!(
+                        "{meta} = {}",
+                        crate::sanitize::excerpt(self.text(span).trim())
+                    ),
+                    span,
+                },
+                known,
             }));
         }
         Ok(None)
     }
 
-    fn resource(&self, file: FileId, block: &Block) -> Option<Resource> {
-        let ty = block.labels.first()?.as_str();
-        let name = block.labels.get(1)?.as_str();
-        let instances = self.instances(file, &block.body).ok()?;
-        let body = self.memo(
-            format!("resource.{ty}.{name}"),
-            self.header_span(file, block),
-            || self.body_value(file, &block.body, self.span(file, block.span())),
-        );
-        let res_name = body.get("name").cloned();
-        let mut keys = vec![format!("{}{ty}.{name}", self.key_base)];
-        if let (Some(arm), Some(n)) = (arm_type_of(ty), res_name.as_ref().and_then(Value::as_str)) {
-            keys.push(Resource::type_name_key(arm, n));
+    fn resource(&self, file: FileId, decl: Decl) -> Vec<Resource> {
+        let (Some(ty), Some(name)) = (decl.label(0), decl.label(1)) else {
+            return Vec::new();
+        };
+        let Ok(looped) = self.instances(file, decl) else {
+            return Vec::new();
+        };
+        let header = self.header_span(file, decl);
+        let whole = self.span(file, decl.span());
+        // Keys: the block's, and one per known instance (`...acr["dev"]`), so a reference
+        // with a known index finds its instance; a resource for one instance has its
+        // own key first.
+        let base = format!("{}{ty}.{name}", self.key_base);
+        let make = |body: Value, suffixes: &[&str], instances: Option<Instances>| {
+            let res_name = body.get("name").cloned();
+            let mut keys: Vec<String> = suffixes.iter().map(|s| format!("{base}{s}")).collect();
+            let suffix = match suffixes {
+                [one] if instances.is_none() => *one,
+                _ => "",
+            };
+            if suffix.is_empty() {
+                keys.insert(0, base.clone());
+            } else {
+                keys.push(base.clone());
+            }
+            if let (Some(arm), Some(n)) =
+                (arm_type_of(ty), res_name.as_ref().and_then(Value::as_str))
+            {
+                keys.push(Resource::type_name_key(arm, n));
+            }
+            Resource {
+                kind: Kind::from_terraform(ty),
+                format: crate::model::Format::Terraform,
+                native_type: ty.to_string(),
+                address: format!("{}{ty}.{name}{suffix}", self.prefix),
+                keys,
+                span: header,
+                body,
+                name: res_name,
+                instances,
+                via: self.via.clone(),
+                existing: false,
+            }
+        };
+        match looped {
+            Some(Loop {
+                instances,
+                known: Some(known),
+            }) => {
+                // Each instance with its own `count.index` / `each`: one resource when
+                // they all come out the same, else one per instance.
+                let bodies: Vec<(String, Value)> = known
+                    .into_iter()
+                    .map(|(suffix, names)| {
+                        let body =
+                            self.memo(format!("resource.{ty}.{name}{suffix}"), header, || {
+                                self.with_bound(names, || self.decl_value(file, decl, whole))
+                            });
+                        (suffix, body)
+                    })
+                    .collect();
+                let same = bodies.windows(2).all(|w| values_equal(&w[0].1, &w[1].1));
+                if same {
+                    let suffixes: Vec<&str> = bodies.iter().map(|(s, _)| s.as_str()).collect();
+                    let body = bodies.first().map(|(_, b)| b.clone());
+                    return body
+                        .map(|b| make(b, &suffixes, Some(instances)))
+                        .into_iter()
+                        .collect();
+                }
+                bodies
+                    .into_iter()
+                    .map(|(suffix, body)| make(body, &[suffix.as_str()], None))
+                    .collect()
+            }
+            looped => {
+                let body = self.memo(format!("resource.{ty}.{name}"), header, || {
+                    self.decl_value(file, decl, whole)
+                });
+                vec![make(body, &[], looped.map(|l| l.instances))]
+            }
         }
-        Some(Resource {
-            kind: Kind::from_terraform(ty),
-            format: crate::model::Format::Terraform,
-            native_type: ty.to_string(),
-            address: format!("{}{ty}.{name}", self.prefix),
-            keys,
-            span: self.header_span(file, block),
-            body,
-            name: res_name,
-            instances,
-            via: self.via.clone(),
-            existing: false,
-        })
+    }
+
+    /// A declaration's arguments and blocks as an object.
+    fn decl_value(&self, file: FileId, decl: Decl, whole: Span) -> Value {
+        match decl {
+            Decl::Hcl(b) => self.body_value(file, &b.body, whole),
+            // Blocks are objects (or lists of them) in JSON syntax: their value is the same.
+            Decl::Json { body, .. } => {
+                let mut entries = Vec::new();
+                for (k, v) in body.iter() {
+                    let Some(k) = object_key(k) else { continue };
+                    if k == "dynamic" {
+                        let span = self.span(file, v.expr().span());
+                        for (label, b) in self.dynamic_json(file, v.expr()) {
+                            push_block(&mut entries, label, b, span);
+                        }
+                        continue;
+                    }
+                    if !matches!(
+                        k,
+                        "count" | "for_each" | "depends_on" | "lifecycle" | "provider"
+                    ) {
+                        entries.push((k.into(), self.eval(v.expr(), file)));
+                    }
+                }
+                Value::new(ValueKind::Object(entries), whole)
+            }
+        }
     }
 
     /// A block body as an object: arguments, nested blocks (repeated ones as a list),
-    /// `dynamic` blocks as unknown.
+    /// `dynamic` blocks expanded into the blocks they make.
     fn body_value(&self, file: FileId, body: &Body, span: Span) -> Value {
         let mut entries: Vec<(Str, Value)> = Vec::new();
         for s in body.iter() {
@@ -594,25 +910,14 @@ impl<'a> Module<'a> {
                 }
                 Structure::Block(b) => {
                     let bspan = self.span(file, b.span());
-                    let (key, v) = if b.ident.as_str() == "dynamic" {
+                    if b.ident.as_str() == "dynamic" {
                         let key = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
-                        (key.into(), Value::unknown("dynamic block", bspan))
-                    } else {
-                        (
-                            b.ident.as_str().into(),
-                            self.body_value(file, &b.body, bspan),
-                        )
-                    };
-                    match entries.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, existing)) => {
-                            if let ValueKind::List(items) = &mut existing.kind {
-                                items.push(v);
-                            } else {
-                                let first = existing.clone();
-                                *existing = Value::new(ValueKind::List(vec![first, v]), bspan);
-                            }
+                        for v in self.dynamic_hcl(file, b, bspan) {
+                            push_block(&mut entries, key.into(), v, bspan);
                         }
-                        None => entries.push((key, v)),
+                    } else {
+                        let v = self.body_value(file, &b.body, bspan);
+                        push_block(&mut entries, b.ident.as_str().into(), v, bspan);
                     }
                 }
             }
@@ -620,25 +925,157 @@ impl<'a> Module<'a> {
         Value::new(ValueKind::Object(entries), span)
     }
 
+    /// The blocks a `dynamic` block makes: its `content` once per element of `for_each`,
+    /// with the iterator (named by `iterator`, else the block's label) bound to the
+    /// element's `key` and `value`. A `for_each` not known gives one block whose every
+    /// setting is unknown: it may or may not be there, and is never taken as absent.
+    fn dynamic_blocks(
+        &self,
+        file: FileId,
+        label: &str,
+        for_each: Option<&Expression>,
+        iterator: Option<&Expression>,
+        bspan: Span,
+        content: &dyn Fn() -> Value,
+    ) -> Vec<Value> {
+        // `dynamic` blocks inside `dynamic` blocks recurse: one level each.
+        let Some(_level) = self.meter.enter() else {
+            let why = format!("`dynamic \"{}\"`", crate::sanitize::excerpt(label));
+            return vec![self.meter.too_deep(&why, bspan)];
+        };
+        let iterator = match iterator {
+            Some(Expression::Variable(v)) => v.as_str().to_string(),
+            // JSON syntax names it in a string.
+            Some(Expression::String(s)) => s.as_str().to_string(),
+            _ => label.to_string(),
+        };
+        let coll = match for_each {
+            Some(e) => self.eval(e, file),
+            None => Value::unknown("a `dynamic` block without `for_each`", bspan),
+        };
+        let each = |k: Value, v: Value| {
+            let it = Value::new(
+                ValueKind::Object(vec![("key".into(), k), ("value".into(), v)]),
+                bspan,
+            );
+            self.with_bound(vec![(iterator.clone(), it)], content)
+        };
+        let unknown = |why: String| {
+            let v = each(
+                Value::unknown(why.clone(), bspan),
+                Value::unknown(why.clone(), bspan),
+            );
+            vec![all_unknown(v, &why, 0)]
+        };
+        match elements(&coll) {
+            Some(items) if items.len() <= MAX_DYNAMIC_BLOCKS => {
+                let mut out = Vec::with_capacity(items.len());
+                for (k, v) in items {
+                    if !self.meter.spend(64) {
+                        return unknown("the evaluation budget is spent".to_string());
+                    }
+                    out.push(each(k, v));
+                }
+                out
+            }
+            _ => unknown(format!(
+                "the `for_each` of `dynamic \"{}\"` is not known",
+                crate::sanitize::excerpt(label)
+            )),
+        }
+    }
+
+    /// [`Module::dynamic_blocks`] of a `dynamic` block in native syntax.
+    fn dynamic_hcl(&self, file: FileId, b: &Block, bspan: Span) -> Vec<Value> {
+        let label = b.labels.first().map(|l| l.as_str()).unwrap_or("dynamic");
+        let Some(content) = b.body.blocks().find(|c| c.ident.as_str() == "content") else {
+            return Vec::new();
+        };
+        let cspan = self.span(file, content.span());
+        let attr = |k: &str| b.body.get_attribute(k).map(|a| &a.value);
+        self.dynamic_blocks(
+            file,
+            label,
+            attr("for_each"),
+            attr("iterator"),
+            bspan,
+            &|| self.body_value(file, &content.body, cspan),
+        )
+    }
+
+    /// The blocks of a `"dynamic": {"label": {"for_each": ..., "content": {...}}}` entry
+    /// in JSON syntax, by label.
+    fn dynamic_json(&self, file: FileId, e: &Expression) -> Vec<(Str, Value)> {
+        let mut out = Vec::new();
+        for (label, _, spec) in json_entries(e) {
+            for obj in json_objects(spec) {
+                let get = |k: &str| {
+                    obj.iter()
+                        .find(|(key, _)| object_key(key) == Some(k))
+                        .map(|(_, v)| v.expr())
+                };
+                let Some(content) = get("content") else {
+                    continue;
+                };
+                let bspan = self.span(file, spec.span());
+                let blocks = self.dynamic_blocks(
+                    file,
+                    label,
+                    get("for_each"),
+                    get("iterator"),
+                    bspan,
+                    &|| self.eval(content, file),
+                );
+                out.extend(blocks.into_iter().map(|b| (Str::from(label), b)));
+            }
+        }
+        out
+    }
+
     // ---- modules ---------------------------------------------------------------------
 
     fn child(&self, call: &str) -> Option<Rc<Module<'a>>> {
-        if let Some(c) = self.children.borrow().get(call) {
+        self.child_instance(call, "", Vec::new())
+    }
+
+    /// One instance of a module call (`suffix` `["dev"]` or `[0]` of a loop over a known
+    /// collection, empty otherwise), its arguments evaluated with `names` (`each`,
+    /// `count`) bound.
+    fn child_instance(
+        &self,
+        call: &str,
+        suffix: &str,
+        names: Vec<(String, Value)>,
+    ) -> Option<Rc<Module<'a>>> {
+        let key = format!("{call}{suffix}");
+        if let Some(c) = self.children.borrow().get(&key) {
             return c.clone();
         }
-        let made = self.make_child(call).map(Rc::new);
-        self.children
-            .borrow_mut()
-            .insert(call.to_string(), made.clone());
+        let made = self
+            .isolated(|| self.with_bound(names, || self.make_child(call, suffix)))
+            .map(Rc::new);
+        self.children.borrow_mut().insert(key, made.clone());
         made
     }
 
-    fn make_child(&self, call: &str) -> Option<Module<'a>> {
+    /// The instance `suffix` of the module call `call`, when its loop is known.
+    fn child_at(&self, call: &str, suffix: &str) -> Option<Rc<Module<'a>>> {
+        let &(file, block) = self.calls.get(call)?;
+        let names = match self.isolated(|| self.instances(file, block)) {
+            Ok(Some(Loop {
+                known: Some(known), ..
+            })) => known.into_iter().find(|(s, _)| s == suffix)?.1,
+            _ => return None,
+        };
+        self.child_instance(call, suffix, names)
+    }
+
+    fn make_child(&self, call: &str, suffix: &str) -> Option<Module<'a>> {
         let &(file, block) = self.calls.get(call)?;
         if self.depth >= MAX_MODULE_DEPTH {
             return None;
         }
-        let source = match block.body.get_attribute("source").map(|a| &a.value) {
+        let source = match block.attr("source") {
             Some(Expression::String(s)) => s.as_str().to_string(),
             _ => return None,
         };
@@ -646,7 +1083,7 @@ impl<'a> Module<'a> {
             (normalize(&self.dir.join(source)), false)
         } else {
             let entry = self.cached_entry(call)?;
-            let version = string_attr(block, "version");
+            let version = block.string_attr("version");
             if entry.stale_for(&source, version.as_deref()).is_some() {
                 return None;
             }
@@ -657,20 +1094,19 @@ impl<'a> Module<'a> {
         }
         if !self
             .meter
-            .module_instance(&format!("{}module.{call}", self.prefix))
+            .module_instance(&format!("{}module.{call}{suffix}", self.prefix))
         {
             return None;
         }
         let mut inputs = HashMap::new();
-        for a in block.body.attributes() {
-            let k = a.key.as_str();
+        for (k, value) in block.attrs() {
             if matches!(
                 k,
                 "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
             ) {
                 continue;
             }
-            let v = self.eval(&a.value, file);
+            let v = self.eval(value, file);
             inputs.insert(
                 k.to_string(),
                 (v, format!("the `{k}` argument of module `{call}`")),
@@ -680,14 +1116,14 @@ impl<'a> Module<'a> {
         let mut via = self.via.clone();
         via.push(Origin {
             span: header,
-            what: format!("in module `{}{call}`, called here", self.prefix),
+            what: format!("in module `{}{call}{suffix}`, called here", self.prefix),
         });
-        let prefix = format!("{}module.{call}.", self.prefix);
+        let prefix = format!("{}module.{call}{suffix}.", self.prefix);
         let mut child = Module::new(
             self.ctx,
             self.meter.clone(),
             &dir,
-            format!("{}module.{call}.", self.key_base),
+            format!("{}module.{call}{suffix}.", self.key_base),
             prefix,
             inputs,
             via,
@@ -697,6 +1133,8 @@ impl<'a> Module<'a> {
         child.chain.push(dir);
         child.root = self.root.clone();
         child.in_cache = self.in_cache || from_cache;
+        child.calls_from_root = self.calls_from_root.clone();
+        child.calls_from_root.push(call.to_string());
         Some(child)
     }
 
@@ -708,13 +1146,7 @@ impl<'a> Module<'a> {
     /// The key `terraform init` gives the call `call` of this module: the calls from the
     /// root joined with `.` (`acr.private_endpoint`).
     fn module_key(&self, call: &str) -> String {
-        let mut parts: Vec<&str> = self
-            .prefix
-            .trim_end_matches('.')
-            .split('.')
-            .skip(1)
-            .step_by(2)
-            .collect();
+        let mut parts: Vec<&str> = self.calls_from_root.iter().map(String::as_str).collect();
         parts.push(call);
         parts.join(".")
     }
@@ -722,18 +1154,44 @@ impl<'a> Module<'a> {
     fn collect_module(
         &self,
         file: FileId,
-        block: &Block,
+        block: Decl,
         out: &mut Vec<Resource>,
         notes: &mut Vec<String>,
         findings: &mut Vec<Finding>,
     ) {
-        let Some(call) = block.labels.first().map(|l| l.as_str()) else {
+        let Some(call) = block.label(0) else {
             return;
         };
-        if self.instances(file, &block.body).is_err() {
-            return;
+        // A loop over a known collection: one module instance per element.
+        let instances = match self.instances(file, block) {
+            Err(()) => return,
+            Ok(Some(Loop {
+                known: Some(known), ..
+            })) => known,
+            Ok(_) => vec![(String::new(), Vec::new())],
+        };
+        for (suffix, names) in instances {
+            if !self.collect_instance(file, block, call, &suffix, names, out, notes, findings) {
+                break;
+            }
         }
-        match self.child(call) {
+    }
+
+    /// Collect the resources of one instance of a module call; false when the module
+    /// cannot be followed (said once, for all its instances).
+    #[allow(clippy::too_many_arguments)]
+    fn collect_instance(
+        &self,
+        file: FileId,
+        block: Decl,
+        call: &str,
+        suffix: &str,
+        names: Vec<(String, Value)>,
+        out: &mut Vec<Resource>,
+        notes: &mut Vec<String>,
+        findings: &mut Vec<Finding>,
+    ) -> bool {
+        match self.child_instance(call, suffix, names) {
             // A module from the cache: what it finds is reported at this call.
             Some(child) if child.in_cache && !self.in_cache => {
                 let mut found = Vec::new();
@@ -746,38 +1204,43 @@ impl<'a> Module<'a> {
                     crate::eval::cache::relocate(&mut r, &hidden, call_span);
                     out.push(r);
                 }
+                true
             }
-            Some(child) => child.collect(out, notes, findings),
+            Some(child) => {
+                child.collect(out, notes, findings);
+                true
+            }
             None if !self.in_cache && self.is_remote_call(block) => {
                 findings.push(self.not_analysed(file, block, call));
+                false
             }
             None => {
                 let src = block
-                    .body
-                    .get_attribute("source")
-                    .map(|a| self.text(self.span(file, a.value.span())).to_string())
+                    .attr("source")
+                    .map(|a| self.text(self.span(file, a.span())).to_string())
                     .unwrap_or_default();
                 notes.push(format!(
                     "{}: module `{}{call}` (source {src}) cannot be followed (a remote source, a folder outside the scanned tree, a cycle, or past the limit of module instances); its resources are unknown",
                     self.ctx.sources.get(file).display,
                     self.prefix
                 ));
+                false
             }
         }
     }
 
     /// A call of a registry or git module (not a local folder).
-    fn is_remote_call(&self, block: &Block) -> bool {
+    fn is_remote_call(&self, block: Decl) -> bool {
         matches!(
-            block.body.get_attribute("source").map(|a| &a.value),
+            block.attr("source"),
             Some(Expression::String(s)) if !is_local_source(s.as_str())
         )
     }
 
     /// LINT003 at the `source` of a registry or git module that is not in the cache.
-    fn not_analysed(&self, file: FileId, block: &Block, call: &str) -> Finding {
-        let source = string_attr(block, "source").unwrap_or_default();
-        let version = string_attr(block, "version");
+    fn not_analysed(&self, file: FileId, block: Decl, call: &str) -> Finding {
+        let source = block.string_attr("source").unwrap_or_default();
+        let version = block.string_attr("version");
         let why = self
             .cached_entry(call)
             .and_then(|e| e.stale_for(&source, version.as_deref()))
@@ -785,9 +1248,9 @@ impl<'a> Module<'a> {
         let version = version
             .map(|v| format!(" version {}", crate::sanitize::excerpt(&v)))
             .unwrap_or_default();
-        let at = block.body.get_attribute("source").map_or_else(
+        let at = block.attr("source").map_or_else(
             || self.header_span(file, block),
-            |a| self.span(file, a.value.span()),
+            |a| self.span(file, a.span()),
         );
         crate::rules::module_not_analysed::finding(
             at,
@@ -809,12 +1272,12 @@ impl<'a> Module<'a> {
                 .memo(key, span, || v.clone())
                 .used_at(span, what.clone());
         }
-        let Some(&(file, block)) = self.variables.get(name) else {
+        let Some(&(file, default)) = self.variables.get(name) else {
             return Value::unknown(format!("variable `{name}` is not declared"), span);
         };
-        match block.body.get_attribute("default") {
+        match default {
             Some(d) => self
-                .memo(key, span, || self.eval(&d.value, file))
+                .memo(key, span, || self.eval(d, file))
                 .used_at(span, format!("the default of variable `{name}`")),
             None => Value::unknown(
                 format!("variable `{name}` has no default and no value in tfvars"),
@@ -831,8 +1294,16 @@ impl<'a> Module<'a> {
             .used_at(span, format!("local `{name}`"))
     }
 
-    fn resource_attr(&self, ty: &str, name: &str, attr: Option<&str>, span: Span) -> Value {
-        let key = format!("{}{ty}.{name}", self.key_base);
+    fn resource_attr(
+        &self,
+        ty: &str,
+        name: &str,
+        suffix: Option<&str>,
+        attr: Option<&str>,
+        span: Span,
+    ) -> Value {
+        let suffix = suffix.unwrap_or("");
+        let key = format!("{}{ty}.{name}{suffix}", self.key_base);
         let reference = |attr: &str| {
             Value::new(
                 ValueKind::Ref(Box::new(Ref {
@@ -849,20 +1320,37 @@ impl<'a> Module<'a> {
             return reference(attr);
         }
         if let Some(&(file, block)) = self.resources.get(&(ty, name))
-            && let Some(a) = block.body.get_attribute(attr)
+            && let Some(a) = block.attr(attr)
         {
-            let v = self.memo(format!("resource.{ty}.{name}.{attr}"), span, || {
-                self.eval(&a.value, file)
+            let v = self.memo(format!("resource.{ty}.{name}{suffix}.{attr}"), span, || {
+                // One instance's attribute sees its `count.index` / `each`.
+                let names = match self.instances(file, block) {
+                    Ok(Some(Loop {
+                        known: Some(known), ..
+                    })) if !suffix.is_empty() => known
+                        .into_iter()
+                        .find(|(s, _)| s == suffix)
+                        .map(|(_, names)| names)
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                self.with_bound(names, || self.eval(a, file))
             });
             if !v.is_unknown() {
-                return v.used_at(span, format!("`{attr}` of `{ty}.{name}`"));
+                return v.used_at(span, format!("`{attr}` of `{ty}.{name}{suffix}`"));
             }
         }
         reference(attr)
     }
 
-    fn module_output(&self, call: &str, output: &str, span: Span) -> Value {
-        let Some(child) = self.child(call) else {
+    fn module_output(
+        &self,
+        child: Option<Rc<Module<'a>>>,
+        call: &str,
+        output: &str,
+        span: Span,
+    ) -> Value {
+        let Some(child) = child else {
             return Value::unknown(format!("module `{call}` is not a local module"), span);
         };
         let Some(&(file, expr)) = child.outputs.get(output) else {
@@ -917,9 +1405,10 @@ impl<'a> Module<'a> {
                 let v = self.eval(p.inner(), file);
                 Value { span, ..v }
             }
-            Expression::Variable(v) => {
-                Value::unknown(format!("`{}` is not known statically", v.as_str()), span)
-            }
+            Expression::Variable(v) => match self.bound(v.as_str(), span) {
+                Some(b) => b,
+                None => Value::unknown(format!("`{}` is not known statically", v.as_str()), span),
+            },
             Expression::Conditional(c) => {
                 let cond = self.eval(&c.cond_expr, file);
                 match cond.as_bool() {
@@ -965,11 +1454,143 @@ impl<'a> Module<'a> {
                 let r = self.eval(&b.rhs_expr, file);
                 binary(*b.operator, l, r, span)
             }
-            Expression::ForExpr(_) => Value::unknown("`for` expression", span),
+            Expression::ForExpr(f) => self.for_expr(f, span, file),
         }
     }
 
+    /// The value bound to `name` by an enclosing `for`, `dynamic` block or resource loop,
+    /// seen at `span`. A copy of a large value is paid for.
+    fn bound(&self, name: &str, span: Span) -> Option<Value> {
+        let scope = self.scope.borrow();
+        let (_, v) = scope.iter().rev().find(|(n, _)| n == name)?;
+        if matches!(v.kind, ValueKind::List(_) | ValueKind::Object(_))
+            && !self.meter.spend(crate::eval::budget::measure(v).units())
+        {
+            return Some(Value::unknown("the evaluation budget is spent", span));
+        }
+        Some(Value { span, ..v.clone() })
+    }
+
+    /// Evaluate `f` with no names bound: a variable, local, output, module call or another
+    /// resource never sees the names bound where it is used.
+    fn isolated<T>(&self, f: impl FnOnce() -> T) -> T {
+        let outer = std::mem::take(&mut *self.scope.borrow_mut());
+        let out = f();
+        *self.scope.borrow_mut() = outer;
+        out
+    }
+
+    /// Evaluate `f` with `names` bound (innermost scope).
+    fn with_bound<T>(&self, names: Vec<(String, Value)>, f: impl FnOnce() -> T) -> T {
+        let n = names.len();
+        self.scope.borrow_mut().extend(names);
+        let out = f();
+        let mut scope = self.scope.borrow_mut();
+        let keep = scope.len().saturating_sub(n);
+        scope.truncate(keep);
+        out
+    }
+
+    /// `[for k, v in coll : x if cond]` and `{for k, v in coll : k => v...}`: evaluated
+    /// element by element while the result and the work stay within the limits.
+    fn for_expr(&self, f: &hcl_edit::expr::ForExpr, span: Span, file: FileId) -> Value {
+        let coll = self.eval(&f.intro.collection_expr, file);
+        let Some(items) = elements(&coll) else {
+            return Value::unknown("the collection of a `for` expression is not known", span);
+        };
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let value_var = f.intro.value_var.as_str().to_string();
+        let too_large = || {
+            self.meter.check(
+                Value::new(crate::eval::budget::oversized_list(), span),
+                "a `for` expression",
+            )
+        };
+        if items.len() > crate::eval::budget::MAX_ELEMENTS {
+            return too_large();
+        }
+        let mut list: Vec<Value> = Vec::new();
+        let mut object: Vec<(Str, Value)> = Vec::new();
+        let mut index_of: HashMap<Str, usize> = HashMap::new();
+        let mut made = 0usize;
+        for (k, v) in items {
+            if !self.meter.spend(64) {
+                return Value::unknown("the evaluation budget is spent", span);
+            }
+            let mut names = Vec::with_capacity(2);
+            if let Some(kv) = &key_var {
+                names.push((kv.clone(), k));
+            }
+            names.push((value_var.clone(), v));
+            let step = self.with_bound(names, || {
+                if let Some(c) = &f.cond {
+                    match self.eval(&c.expr, file).as_bool() {
+                        Some(true) => {}
+                        Some(false) => return Ok(None),
+                        None => return Err("the condition of a `for` expression is not known"),
+                    }
+                }
+                let key = match &f.key_expr {
+                    Some(ke) => match scalar_string(&self.eval(ke, file)) {
+                        Some(k) => Some(Str::from(k)),
+                        None => return Err("a key of a `for` expression is not known"),
+                    },
+                    None => None,
+                };
+                Ok(Some((key, self.eval(&f.value_expr, file))))
+            });
+            let (key, value) = match step {
+                Ok(Some(kv)) => kv,
+                Ok(None) => continue,
+                Err(why) => return Value::unknown(why, span),
+            };
+            made += crate::eval::budget::measure(&value).elements + 1;
+            if made > crate::eval::budget::MAX_ELEMENTS {
+                return too_large();
+            }
+            match key {
+                None => list.push(value),
+                Some(key) => match index_of.get(&key) {
+                    Some(&i) if f.grouping => {
+                        if let ValueKind::List(group) = &mut object[i].1.kind {
+                            group.push(value);
+                        }
+                    }
+                    // Terraform rejects a key made twice without `...`.
+                    Some(_) => return Value::unknown("a `for` expression makes a key twice", span),
+                    None => {
+                        index_of.insert(key.clone(), object.len());
+                        let value = if f.grouping {
+                            let vspan = value.span;
+                            Value::new(ValueKind::List(vec![value]), vspan)
+                        } else {
+                            value
+                        };
+                        object.push((key, value));
+                    }
+                },
+            }
+        }
+        let kind = if f.key_expr.is_some() {
+            ValueKind::Object(object)
+        } else {
+            ValueKind::List(list)
+        };
+        let mut v = Value::new(kind, span);
+        for o in coll.origins.iter() {
+            v = v.with_origin(o.clone());
+        }
+        v
+    }
+
     fn template(&self, t: &Template, span: Span, file: FileId) -> Value {
+        // `"${x}"` alone is the value of `x`, whatever its type (as Terraform reads it).
+        if t.len() == 1
+            && let Some(Element::Interpolation(i)) = t.get(0)
+        {
+            let v = self.eval(&i.expr, file);
+            return Value { span, ..v };
+        }
         let mut s = String::new();
         let mut origins = Vec::new();
         for el in t.iter() {
@@ -1013,6 +1634,9 @@ impl<'a> Module<'a> {
             Some(r) => Span::new(file, span.range().start..r.end),
             None => span,
         };
+        if let Some(v) = self.bound(root.as_str(), self.span(file, root.span())) {
+            return self.apply_ops(v, ops, span, file);
+        }
         match root.as_str() {
             "var" => match attr(0) {
                 Some(n) => {
@@ -1028,10 +1652,21 @@ impl<'a> Module<'a> {
                 }
                 None => Value::unknown("`local` without a name", span),
             },
-            "module" => match (attr(0), attr(1)) {
-                (Some(m), Some(o)) => {
-                    let v = self.module_output(m, o, prefix_span(2));
+            "module" => match (attr(0), attr(1), ops.get(1).map(|o| &**o)) {
+                (Some(m), Some(o), _) => {
+                    let v = self.module_output(self.child(m), m, o, prefix_span(2));
                     self.apply_ops(v, &ops[2..], span, file)
+                }
+                // One instance of a module loop: `module.acr["dev"].name`.
+                (Some(m), None, Some(TraversalOperator::Index(e))) if attr(2).is_some() => {
+                    let Some(suffix) = instance_suffix(&self.eval(e, file)) else {
+                        return Value::unknown("module instance not known", span);
+                    };
+                    let child = self.child_at(m, &suffix);
+                    let call = format!("{m}{suffix}");
+                    let o = attr(2).unwrap_or_default();
+                    let v = self.module_output(child, &call, o, prefix_span(3));
+                    self.apply_ops(v, &ops[3..], span, file)
                 }
                 _ => Value::unknown("module reference", span),
             },
@@ -1047,15 +1682,23 @@ impl<'a> Module<'a> {
                 let Some(name) = attr(0) else {
                     return Value::unknown("reference", span);
                 };
-                // Skip an instance index: `azurerm_x.y[0].id` refers to the same block.
+                // An instance index (`azurerm_x.y[0].id`, `azurerm_x.y[each.key].id`) names
+                // one instance when it is known; else the block as a whole.
                 let mut i = 1;
-                if matches!(
-                    ops.get(1).map(|o| &**o),
-                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
-                ) {
-                    i = 2;
+                let mut suffix = None;
+                match ops.get(1).map(|o| &**o) {
+                    Some(TraversalOperator::Index(e)) => {
+                        i = 2;
+                        suffix = instance_suffix(&self.eval(e, file));
+                    }
+                    Some(TraversalOperator::LegacyIndex(n)) => {
+                        i = 2;
+                        suffix = Some(format!("[{}]", **n));
+                    }
+                    _ => {}
                 }
-                let v = self.resource_attr(ty, name, attr(i), prefix_span((i + 1).min(ops.len())));
+                let at = prefix_span((i + 1).min(ops.len()));
+                let v = self.resource_attr(ty, name, suffix.as_deref(), attr(i), at);
                 let rest = if attr(i).is_some() { i + 1 } else { i };
                 self.apply_ops(v, &ops[rest.min(ops.len())..], span, file)
             }
@@ -1069,7 +1712,7 @@ impl<'a> Module<'a> {
         span: Span,
         file: FileId,
     ) -> Value {
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             // An attribute of a reference stays a reference (`cluster.kubelet_identity[0].object_id`).
             if let ValueKind::Ref(r) = &mut v.kind {
                 match &**op {
@@ -1095,6 +1738,9 @@ impl<'a> Module<'a> {
                 );
             }
             let next = match &**op {
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    return self.splat(v, &ops[i + 1..], span, file);
+                }
                 TraversalOperator::GetAttr(a) => v.get(a.as_str()).cloned(),
                 TraversalOperator::Index(e) => {
                     let idx = self.eval(e, file);
@@ -1103,7 +1749,6 @@ impl<'a> Module<'a> {
                 TraversalOperator::LegacyIndex(i) => {
                     index(&v, &Value::new(ValueKind::Number(**i as f64), span))
                 }
-                _ => None,
             };
             let origins = v.origins.clone();
             v = match next {
@@ -1119,6 +1764,186 @@ impl<'a> Module<'a> {
         }
         v
     }
+}
+
+/// The (key, value) pairs a `for` or a loop iterates: a list or set by index, an
+/// object by key (in Terraform's order: sorted). The collection's origins go with each
+/// element. `None` when the collection is not known.
+fn elements(coll: &Value) -> Option<Vec<(Value, Value)>> {
+    if coll.has_unknown() && !matches!(coll.kind, ValueKind::List(_) | ValueKind::Object(_)) {
+        return None;
+    }
+    let carry = |mut v: Value| {
+        for o in coll.origins.iter() {
+            v = v.with_origin(o.clone());
+        }
+        v
+    };
+    match &coll.kind {
+        ValueKind::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    (
+                        Value::new(ValueKind::Number(i as f64), v.span),
+                        carry(v.clone()),
+                    )
+                })
+                .collect(),
+        ),
+        ValueKind::Object(entries) => {
+            let mut pairs: Vec<(Value, Value)> = entries
+                .iter()
+                .map(|(k, v)| (Value::string(k.clone(), v.span), carry(v.clone())))
+                .collect();
+            pairs.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
+            Some(pairs)
+        }
+        _ => None,
+    }
+}
+
+impl Module<'_> {
+    /// `x[*].y` and `x.*.y`: the rest of the traversal applied to each element of a list
+    /// (a single value is a list of one, null an empty list).
+    fn splat(
+        &self,
+        v: Value,
+        rest: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+        file: FileId,
+    ) -> Value {
+        // Splats inside splats (`x[*][*]...`) recurse: one level each.
+        let Some(_level) = self.meter.enter() else {
+            return self.meter.too_deep("a splat", span);
+        };
+        let items = match v.kind {
+            ValueKind::Null => Vec::new(),
+            ValueKind::List(items) => items,
+            ValueKind::Unknown(_) | ValueKind::Ref(_) => {
+                return Value::unknown("splat of a value not known", span);
+            }
+            kind => vec![Value {
+                kind,
+                span: v.span,
+                origins: v.origins.clone(),
+            }],
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            if !self.meter.spend(64) {
+                return Value::unknown("the evaluation budget is spent", span);
+            }
+            out.push(self.apply_ops(item, rest, span, file));
+        }
+        let mut r = Value::new(ValueKind::List(out), span);
+        for o in v.origins {
+            r = r.with_origin(o);
+        }
+        r
+    }
+}
+
+/// One instance of a resource loop: its address suffix (`[0]`, `["key"]`) and the names
+/// its body binds (`count`, `each`).
+type Instance = (String, Vec<(String, Value)>);
+
+/// A resource loop: how it is written, and its instances when known.
+struct Loop {
+    instances: Instances,
+    /// Per instance: the address suffix and the names bound in its body.
+    known: Option<Vec<Instance>>,
+}
+
+/// A resource loop over more instances than this is judged once, its `count.index` and
+/// `each` unknown.
+const MAX_EXPANDED_INSTANCES: usize = 64;
+
+/// The address suffix of the instance a loop's key names: `[0]`, `["dev"]`.
+fn instance_suffix(key: &Value) -> Option<String> {
+    match &key.kind {
+        ValueKind::Number(n) if n.fract() == 0.0 && *n >= 0.0 => Some(format!("[{n}]")),
+        ValueKind::String(s) => Some(format!("[\"{}\"]", crate::sanitize::excerpt(s))),
+        _ => None,
+    }
+}
+
+/// The instances of a known `count`.
+fn count_instances(v: &Value) -> Option<Vec<Instance>> {
+    let n = v.as_number()?;
+    if n.fract() != 0.0 || n < 0.0 || n > MAX_EXPANDED_INSTANCES as f64 {
+        return None;
+    }
+    Some(
+        (0..n as usize)
+            .map(|i| {
+                let index = Value::new(ValueKind::Number(i as f64), v.span);
+                let suffix = instance_suffix(&index).unwrap_or_default();
+                let count = Value::new(ValueKind::Object(vec![("index".into(), index)]), v.span);
+                (suffix, vec![("count".to_string(), count)])
+            })
+            .collect(),
+    )
+}
+
+/// The instances of a known `for_each`: a map by key, a set of strings by each string.
+fn each_instances(v: &Value) -> Option<Vec<Instance>> {
+    let items = elements(v)?;
+    if items.len() > MAX_EXPANDED_INSTANCES {
+        return None;
+    }
+    let is_map = matches!(v.kind, ValueKind::Object(_));
+    let mut out = Vec::with_capacity(items.len());
+    for (k, value) in items {
+        let key = if is_map { k } else { value.clone() };
+        key.as_str()?;
+        let suffix = instance_suffix(&key)?;
+        let each = Value::new(
+            ValueKind::Object(vec![("key".into(), key), ("value".into(), value)]),
+            v.span,
+        );
+        out.push((suffix, vec![("each".to_string(), each)]));
+    }
+    Some(out)
+}
+
+/// Add a nested block to a body's entries: a repeated block makes a list.
+fn push_block(entries: &mut Vec<(Str, Value)>, key: Str, v: Value, bspan: Span) {
+    match entries.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, existing)) => {
+            if let ValueKind::List(items) = &mut existing.kind {
+                items.push(v);
+            } else {
+                let first = existing.clone();
+                *existing = Value::new(ValueKind::List(vec![first, v]), bspan);
+            }
+        }
+        None => entries.push((key, v)),
+    }
+}
+
+/// The same shape (object keys, lists of blocks) with every other value unknown.
+fn all_unknown(v: Value, why: &str, depth: usize) -> Value {
+    let kind = match v.kind {
+        _ if depth >= crate::eval::budget::MAX_VALUE_DEPTH => ValueKind::Unknown(why.to_string()),
+        ValueKind::Object(entries) => ValueKind::Object(
+            entries
+                .into_iter()
+                .map(|(k, e)| (k, all_unknown(e, why, depth + 1)))
+                .collect(),
+        ),
+        ValueKind::List(items) if items.iter().all(|i| matches!(i.kind, ValueKind::Object(_))) => {
+            ValueKind::List(
+                items
+                    .into_iter()
+                    .map(|i| all_unknown(i, why, depth + 1))
+                    .collect(),
+            )
+        }
+        _ => ValueKind::Unknown(why.to_string()),
+    };
+    Value::new(kind, v.span)
 }
 
 fn index(v: &Value, idx: &Value) -> Option<Value> {

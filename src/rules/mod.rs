@@ -322,6 +322,10 @@ pub(crate) fn insert_attribute(
         return None;
     }
     let file = ctx.sources.get(obj.span.file);
+    // Terraform's JSON syntax (`.tf.json`) takes no `name = value` line.
+    if r.format == Format::Terraform && crate::parse::terraform::is_json(&file.path) {
+        return None;
+    }
     let range = obj.span.range();
     let text = file.text.get(range.clone())?;
     let close = text.trim_end().strip_suffix('}')?.len();
