@@ -282,9 +282,16 @@ fn rewrite_modern(text: &str) -> Option<String> {
             b'^' => {
                 let before = b[..i].trim_ascii_end();
                 let before = before.strip_suffix(b"?").unwrap_or(before).trim_ascii_end();
-                if before.ends_with(b"[") && b.get(i + 1).is_some_and(|&c| is_ident(c) || c == b'(')
+                // Blanks may follow the `^` (`x[^ 1]`): they join the identifier too.
+                let gap = b[i + 1..]
+                    .iter()
+                    .take_while(|&&c| c == b' ' || c == b'\t')
+                    .count();
+                if before.ends_with(b"[")
+                    && b.get(i + 1 + gap)
+                        .is_some_and(|&c| is_ident(c) || c == b'(')
                 {
-                    out[i] = b'_';
+                    out[i..=i + gap].fill(b'_');
                     changed = true;
                 }
             }
@@ -537,6 +544,7 @@ mod tests {
     fn current_constructs_are_rewritten_with_offsets_kept() {
         for (t, want) in [
             ("x[^1]\ny[?^n]\nz[^(a)]\n", "x[_1]\ny[?_n]\nz[_(a)]\n"),
+            ("x[^ 1]\ny[? ^\t2]\n", "x[__1]\ny[? __2]\n"),
             ("o = {\n  ...a\n  b: 1\n}\n", "o = {\n  __:a\n  b: 1\n}\n"),
             ("l = [...a, ...b]\n", "l = [   a,    b]\n"),
             ("v = $'''x/*y'''\n", "v =  '''x_*y'''\n"),
