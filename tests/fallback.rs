@@ -71,8 +71,8 @@ fn messages<'a>(a: &'a Analysis, code: &str) -> Vec<&'a str> {
         .collect()
 }
 
-#[test]
-fn broken_bicep_has_its_compiled_template_checked_with_a_note() {
+/// A folder with a `main.bicep` that does not parse and the `main.json` compiled from it.
+fn broken_bicep_beside_its_compiled_template() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
@@ -80,6 +80,12 @@ fn broken_bicep_has_its_compiled_template_checked_with_a_note() {
         "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'x'\n  properties: {\n",
     );
     write(dir.path(), "main.json", COMPILED);
+    dir
+}
+
+#[test]
+fn broken_bicep_has_its_compiled_template_checked_with_a_note() {
+    let dir = broken_bicep_beside_its_compiled_template();
     let a = analyze(dir.path());
     let f = found(&a);
     assert!(f.contains(&"LINT001 main.bicep".to_string()), "{f:?}");
@@ -244,13 +250,7 @@ fn missing_local_module_falls_back_and_says_so_without_verbose() {
 fn checking_only_the_broken_bicep_reports_its_compiled_template() {
     // `acrlint check main.bicep` (what pre-commit runs on a staged file): the compiled
     // template checked in its place reports for it, though it was not named.
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "main.bicep",
-        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'x'\n  properties: {\n",
-    );
-    write(dir.path(), "main.json", COMPILED);
+    let dir = broken_bicep_beside_its_compiled_template();
     write(
         dir.path(),
         "other.json",
