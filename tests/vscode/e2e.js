@@ -140,9 +140,14 @@ async function run() {
     const t = (document.querySelector('.markers-panel')?.innerText ?? '').replace(/\u00a0/g, ' ');
     return t.includes('ACR002') && t.includes('ACR010');
   });
-  await waitFor('the related location in terraform.tfvars under ACR002', () => {
+  // Related information is listed under its diagnostic: `terraform.tfvars[Ln 1, Col 9]: ...`
+  // (innerText puts line breaks between the row's parts).
+  const related = /ACR002[^]*terraform\.tfvars\s*\[Ln 1, Col 9\]\s*:\s*[^\n]*`admin`[^]*ACR010/;
+  await waitFor('the related location terraform.tfvars[Ln 1, Col 9] under ACR002', (re) => {
     const t = (document.querySelector('.markers-panel')?.innerText ?? '').replace(/\u00a0/g, ' ');
-    return /terraform\.tfvars[^\n]*\(1, 9\)|terraform\.tfvars\(1, 9\)/.test(t) || /terraform\.tfvars/.test(t);
+    return new RegExp(re).test(t);
+  }, related.source).catch(async (error) => {
+    throw new Error(`${error.message}; the Problems panel shows:\n${await problems()}`);
   });
   let text = await problems();
   if (!text.includes('admin_enabled')) {
@@ -240,6 +245,10 @@ async function run() {
     const t = document.querySelector('.markers-panel')?.innerText ?? '';
     return !t.includes('ACR010');
   });
+  // Still running (not gone quiet because the server died), and main.tf is clean.
+  await waitFor('the acrlint status bar item to report the server ready with 0 errors', () =>
+    [...document.querySelectorAll('.part.statusbar [aria-label]')].some((e) =>
+      /^acrlint: 0 errors, 0 warnings/.test(e.getAttribute('aria-label'))));
   log("editing variables.tf (unsaved) updated main.tf's diagnostics");
   await shot('final');
   if (!fs.existsSync(WORKSPACE)) throw new Error('the workspace disappeared');

@@ -3,7 +3,8 @@
 # 1.100.3) serves a small Terraform workspace with the packaged extension installed, and
 # headless chromium, driven by puppeteer-core (e2e.js), checks what a user sees.
 #
-# Usage: tests/vscode/run.sh   (ACRLINT=/path/to/acrlint, default ./target/release/acrlint)
+# Usage: tests/vscode/run.sh   (ACRLINT=/path/to/acrlint, default ./target/release/acrlint;
+#                              VSIX=/path/to/acrlint.vsix to skip packaging)
 #
 # Needs: node 20 and npm (code-server 4.100 runs on node 20 only), chromium, ripgrep, a C++
 # toolchain with make and python3 and the headers of libkrb5-dev and libxkbfile-dev (to
@@ -133,17 +134,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "packaging the extension"
-bash "$repo/editors/vscode/ci.sh" --out "$work/acrlint.vsix" > "$work/package.log" 2>&1 || {
-  tail -n 30 "$work/package.log" >&2
-  fail "packaging the extension (editors/vscode/ci.sh) failed"
-}
+# VSIX=path reuses a package that editors/vscode/ci.sh --out already made (as .ci/run does).
+vsix="${VSIX:-}"
+if [[ -z "$vsix" ]]; then
+  log "packaging the extension"
+  vsix="$work/acrlint.vsix"
+  bash "$repo/editors/vscode/ci.sh" --out "$vsix" > "$work/package.log" 2>&1 || {
+    tail -n 30 "$work/package.log" >&2
+    fail "packaging the extension (editors/vscode/ci.sh) failed"
+  }
+fi
+[[ -s "$vsix" ]] || fail "no extension package at $vsix"
 
 ext="$work/extensions"
 data="$work/user-data"
 mkdir -p "$ext" "$data/User" "$data/Machine"
 "$code_server" --config "$work/config.yaml" --user-data-dir "$data" --extensions-dir "$ext" \
-  --install-extension "$work/acrlint.vsix" > "$work/install.log" 2>&1 || {
+  --install-extension "$vsix" > "$work/install.log" 2>&1 || {
   cat "$work/install.log" >&2
   fail "code-server --install-extension failed"
 }
