@@ -26,6 +26,7 @@ trap 'rm -rf "$outdir"' EXIT
 # (it skips @vscode/vsce-sign's postinstall, which only matters for signing).
 npm ci --no-audit --no-fund --ignore-scripts
 npm run compile
+npm test
 npx --no-install vsce package --allow-missing-repository --out "$outdir/acrlint.vsix" </dev/null
 
 vsix="$outdir/acrlint.vsix"
