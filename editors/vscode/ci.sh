@@ -52,7 +52,7 @@ required_files = [
 missing = [name for name in required_files if name not in names]
 if missing:
     sys.exit("vscode extension: FAILED: missing from the .vsix: " + ", ".join(missing))
-unwanted = [n for n in names if n.startswith(("extension/src/", "extension/node_modules/typescript/", "extension/node_modules/@vscode/vsce/"))]
+unwanted = [n for n in names if n.startswith(("extension/src/", "extension/test/", "extension/node_modules/typescript/", "extension/node_modules/@vscode/vsce/"))]
 if unwanted:
     sys.exit("vscode extension: FAILED: unexpected files in the .vsix, e.g. " + unwanted[0])
 print(f"vscode extension: OK ({len(names)} files in acrlint-0.1.0.vsix, out/extension.js and node_modules/vscode-languageclient present)")
