@@ -112,6 +112,8 @@ async function main() {
   } catch (error) {
     console.error(`vscode e2e: FAILED at "${step}": ${error.message}`);
     if (page) {
+      const label = await statusLabel().catch(() => '');
+      console.error(`vscode e2e: the acrlint status bar item says: ${label || '(not shown: the extension did not activate?)'}`);
       await shot('failure').catch(() => {});
     }
     process.exitCode = 1;

@@ -227,15 +227,19 @@ setsid "$code_server" --config "$work/config.yaml" --user-data-dir "$data" --ext
 server_pid=$!
 
 url="http://127.0.0.1:$port/?folder=$(node -p 'encodeURIComponent(process.argv[1])' "$ws")"
+healthy() {
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+    "http://127.0.0.1:$port/healthz"
+}
 for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  healthy && break
   kill -0 "$server_pid" 2>/dev/null || {
     cat "$work/code-server.log" >&2
     fail "code-server exited"
   }
   sleep 0.5
 done
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 || fail "code-server did not answer on port $port within 60 s"
+healthy || fail "code-server did not answer on port $port within 60 s"
 
 mkdir -p "$shots"
 log "driving chromium against code-server on port $port"

@@ -6,18 +6,28 @@ export type ServerState = 'stopped' | 'starting' | 'ready' | 'error';
 
 export const SHOW_OUTPUT_COMMAND = 'acrlint.showOutput';
 const SOURCE = 'acrlint';
+const RENDER_DELAY_MS = 200;
 
 export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly listener: vscode.Disposable;
   private state: ServerState = 'stopped';
   private detail = '';
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('acrlint.status', vscode.StatusBarAlignment.Left, 10);
     this.item.name = 'acrlint';
     this.item.command = SHOW_OUTPUT_COMMAND;
-    this.listener = vscode.languages.onDidChangeDiagnostics(() => this.render());
+    // Counting walks every file's diagnostics: at most once per burst of changes.
+    this.listener = vscode.languages.onDidChangeDiagnostics(() => {
+      if (this.timer === undefined) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.render();
+        }, RENDER_DELAY_MS);
+      }
+    });
     this.render();
   }
 
@@ -29,6 +39,9 @@ export class StatusItem implements vscode.Disposable {
 
   dispose(): void {
     this.listener.dispose();
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+    }
     this.item.dispose();
   }
 
