@@ -252,6 +252,17 @@ async function run() {
     [...document.querySelectorAll('.part.statusbar [aria-label]')].some((e) =>
       /^acrlint: 0 errors, 0 warnings/.test(e.getAttribute('aria-label'))));
   log("editing variables.tf (unsaved) updated main.tf's diagnostics");
+
+  step = 'clicking the status bar item shows the output channel';
+  const item = await page.$('.part.statusbar [aria-label^="acrlint:"]');
+  if (!item) throw new Error('no acrlint status bar item');
+  await item.click();
+  await waitFor('the Output panel showing the acrlint channel, not empty', () =>
+    [...document.querySelectorAll('.part.panel select')].some(
+      (s) => s.options[s.selectedIndex]?.text === 'acrlint') &&
+    [...document.querySelectorAll('.part.panel .monaco-editor .view-lines')].some(
+      (e) => e.textContent.trim().length > 0));
+  log('the status bar item opens the acrlint output');
   await shot('final');
   if (!fs.existsSync(WORKSPACE)) throw new Error('the workspace disappeared');
 }

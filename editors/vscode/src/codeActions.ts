@@ -1,10 +1,11 @@
 // Client-side shaping of the server's code actions.
 //
-// The server offers an "Ignore CODE here" action for every finding under the cursor, so
-// overlapping findings of one rule on one resource give several actions that would all
-// insert the same comment: only the first is kept (with the diagnostics of all). The
-// comment's reason is a placeholder the user has to replace: the inserted text becomes a
-// snippet whose first tab stop selects it.
+// The server offers an "Ignore CODE here" action for every finding that touches the
+// requested range. Shown are those for the diagnostics VS Code has under the cursor (when
+// it names any of acrlint's), and overlapping findings of one rule on one resource, whose
+// actions would all insert the same comment, give one action (with the diagnostics of
+// all). The comment's reason is a placeholder the user has to replace: the inserted text
+// becomes a snippet whose first tab stop selects it.
 
 import * as vscode from 'vscode';
 
@@ -12,18 +13,26 @@ import * as vscode from 'vscode';
 const IGNORE_TEXT = /^(.*acrlint:ignore [A-Z0-9,]+ )(.*?)(\r?\n)?$/s;
 const IGNORE_TITLE = /^Ignore \S+ here\b/;
 
+const SOURCE = 'acrlint';
+
 export function shapeCodeActions(
   items: (vscode.Command | vscode.CodeAction)[] | null | undefined,
+  context: vscode.CodeActionContext,
 ): (vscode.Command | vscode.CodeAction)[] | null | undefined {
   if (!items) {
     return items;
   }
+  const underCursor = context.diagnostics.filter((d) => d.source === SOURCE);
   const out: (vscode.Command | vscode.CodeAction)[] = [];
   const kept = new Map<string, vscode.CodeAction>();
   for (const item of items) {
     if (!isCodeAction(item) || !IGNORE_TITLE.test(item.title) || item.edit === undefined) {
       out.push(item);
       continue;
+    }
+    const about = item.diagnostics ?? [];
+    if (underCursor.length > 0 && about.length > 0 && !about.some((d) => underCursor.some((c) => sameDiagnostic(d, c)))) {
+      continue; // a finding that touches the range but is not one VS Code has under the cursor
     }
     const key = ignoreKey(item);
     const first = kept.get(key);
@@ -36,6 +45,22 @@ export function shapeCodeActions(
     out.push(item);
   }
   return out;
+}
+
+/** Same rule at the same range (the message may differ between module instances). */
+function sameDiagnostic(a: vscode.Diagnostic, b: vscode.Diagnostic): boolean {
+  return (
+    codeOf(a) === codeOf(b) &&
+    a.range.start.line === b.range.start.line &&
+    a.range.start.character === b.range.start.character &&
+    a.range.end.line === b.range.end.line &&
+    a.range.end.character === b.range.end.character
+  );
+}
+
+function codeOf(d: vscode.Diagnostic): string | number | undefined {
+  const code = d.code;
+  return typeof code === 'object' && code !== null ? code.value : code;
 }
 
 function isCodeAction(item: vscode.Command | vscode.CodeAction): item is vscode.CodeAction {

@@ -199,7 +199,7 @@ async function startClient(): Promise<void> {
     outputChannel,
     middleware: {
       provideCodeActions: async (document, range, context, token, next) =>
-        shapeCodeActions(await next(document, range, context, token)),
+        shapeCodeActions(await next(document, range, context, token), context),
     },
   };
 

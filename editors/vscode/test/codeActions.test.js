@@ -66,6 +66,13 @@ const { shapeCodeActions } = require(path.join(__dirname, '..', 'out', 'codeActi
 const uri = new Uri('/ws/main.tf');
 const at = (line) => new Range(new Position(line, 0), new Position(line, 0));
 
+const diag = (code, line, source = 'acrlint') => ({
+  source,
+  code: { value: code, target: new Uri(`/docs/${code}`) },
+  range: new Range(new Position(line, 4), new Position(line, 9)),
+});
+const none = { diagnostics: [] };
+
 function ignoreAction(code, line, diagnostic, text) {
   const edit = new WorkspaceEdit();
   edit.set(uri, [new TextEdit(at(line), text ?? `  # acrlint:ignore ${code} TODO: reason\n`)]);
@@ -80,7 +87,7 @@ test('one ignore action per rule and place, with the diagnostics of all', () => 
     ignoreAction('ACR002', 0, 'd2'),
     ignoreAction('ACR010', 0, 'd3'),
     ignoreAction('ACR002', 4, 'd4'),
-  ]);
+  ], none);
   assert.deepEqual(
     out.map((a) => [a.title, a.diagnostics]),
     [
@@ -94,7 +101,10 @@ test('one ignore action per rule and place, with the diagnostics of all', () => 
 });
 
 test('the reason becomes the first placeholder of a snippet; special characters are escaped', () => {
-  const [action] = shapeCodeActions([ignoreAction('ACR002', 2, 'd', '  # $x} acrlint:ignore ACR002 TODO: reason\r\n')]);
+  const [action] = shapeCodeActions(
+    [ignoreAction('ACR002', 2, 'd', '  # $x} acrlint:ignore ACR002 TODO: reason\r\n')],
+    none,
+  );
   const [[u, edits]] = action.edit.entries();
   assert.equal(u, uri);
   assert.ok(edits[0] instanceof SnippetTextEdit);
@@ -105,9 +115,27 @@ test('the reason becomes the first placeholder of a snippet; special characters 
 test('text that is not an ignore comment stays a plain edit; commands pass through', () => {
   const odd = ignoreAction('ACR002', 0, 'd', 'something else\n');
   const command = { title: 'Ignore ACR002 here', command: 'x' };
-  const out = shapeCodeActions([odd, command]);
+  const out = shapeCodeActions([odd, command], none);
   assert.ok(out[0].edit.entries()[0][1][0] instanceof TextEdit);
   assert.equal(out[1], command);
-  assert.equal(shapeCodeActions(undefined), undefined);
-  assert.equal(shapeCodeActions(null), null);
+  assert.equal(shapeCodeActions(undefined, none), undefined);
+  assert.equal(shapeCodeActions(null, none), null);
+});
+
+test("only the ignores of acrlint's diagnostics under the cursor, when VS Code names them", () => {
+  const fix = { title: 'Set admin_enabled = false', diagnostics: [diag('ACR009', 0)], edit: new WorkspaceEdit() };
+  const actions = () => [
+    fix,
+    ignoreAction('ACR002', 0, diag('ACR002', 0)),
+    ignoreAction('ACR010', 0, diag('ACR010', 3)),
+  ];
+  const titles = (out) => out.map((a) => a.title);
+  // The cursor is on ACR002 (line 0); ACR010's finding only touches the requested range.
+  assert.deepEqual(titles(shapeCodeActions(actions(), { diagnostics: [diag('ACR002', 0)] })), [
+    'Set admin_enabled = false',
+    'Ignore ACR002 here (acrlint:ignore comment)',
+  ]);
+  // Diagnostics of other sources say nothing about acrlint's: all are kept.
+  assert.equal(shapeCodeActions(actions(), { diagnostics: [diag('X1', 0, 'other')] }).length, 3);
+  assert.equal(shapeCodeActions(actions(), none).length, 3);
 });
