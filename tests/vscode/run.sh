@@ -243,7 +243,7 @@ healthy || fail "code-server did not answer on port $port within 60 s"
 
 mkdir -p "$shots"
 log "driving chromium against code-server on port $port"
-if ! NODE_PATH="$cache/node_modules" URL="$url" WORKSPACE="$ws" SHOTS="$shots" \
+if ! NODE_PATH="$cache/node_modules" CHROMIUM="$(command -v chromium)" URL="$url" SHOTS="$shots" \
   RULE_DOC="$(ls "$repo"/rules/ACR002-*.md)" timeout 300 node "$here/e2e.js"; then
   echo "--- code-server log (tail)" >&2
   tail -n 40 "$work/code-server.log" >&2
