@@ -102,7 +102,9 @@ install_code_server() {
     (cd extensions && npm install --omit=dev --no-audit --no-fund)
     cd "$stage"
     npm rebuild argon2 --build-from-source
-    node_modules/.bin/code-server --version >/dev/null
+    # --config: without it code-server writes a default one into ~/.config.
+    node_modules/.bin/code-server --config "$stage/check.yaml" --version >/dev/null
+    rm -f "$stage/check.yaml"
   ) > "$stage.log" 2>&1 || {
     tail -n 30 "$stage.log" >&2
     fail "installing code-server $CODE_SERVER_VERSION failed (log: $stage.log)"
