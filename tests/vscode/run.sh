@@ -102,9 +102,9 @@ install_code_server() {
     (cd extensions && npm install --omit=dev --no-audit --no-fund)
     cd "$stage"
     npm rebuild argon2 --build-from-source
-    # --config: without it code-server writes a default one into ~/.config.
-    node_modules/.bin/code-server --config "$stage/check.yaml" --version >/dev/null
-    rm -f "$stage/check.yaml"
+    # --config and XDG_DATA_HOME: else code-server writes a config and logs into the home folder.
+    XDG_DATA_HOME="$stage/check" node_modules/.bin/code-server --config "$stage/check/config.yaml" --version >/dev/null
+    rm -rf "$stage/check"
   ) > "$stage.log" 2>&1 || {
     tail -n 30 "$stage.log" >&2
     fail "installing code-server $CODE_SERVER_VERSION failed (log: $stage.log)"
@@ -149,6 +149,8 @@ fi
 [[ -s "$vsix" ]] || fail "no extension package at $vsix"
 
 ext="$work/extensions"
+# code-server keeps logs and a heartbeat under XDG_DATA_HOME: not in the home folder.
+export XDG_DATA_HOME="$work/xdg-data"
 data="$work/user-data"
 mkdir -p "$ext" "$data/User" "$data/Machine"
 "$code_server" --config "$work/config.yaml" --user-data-dir "$data" --extensions-dir "$ext" \
