@@ -9,7 +9,10 @@ import {
   Executable,
   LanguageClient,
   LanguageClientOptions,
+  State,
 } from 'vscode-languageclient/node';
+import { shapeCodeActions } from './codeActions';
+import { SHOW_OUTPUT_COMMAND, StatusItem } from './status';
 
 const CLIENT_ID = 'acrlint';
 const CLIENT_NAME = 'acrlint';
@@ -29,6 +32,7 @@ interface LaunchSettings {
 
 let client: LanguageClient | undefined;
 let outputChannel: vscode.LogOutputChannel | undefined;
+let status: StatusItem | undefined;
 let watchers: vscode.FileSystemWatcher[] = [];
 // Start/stop/restart requests are chained so that they never overlap.
 let pending: Promise<void> = Promise.resolve();
@@ -36,6 +40,11 @@ let pending: Promise<void> = Promise.resolve();
 export function activate(context: vscode.ExtensionContext): void {
   outputChannel = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
   context.subscriptions.push(outputChannel);
+  status = new StatusItem();
+  context.subscriptions.push(status);
+  context.subscriptions.push(
+    vscode.commands.registerCommand(SHOW_OUTPUT_COMMAND, () => outputChannel?.show(true)),
+  );
 
   context.subscriptions.push(
     vscode.commands.registerCommand('acrlint.restart', () => {
@@ -188,10 +197,28 @@ async function startClient(): Promise<void> {
     documentSelector: documentSelector(),
     synchronize: { fileEvents: watchers },
     outputChannel,
+    middleware: {
+      provideCodeActions: async (document, range, context, token, next) =>
+        shapeCodeActions(await next(document, range, context, token), context),
+    },
   };
 
   const newClient = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   client = newClient;
+  status?.setState('starting');
+  newClient.onDidChangeState((event) => {
+    if (client !== newClient) {
+      return;
+    }
+    if (event.newState === State.Running) {
+      status?.setState('ready');
+    } else if (event.newState === State.Starting) {
+      status?.setState('starting');
+    } else if (event.oldState === State.Running) {
+      // Stopped without being asked: the server exited or crashed.
+      status?.setState('error', 'the server stopped');
+    }
+  });
   outputChannel?.info(`Starting ${[launch.command, ...serverOptions.args!].join(' ')}`);
   try {
     await newClient.start();
@@ -213,6 +240,7 @@ async function stopClient(): Promise<void> {
   const current = client;
   client = undefined;
   disposeWatchers();
+  status?.setState('stopped');
   if (current === undefined) {
     return;
   }
@@ -232,6 +260,7 @@ async function restartClient(): Promise<void> {
 function reportStartFailure(command: string, error: unknown): void {
   const detail = describe(error);
   outputChannel?.error(`Could not start the acrlint language server: ${detail}`);
+  status?.setState('error', detail);
   const openSettings = 'Open Settings';
   const showOutput = 'Show Output';
   void vscode.window
