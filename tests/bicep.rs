@@ -256,3 +256,65 @@ fn a_compiled_twin_is_reported_once_on_the_bicep_file() {
     );
     assert!(a.notes.iter().any(|n| n.contains("compiled from")));
 }
+
+/// The "because of" label of a value from `main.parameters.json` points at that parameter's
+/// own value, also when the parameter's name appears earlier in the file as text.
+#[test]
+fn parameter_file_values_carry_their_own_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("acrlint.toml"), "# fixture root\n").unwrap();
+    std::fs::write(
+        dir.path().join("main.bicep"),
+        "param adminEnabled bool = false
+resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'acrparams'
+  location: 'westeurope'
+  sku: { name: 'Premium' }
+  properties: { adminUserEnabled: adminEnabled }
+}
+",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.parameters.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "note": { "value": { "adminEnabled": false, "value": 1 } },
+    "adminEnabled": { "value": true }
+  }
+}
+"#,
+    )
+    .unwrap();
+    let a = common::analyze_dir(dir.path());
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.rule.code == "ACR002")
+        .expect("ACR002 from the parameter file's value");
+    let in_params: Vec<(String, usize)> = f
+        .secondary
+        .iter()
+        .filter(|l| {
+            a.sources
+                .get(l.span.file)
+                .path
+                .ends_with("main.parameters.json")
+        })
+        .map(|l| {
+            let file = a.sources.get(l.span.file);
+            (
+                a.sources.text(l.span).to_string(),
+                file.line_col(l.span.start as usize).line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        in_params,
+        vec![("true".to_string(), 6)],
+        "{:?}",
+        f.secondary
+    );
+}

@@ -262,7 +262,7 @@ fn compiled_from_scanned_bicep(
 }
 
 /// A JSON value as a model value, with no expression evaluation (parameter files).
-fn literal(n: &Node) -> Value {
+pub(crate) fn literal(n: &Node) -> Value {
     let kind = match &n.json {
         Json::Null => ValueKind::Null,
         Json::Bool(b) => ValueKind::Bool(*b),

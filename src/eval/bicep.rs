@@ -342,32 +342,21 @@ impl<'w> Loader<'w> {
         let Some(id) = self.context_file(&path) else {
             return inputs;
         };
-        let text = self.sources.get(id).text.clone();
-        // The parser recurses: a file nested too deeply is refused first (as the ARM
-        // parameter file it also is, it gets its LINT001 there).
-        if crate::parse::arm::too_deep(&text).is_some() {
+        // Parsed as the ARM parameter file it also is (a file that does not parse gets
+        // its LINT001 there): every value keeps its own span.
+        let Ok(root) = crate::parse::arm::parse(id, self.sources.get(id)) else {
             return inputs;
-        }
-        let Ok(Some(jsonc_parser::JsonValue::Object(root))) =
-            jsonc_parser::parse_to_value(&text, &Default::default())
+        };
+        let Some(crate::parse::arm::Json::Object(params)) = root.get("parameters").map(|p| &p.json)
         else {
             return inputs;
         };
-        // Positions: the `"value":` after the parameter's key (values carry no spans here).
-        let Some(params) = root.get_object("parameters") else {
-            return inputs;
-        };
-        for (key, entry) in params.clone() {
-            let jsonc_parser::JsonValue::Object(entry) = entry else {
+        for m in params {
+            let Some(value) = m.value.get("value") else {
                 continue;
             };
-            let Some(value) = entry.get("value") else {
-                continue;
-            };
-            let span = json_value_span(&text, &key).unwrap_or(0..0);
-            let v = json_to_value(value, Span::new(id, span));
-            let what = format!("the value of `{key}` in {name}");
-            inputs.insert(key.into_owned(), (v, what));
+            let what = format!("the value of `{}` in {name}", m.key);
+            inputs.insert(m.key.clone(), (super::arm::literal(value), what));
         }
         inputs
     }
@@ -1637,70 +1626,6 @@ fn mask_params(text: &str) -> String {
         }
     }
     out
-}
-
-/// The byte range of `"value": <v>` under parameter `key` in a JSON parameter file.
-fn json_value_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
-    let at = text.find(&format!("\"{key}\""))?;
-    let rest = &text[at..];
-    let v = rest.find("\"value\"")?;
-    let colon = rest[v..].find(':')? + v + 1;
-    let start = at + colon + rest[colon..].len() - rest[colon..].trim_start().len();
-    let bytes = text.as_bytes();
-    let mut end = start;
-    let mut depth = 0i32;
-    let mut in_str = false;
-    while end < bytes.len() {
-        let c = bytes[end];
-        if in_str {
-            if c == b'\\' {
-                end += 1;
-            } else if c == b'"' {
-                in_str = false;
-                if depth == 0 {
-                    end += 1;
-                    break;
-                }
-            }
-        } else {
-            match c {
-                b'"' => in_str = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth <= 0 {
-                        end += usize::from(depth == 0);
-                        break;
-                    }
-                }
-                b',' | b'\n' | b'\r' if depth == 0 => break,
-                _ => {}
-            }
-        }
-        end += 1;
-    }
-    Some(start..end.min(text.len()))
-}
-
-fn json_to_value(v: &jsonc_parser::JsonValue, span: Span) -> Value {
-    use jsonc_parser::JsonValue as J;
-    let kind = match v {
-        J::Null => ValueKind::Null,
-        J::Boolean(b) => ValueKind::Bool(*b),
-        J::Number(n) => n
-            .parse()
-            .map(ValueKind::Number)
-            .unwrap_or(ValueKind::Unknown("number".into())),
-        J::String(s) => ValueKind::String(s.to_string().into()),
-        J::Array(items) => ValueKind::List(items.iter().map(|i| json_to_value(i, span)).collect()),
-        J::Object(o) => ValueKind::Object(
-            o.clone()
-                .into_iter()
-                .map(|(k, v)| (k.into(), json_to_value(&v, span)))
-                .collect(),
-        ),
-    };
-    Value::new(kind, span)
 }
 
 #[cfg(test)]
