@@ -73,14 +73,15 @@ struct Unit {
     diagnostics: HashMap<PathBuf, Vec<Diagnostic>>,
 }
 
-type Published = (Option<i32>, Vec<Diagnostic>);
+/// What a file last received: the buffer version (if open) and a digest of the
+/// diagnostics.
+type Published = (Option<i32>, u64);
 
 pub(super) struct Worker {
     enc: Encoding,
     links: DocLinks,
     units: Vec<Unit>,
     cache: Arc<crate::ParseCache>,
-    /// What each file last received: the buffer version (if open) and the diagnostics.
     published: HashMap<PathBuf, Published>,
     messages: Vec<Message>,
 }
@@ -316,51 +317,72 @@ impl Worker {
 
     /// Publish every file whose diagnostics or buffer version changed; returns how many.
     fn publish(&mut self, job: &Job) -> usize {
-        let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
-        for u in &self.units {
-            for (p, d) in &u.diagnostics {
-                by_path
-                    .entry(p.clone())
-                    .or_default()
-                    .extend(d.iter().cloned());
+        let mut paths: Vec<&PathBuf> = self
+            .units
+            .iter()
+            .flat_map(|u| u.diagnostics.keys())
+            // Open buffers always have a state (possibly empty) tied to their version, so
+            // a client that drops diagnostics of stale versions gets the current one.
+            .chain(job.open.keys())
+            // What was published and is gone (a deleted file, a removed folder) is cleared.
+            .chain(self.published.keys())
+            .collect();
+        paths.sort();
+        paths.dedup();
+        let mut next: HashMap<PathBuf, Published> = HashMap::with_capacity(paths.len());
+        let mut count = 0;
+        for path in paths {
+            let parts: Vec<&Vec<Diagnostic>> = self
+                .units
+                .iter()
+                .filter_map(|u| u.diagnostics.get(path))
+                .collect();
+            let version = job.open.get(path).map(|(v, _)| *v);
+            let empty = parts.iter().all(|d| d.is_empty());
+            let now = (version, digest(parts.iter().flat_map(|d| d.iter())));
+            if self.published.get(path) != Some(&now) {
+                count += 1;
+                self.messages.push(notification::<note::PublishDiagnostics>(
+                    lsp_types::PublishDiagnosticsParams {
+                        uri: convert::path_to_uri(path),
+                        diagnostics: parts.iter().flat_map(|d| d.iter().cloned()).collect(),
+                        version,
+                    },
+                ));
+            }
+            // Closed files without findings need nothing remembered: they were cleared.
+            if version.is_some() || !empty {
+                next.insert(path.clone(), now);
             }
         }
-        // Open buffers always have a state (possibly empty) tied to their version, so
-        // a client that drops diagnostics of stale versions gets the current one.
-        for path in job.open.keys() {
-            by_path.entry(path.clone()).or_default();
-        }
-        // What was published and is gone (a deleted file, a removed folder) is cleared.
-        for path in self.published.keys() {
-            by_path.entry(path.clone()).or_default();
-        }
-        let mut state: HashMap<PathBuf, Published> = by_path
-            .into_iter()
-            .map(|(p, d)| {
-                let version = job.open.get(&p).map(|(v, _)| *v);
-                (p, (version, d))
-            })
-            .collect();
-        let mut changed: Vec<(&PathBuf, &Published)> = state
-            .iter()
-            .filter(|(p, s)| self.published.get(*p) != Some(*s))
-            .collect();
-        changed.sort_by(|a, b| a.0.cmp(b.0));
-        let count = changed.len();
-        for (path, (version, diagnostics)) in changed {
-            self.messages.push(notification::<note::PublishDiagnostics>(
-                lsp_types::PublishDiagnosticsParams {
-                    uri: convert::path_to_uri(path),
-                    diagnostics: diagnostics.clone(),
-                    version: *version,
-                },
-            ));
-        }
-        // Closed files without findings need nothing remembered: they were cleared.
-        state.retain(|_, (version, d)| version.is_some() || !d.is_empty());
-        self.published = state;
+        self.published = next;
         count
     }
+}
+
+/// A digest of a file's diagnostics: what was published is remembered by it, not kept.
+fn digest<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let range = |r: &lsp_types::Range, h: &mut std::collections::hash_map::DefaultHasher| {
+        (r.start.line, r.start.character, r.end.line, r.end.character).hash(h);
+    };
+    for d in diagnostics {
+        range(&d.range, &mut h);
+        format!(
+            "{:?}{:?}{:?}{:?}",
+            d.severity, d.code, d.code_description, d.tags
+        )
+        .hash(&mut h);
+        d.message.hash(&mut h);
+        for r in d.related_information.iter().flatten() {
+            r.location.uri.as_str().hash(&mut h);
+            range(&r.location.range, &mut h);
+            r.message.hash(&mut h);
+        }
+        0xffu8.hash(&mut h);
+    }
+    h.finish()
 }
 
 impl Unit {
