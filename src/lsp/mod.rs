@@ -320,7 +320,7 @@ impl<W: Write> Server<W> {
         }
         self.applied = done.generation;
         for m in done.messages {
-            self.send(m);
+            self.send(m.into_message());
         }
         if let Some(analyses) = done.analyses {
             let old = std::mem::replace(&mut self.last, analyses);

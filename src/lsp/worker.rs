@@ -55,10 +55,26 @@ impl Job {
 pub(super) struct Done {
     pub generation: u64,
     /// Notifications to write (diagnostics, log messages), in order.
-    pub messages: Vec<Message>,
+    pub messages: Vec<Out>,
     /// The analyses of the folders (and of open files outside them), for hover and code
     /// actions; `None` when the job was superseded before it was published.
     pub analyses: Option<Vec<Arc<Analysis>>>,
+}
+
+/// A notification to write, typed: the loop serializes each as it writes it (as JSON
+/// values, the diagnostics of a whole workspace take several times their size).
+pub(super) enum Out {
+    Log(lsp_types::LogMessageParams),
+    Publish(lsp_types::PublishDiagnosticsParams),
+}
+
+impl Out {
+    pub(super) fn into_message(self) -> Message {
+        match self {
+            Out::Log(p) => notification::<note::LogMessage>(p),
+            Out::Publish(p) => notification::<note::PublishDiagnostics>(p),
+        }
+    }
 }
 
 /// One analysed unit: a workspace folder, or an open file outside every folder.
@@ -83,7 +99,7 @@ pub(super) struct Worker {
     units: Vec<Unit>,
     cache: Arc<crate::ParseCache>,
     published: HashMap<PathBuf, Published>,
-    messages: Vec<Message>,
+    messages: Vec<Out>,
 }
 
 /// Run jobs until the message loop hangs up; of the jobs queued, only the newest is run.
@@ -126,12 +142,10 @@ pub(super) fn run(jobs: Receiver<Job>, done: Sender<Done>, enc: Encoding, links:
 
 impl Worker {
     fn log(&mut self, typ: MessageType, message: &str) {
-        self.messages.push(notification::<note::LogMessage>(
-            lsp_types::LogMessageParams {
-                typ,
-                message: message.to_string(),
-            },
-        ));
+        self.messages.push(Out::Log(lsp_types::LogMessageParams {
+            typ,
+            message: message.to_string(),
+        }));
     }
 
     /// Analyse the units whose inputs changed and publish what changed; `None` when a
@@ -342,13 +356,12 @@ impl Worker {
             let now = (version, digest(parts.iter().flat_map(|d| d.iter())));
             if self.published.get(path) != Some(&now) {
                 count += 1;
-                self.messages.push(notification::<note::PublishDiagnostics>(
-                    lsp_types::PublishDiagnosticsParams {
+                self.messages
+                    .push(Out::Publish(lsp_types::PublishDiagnosticsParams {
                         uri: convert::path_to_uri(path),
                         diagnostics: parts.iter().flat_map(|d| d.iter().cloned()).collect(),
                         version,
-                    },
-                ));
+                    }));
             }
             // Closed files without findings need nothing remembered: they were cleared.
             if version.is_some() || !empty {
