@@ -182,6 +182,33 @@ fn each_folder_has_its_own_config_and_folders_come_and_go() {
         json!({"changes": [{"uri": uri(&extra), "type": 3}]}),
     );
     assert_eq!(c.diagnostics(&extra), Vec::<Value>::new());
+
+    // A file opened, closed, then deleted on disk: its diagnostics are cleared.
+    let main_x = x.join("main.tf");
+    c.open(&main_x, CARELESS);
+    assert_eq!(
+        codes(&diagnostics_of_version(&mut c, &main_x, 1)),
+        ["ACR002"]
+    );
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&main_x)}}),
+    );
+    let closed = c.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri(&main_x).as_str()
+            && m["params"]["version"].is_null()
+    });
+    assert_eq!(
+        codes(closed["params"]["diagnostics"].as_array().unwrap()),
+        ["ACR002"]
+    );
+    std::fs::remove_file(&main_x).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&main_x), "type": 3}]}),
+    );
+    assert_eq!(c.diagnostics(&main_x), Vec::<Value>::new());
     c.shutdown();
 }
 
