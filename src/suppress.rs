@@ -330,7 +330,7 @@ pub fn apply(
     for f in std::mem::take(findings) {
         let mut reason = None;
         for (ig, u) in ignores.iter().zip(used.iter_mut()) {
-            if ig.reason.is_empty() || !covers(ig, &f) {
+            if !ig.has_reason() || !covers(ig, &f) {
                 continue;
             }
             for (i, (code, _)) in ig.codes.iter().enumerate() {
@@ -354,11 +354,16 @@ pub fn apply(
             ));
             continue;
         }
-        if ig.reason.is_empty() {
+        if !ig.has_reason() {
+            let what = if ig.reason.is_empty() {
+                "has no reason"
+            } else {
+                "has a placeholder instead of a reason"
+            };
             findings.push(suppression_unused::finding(
                 ig.span,
                 format!(
-                    "`{DIRECTIVE} {}` has no reason, so it suppresses nothing; add why the finding is accepted after the code",
+                    "`{DIRECTIVE} {}` {what}, so it suppresses nothing; add why the finding is accepted after the code",
                     names(ig)
                 ),
                 "reason missing",
@@ -386,6 +391,41 @@ pub fn apply(
         }
     }
     suppressed
+}
+
+/// Words that only hold the place of a reason (`TODO: reason`, `FIXME`, `<reason>`).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "todo",
+    "fixme",
+    "xxx",
+    "tbd",
+    "reason",
+    "placeholder",
+    "here",
+    "add",
+    "insert",
+    "your",
+    "a",
+    "the",
+    "why",
+    "explain",
+    "justification",
+];
+
+/// A reason made only of placeholder words and punctuation (`...`, `<reason>`, `TODO`):
+/// it explains nothing, so it counts as no reason.
+fn is_placeholder(reason: &str) -> bool {
+    reason
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| PLACEHOLDER_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
+impl Ignore {
+    /// True when the ignore gives a real reason: only then does it suppress.
+    pub fn has_reason(&self) -> bool {
+        !is_placeholder(&self.reason)
+    }
 }
 
 fn names(ig: &Ignore) -> String {
@@ -526,6 +566,33 @@ mod tests {
         );
         assert!(scan("k.yml", "a: b#acrlint:ignore K8S002 x\n").is_empty());
         assert!(scan("k.yaml", "// acrlint:ignore K8S002 x\n").is_empty());
+    }
+
+    #[test]
+    fn placeholder_reasons_are_no_reason() {
+        for r in [
+            "",
+            "TODO",
+            "TODO: reason",
+            "reason",
+            "FIXME",
+            "<reason>",
+            "...",
+            "todo - add reason here",
+            "[reason]",
+            "XXX",
+        ] {
+            assert!(is_placeholder(r), "{r:?}");
+        }
+        for r in [
+            "sandbox only",
+            "TODO remove after the migration",
+            "pinned upstream",
+            "reason: the vendor image is signed",
+            "見直し済み",
+        ] {
+            assert!(!is_placeholder(r), "{r:?}");
+        }
     }
 
     #[test]

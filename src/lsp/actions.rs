@@ -29,7 +29,7 @@ impl<W: Write> Server<W> {
         end: Position,
     ) -> Result<Vec<(&Finding, FileId)>, (ErrorCode, String)> {
         let path = convert::uri_to_path(uri).map_err(bad_uri)?;
-        let Some(a) = &self.last else {
+        let Some(a) = self.analysis_of(&path) else {
             return Ok(Vec::new());
         };
         let Some(id) = a.sources.find(&path) else {
@@ -56,7 +56,11 @@ impl<W: Write> Server<W> {
         let Some(&(first, id)) = found.first() else {
             return Ok(serde_json::Value::Null);
         };
-        let a = self.last.as_ref().expect("findings come from an analysis");
+        let path = convert::uri_to_path(&p.text_document_position_params.text_document.uri)
+            .map_err(bad_uri)?;
+        let a = self
+            .analysis_of(&path)
+            .expect("findings come from an analysis");
         let mut parts: Vec<String> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (f, _) in &found {
@@ -94,7 +98,10 @@ impl<W: Write> Server<W> {
             return Ok(serde_json::json!([]));
         }
         let found = self.findings_at(&p.text_document.uri, p.range.start, p.range.end)?;
-        let a = self.last.as_ref().expect("findings come from an analysis");
+        let path = convert::uri_to_path(&p.text_document.uri).map_err(bad_uri)?;
+        let a = self
+            .analysis_of(&path)
+            .expect("findings come from an analysis");
         let mut actions: Vec<CodeActionOrCommand> = Vec::new();
         for (f, id) in found {
             let diag = convert::diagnostic(&a.sources, f, self.enc, &self.links);

@@ -1,33 +1,34 @@
-//! `acrlint lsp`: the language server. A synchronous loop over stdio (lsp-server's message
-//! types, our own framing in [`transport`]); every change re-runs the library's
-//! [`analyze`] over the workspace folders with the open buffers layered over the disk.
+//! `acrlint lsp`: the language server. The message loop (lsp-server's message types, our
+//! own framing in [`transport`]) keeps the state and answers requests at once; a worker
+//! thread ([`worker`]) runs the library's [`analyze`](crate::analyze) over each workspace folder with the
+//! open buffers layered over the disk, and the loop publishes what it sends back.
 
 mod actions;
 pub mod convert;
 pub mod transport;
+mod worker;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
-use crossbeam_channel::Receiver;
-use lsp_server::{ErrorCode, Message, Notification, Request, Response};
+use crossbeam_channel::{Receiver, Sender};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
-    Diagnostic, FileChangeType, InitializeParams, InitializeResult, MessageType,
-    PositionEncodingKind, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind,
+    FileChangeType, InitializeParams, InitializeResult, MessageType, PositionEncodingKind,
+    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
 };
 
 use crate::config::{self, Config};
 use crate::source::SourceFile;
-use crate::{Analysis, Workspace, analyze, discover};
+use crate::{Analysis, discover};
 use convert::{DocLinks, Encoding};
 use transport::Incoming;
+use worker::{Done, Folder, Job};
 
 /// What the command line passes to the server.
 #[derive(Clone, Debug, Default)]
@@ -40,6 +41,13 @@ pub struct Options {
 /// against it (as for the command line's threads), whatever the main thread has.
 const ANALYSIS_STACK: usize = 8 << 20;
 
+/// The token of the first analysis's progress report.
+const PROGRESS_TOKEN: &str = "acrlint/analysis";
+/// The id of our `window/workDoneProgress/create` request.
+const PROGRESS_CREATE_ID: &str = "acrlint/progress-create";
+/// The id of our `client/registerCapability` request (the file watcher).
+const REGISTER_WATCHER_ID: &str = "acrlint/register-watcher";
+
 /// Serve LSP over stdin/stdout; returns the process exit code (0 after shutdown + exit).
 pub fn run(opts: Options) -> i32 {
     let (tx, rx) = crossbeam_channel::unbounded();
@@ -47,7 +55,7 @@ pub fn run(opts: Options) -> i32 {
         .name("acrlint-lsp-reader".into())
         .spawn(move || transport::read_loop(std::io::stdin().lock(), tx))
         .expect("spawn the reader thread");
-    // The loop analyzes: on a thread with a known stack.
+    // Old analyses may be dropped here: on a thread with a known stack.
     std::thread::Builder::new()
         .name("acrlint-lsp".into())
         .stack_size(ANALYSIS_STACK)
@@ -57,66 +65,62 @@ pub fn run(opts: Options) -> i32 {
         .unwrap_or(1)
 }
 
+/// Where the first analysis's progress report stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Progress {
+    /// The client cannot show progress, or it was reported.
+    None,
+    /// `create` sent; the first analysis is of `generation`.
+    Asked { generation: u64, finished: bool },
+    /// `begin` sent; `end` follows the first analysis.
+    Begun { generation: u64 },
+}
+
 /// The server loop over any message source and sink (the binary uses stdio).
 pub fn serve(rx: Receiver<Incoming>, out: impl Write, opts: Options) -> i32 {
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<Done>();
     let mut s = Server {
         out,
         enc: Encoding::Utf16,
         links: DocLinks(opts.docs_url),
-        roots: Vec::new(),
-        config: Config::default(),
-        disk: None,
-        cache: Arc::default(),
+        folders: Arc::default(),
         open: HashMap::new(),
         too_large: HashMap::new(),
-        published: HashMap::new(),
-        last: None,
+        events: Vec::new(),
+        jobs: None,
+        done_tx,
+        generation: 0,
+        applied: 0,
+        last: Vec::new(),
+        progress_supported: false,
+        watcher_supported: false,
+        progress: Progress::None,
         initialized: false,
         shutdown: false,
         dirty: false,
     };
     loop {
-        // Coalesce: take everything queued, apply it, then analyze once.
-        let Ok(first) = rx.recv() else {
-            return if s.shutdown { 0 } else { 1 };
-        };
-        let batch: Vec<Incoming> = std::iter::once(first).chain(rx.try_iter()).collect();
-        for incoming in batch {
-            match incoming {
-                Incoming::Malformed { id, code, error } => {
-                    s.log(MessageType::ERROR, &format!("malformed message: {error}"));
-                    let _ = transport::write_error(&mut s.out, &id, code, &error);
-                }
-                Incoming::Message(Message::Request(r)) => {
-                    if s.dirty && s.initialized {
-                        s.refresh();
-                    }
-                    let id = r.id.clone();
-                    let resp =
-                        catch_unwind(AssertUnwindSafe(|| s.request(r))).unwrap_or_else(|p| {
-                            Response::new_err(
-                                id,
-                                ErrorCode::InternalError as i32,
-                                format!("internal error: {}", panic_text(&p)),
-                            )
-                        });
-                    s.send(Message::Response(resp));
-                }
-                Incoming::Message(Message::Notification(n)) => {
-                    if n.method == note::Exit::METHOD {
+        crossbeam_channel::select! {
+            recv(rx) -> first => {
+                let Ok(first) = first else {
+                    return if s.shutdown { 0 } else { 1 };
+                };
+                // Take everything queued and apply it: one analysis for the lot.
+                let batch: Vec<Incoming> = std::iter::once(first).chain(rx.try_iter()).collect();
+                for incoming in batch {
+                    if s.incoming(incoming) {
                         return if s.shutdown { 0 } else { 1 };
                     }
-                    let method = n.method.clone();
-                    if let Err(p) = catch_unwind(AssertUnwindSafe(|| s.notification(n))) {
-                        let msg = format!("internal error in {method}: {}", panic_text(&p));
-                        s.log(MessageType::ERROR, &msg);
-                    }
                 }
-                Incoming::Message(Message::Response(_)) => {}
+            }
+            recv(done_rx) -> done => {
+                if let Ok(done) = done {
+                    s.finished(done);
+                }
             }
         }
         if s.dirty && s.initialized && !s.shutdown {
-            s.refresh();
+            s.start_job();
         }
     }
 }
@@ -132,27 +136,31 @@ struct Server<W: Write> {
     out: W,
     enc: Encoding,
     links: DocLinks,
-    /// Workspace folders (absolute, normalized).
-    roots: Vec<PathBuf>,
-    config: Config,
-    /// The files on disk, read once and refreshed per changed file; `None` = rescan.
-    disk: Option<Disk>,
-    /// Parse results of unchanged files, kept between analyses.
-    cache: Arc<crate::ParseCache>,
+    /// Workspace folders (absolute, normalized), each with its configuration.
+    folders: Arc<Vec<Folder>>,
     /// Open buffers: version and text (empty for a buffer in `too_large`).
     open: HashMap<PathBuf, (i32, Arc<str>)>,
     /// Open buffers over the file size cap, with their size: not kept, not analyzed;
     /// each gets one diagnostic saying so.
     too_large: HashMap<PathBuf, usize>,
-    /// What each file last received: the buffer version (if open) and the diagnostics.
-    published: HashMap<PathBuf, Published>,
-    last: Option<Analysis>,
+    /// Disk changes reported since the last job.
+    events: Vec<(PathBuf, FileChangeType)>,
+    /// The analysis thread's queue (started at `initialize`).
+    jobs: Option<Sender<Job>>,
+    done_tx: Sender<Done>,
+    /// The last job sent, and the last whose results were applied.
+    generation: u64,
+    applied: u64,
+    /// The last finished analyses (one per folder): hover and code actions answer from
+    /// them.
+    last: Vec<Arc<Analysis>>,
+    progress_supported: bool,
+    watcher_supported: bool,
+    progress: Progress,
     initialized: bool,
     shutdown: bool,
     dirty: bool,
 }
-
-type Published = (Option<i32>, Vec<Diagnostic>);
 
 type ReqResult = Result<serde_json::Value, (ErrorCode, String)>;
 
@@ -165,7 +173,185 @@ fn params<P: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<P, (Er
         .map_err(|e| (ErrorCode::InvalidParams, format!("invalid params: {e}")))
 }
 
+/// The configuration of a folder as the command line finds it (`acrlint.toml` in it or
+/// above it, up to the repository root), its own paths confined to `roots`; with the
+/// errors to show (the defaults are used when the file cannot be read).
+fn folder_config(folder: &Path, roots: &[PathBuf]) -> (Config, Vec<String>) {
+    match Config::discover(folder).map(|p| Config::load(&p)) {
+        None => (Config::default(), Vec::new()),
+        Some(Ok(mut c)) => {
+            // The config file's own paths: read only inside the workspace folders.
+            let errors = match c.confine(roots) {
+                Ok(()) => Vec::new(),
+                Err(e) => vec![format!("acrlint: {e}")],
+            };
+            (c, errors)
+        }
+        Some(Err(e)) => (
+            Config::default(),
+            vec![format!("acrlint: {e}; using the default configuration")],
+        ),
+    }
+}
+
 impl<W: Write> Server<W> {
+    /// Handle one incoming message; true when the session ends (`exit`).
+    fn incoming(&mut self, incoming: Incoming) -> bool {
+        match incoming {
+            Incoming::Malformed { id, code, error } => {
+                self.log(MessageType::ERROR, &format!("malformed message: {error}"));
+                let _ = transport::write_error(&mut self.out, &id, code, &error);
+            }
+            Incoming::Message(Message::Request(r)) => {
+                let id = r.id.clone();
+                let resp = catch_unwind(AssertUnwindSafe(|| self.request(r))).unwrap_or_else(|p| {
+                    Response::new_err(
+                        id,
+                        ErrorCode::InternalError as i32,
+                        format!("internal error: {}", panic_text(&p)),
+                    )
+                });
+                self.send(Message::Response(resp));
+            }
+            Incoming::Message(Message::Notification(n)) => {
+                if n.method == note::Exit::METHOD {
+                    return true;
+                }
+                let method = n.method.clone();
+                if let Err(p) = catch_unwind(AssertUnwindSafe(|| self.notification(n))) {
+                    let msg = format!("internal error in {method}: {}", panic_text(&p));
+                    self.log(MessageType::ERROR, &msg);
+                }
+            }
+            Incoming::Message(Message::Response(r)) => self.response(r),
+        }
+        false
+    }
+
+    /// The client's answer to one of our requests.
+    fn response(&mut self, r: Response) {
+        if r.id != RequestId::from(PROGRESS_CREATE_ID.to_string()) {
+            return;
+        }
+        match self.progress {
+            Progress::Asked {
+                generation,
+                finished,
+            } if r.response_result.is_ok() => {
+                self.progress_notify(lsp_types::WorkDoneProgress::Begin(
+                    lsp_types::WorkDoneProgressBegin {
+                        title: "acrlint: analysing the workspace".into(),
+                        cancellable: Some(false),
+                        message: None,
+                        percentage: None,
+                    },
+                ));
+                self.progress = Progress::Begun { generation };
+                if finished {
+                    self.progress_end();
+                }
+            }
+            Progress::Asked { .. } => self.progress = Progress::None,
+            _ => {}
+        }
+    }
+
+    fn progress_notify(&mut self, value: lsp_types::WorkDoneProgress) {
+        self.notify::<note::Progress>(lsp_types::ProgressParams {
+            token: lsp_types::NumberOrString::String(PROGRESS_TOKEN.into()),
+            value: lsp_types::ProgressParamsValue::WorkDone(value),
+        });
+    }
+
+    fn progress_end(&mut self) {
+        self.progress_notify(lsp_types::WorkDoneProgress::End(
+            lsp_types::WorkDoneProgressEnd { message: None },
+        ));
+        self.progress = Progress::None;
+    }
+
+    /// Send the current state to the analysis thread (started on first use).
+    fn start_job(&mut self) {
+        self.dirty = false;
+        if self.jobs.is_none() {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let (done, enc, links) = (self.done_tx.clone(), self.enc, self.links.clone());
+            let started = std::thread::Builder::new()
+                .name("acrlint-lsp-analysis".into())
+                .stack_size(ANALYSIS_STACK)
+                .spawn(move || worker::run(rx, done, enc, links));
+            if let Err(e) = started {
+                self.log(MessageType::ERROR, &format!("cannot start a thread: {e}"));
+                return;
+            }
+            self.jobs = Some(tx);
+        }
+        self.generation += 1;
+        if self.generation == 1 && self.progress_supported {
+            self.progress = Progress::Asked {
+                generation: 1,
+                finished: false,
+            };
+            let r = Request::new(
+                PROGRESS_CREATE_ID.to_string().into(),
+                req::WorkDoneProgressCreate::METHOD.into(),
+                lsp_types::WorkDoneProgressCreateParams {
+                    token: lsp_types::NumberOrString::String(PROGRESS_TOKEN.into()),
+                },
+            );
+            self.send(Message::Request(r));
+        }
+        let job = Job {
+            generation: self.generation,
+            folders: self.folders.clone(),
+            open: self.open.clone(),
+            too_large: self.too_large.clone(),
+            events: std::mem::take(&mut self.events),
+        };
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(job);
+        }
+    }
+
+    /// Results from the analysis thread: write them, keep the analyses.
+    fn finished(&mut self, done: Done) {
+        if done.generation < self.applied {
+            return; // never older results over newer ones
+        }
+        self.applied = done.generation;
+        for m in done.messages {
+            self.send(m.into_message());
+        }
+        if let Some(analyses) = done.analyses {
+            let old = std::mem::replace(&mut self.last, analyses);
+            // Deep trees are dropped recursively: the analysis stack, off the loop.
+            let _ = std::thread::Builder::new()
+                .name("acrlint-lsp-drop".into())
+                .stack_size(ANALYSIS_STACK)
+                .spawn(move || drop(old));
+        }
+        match self.progress {
+            Progress::Asked { generation, .. } if done.generation >= generation => {
+                self.progress = Progress::Asked {
+                    generation,
+                    finished: true,
+                };
+            }
+            Progress::Begun { generation } if done.generation >= generation => {
+                self.progress_end();
+            }
+            _ => {}
+        }
+    }
+
+    /// The last analysis that holds `path`.
+    fn analysis_of(&self, path: &Path) -> Option<&Analysis> {
+        self.last
+            .iter()
+            .map(|a| &**a)
+            .find(|a| a.sources.find(path).is_some())
+    }
+
     fn send(&mut self, msg: Message) {
         // A closed stdout ends the session when the reader sees the input close.
         let _ = transport::write_message(&mut self.out, &msg);
@@ -255,9 +441,21 @@ impl<W: Write> Server<W> {
             );
         }
         roots.retain(|r| r.is_dir());
-        self.roots = roots;
+        self.progress_supported = p
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false);
+        self.watcher_supported = p
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
         self.initialized = true;
-        self.load_config();
+        self.set_folders(roots);
         let caps = ServerCapabilities {
             position_encoding: Some(if utf8 {
                 PositionEncodingKind::UTF8
@@ -279,6 +477,13 @@ impl<W: Write> Server<W> {
                     ..Default::default()
                 },
             )),
+            workspace: Some(lsp_types::WorkspaceServerCapabilities {
+                workspace_folders: Some(lsp_types::WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(lsp_types::OneOf::Left(true)),
+                }),
+                file_operations: None,
+            }),
             ..Default::default()
         };
         serde_json::to_value(InitializeResult {
@@ -365,7 +570,31 @@ impl<W: Write> Server<W> {
             note::DidChangeConfiguration::METHOD => {
                 self.load_config();
             }
-            _ => {} // initialized, $/cancelRequest, $/setTrace and the unknown
+            note::DidChangeWorkspaceFolders::METHOD => {
+                let d: lsp_types::DidChangeWorkspaceFoldersParams = notif_params(n.params)?;
+                let removed: Vec<PathBuf> = d
+                    .event
+                    .removed
+                    .iter()
+                    .filter_map(|f| convert::uri_to_path(&f.uri).ok())
+                    .collect();
+                let mut roots: Vec<PathBuf> = self
+                    .folders
+                    .iter()
+                    .map(|f| f.root.clone())
+                    .filter(|r| !removed.contains(r))
+                    .collect();
+                for f in &d.event.added {
+                    match convert::uri_to_path(&f.uri) {
+                        Ok(p) if p.is_dir() && !roots.contains(&p) => roots.push(p),
+                        Ok(_) => {}
+                        Err(e) => self.log(MessageType::WARNING, &e),
+                    }
+                }
+                self.set_folders(roots);
+            }
+            note::Initialized::METHOD => self.register_watcher(),
+            _ => {} // $/cancelRequest, $/setTrace and the unknown
         }
         Ok(())
     }
@@ -383,8 +612,8 @@ impl<W: Write> Server<W> {
         self.dirty = true;
     }
 
-    /// A file changed on disk (saved, closed, or reported by the client's watcher).
-    /// Changed files the scan knows are re-read by their mtime in [`Self::workspace`].
+    /// A file changed on disk (saved, closed, or reported by the client's watcher): the
+    /// analysis thread re-reads it, or walks its folder again.
     fn disk_changed(&mut self, path: &Path, typ: FileChangeType) {
         if path.file_name().is_some_and(|n| n == config::FILE_NAME) {
             self.load_config();
@@ -394,299 +623,77 @@ impl<W: Write> Server<W> {
             return;
         }
         self.dirty = true;
-        let Some(disk) = &mut self.disk else { return };
-        disk.suspect = true;
-        if typ != FileChangeType::CHANGED || !disk.stamps.contains_key(path) {
-            // Created, deleted, or a file the scan did not include: walk again (the
-            // walk knows .gitignore and the excludes).
-            self.disk = None;
-        }
+        self.events.push((path.to_path_buf(), typ));
     }
 
+    /// New workspace folders: each gets its configuration.
+    fn set_folders(&mut self, roots: Vec<PathBuf>) {
+        let mut folders: Vec<Folder> = Vec::new();
+        for root in roots {
+            if folders.iter().any(|f| f.root == root) {
+                continue;
+            }
+            folders.push(Folder {
+                root,
+                config: Arc::default(),
+            });
+        }
+        self.folders = Arc::new(folders);
+        self.load_config();
+    }
+
+    /// Read each folder's configuration again (its `acrlint.toml` may have changed).
     fn load_config(&mut self) {
-        self.disk = None;
         self.dirty = true;
-        let found = self.roots.first().and_then(|r| Config::discover(r));
-        self.config = match found.map(|p| Config::load(&p)) {
-            None => Config::default(),
-            Some(Ok(mut c)) => {
-                // The config file's own paths: read only inside the workspace folders.
-                let roots: Vec<PathBuf> = self.roots.iter().map(|r| crate::normalize(r)).collect();
-                if let Err(e) = c.confine(&roots) {
-                    self.log(MessageType::ERROR, &format!("acrlint: {e}"));
-                }
-                c
-            }
-            Some(Err(e)) => {
-                let msg = format!("acrlint: {e}; using the default configuration");
-                self.log(MessageType::ERROR, &msg);
-                self.notify::<note::ShowMessage>(lsp_types::ShowMessageParams {
-                    typ: MessageType::WARNING,
-                    message: msg,
-                });
-                Config::default()
-            }
-        };
-    }
-
-    /// The disk scan (cached; files re-read when their mtime or size changed) with the
-    /// open buffers layered over it.
-    fn workspace(&mut self) -> Result<Workspace, String> {
-        // Stat every file only when the client reported a disk change, or now and then
-        // (clients without a file watcher): typing in one buffer does not pay for it.
-        if let Some(disk) = &mut self.disk
-            && (std::mem::take(&mut disk.suspect) || disk.checked.elapsed() > DISK_CHECK_EVERY)
-            && !disk.refresh()
-        {
-            self.disk = None;
-        }
-        // An open file inside the folders, on disk, that the scan does not have: created
-        // after the scan (a client without a file watcher says nothing), or left out on
-        // purpose. A new scan tells which, once.
-        if let Some(disk) = &self.disk
-            && self.open.keys().any(|p| disk.unknown(p))
-        {
-            self.disk = None;
-        }
-        if self.disk.is_none() {
-            let mut ws = if self.roots.is_empty() {
-                Workspace::default()
-            } else {
-                Workspace::from_paths(&self.roots, &self.config)?
-            };
-            ws.files.sort_by(|a, b| a.path.cmp(&b.path));
-            let stamps = ws
-                .files
-                .iter()
-                .filter_map(|f| Some((f.path.clone(), stamp(&f.path)?)))
-                .collect();
-            self.disk = Some(Disk {
-                ws,
-                stamps,
-                checked: Instant::now(),
-                suspect: false,
-                left_out: HashSet::new(),
-            });
-            let disk = self.disk.as_mut().expect("scanned");
-            disk.left_out = self
-                .open
-                .keys()
-                .filter(|p| disk.unknown(p))
-                .cloned()
-                .collect();
-        }
-        let disk = &self.disk.as_ref().expect("scanned").ws;
-        let mut ws = Workspace {
-            files: disk.files.clone(),
-            unreadable: disk.unreadable.clone(),
-            roots: disk.roots.clone(),
-            overlay: HashMap::new(),
-            notes: disk.notes.clone(),
-            hidden: disk.hidden.clone(),
-            cache: Some(self.cache.clone()),
-            ..Workspace::default()
-        };
-        let mut open: Vec<(&PathBuf, &Arc<str>)> =
-            self.open.iter().map(|(p, (_, t))| (p, t)).collect();
-        open.sort();
-        for (path, text) in open {
-            if !has_our_extension(path) || self.too_large.contains_key(path) {
-                continue;
-            }
-            ws.overlay.insert(path.clone(), text.clone());
-            let file = || SourceFile::new(path.clone(), discover::display_path(path), text.clone());
-            match ws.files.binary_search_by(|f| f.path.cmp(path)) {
-                Ok(i) => ws.files[i] = file(),
-                Err(i) => {
-                    let inside = ws.in_roots(path);
-                    // Open files the scan left out on purpose (.gitignore, excludes) stay out.
-                    if inside && path.exists() {
-                        continue;
-                    }
-                    ws.unreadable.retain(|u| &u.0 != path);
-                    ws.files.insert(i, file());
-                    if !inside && let Some(dir) = path.parent() {
-                        ws.roots.push(dir.to_path_buf());
-                    }
+        let roots: Vec<PathBuf> = self.folders.iter().map(|f| f.root.clone()).collect();
+        let mut folders = Vec::new();
+        for root in &roots {
+            let (config, errors) = folder_config(root, &roots);
+            for e in errors {
+                self.log(MessageType::ERROR, &e);
+                if e.ends_with("using the default configuration") {
+                    self.notify::<note::ShowMessage>(lsp_types::ShowMessageParams {
+                        typ: MessageType::WARNING,
+                        message: e,
+                    });
                 }
             }
-        }
-        // Buffers over the cap: neither their text nor the file on disk is analyzed; the
-        // analysis reports them as it reports a file over the cap on disk.
-        let mut too_large: Vec<(&PathBuf, &usize)> = self.too_large.iter().collect();
-        too_large.sort();
-        for (path, size) in too_large {
-            if !has_our_extension(path) {
-                continue;
-            }
-            ws.files.retain(|f| &f.path != path);
-            ws.unreadable.retain(|u| &u.0 != path);
-            ws.overlay.insert(path.clone(), Arc::from(""));
-            ws.unreadable.push((
-                path.clone(),
-                discover::display_path(path),
-                format!(
-                    "the buffer is {size} bytes, over the {} byte limit; not analyzed",
-                    discover::MAX_FILE_BYTES
-                ),
-            ));
-        }
-        Ok(ws)
-    }
-
-    /// Analyze and publish; whatever fails in there (the disk scan included) is logged
-    /// and the server goes on with the last diagnostics.
-    fn refresh(&mut self) {
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| self.analyze_and_publish())) {
-            self.dirty = false;
-            let msg = format!(
-                "the analysis failed (internal error: {}); diagnostics are from the last successful run",
-                panic_text(&p)
-            );
-            self.log(MessageType::ERROR, &msg);
-        }
-    }
-
-    fn analyze_and_publish(&mut self) {
-        self.dirty = false;
-        let start = Instant::now();
-        let ws = match self.workspace() {
-            Ok(ws) => ws,
-            Err(e) => {
-                self.log(
-                    MessageType::ERROR,
-                    &format!("cannot scan the workspace: {e}"),
-                );
-                return;
-            }
-        };
-        let prepared = start.elapsed();
-        let config = &self.config;
-        let analysis = match catch_unwind(AssertUnwindSafe(|| analyze(&ws, config))) {
-            Ok(a) => a,
-            Err(p) => {
-                let msg = format!(
-                    "the analysis failed (internal error: {}); diagnostics are from the last successful run",
-                    panic_text(&p)
-                );
-                self.log(MessageType::ERROR, &msg);
-                return;
-            }
-        };
-        let analyzed = start.elapsed();
-        let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
-        for f in &analysis.findings {
-            let path = analysis.sources.get(f.primary.file).path.clone();
-            let d = convert::diagnostic(&analysis.sources, f, self.enc, &self.links);
-            by_path.entry(path).or_default().push(d);
-        }
-        // Open buffers always have a state (possibly empty) tied to their version, so
-        // a client that drops diagnostics of stale versions gets the current one.
-        for path in self.open.keys() {
-            by_path.entry(path.clone()).or_default();
-        }
-        for path in self.published.keys() {
-            by_path.entry(path.clone()).or_default();
-        }
-        let mut state: HashMap<PathBuf, Published> = by_path
-            .into_iter()
-            .map(|(p, d)| {
-                let version = self.open.get(&p).map(|(v, _)| *v);
-                (p, (version, d))
-            })
-            .collect();
-        let mut changed: Vec<(&PathBuf, &Published)> = state
-            .iter()
-            .filter(|(p, s)| self.published.get(*p) != Some(*s))
-            .collect();
-        changed.sort_by(|a, b| a.0.cmp(b.0));
-        let files_published = changed.len();
-        for (path, (version, diagnostics)) in changed {
-            self.notify::<note::PublishDiagnostics>(lsp_types::PublishDiagnosticsParams {
-                uri: convert::path_to_uri(path),
-                diagnostics: diagnostics.clone(),
-                version: *version,
+            folders.push(Folder {
+                root: root.clone(),
+                config: Arc::new(config),
             });
         }
-        // Closed files without findings need nothing remembered: they were cleared.
-        state.retain(|_, (version, d)| version.is_some() || !d.is_empty());
-        self.published = state;
-        let msg = format!(
-            "analyzed {} files in {:.1} ms (disk check and buffers {:.1} ms, analysis {:.1} ms); published {files_published} files",
-            analysis.files_scanned,
-            start.elapsed().as_secs_f64() * 1e3,
-            prepared.as_secs_f64() * 1e3,
-            (analyzed - prepared).as_secs_f64() * 1e3,
+        self.folders = Arc::new(folders);
+    }
+
+    /// Ask the client to watch our files (when it can register watchers at run time).
+    fn register_watcher(&mut self) {
+        if !self.watcher_supported {
+            return;
+        }
+        let pattern = format!("**/*.{{{}}}", discover::EXTENSIONS.join(","));
+        let watchers: Vec<lsp_types::FileSystemWatcher> =
+            [pattern, format!("**/{}", config::FILE_NAME)]
+                .into_iter()
+                .map(|p| lsp_types::FileSystemWatcher {
+                    glob_pattern: lsp_types::GlobPattern::String(p),
+                    kind: None,
+                })
+                .collect();
+        let options = lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers };
+        let r = Request::new(
+            REGISTER_WATCHER_ID.to_string().into(),
+            req::RegisterCapability::METHOD.into(),
+            lsp_types::RegistrationParams {
+                registrations: vec![lsp_types::Registration {
+                    id: "acrlint-watched-files".into(),
+                    method: note::DidChangeWatchedFiles::METHOD.into(),
+                    register_options: serde_json::to_value(options).ok(),
+                }],
+            },
         );
-        self.log(MessageType::LOG, &msg);
-        // Dropping the previous run's trees takes a few milliseconds: not on the way to
-        // the next response.
-        let old = (self.last.replace(analysis), ws);
-        // Deep trees are dropped recursively: the same stack as the analysis.
-        let dropped = std::thread::Builder::new()
-            .name("acrlint-lsp-drop".into())
-            .stack_size(ANALYSIS_STACK)
-            .spawn(move || drop(old));
-        if let Err(e) = dropped {
-            self.log(MessageType::WARNING, &format!("cannot start a thread: {e}"));
-        }
+        self.send(Message::Request(r));
     }
-}
-
-/// The scanned files on disk and the (mtime, size) each was read at.
-struct Disk {
-    ws: Workspace,
-    stamps: HashMap<PathBuf, (SystemTime, u64)>,
-    /// When the stamps were last compared with the disk.
-    checked: Instant,
-    /// A change was reported: compare before the next run.
-    suspect: bool,
-    /// Open files the scan left out on purpose (found unknown right after it).
-    left_out: HashSet<PathBuf>,
-}
-
-/// How old the disk check may get while only buffers change.
-const DISK_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
-
-impl Disk {
-    /// An open file with our extension, inside the folders and on disk, that neither the
-    /// scan nor the files it left out know.
-    fn unknown(&self, path: &Path) -> bool {
-        has_our_extension(path)
-            && !self.left_out.contains(path)
-            && self
-                .ws
-                .files
-                .binary_search_by(|f| f.path.as_path().cmp(path))
-                .is_err()
-            && path.exists()
-            && self.ws.in_roots(path)
-    }
-
-    /// Re-read the files whose mtime or size changed; false when one vanished or became
-    /// unreadable (then the whole folder is walked again).
-    fn refresh(&mut self) -> bool {
-        self.checked = Instant::now();
-        for f in &mut self.ws.files {
-            let Some(now) = stamp(&f.path) else {
-                return false;
-            };
-            if self.stamps.get(&f.path) == Some(&now) {
-                continue;
-            }
-            let Ok(text) = discover::read_text(&f.path) else {
-                return false;
-            };
-            *f = SourceFile::new(f.path.clone(), f.display.clone(), text);
-            self.stamps.insert(f.path.clone(), now);
-        }
-        true
-    }
-}
-
-fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.modified().ok()?, m.len()))
 }
 
 fn has_our_extension(path: &Path) -> bool {

@@ -35,6 +35,32 @@ pub struct Client {
 
 impl Client {
     pub fn start(root: &Path, utf8: bool) -> Client {
+        let encodings = if utf8 {
+            json!(["utf-8", "utf-16"])
+        } else {
+            json!(["utf-16"])
+        };
+        let (c, init) = Client::start_with(
+            root,
+            json!({
+                "processId": null,
+                "rootUri": uri(root),
+                "workspaceFolders": [{"uri": uri(root), "name": "ws"}],
+                "capabilities": {"general": {"positionEncodings": encodings}},
+            }),
+        );
+        let want = if utf8 { "utf-8" } else { "utf-16" };
+        assert_eq!(
+            init["result"]["capabilities"]["positionEncoding"], want,
+            "{init}"
+        );
+        c
+    }
+
+    /// Start with these `initialize` params; returns the client (after `initialized`)
+    /// and the response to `initialize`.
+    pub fn start_with(cwd: &Path, init: Value) -> (Client, Value) {
+        let root = cwd;
         let mut child = Command::new(env!("CARGO_BIN_EXE_acrlint"))
             .arg("lsp")
             .current_dir(root)
@@ -84,27 +110,9 @@ impl Client {
             next_id: 0,
             seen: Vec::new(),
         };
-        let encodings = if utf8 {
-            json!(["utf-8", "utf-16"])
-        } else {
-            json!(["utf-16"])
-        };
-        let init = c.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": uri(root),
-                "workspaceFolders": [{"uri": uri(root), "name": "ws"}],
-                "capabilities": {"general": {"positionEncodings": encodings}},
-            }),
-        );
-        let want = if utf8 { "utf-8" } else { "utf-16" };
-        assert_eq!(
-            init["result"]["capabilities"]["positionEncoding"], want,
-            "{init}"
-        );
+        let init = c.request("initialize", init);
         c.notify("initialized", json!({}));
-        c
+        (c, init)
     }
 
     /// Bytes as they are, no framing.
