@@ -155,6 +155,45 @@ fn output_file_takes_the_report_off_standard_output() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn output_into_a_fifo_or_through_a_link_keeps_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let t = project(&[("main.tf", ADMIN)]);
+    // A FIFO (like `/dev/null` or `/dev/stdout`, not a regular file) is written into, never
+    // replaced by a renamed file.
+    let fifo = t.path().join("report.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+        };
+        let r = run(t.path(), &["check", ".", "-f", "json", "-o", "report.pipe"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        // Checked before joining: a FIFO replaced by a file would leave the reader waiting.
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        let got = reader.join().unwrap();
+        assert!(codes(&json(&got)).contains(&"ACR002".to_string()), "{got}");
+    }
+    // A link to a report: the report is replaced and the link stays a link.
+    fs::write(t.path().join("real.json"), "previous").unwrap();
+    std::os::unix::fs::symlink("real.json", t.path().join("link.json")).unwrap();
+    let r = run(t.path(), &["check", ".", "-f", "json", "-o", "link.json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        fs::symlink_metadata(t.path().join("link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let real = fs::read_to_string(t.path().join("real.json")).unwrap();
+    assert!(
+        codes(&json(&real)).contains(&"ACR002".to_string()),
+        "{real}"
+    );
+}
+
 #[test]
 fn report_files_are_replaced_whole_or_left_as_they_were() {
     let t = project(&[("main.tf", ADMIN)]);

@@ -161,10 +161,28 @@ fn render(
 /// Write a file (and its folder if missing) through a temporary file beside it, renamed over it once complete: a
 /// reader (code scanning upload, a later step) never sees half a report, and a failed run
 /// leaves the previous file as it was.
+///
+/// Something that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written
+/// into as it is: renaming over it would replace it with a file. A symbolic link is
+/// followed, so the file it points at is replaced, not the link.
 fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    let resolved;
+    let path = match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            let mut out =
+                std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+            fill(&mut out)?;
+            return out.flush();
+        }
+        Ok(_) if path.is_symlink() => {
+            resolved = std::fs::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
