@@ -1,5 +1,7 @@
 //! K8S001 image-registry-not-allowed: a container image's registry is not on the effective allowlist.
 
+use rayon::prelude::*;
+
 use super::{Ctx, Rule, RuleMeta, registries};
 use crate::finding::{Finding, Severity};
 use crate::k8s::image::{ImageRef, entry_admits};
@@ -63,13 +65,15 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         .iter()
         .filter_map(|re| regex::Regex::new(&format!("^(?:{re})$")).ok())
         .collect();
-    for c in containers(ctx.graph) {
-        let Some(v) = c.image else { continue };
-        let Some(raw) = v.as_str() else { continue };
+    // Containers are judged independently: in parallel (a scan with many policies and
+    // workloads spends its rule time here), merged back in order.
+    let judge = |c: &Container| -> Option<Finding> {
+        let v = c.image?;
+        let raw = v.as_str()?;
         let image = match ImageRef::parse(raw) {
             Ok(i) => i,
             Err(e) => {
-                out.push(
+                return Some(
                     Finding::new(
                         &RULE.meta,
                         v.span,
@@ -83,11 +87,10 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     .help("Write the image as `registry/repository:tag` or `registry/repository@sha256:<digest>`.")
                     .on(c.resource),
                 );
-                continue;
             }
         };
         let ns_excluded = excluded(ctx.config, c.resource);
-        let applicable: Vec<&Policy> = policies.iter().filter(|p| p.applies(&c)).collect();
+        let applicable: Vec<&Policy> = policies.iter().filter(|p| p.applies(c)).collect();
         let mut denials = Vec::new();
         let mut notes = Vec::new();
         if config_active && !ns_excluded && !config_admits(ctx, &regexes, raw, &image) {
@@ -109,16 +112,16 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             notes.push(format!("acrlint.toml allows: {}", allowed.join(", ")));
         }
         for p in &applicable {
-            if !p.admits(&c, raw, &image) {
+            if !p.admits(c, raw, &image) {
                 denials.push(Denial {
                     what: p.what.clone(),
-                    at: Some(p.at_for(&c)),
+                    at: Some(p.at_for(c)),
                     lookalike: None,
                 });
             } else if let Some((why, fix)) = p.lookalike(raw) {
                 denials.push(Denial {
                     what: p.what.clone(),
-                    at: Some(p.at_for(&c)),
+                    at: Some(p.at_for(c)),
                     lookalike: Some(why),
                 });
                 notes.push(fix);
@@ -129,10 +132,11 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !config_active && policies.is_empty() && !unknown_policy && !ns_excluded {
             fallback(&declared, &image, &mut denials, &mut notes);
         }
-        if let Some(first) = denials.first() {
-            out.push(report(&c, v.span, raw, &image, first, &denials[1..], notes));
-        }
-    }
+        let first = denials.first()?;
+        Some(report(c, v.span, raw, &image, first, &denials[1..], notes))
+    };
+    let judged: Vec<Option<Finding>> = containers(ctx.graph).par_iter().map(judge).collect();
+    out.extend(judged.into_iter().flatten());
 }
 
 /// The registries declared in the scan, once per login server (the same registry may be
