@@ -348,3 +348,28 @@ fn lsp_latency() {
     );
     c.shutdown();
 }
+
+/// Hover and code actions on a file no analysis has read (never opened, not a scanned
+/// kind) are answered empty, and the server keeps serving.
+#[test]
+fn requests_on_a_file_no_analysis_holds_are_answered_empty() {
+    let (_d, root) = workspace(&[]);
+    let main = root.join("main.tf");
+    let elsewhere = root.join("notes.txt");
+    let mut c = Client::start(&root, false);
+    let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}});
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&elsewhere)}, "range": range, "context": {"diagnostics": []}}),
+    );
+    assert_eq!(actions["result"], json!([]), "{actions}");
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&elsewhere)}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(hover["result"].is_null(), "{hover}");
+    // Still serving: a careless buffer gets its diagnostics.
+    c.open(&main, CARELESS);
+    assert_eq!(codes(&c.diagnostics(&main)), ["ACR002"]);
+    c.shutdown();
+}

@@ -11,6 +11,7 @@ use lsp_types::{
 
 use super::convert::{self, path_to_uri};
 use super::{ReqResult, Server};
+use crate::Analysis;
 use crate::finding::Finding;
 use crate::source::{FileId, SourceFile};
 
@@ -21,46 +22,47 @@ fn bad_uri(e: String) -> (ErrorCode, String) {
 // `WorkspaceEdit::changes` is keyed by `Uri`, whose hash does not change in practice.
 #[allow(clippy::mutable_key_type)]
 impl<W: Write> Server<W> {
-    /// The findings whose primary span touches `[start, end]` in a file, and the file.
+    /// The analysis that holds a file, and its findings whose primary span touches
+    /// `[start, end]` in it (with the file); `None` before any analysis has read the file.
+    #[allow(clippy::type_complexity)]
     fn findings_at(
         &self,
         uri: &lsp_types::Uri,
         start: Position,
         end: Position,
-    ) -> Result<Vec<(&Finding, FileId)>, (ErrorCode, String)> {
+    ) -> Result<Option<(&Analysis, Vec<(&Finding, FileId)>)>, (ErrorCode, String)> {
         let path = convert::uri_to_path(uri).map_err(bad_uri)?;
         let Some(a) = self.analysis_of(&path) else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let Some(id) = a.sources.find(&path) else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let file = a.sources.get(id);
         let (s, e) = (
             convert::offset(file, start, self.enc),
             convert::offset(file, end, self.enc),
         );
-        Ok(a.findings
+        let found = a
+            .findings
             .iter()
             .filter(|f| {
                 f.primary.file == id && f.primary.start as usize <= e && s <= f.primary.end as usize
             })
             .map(|f| (f, id))
-            .collect())
+            .collect();
+        Ok(Some((a, found)))
     }
 
     pub(super) fn hover(&mut self, p: HoverParams) -> ReqResult {
         let pos = p.text_document_position_params.position;
-        let found =
-            self.findings_at(&p.text_document_position_params.text_document.uri, pos, pos)?;
+        let uri = &p.text_document_position_params.text_document.uri;
+        let Some((a, found)) = self.findings_at(uri, pos, pos)? else {
+            return Ok(serde_json::Value::Null);
+        };
         let Some(&(first, id)) = found.first() else {
             return Ok(serde_json::Value::Null);
         };
-        let path = convert::uri_to_path(&p.text_document_position_params.text_document.uri)
-            .map_err(bad_uri)?;
-        let a = self
-            .analysis_of(&path)
-            .expect("findings come from an analysis");
         let mut parts: Vec<String> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (f, _) in &found {
@@ -97,11 +99,11 @@ impl<W: Write> Server<W> {
         {
             return Ok(serde_json::json!([]));
         }
-        let found = self.findings_at(&p.text_document.uri, p.range.start, p.range.end)?;
-        let path = convert::uri_to_path(&p.text_document.uri).map_err(bad_uri)?;
-        let a = self
-            .analysis_of(&path)
-            .expect("findings come from an analysis");
+        let Some((a, found)) =
+            self.findings_at(&p.text_document.uri, p.range.start, p.range.end)?
+        else {
+            return Ok(serde_json::json!([]));
+        };
         let mut actions: Vec<CodeActionOrCommand> = Vec::new();
         for (f, id) in found {
             let diag = convert::diagnostic(&a.sources, f, self.enc, &self.links);
