@@ -443,9 +443,11 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     if ws.selection.is_some() {
         let reported = |f: &Finding| {
             let path = &sources.get(f.primary.file).path;
-            let source = path.with_extension("bicep");
             ws.is_selected(path)
-                || (loaded.compiled_fallback.contains(&source) && ws.is_selected(&source))
+                || (!loaded.compiled_fallback.is_empty() && {
+                    let source = path.with_extension("bicep");
+                    loaded.compiled_fallback.contains(&source) && ws.is_selected(&source)
+                })
         };
         findings.retain(|f| reported(f));
         suppressed.retain(|(f, _)| reported(f));
