@@ -65,8 +65,11 @@ pub struct Workspace {
 /// Parsed Terraform files by path, with a hash of the text they were parsed from.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    terraform: std::sync::Mutex<HashMap<PathBuf, (u64, Arc<hcl_edit::structure::Body>)>>,
+    terraform: std::sync::Mutex<HashMap<PathBuf, (u64, TerraformParse)>>,
 }
+
+/// A parsed Terraform file: its body and its comments.
+type TerraformParse = (Arc<hcl_edit::structure::Body>, Vec<parse::Comment>);
 
 impl ParseCache {
     fn text_hash(text: &str) -> u64 {
@@ -76,30 +79,32 @@ impl ParseCache {
         h.finish()
     }
 
-    /// The parsed body of a Terraform file, from the cache when its text is unchanged.
+    /// The parsed body of a Terraform file and its comments, from the cache when its
+    /// text is unchanged.
     pub(crate) fn terraform(
         cache: Option<&ParseCache>,
         id: FileId,
         file: &SourceFile,
-    ) -> Result<Arc<hcl_edit::structure::Body>, Box<finding::Finding>> {
+    ) -> Result<TerraformParse, parse::ParseError> {
+        let parse = || parse::terraform::parse(id, file).map(|p| (Arc::new(p.tree), p.comments));
         let Some(cache) = cache else {
-            return parse::terraform::parse(id, file).map(Arc::new);
+            return parse();
         };
         let hash = Self::text_hash(&file.text);
-        if let Some((h, body)) = cache
+        if let Some((h, parsed)) = cache
             .terraform
             .lock()
             .ok()
             .and_then(|m| m.get(&file.path).cloned())
             && h == hash
         {
-            return Ok(body);
+            return Ok(parsed);
         }
-        let body = Arc::new(parse::terraform::parse(id, file)?);
+        let parsed = parse()?;
         if let Ok(mut m) = cache.terraform.lock() {
-            m.insert(file.path.clone(), (hash, body.clone()));
+            m.insert(file.path.clone(), (hash, parsed.clone()));
         }
-        Ok(body)
+        Ok(parsed)
     }
 }
 
@@ -233,6 +238,9 @@ pub struct Loaded {
     /// `.bicep` files that could not be used: the compiled template beside each is
     /// evaluated instead (`eval::bicep`).
     pub compiled_fallback: HashSet<PathBuf>,
+    /// The comments of the files parsed, as their parsers found them: the suppression
+    /// phase reads the `acrlint:ignore` comments there.
+    pub comments: Vec<(FileId, Vec<parse::Comment>)>,
 }
 
 impl Loaded {
@@ -251,6 +259,7 @@ impl Loaded {
         self.notes.extend(other.notes);
         self.internal_errors.extend(other.internal_errors);
         self.compiled_fallback.extend(other.compiled_fallback);
+        self.comments.extend(other.comments);
     }
 
     /// Run `f`, the analysis of one file or unit (`what` names it, `at` is in its file). A
@@ -425,7 +434,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
             Err(e) => internal_errors.push(e),
         }
     }
-    let mut suppressed = suppress::apply(&mut findings, &sources, &graph, config);
+    let mut suppressed = suppress::apply(&mut findings, &sources, &loaded.comments, &graph, config);
     // Configured levels, for every finding: the rules', the loaders' (LINT001) and the
     // suppressions' (LINT002).
     let configured = |f: &mut Finding| match config.level(f.rule.code, f.rule.name) {

@@ -1,10 +1,14 @@
 //! Inline suppressions: `acrlint:ignore CODE[,CODE] reason`.
 //!
-//! Written in a comment (`#`, `//` or `/* */` in Terraform, `//` in Bicep and JSON with
-//! comments, `#` in YAML), in an ARM resource's `"metadata": {"acrlint:ignore": "..."}`, or
-//! in a Kubernetes object's `acrlint.dev/ignore` annotation. A comment applies to findings
-//! whose primary span is on its own line (trailing comment), on the next line, or inside
-//! the resource declared right below it; metadata and annotations apply to their resource.
+//! Written in a comment (`#`, `//` or `/* */` in Terraform, `//` or `/* */` in Bicep and
+//! JSON with comments, `#` in YAML), in an ARM resource's `"metadata": {"acrlint:ignore":
+//! "..."}`, or in a Kubernetes object's `acrlint.dev/ignore` annotation. The comments are
+//! those the parser of each format found ([`Comment`], carried by `Loaded::comments`): a
+//! string that reads like a comment (a heredoc, a YAML block scalar, a Bicep `'''`
+//! string) suppresses nothing, and a file that does not parse has none. A comment applies
+//! to findings whose primary span is on its own line (trailing comment), on the next
+//! line, or inside the resource declared right below it (where the code after the comment
+//! starts, Bicep decorators skipped); metadata and annotations apply to their resource.
 //! "Their resource" is one declaration in one module instance ([`Instance`]: the
 //! declaration's span and the module calls it came through), never an address: a
 //! `azurerm_container_registry.acr` in `prod/` is not silenced by an ignore on the one in
@@ -12,14 +16,15 @@
 //! A reason is required. Ignores without reason, with unknown codes, or that matched
 //! nothing become LINT002 findings.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
-use std::path::Path;
 
 use crate::config::{Config, Level};
 use crate::finding::{Finding, Instance};
 use crate::model::{Format, Graph, Resource};
+use crate::parse::Comment;
 use crate::rules::{self, suppression_unused};
-use crate::source::{SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// The directive word.
 pub const DIRECTIVE: &str = "acrlint:ignore";
@@ -38,50 +43,6 @@ pub struct Ignore {
     pub lines: Vec<Range<usize>>,
     /// The resource instances it applies to (findings about them anywhere).
     pub resources: Vec<Instance>,
-}
-
-/// The comment markers of a file, by extension.
-fn markers(path: &Path) -> &'static [&'static str] {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "tf" | "tfvars" | "hcl" => &["#", "//", "/*"],
-        "bicep" | "bicepparam" | "json" | "jsonc" => &["//", "/*"],
-        "yaml" | "yml" => &["#"],
-        _ => &[],
-    }
-}
-
-/// The string quotes of a file, by extension.
-fn quotes(path: &Path) -> &'static [char] {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "tf" | "tfvars" | "hcl" | "json" | "jsonc" => &['"'],
-        "bicep" | "bicepparam" => &['\''],
-        "yaml" | "yml" => &['"', '\''],
-        _ => &[],
-    }
-}
-
-/// Whether the end of `prefix` (a line up to a comment marker) is inside a string literal,
-/// so that the "marker" is text: `name = "# acrlint:ignore ..."` suppresses nothing. A
-/// quote opens a string only where a value can start (not inside a word: `don't`);
-/// backslash escapes count. Strings spanning lines (heredocs, block scalars) are not seen.
-fn inside_string(prefix: &str, quotes: &[char]) -> bool {
-    let mut open: Option<char> = None;
-    let mut prev = ' ';
-    let mut chars = prefix.chars();
-    while let Some(c) = chars.next() {
-        match open {
-            // A backslash escapes, except in YAML's single quotes (which double instead).
-            Some(q) if c == '\\' && !(q == '\'' && quotes.contains(&'"')) => {
-                chars.next();
-            }
-            Some(q) if c == q => open = None,
-            Some(_) => {}
-            None if quotes.contains(&c) && !prev.is_alphanumeric() => open = Some(c),
-            None => {}
-        }
-        prev = c;
-    }
-    open.is_some()
 }
 
 /// Parse `CODE[,CODE] reason` starting at byte `at` of `text` (which ends where the comment
@@ -113,106 +74,35 @@ fn parse_args(text: &str, at: usize) -> (Vec<(String, Range<usize>)>, String) {
     (codes, reason.to_string())
 }
 
-/// The ignores written in comments of one file (text level, any format).
-pub fn scan_comments(file: &SourceFile, id: crate::source::FileId) -> Vec<Ignore> {
-    let markers = markers(&file.path);
-    let text = &*file.text;
-    let mut out = Vec::new();
-    if markers.is_empty() || !text.contains(DIRECTIVE) {
-        return out;
-    }
-    for line in 0..file.line_count() {
-        let range = file.line_range(line);
-        let line_text = &text[range.clone()];
-        let Some(pos) = line_text.find(DIRECTIVE) else {
-            continue;
-        };
-        // Only a comment: a marker, then only blanks before the directive.
-        let before = line_text[..pos].trim_end();
-        let Some(marker) = markers.iter().find(|m| before.ends_with(**m)) else {
-            continue;
-        };
-        let marker_at = before.len() - marker.len();
-        if inside_string(&line_text[..marker_at], quotes(&file.path)) {
-            continue;
-        }
-        if *marker == "#"
-            && marker_at > 0
-            && !line_text[..marker_at].ends_with(char::is_whitespace)
-            && markers.len() == 1
-        {
-            continue; // YAML: `#` starts a comment only after a blank
-        }
-        let after = pos + DIRECTIVE.len();
-        if line_text[after..]
+/// The ignore a comment holds: `acrlint:ignore` right after its marker (blanks between
+/// allowed), its codes and reason up to the end of the comment or of its first line.
+fn from_comment(file: &SourceFile, id: FileId, c: &Comment) -> Option<Ignore> {
+    let text = file.text.get(c.text.clone())?;
+    let text = &text[..text.find('\n').unwrap_or(text.len())];
+    let lead = text.len() - text.trim_start().len();
+    let after = lead + DIRECTIVE.len();
+    if !text[lead..].starts_with(DIRECTIVE)
+        || text[after..]
             .chars()
             .next()
             .is_some_and(|c| !c.is_whitespace())
-        {
-            continue;
-        }
-        let mut end = line_text.len();
-        if *marker == "/*"
-            && let Some(close) = line_text[after..].find("*/")
-        {
-            end = after + close;
-        }
-        let body = &line_text[..end];
-        let (codes, reason) = parse_args(body, after);
-        let abs = |r: Range<usize>| Span::new(id, range.start + r.start..range.start + r.end);
-        let mut lines = vec![range.clone()];
-        if line + 1 < file.line_count() {
-            lines.push(file.line_range(line + 1));
-        }
-        out.push(Ignore {
-            span: abs(pos..body.trim_end().len().max(after)),
-            codes: codes.into_iter().map(|(c, r)| (c, abs(r))).collect(),
-            reason,
-            lines,
-            resources: Vec::new(),
-        });
+    {
+        return None;
     }
-    out
-}
-
-/// The line below a comment block starting after `line` that is neither blank nor another
-/// comment (nor, in Bicep, a decorator such as `@description('...')`, also one spanning
-/// lines until its brackets close): where "the resource right below" must start.
-fn next_code_line(file: &SourceFile, line: usize) -> Option<usize> {
-    let markers = markers(&file.path);
-    let decorators = matches!(
-        file.path.extension().and_then(|e| e.to_str()),
-        Some("bicep")
-    );
-    // Open brackets of a decorator that continues on the next lines.
-    let mut open: i64 = 0;
-    (line + 1..file.line_count()).find(|&l| {
-        let t = file.text[file.line_range(l)].trim();
-        if open > 0 || (decorators && t.starts_with('@')) {
-            open += bracket_balance(t);
-            return false;
-        }
-        !t.is_empty() && !markers.iter().any(|m| t.starts_with(m))
+    let (codes, reason) = parse_args(text, after);
+    let abs = |r: Range<usize>| Span::new(id, c.text.start + r.start..c.text.start + r.end);
+    let line = file.line_index(c.text.start + lead);
+    let mut lines = vec![file.line_range(line)];
+    if line + 1 < file.line_count() {
+        lines.push(file.line_range(line + 1));
+    }
+    Some(Ignore {
+        span: abs(lead..text.trim_end().len().max(after)),
+        codes: codes.into_iter().map(|(c, r)| (c, abs(r))).collect(),
+        reason,
+        lines,
+        resources: Vec::new(),
     })
-}
-
-/// Opened minus closed brackets of a line, outside Bicep strings.
-fn bracket_balance(line: &str) -> i64 {
-    let mut n = 0;
-    let mut in_string = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if in_string => {
-                chars.next();
-            }
-            '\'' => in_string = !in_string,
-            '(' | '[' | '{' if !in_string => n += 1,
-            ')' | ']' | '}' if !in_string => n -= 1,
-            _ => {}
-        }
-    }
-    n
 }
 
 /// The ignore in an ARM resource's metadata or a Kubernetes object's annotation.
@@ -243,38 +133,70 @@ fn from_body(r: &Resource, sources: &SourceMap) -> Option<Ignore> {
     })
 }
 
-/// Every ignore of an analysis, with its scope.
-pub fn collect(sources: &SourceMap, graph: &Graph) -> Vec<Ignore> {
-    let mut out = Vec::new();
-    for (id, file) in sources.files() {
-        for mut ig in scan_comments(file, id) {
-            let line = file.line_index(ig.span.start as usize);
-            let below = next_code_line(file, line);
-            {
-                // Declared here or right below: its head, its body (an ARM resource object
-                // starts at its `{`) or the module call that brought it in.
-                let here = |s: Span| {
-                    s.file == id && {
-                        let l = file.line_index(s.start as usize);
-                        l == line || Some(l) == below
-                    }
-                };
-                for r in &graph.resources {
-                    if here(r.span) || here(r.body.span) || r.via.iter().any(|v| here(v.span)) {
-                        ig.resources.push(Instance::of(r));
-                        if r.span.file == id {
-                            let mut extent = r.span;
-                            if r.body.span.file == id {
-                                extent = extent.to(r.body.span);
-                            }
-                            ig.lines.push(extent.range());
-                        }
-                    }
-                }
+/// Every ignore of an analysis, with its scope: the comments of each file (as its
+/// parser found them; a file parsed twice counts once), then the metadata and annotations
+/// of the resources. A comment covers its line, the next one, and the resources whose
+/// head, body or module call starts on its line or on the line of the code right below it
+/// ([`Comment::below`]).
+pub fn collect(
+    sources: &SourceMap,
+    comments: &[(FileId, Vec<Comment>)],
+    graph: &Graph,
+) -> Vec<Ignore> {
+    let mut by_file: BTreeMap<FileId, &[Comment]> = BTreeMap::new();
+    for (id, c) in comments {
+        by_file.entry(*id).or_insert(c);
+    }
+    // (file, line of the directive, line of the code below it) of each ignore.
+    let mut found: Vec<(Ignore, usize, Option<usize>)> = Vec::new();
+    for (&id, comments) in &by_file {
+        let file = sources.get(id);
+        for c in comments.iter() {
+            if let Some(ig) = from_comment(file, id, c) {
+                let line = file.line_index(ig.span.start as usize);
+                let below = c.below.map(|b| file.line_index(b));
+                found.push((ig, line, below));
             }
-            out.push(ig);
         }
     }
+    if !found.is_empty() {
+        // The resources by (file, line) where their head, body or a module call that
+        // brought them in starts, in the files that hold an ignore.
+        let files: HashSet<FileId> = found.iter().map(|(ig, _, _)| ig.span.file).collect();
+        let mut at: HashMap<(FileId, usize), Vec<usize>> = HashMap::new();
+        for (i, r) in graph.resources.iter().enumerate() {
+            let starts = [r.span, r.body.span]
+                .into_iter()
+                .chain(r.via.iter().map(|v| v.span));
+            for s in starts.filter(|s| files.contains(&s.file)) {
+                let line = sources.get(s.file).line_index(s.start as usize);
+                at.entry((s.file, line)).or_default().push(i);
+            }
+        }
+        for (ig, line, below) in &mut found {
+            let id = ig.span.file;
+            let mut hits: Vec<usize> = [Some(*line), *below]
+                .into_iter()
+                .flatten()
+                .filter_map(|l| at.get(&(id, l)))
+                .flatten()
+                .copied()
+                .collect();
+            hits.sort_unstable();
+            hits.dedup();
+            for r in hits.into_iter().map(|i| &graph.resources[i]) {
+                ig.resources.push(Instance::of(r));
+                if r.span.file == id {
+                    let mut extent = r.span;
+                    if r.body.span.file == id {
+                        extent = extent.to(r.body.span);
+                    }
+                    ig.lines.push(extent.range());
+                }
+            }
+        }
+    }
+    let mut out: Vec<Ignore> = found.into_iter().map(|(ig, _, _)| ig).collect();
     out.extend(graph.resources.iter().filter_map(|r| from_body(r, sources)));
     out
 }
@@ -309,10 +231,11 @@ fn covers(ig: &Ignore, f: &Finding) -> bool {
 pub fn apply(
     findings: &mut Vec<Finding>,
     sources: &SourceMap,
+    comments: &[(FileId, Vec<Comment>)],
     graph: &Graph,
     config: &Config,
 ) -> Vec<(Finding, String)> {
-    let ignores = collect(sources, graph);
+    let ignores = collect(sources, comments, graph);
     let mut suppressed = Vec::new();
     if ignores.is_empty() {
         return suppressed;
@@ -444,12 +367,27 @@ fn rule_is_off(config: &Config, code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::FileId;
+
+    /// The comments of a text, from the parser its name calls for.
+    fn comments_of(f: &SourceFile) -> Vec<Comment> {
+        let name = f.path.to_string_lossy();
+        let parsed = if name.ends_with(".tf") || name.ends_with(".tfvars") {
+            crate::parse::terraform::parse(FileId(0), f).map(|p| p.comments)
+        } else if name.ends_with(".bicep") {
+            crate::parse::bicep::parse(FileId(0), f).map(|p| p.comments)
+        } else if name.ends_with(".json") {
+            crate::parse::arm::parse(FileId(0), f).map(|p| p.comments)
+        } else {
+            crate::k8s::yaml::parse(&f.text, FileId(0)).map(|p| p.comments)
+        };
+        parsed.unwrap_or_else(|e| panic!("{name}: {}", e.message))
+    }
 
     fn scan(name: &str, text: &str) -> Vec<(Vec<String>, String, String)> {
         let f = SourceFile::new(name.into(), name.into(), text);
-        scan_comments(&f, FileId(0))
-            .into_iter()
+        comments_of(&f)
+            .iter()
+            .filter_map(|c| from_comment(&f, FileId(0), c))
             .map(|ig| {
                 let at = &text[ig.span.range()];
                 (
@@ -500,6 +438,7 @@ mod tests {
         // Not a comment, or not the directive.
         assert!(scan("a.tf", "name = \"acrlint:ignore ACR002 x\"\n").is_empty());
         assert!(scan("a.tf", "# acrlint:ignored ACR002 x\n").is_empty());
+        assert!(scan("a.tf", "# see acrlint:ignore ACR002 x\n").is_empty());
     }
 
     #[test]
@@ -515,7 +454,7 @@ mod tests {
             ),
             (
                 "t.json",
-                "  \"description\": \"// acrlint:ignore ACR002 x\",\n",
+                "{\n  \"description\": \"// acrlint:ignore ACR002 x\"\n}\n",
             ),
             ("m.bicep", "var s = 'it\\'s // acrlint:ignore ACR001 x'\n"),
             ("k.yaml", "msg: \"a # acrlint:ignore K8S002 x\"\n"),
@@ -538,6 +477,30 @@ mod tests {
         );
     }
 
+    /// What a line-by-line reading took for comments: text in strings over several lines.
+    #[test]
+    fn multi_line_strings_hold_no_comment() {
+        let cases = [
+            (
+                "a.tf",
+                "resource \"a\" \"b\" {\n  script = <<-EOT\n    # acrlint:ignore ACR002 in a heredoc\n    echo // acrlint:ignore ACR001 too\n  EOT\n  x = 1 # acrlint:ignore ACR003 after the heredoc\n}\n",
+            ),
+            (
+                "k.yaml",
+                "data:\n  run.sh: |\n    # acrlint:ignore K8S002 in a block scalar\n    echo hi\n  other: >\n    a # acrlint:ignore K8S001 folded\n  x: y # acrlint:ignore K8S003 after the block scalar\n",
+            ),
+            (
+                "m.bicep",
+                "var s = '''\n// acrlint:ignore ACR002 in a multi-line string\n/* acrlint:ignore ACR001 x */\n'''\nvar t = 1 // acrlint:ignore ACR003 after the string\n",
+            ),
+        ];
+        for (name, text) in cases {
+            let got = scan(name, text);
+            assert_eq!(got.len(), 1, "{name}: {got:?}");
+            assert!(got[0].1.starts_with("after the"), "{name}: {got:?}");
+        }
+    }
+
     #[test]
     fn bicep_json_and_yaml_comment_syntax() {
         assert_eq!(
@@ -548,9 +511,15 @@ mod tests {
                 "acrlint:ignore ACR001 behind a firewall"
             )
         );
-        assert!(scan("main.bicep", "# acrlint:ignore ACR001 x\n").is_empty());
         assert_eq!(
-            scan("t.json", "  { // acrlint:ignore ACR002 legacy\n"),
+            scan(
+                "main.bicep",
+                "/* acrlint:ignore ACR001 reviewed\n   more */\n"
+            ),
+            one(&["ACR001"], "reviewed", "acrlint:ignore ACR001 reviewed")
+        );
+        assert_eq!(
+            scan("t.json", "{ // acrlint:ignore ACR002 legacy\n}\n"),
             one(&["ACR002"], "legacy", "acrlint:ignore ACR002 legacy")
         );
         assert_eq!(
@@ -607,23 +576,29 @@ mod tests {
         );
     }
 
+    /// The line of the code right below the first comment.
+    fn below(name: &str, text: &str) -> Option<usize> {
+        let f = SourceFile::new(name.into(), name.into(), text);
+        comments_of(&f)[0].below.map(|b| f.line_index(b))
+    }
+
     #[test]
-    fn scope_is_the_line_the_next_line_and_the_resource_below() {
+    fn the_code_below_skips_comments_blanks_and_decorators() {
         let text =
-            "# acrlint:ignore ACR002 r\n# other\n\nresource \"a\" \"b\" {\n  x = 1\n}\nlater\n";
-        let f = SourceFile::new("a.tf".into(), "a.tf".into(), text);
-        let igs = scan_comments(&f, FileId(0));
-        assert_eq!(next_code_line(&f, 0), Some(3));
-        assert_eq!(igs[0].lines.len(), 2);
+            "# acrlint:ignore ACR002 r\n# other\n\nresource \"a\" \"b\" {\n  x = 1\n}\nlater = 1\n";
+        assert_eq!(below("a.tf", text), Some(3));
         let text = "// acrlint:ignore ACR002 r\n@description('x')\n\nresource acr 'T' = {\n}\n";
-        let f = SourceFile::new("main.bicep".into(), "main.bicep".into(), text);
-        assert_eq!(next_code_line(&f, 0), Some(3), "decorators are skipped");
-        let text = "// acrlint:ignore ACR002 r\n@allowed([\n  'Basic'\n  'Premium (:'\n])\n@description('a ) b')\nparam sku string\n";
-        let f = SourceFile::new("main.bicep".into(), "main.bicep".into(), text);
+        assert_eq!(below("main.bicep", text), Some(3), "decorators are skipped");
+        let text = "// acrlint:ignore ACR002 r\n@allowed([\n  'Basic'\n  'Premium (:'\n])\n// c\n@description('a ) b')\nparam sku string\n";
         assert_eq!(
-            next_code_line(&f, 0),
-            Some(6),
-            "a decorator over several lines"
+            below("main.bicep", text),
+            Some(7),
+            "decorators over several lines, comments between"
         );
+        let text = "{\n  // acrlint:ignore ACR002 r\n  /* more */\n  \"a\": 1\n}\n";
+        assert_eq!(below("t.json", text), Some(3));
+        let text = "# acrlint:ignore K8S002 r\n\n# more\napiVersion: v1\n";
+        assert_eq!(below("k.yaml", text), Some(3));
+        assert_eq!(below("k.yaml", "a: 1\n# acrlint:ignore K8S002 r\n"), None);
     }
 }

@@ -389,7 +389,7 @@ fn arm_metadata_and_kubernetes_annotation_suppress_their_resource() {
             Finding::new(rule, Span::new(r.span.file, 5..6), "admin").on(r)
         })
         .collect();
-    acrlint::suppress::apply(&mut findings, &sources, &graph, &Config::default());
+    acrlint::suppress::apply(&mut findings, &sources, &[], &graph, &Config::default());
     let left: Vec<(&str, String)> = findings
         .iter()
         .map(|f| (f.rule.code, sources.text(f.primary).to_string()))

@@ -41,10 +41,13 @@ pub fn load(
     let mut param_files: HashMap<std::path::PathBuf, (FileId, Node)> = HashMap::new();
     for &id in parameters {
         match parse(id, sources.get(id)) {
-            Ok(node) => {
-                param_files.insert(sources.get(id).path.clone(), (id, node));
+            Ok(parsed) => {
+                loaded.comments.push((id, parsed.comments));
+                param_files.insert(sources.get(id).path.clone(), (id, parsed.tree));
             }
-            Err(f) => loaded.findings.push(*f),
+            Err(e) => loaded
+                .findings
+                .push(parse_error::finding(e.span, e.message)),
         }
     }
     // `--parameters FILE`: applied to every template.
@@ -76,8 +79,13 @@ pub fn load(
             }
         };
         match parse(id, sources.get(id)) {
-            Ok(node) => extra.push((id, node)),
-            Err(f) => loaded.findings.push(*f),
+            Ok(parsed) => {
+                loaded.comments.push((id, parsed.comments));
+                extra.push((id, parsed.tree));
+            }
+            Err(e) => loaded
+                .findings
+                .push(parse_error::finding(e.span, e.message)),
         }
     }
 
@@ -114,9 +122,14 @@ fn load_template(
     let mut loaded = Loaded::default();
     let file = sources.get(id);
     let root = match parse(id, file) {
-        Ok(root) => root,
-        Err(f) => {
-            loaded.findings.push(*f);
+        Ok(parsed) => {
+            loaded.comments.push((id, parsed.comments));
+            parsed.tree
+        }
+        Err(e) => {
+            loaded
+                .findings
+                .push(parse_error::finding(e.span, e.message));
             return loaded;
         }
     };
@@ -191,9 +204,14 @@ pub(crate) fn evaluate_module(
     let mut loaded = Loaded::default();
     let file = sources.get(id);
     let root = match parse(id, file) {
-        Ok(root) => root,
-        Err(f) => {
-            loaded.findings.push(*f);
+        Ok(parsed) => {
+            loaded.comments.push((id, parsed.comments));
+            parsed.tree
+        }
+        Err(e) => {
+            loaded
+                .findings
+                .push(parse_error::finding(e.span, e.message));
             return (loaded, Vec::new());
         }
     };

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::eval::budget::{self, Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache;
 use crate::model::{Format, Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
+use crate::rules::parse_error;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, discover, normalize, parse};
 
@@ -69,13 +70,13 @@ pub fn load(
     };
     for (id, parsed) in parsed {
         match parsed {
-            Ok((tree, error)) => {
-                l.store(id, tree, error);
+            Ok(parsed) => {
+                l.store(id, Some(parsed));
             }
             Err(payload) => {
                 let what = l.sources.get(id).display.clone();
                 l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
-                l.store(id, None, None);
+                l.store(id, None);
             }
         }
     }
@@ -224,25 +225,30 @@ impl<'w> Loader<'w> {
         if let Some(t) = self.trees.get(&id) {
             return t.clone();
         }
-        let (tree, error) = parse::bicep::parse(id, self.sources.get(id));
-        self.store(id, tree, error)
+        let parsed = parse::bicep::parse(id, self.sources.get(id));
+        self.store(id, Some(parsed))
     }
 
-    /// Keep a parse result (a LINT001 goes to the findings).
+    /// Keep a parse result (its comments go to the suppression phase, a syntax error to
+    /// the findings as a LINT001); `None` when the parser failed without one.
     fn store(
         &mut self,
         id: FileId,
-        tree: Option<Tree>,
-        error: Option<crate::finding::Finding>,
+        parsed: Option<Result<parse::Parsed<Tree>, parse::ParseError>>,
     ) -> Option<Parsed> {
         let text = self.sources.get(id).text.clone();
-        let t = match (tree, error) {
-            (Some(tree), None) => Some((Rc::new(tree), text)),
-            (_, Some(f)) => {
-                self.out.findings.push(f);
+        let t = match parsed {
+            Some(Ok(p)) => {
+                self.out.comments.push((id, p.comments));
+                Some((Rc::new(p.tree), text))
+            }
+            Some(Err(e)) => {
+                self.out
+                    .findings
+                    .push(parse_error::finding(e.span, e.message));
                 None
             }
-            (None, None) => None,
+            None => None,
         };
         self.trees.insert(id, t.clone());
         t
@@ -280,12 +286,18 @@ impl<'w> Loader<'w> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let copy = SourceFile::new(file.path.clone(), file.display.clone(), masked.as_str());
-        let (tree, error) = parse::bicep::parse(id, &copy);
-        if let Some(f) = error {
-            self.out.findings.push(f);
-            return None;
-        }
-        let tree = tree?;
+        let tree = match parse::bicep::parse(id, &copy) {
+            Ok(p) => {
+                self.out.comments.push((id, p.comments));
+                p.tree
+            }
+            Err(e) => {
+                self.out
+                    .findings
+                    .push(parse_error::finding(e.span, e.message));
+                return None;
+            }
+        };
         let text = &file.text;
         let mut target = None;
         let mut decls = Vec::new();
@@ -344,9 +356,11 @@ impl<'w> Loader<'w> {
         };
         // Parsed as the ARM parameter file it also is (a file that does not parse gets
         // its LINT001 there): every value keeps its own span.
-        let Ok(root) = crate::parse::arm::parse(id, self.sources.get(id)) else {
+        let Ok(parsed) = crate::parse::arm::parse(id, self.sources.get(id)) else {
             return inputs;
         };
+        self.out.comments.push((id, parsed.comments));
+        let root = parsed.tree;
         let Some(crate::parse::arm::Json::Object(params)) = root.get("parameters").map(|p| &p.json)
         else {
             return inputs;
@@ -398,7 +412,7 @@ impl<'w> Loader<'w> {
         if let Some(at) = scope.too_deep_child
             && !self.out.findings.iter().any(|f| f.primary == at)
         {
-            self.out.findings.push(crate::rules::parse_error::finding(
+            self.out.findings.push(parse_error::finding(
                 at,
                 format!(
                     "resources nested deeper than {MAX_CHILD_NESTING} levels inside each other (enclosing resources or `parent:`); the deeper ones are not evaluated"

@@ -28,8 +28,8 @@ const MAX_MODULE_DEPTH: usize = 16;
 /// A `dynamic` block over more elements than this is one block of unknown settings.
 const MAX_DYNAMIC_BLOCKS: usize = 1000;
 
-/// A parsed file, or its LINT001.
-type Parsed = Result<TfFile, Box<crate::finding::Finding>>;
+/// A parsed file with its comments, or its LINT001.
+type Parsed = Result<(TfFile, Vec<parse::Comment>), Box<crate::finding::Finding>>;
 
 /// The Terraform files of a folder: `.tf`, `.tf.json` and, with `vars`, the variable
 /// files (`.tfvars`, `.tfvars.json`).
@@ -55,11 +55,12 @@ fn terraform_files(ws: &Workspace, dir: &Path, vars: bool) -> Vec<PathBuf> {
 
 /// Parse a Terraform file in the syntax its name tells.
 fn parse_file(cache: Option<&crate::ParseCache>, id: FileId, file: &SourceFile) -> Parsed {
-    if parse::terraform::is_json(&file.path) {
-        parse::terraform::parse_json(id, file).map(|e| TfFile::Json(Arc::new(e)))
+    let parsed = if parse::terraform::is_json(&file.path) {
+        parse::terraform::parse_json(id, file).map(|p| (TfFile::Json(Arc::new(p.tree)), p.comments))
     } else {
-        crate::ParseCache::terraform(cache, id, file).map(TfFile::Hcl)
-    }
+        crate::ParseCache::terraform(cache, id, file).map(|(body, c)| (TfFile::Hcl(body), c))
+    };
+    parsed.map_err(|e| Box::new(crate::rules::parse_error::finding(e.span, e.message)))
 }
 
 /// The assignments of a variable file (tfvars or `--var-file`) in either syntax.
@@ -174,7 +175,10 @@ pub fn load(
             let path = sources.get(id).path.clone();
             let dir = parent(&path);
             let body = match result {
-                Ok(b) => b,
+                Ok((b, comments)) => {
+                    out.comments.push((id, comments));
+                    b
+                }
                 Err(f) => {
                     out.findings.push(*f);
                     continue;
@@ -261,7 +265,10 @@ pub fn load(
             },
         };
         match parse_file(None, id, sources.get(id)) {
-            Ok(b) => var_files.push((id, b)),
+            Ok((b, comments)) => {
+                out.comments.push((id, comments));
+                var_files.push((id, b));
+            }
             Err(f) => out.findings.push(*f),
         }
     }

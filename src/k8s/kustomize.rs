@@ -438,6 +438,7 @@ mod tests {
     fn k(images: &str) -> Kustomization {
         let doc = crate::k8s::yaml::parse(images, FileId(0))
             .unwrap()
+            .tree
             .remove(0);
         Kustomization::read(
             Path::new("/r/kustomization.yaml"),

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::model::{Format, Kind, Resource, Value, ValueKind};
 use crate::rules::parse_error;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, SourceMap};
 use crate::{Loaded, Workspace};
 
 /// Load Kubernetes manifests (YAML, or JSON as kubectl accepts it) and kustomizations.
@@ -28,11 +28,17 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: 
             if let Some(chart) = helm_chart(&file.display, &file.text) {
                 return (Parsed::Helm(chart), l);
             }
-            let docs = if is_json(&file.path) {
-                json_document(id, file).map(|d| vec![d])
+            let parsed = if is_json(&file.path) {
+                json_document(id, file).map(|(d, comments)| (vec![d], comments))
             } else {
-                yaml::parse(&file.text, id)
-                    .map_err(|e| Box::new(parse_error::finding(Span::new(id, e.range), e.message)))
+                yaml::parse(&file.text, id).map(|p| (p.tree, p.comments))
+            };
+            let docs = match parsed {
+                Ok((docs, comments)) => {
+                    l.comments.push((id, comments));
+                    Ok(docs)
+                }
+                Err(e) => Err(parse_error::finding(e.span, e.message)),
             };
             match docs {
                 Ok(docs) if kustomize::is_kustomization(&file.path) => {
@@ -57,7 +63,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: 
                     let objects = std::mem::take(&mut l.resources);
                     return (Parsed::Manifest(file.path.clone(), objects), l);
                 }
-                Err(e) => l.findings.push(*e),
+                Err(f) => l.findings.push(f),
             }
             (Parsed::Nothing, l)
         })
@@ -124,11 +130,11 @@ fn is_json(path: &std::path::Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-/// A JSON manifest as one document, with the byte range of every value.
+/// A JSON manifest as one document, with the byte range of every value, and its comments.
 fn json_document(
     id: FileId,
     file: &crate::source::SourceFile,
-) -> Result<Value, Box<crate::finding::Finding>> {
+) -> Result<(Value, Vec<crate::parse::Comment>), crate::parse::ParseError> {
     use crate::parse::arm::{Json, Node};
     fn convert(n: Node) -> Value {
         let kind = match n.json {
@@ -147,12 +153,12 @@ fn json_document(
         Value::new(kind, n.span)
     }
     match crate::parse::arm::parse(id, file) {
-        Ok(node) => Ok(convert(node)),
-        Err(mut f) => {
-            f.message = f
+        Ok(parsed) => Ok((convert(parsed.tree), parsed.comments)),
+        Err(mut e) => {
+            e.message = e
                 .message
                 .replace("cannot parse ARM JSON", "cannot parse JSON manifest");
-            Err(f)
+            Err(e)
         }
     }
 }
@@ -412,7 +418,7 @@ mod tests {
 
     fn graph(text: &str) -> Graph {
         let mut out = Vec::new();
-        for d in yaml::parse(text, FileId(0)).unwrap() {
+        for d in yaml::parse(text, FileId(0)).unwrap().tree {
             objects(d, &mut out);
         }
         Graph::new(out)

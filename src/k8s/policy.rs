@@ -703,7 +703,7 @@ mod tests {
     fn kyverno_any_pattern_admits_by_any_alternative() {
         let text = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate:\n      anyPattern:\n      - spec: {containers: [{image: 'a.io/*'}]}\n      - spec: {containers: [{image: 'b.io/*'}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, image: 'a.io/x:1'}, {name: b, image: 'b.io/x:1'}, {name: c, image: 'c.io/x:1'}]\n";
         let mut rs = Vec::new();
-        for d in crate::k8s::yaml::parse(text, FileId(0)).unwrap() {
+        for d in crate::k8s::yaml::parse(text, FileId(0)).unwrap().tree {
             crate::k8s::objects(d, &mut rs);
         }
         let g = Graph::new(rs);

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 use crate::model::{Str, Value, ValueKind};
+use crate::parse::{Comment, ParseError, Parsed};
 use crate::source::{FileId, Span};
 
 /// Deepest nesting accepted (block indentation columns plus open flow brackets).
@@ -21,13 +22,6 @@ pub const MAX_ALIAS_NODES: usize = 100_000;
 /// Most nodes that anchors of one file may hold (saphyr keeps a copy of each anchored
 /// node, nested anchors included).
 pub const MAX_ANCHORED_NODES: usize = 1_000_000;
-
-/// A YAML problem at a byte range.
-#[derive(Debug)]
-pub struct Error {
-    pub range: std::ops::Range<usize>,
-    pub message: String,
-}
 
 /// Character index (in the text saphyr parsed) to byte offset in the file.
 struct Offsets {
@@ -159,14 +153,14 @@ fn nesting_bound(text: &str) -> (usize, usize) {
     worst
 }
 
-/// Parse every document of a file.
-pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
+/// Parse every document of a file, with the file's comments.
+pub fn parse(text: &str, file: FileId) -> Result<Parsed<Vec<Value>>, ParseError> {
     let (depth, at) = nesting_bound(text);
     if depth > MAX_DEPTH {
-        return Err(Error {
-            range: at..at,
-            message: format!("YAML nested deeper than {MAX_DEPTH} levels; not parsed"),
-        });
+        return Err(ParseError::new(
+            Span::new(file, at..at),
+            format!("YAML nested deeper than {MAX_DEPTH} levels; not parsed"),
+        ));
     }
     if let Some(bom) = text.strip_prefix('\u{feff}') {
         return parse_from(text, bom, 3, file);
@@ -179,7 +173,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
             match parse_from(text, &text[3..], 3, file) {
                 Ok(docs) => Ok(docs),
                 // The error of the reading that went further.
-                Err(again) if again.range.start > e.range.start => Err(again),
+                Err(again) if again.span.start > e.span.start => Err(again),
                 Err(_) => Err(e),
             }
         }
@@ -188,7 +182,12 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Value>, Error> {
 }
 
 /// Parse `body`, the end of `text` after `skip` bytes.
-fn parse_from(text: &str, body: &str, skip: usize, file: FileId) -> Result<Vec<Value>, Error> {
+fn parse_from(
+    text: &str,
+    body: &str,
+    skip: usize,
+    file: FileId,
+) -> Result<Parsed<Vec<Value>>, ParseError> {
     let mut parsed = std::borrow::Cow::Borrowed(body);
     let mut inserted = Vec::new();
     // Each retry re-indents one scalar; a bound keeps a pathological file from looping long.
@@ -219,10 +218,7 @@ fn parse_from(text: &str, body: &str, skip: usize, file: FileId) -> Result<Vec<V
         } else {
             format!("cannot parse YAML: {}", e.info())
         };
-        return Err(Error {
-            range: b..end,
-            message,
-        });
+        return Err(ParseError::new(Span::new(file, b..end), message));
     }
 }
 
@@ -290,24 +286,46 @@ fn measure_anchors(text: &str) -> Result<(), saphyr::ScanError> {
     Ok(())
 }
 
-/// Spanned values of saphyr's documents.
+/// Spanned values of saphyr's documents, and the comments of the file.
 fn convert(
     text: &str,
     file: FileId,
     offsets: &Offsets,
     docs: &[MarkedYaml],
-) -> Result<Vec<Value>, Error> {
+) -> Result<Parsed<Vec<Value>>, ParseError> {
+    let hashes = hashes(text);
     let mut conv = Convert {
         text,
         file,
         offsets,
         nodes: 0,
+        in_scalar: vec![false; hashes.len()],
+        hashes,
     };
     let mut out = Vec::new();
     for d in docs {
         out.push(conv.value(d, 0)?);
     }
-    Ok(out)
+    Ok(Parsed {
+        tree: out,
+        comments: conv.comments(),
+    })
+}
+
+/// Where a comment may start: a `#` at the start of a line or after a blank.
+fn hashes(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = b[at..].iter().position(|&c| c == b'#') {
+        let i = at + i;
+        let before = &text[..i];
+        if before.is_empty() || before.ends_with([' ', '\t', '\n', '\r', '\u{feff}']) {
+            out.push(i);
+        }
+        at = i + 1;
+    }
+    out
 }
 
 struct Convert<'a> {
@@ -315,6 +333,37 @@ struct Convert<'a> {
     file: FileId,
     offsets: &'a Offsets,
     nodes: usize,
+    /// The `#`s that may start a comment ([`hashes`]), and which of them lie in a scalar
+    /// (a quoted or block scalar's text, not a comment).
+    hashes: Vec<usize>,
+    in_scalar: Vec<bool>,
+}
+
+impl Convert<'_> {
+    /// Mark the `#`s inside a scalar's span.
+    fn scalar_at(&mut self, span: Span) {
+        let r = span.range();
+        let mut i = self.hashes.partition_point(|&h| h < r.start);
+        while self.hashes.get(i).is_some_and(|&h| h < r.end) {
+            self.in_scalar[i] = true;
+            i += 1;
+        }
+    }
+
+    /// The comments: from each `#` outside every scalar to the end of its line.
+    fn comments(&self) -> Vec<Comment> {
+        let mut found = Vec::new();
+        let mut done = 0;
+        for (&h, &in_scalar) in self.hashes.iter().zip(&self.in_scalar) {
+            if in_scalar || h < done {
+                continue;
+            }
+            let end = h + self.text[h..].find('\n').unwrap_or(self.text.len() - h);
+            found.push((h..end, h + 1..end));
+            done = end;
+        }
+        crate::parse::comments(self.text, found, |_| None)
+    }
 }
 
 impl Convert<'_> {
@@ -329,20 +378,26 @@ impl Convert<'_> {
         Span::new(self.file, start..end)
     }
 
-    fn value(&mut self, y: &MarkedYaml, depth: usize) -> Result<Value, Error> {
+    fn value(&mut self, y: &MarkedYaml, depth: usize) -> Result<Value, ParseError> {
         let span = self.span(y);
         self.nodes += 1;
         if self.nodes > MAX_NODES || depth > MAX_DEPTH {
-            return Err(Error {
-                range: span.range(),
-                message: format!(
+            return Err(ParseError::new(
+                span,
+                format!(
                     "YAML expands to more than {MAX_NODES} nodes or {MAX_DEPTH} levels (alias expansion?); not parsed"
                 ),
-            });
+            ));
         }
         let kind = match &y.data {
-            YamlData::Value(s) => scalar(s),
-            YamlData::Representation(s, _, _) => ValueKind::String(s.to_string().into()),
+            YamlData::Value(s) => {
+                self.scalar_at(span);
+                scalar(s)
+            }
+            YamlData::Representation(s, _, _) => {
+                self.scalar_at(span);
+                ValueKind::String(s.to_string().into())
+            }
             YamlData::Sequence(items) => ValueKind::List(
                 items
                     .iter()
@@ -356,7 +411,13 @@ impl Convert<'_> {
                 let mut seen: HashSet<Str> = HashSet::new();
                 for (k, v) in map {
                     let key: Str = match &k.data {
-                        YamlData::Value(s) => scalar_text(s).into(),
+                        YamlData::Value(s) => {
+                            if !self.hashes.is_empty() {
+                                let at = self.span(k);
+                                self.scalar_at(at);
+                            }
+                            scalar_text(s).into()
+                        }
                         _ => continue,
                     };
                     if key == "<<" {
@@ -389,7 +450,7 @@ impl Convert<'_> {
         depth: usize,
         out: &mut Vec<(Str, Value)>,
         seen: &mut HashSet<Str>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), ParseError> {
         let maps: Vec<&MarkedYaml> = match &v.data {
             YamlData::Mapping(_) => vec![v],
             YamlData::Sequence(items) => items.iter().collect(),
@@ -397,10 +458,10 @@ impl Convert<'_> {
         };
         for m in maps {
             if !matches!(m.data, YamlData::Mapping(_)) {
-                return Err(Error {
-                    range: self.span(m).range(),
-                    message: "cannot parse YAML: a merge key (`<<`) takes a mapping or a sequence of mappings".into(),
-                });
+                return Err(ParseError::new(
+                    self.span(m),
+                    "cannot parse YAML: a merge key (`<<`) takes a mapping or a sequence of mappings",
+                ));
             }
             if let ValueKind::Object(entries) = self.value(m, depth)?.kind {
                 for (k, v) in entries {
@@ -438,8 +499,8 @@ fn scalar_text(s: &Scalar) -> String {
 mod tests {
     use super::*;
 
-    fn parse0(text: &str) -> Result<Vec<Value>, Error> {
-        parse(text, FileId(0))
+    fn parse0(text: &str) -> Result<Vec<Value>, ParseError> {
+        parse(text, FileId(0)).map(|p| p.tree)
     }
 
     #[test]
@@ -498,7 +559,7 @@ mod tests {
         let e = parse0(&text).unwrap_err();
         assert!(e.message.contains("alias"), "{}", e.message);
         // At the alias that goes over the budget.
-        assert_eq!(&text[e.range.clone()], "*", "{:?}", e.range);
+        assert_eq!(&text[e.span.range()], "*", "{:?}", e.span);
     }
 
     #[test]
@@ -537,7 +598,7 @@ mod tests {
         let text = "a: 1\nb:\n  <<: [{x: 1}, plain]\n";
         let e = parse0(text).unwrap_err();
         assert!(e.message.contains("merge key"), "{}", e.message);
-        assert_eq!(&text[e.range.clone()], "plain");
+        assert_eq!(&text[e.span.range()], "plain");
         assert!(parse0("b:\n  <<: scalar\n").is_err());
     }
 
@@ -556,7 +617,7 @@ mod tests {
         // When neither reading works, the error is where the file is wrong.
         let text = "   a: 1\nb: [\n";
         let e = parse0(text).unwrap_err();
-        assert!(e.range.start > 8, "{:?} {}", e.range, e.message);
+        assert!(e.span.range().start > 8, "{:?} {}", e.span, e.message);
     }
 
     #[test]
@@ -572,7 +633,7 @@ mod tests {
         }
         let e = parse0(&text).unwrap_err();
         assert!(e.message.contains("alias"), "{}", e.message);
-        let line = text[..e.range.start].matches('\n').count() + 1;
+        let line = text[..e.span.range().start].matches('\n').count() + 1;
         assert!(line > 1 && line <= 9, "line {line}");
     }
 
@@ -630,7 +691,7 @@ mod tests {
     fn syntax_errors_have_byte_positions() {
         let text = "ä: [1, 2\nb: c\n";
         let e = parse0(text).unwrap_err();
-        assert!(e.range.start <= text.len());
+        assert!(e.span.range().start <= text.len());
         assert!(e.message.starts_with("cannot parse YAML"));
     }
 }

@@ -4,8 +4,7 @@
 use jsonc_parser::ast;
 use jsonc_parser::common::Ranged;
 
-use crate::finding::Finding;
-use crate::rules::parse_error;
+use super::{ParseError, Parsed};
 use crate::source::{FileId, SourceFile, Span};
 
 /// A JSON value with its byte range (strings include their quotes).
@@ -64,16 +63,16 @@ impl Node {
     }
 }
 
-/// Parse one ARM template or parameter file; a syntax error becomes a LINT001 finding at
-/// the parser's position.
-pub fn parse(id: FileId, file: &SourceFile) -> Result<Node, Box<Finding>> {
+/// Parse one ARM template or parameter file (or any JSON with comments), with its
+/// comments.
+pub fn parse(id: FileId, file: &SourceFile) -> Result<Parsed<Node>, ParseError> {
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
     let bom = file.text.len() - text.len();
     let error = |range: std::ops::Range<usize>, msg: String| {
-        Box::new(parse_error::finding(
+        ParseError::new(
             Span::new(id, range.start + bom..range.end + bom),
             format!("cannot parse ARM JSON: {msg}"),
-        ))
+        )
     };
     if let Some(at) = too_deep(text) {
         return Err(error(
@@ -82,12 +81,40 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<Node, Box<Finding>> {
         ));
     }
     let options = jsonc_parser::ParseOptions::default();
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
+    let collect = jsonc_parser::CollectOptions {
+        comments: jsonc_parser::CommentCollectionStrategy::Separate,
+        tokens: false,
+    };
+    let parsed = jsonc_parser::parse_to_ast(text, &collect, &options)
         .map_err(|e| error(e.range().start..e.range().end, e.kind().to_string()))?;
-    match parsed.value {
-        Some(v) => Ok(convert(id, bom, v)),
-        None => Err(error(0..0, "the file is empty".into())),
-    }
+    let Some(value) = parsed.value else {
+        return Err(error(0..0, "the file is empty".into()));
+    };
+    // The parser files each comment under the tokens around it: the same comment may
+    // come twice (`super::comments` keeps one).
+    let found = parsed
+        .comments
+        .iter()
+        .flat_map(|map| map.values())
+        .flat_map(|list| list.iter())
+        .map(|c| {
+            let r = c.range();
+            let marker =
+                if matches!(c, ast::Comment::Block(_)) && text[r.start..r.end].ends_with("*/") {
+                    2
+                } else {
+                    0
+                };
+            (
+                r.start + bom..r.end + bom,
+                r.start + 2 + bom..r.end - marker + bom,
+            )
+        })
+        .collect();
+    Ok(Parsed {
+        tree: convert(id, bom, value),
+        comments: super::comments(&file.text, found, |_| None),
+    })
 }
 
 /// Deeper nesting is refused before parsing (the parser and evaluator recurse).

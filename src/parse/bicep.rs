@@ -6,42 +6,35 @@
 //! the evaluator reads the original text, where each rewritten place is recognised and
 //! valued exactly or as Unknown, never as what the rewrite would read as.
 
+use std::ops::Range;
+
 use tree_sitter::{Node, Parser, Tree};
 
-use crate::finding::Finding;
-use crate::rules::parse_error;
+use super::{ParseError, Parsed};
 use crate::source::{FileId, SourceFile, Span};
 
-/// Parse one `.bicep` or `.bicepparam` file. The tree is always returned (tree-sitter
-/// recovers from errors); the first ERROR or MISSING node, if any, becomes a LINT001 finding.
-pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
+/// Parse one `.bicep` or `.bicepparam` file, with its comments. tree-sitter recovers from
+/// errors, but a tree with an ERROR or MISSING node is not used: the first one is the
+/// error.
+pub fn parse(id: FileId, file: &SourceFile) -> Result<Parsed<Tree>, ParseError> {
     let mut parser = Parser::new();
     if parser
         .set_language(&tree_sitter_bicep::LANGUAGE.into())
         .is_err()
     {
-        return (
-            None,
-            Some(parse_error::finding(
-                Span::new(id, 0..0),
-                "cannot load the Bicep grammar",
-            )),
-        );
+        return Err(ParseError::new(
+            Span::new(id, 0..0),
+            "cannot load the Bicep grammar",
+        ));
     }
     let masked = mask_extensions(&file.text);
     let masked = mask_non_null_assertions(masked.as_deref().unwrap_or(&file.text)).or(masked);
     let masked = rewrite_modern(masked.as_deref().unwrap_or(&file.text)).or(masked);
     let text = masked.as_deref().unwrap_or(&file.text);
     let Some(tree) = parser.parse(text.as_bytes(), None) else {
-        return (
-            None,
-            Some(parse_error::finding(
-                Span::new(id, 0..0),
-                "cannot parse Bicep",
-            )),
-        );
+        return Err(ParseError::new(Span::new(id, 0..0), "cannot parse Bicep"));
     };
-    let error = first_error(tree.root_node()).map(|n| {
+    if let Some(n) = first_error(tree.root_node()) {
         let start = n.start_byte().min(file.text.len());
         let end = if n.is_missing() {
             start
@@ -67,9 +60,65 @@ pub fn parse(id: FileId, file: &SourceFile) -> (Option<Tree>, Option<Finding>) {
                 format!("cannot parse Bicep: unexpected `{tok}`")
             }
         };
-        parse_error::finding(Span::new(id, start..end), what)
-    });
-    (Some(tree), error)
+        return Err(ParseError::new(Span::new(id, start..end), what));
+    }
+    let comments = comments(&tree, text);
+    Ok(Parsed { tree, comments })
+}
+
+/// The `comment` nodes of a tree (read in `text`, the text parsed: comment markers in
+/// strings are protected there), visiting only the nodes where a marker lies. The code
+/// below a comment skips the decorators that open a declaration.
+fn comments(tree: &Tree, text: &str) -> Vec<super::Comment> {
+    let b = text.as_bytes();
+    let markers: Vec<usize> = (0..b.len().saturating_sub(1))
+        .filter(|&i| b[i] == b'/' && matches!(b[i + 1], b'/' | b'*'))
+        .collect();
+    if markers.is_empty() {
+        return Vec::new();
+    }
+    let holds_marker = |r: Range<usize>| {
+        let i = markers.partition_point(|&m| m < r.start);
+        markers.get(i).is_some_and(|&m| m < r.end)
+    };
+    let mut found = Vec::new();
+    let mut cursor = tree.root_node().walk();
+    'walk: loop {
+        let n = cursor.node();
+        if n.kind() == "comment" {
+            let r = n.byte_range();
+            let close = if text[r.clone()].starts_with("/*")
+                && text[r.clone()].ends_with("*/")
+                && r.len() >= 4
+            {
+                2
+            } else {
+                0
+            };
+            found.push((r.clone(), r.start + 2..r.end - close));
+        } else if holds_marker(n.byte_range()) && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    let root = tree.root_node();
+    let decorators_at = |at: usize| {
+        let mut n = root.descendant_for_byte_range(at, at)?;
+        loop {
+            if n.start_byte() != at {
+                return None;
+            }
+            if n.kind() == "decorators" {
+                return Some(n.end_byte());
+            }
+            n = n.parent()?;
+        }
+    };
+    super::comments(text, found, decorators_at)
 }
 
 /// `extension name [with {...}] [as alias]` and `import {a, b as c} from '...'` /
@@ -606,17 +655,14 @@ mod tests {
     #[test]
     fn parses_the_sample() {
         let f = file(&std::fs::read_to_string("samples/bicep/main.bicep").unwrap());
-        let (tree, err) = parse(FileId(0), &f);
-        assert!(tree.is_some());
-        assert!(err.is_none(), "{:?}", err.map(|e| e.message));
+        let parsed = parse(FileId(0), &f);
+        assert!(parsed.is_ok(), "{:?}", parsed.err().map(|e| e.message));
     }
 
     #[test]
     fn syntax_error_is_lint001_at_its_position() {
         let f = file("param a string = 'x'\nresource r 'A/b@1' = {\n  name: 'n'\n  sku: {\n");
-        let (_, err) = parse(FileId(0), &f);
-        let err = err.expect("an error");
-        assert_eq!(err.rule.code, "LINT001");
+        let err = parse(FileId(0), &f).expect_err("an error");
         assert!(
             err.message.starts_with("cannot parse Bicep"),
             "{}",
@@ -640,8 +686,8 @@ mod tests {
         let m = mask_extensions(t).unwrap();
         assert_eq!(m.len(), t.len());
         assert!(!m.contains("extension") && m.contains("var x = 1"));
-        let (_, err) = parse(FileId(0), &file(t));
-        assert!(err.is_none(), "{:?}", err.map(|e| e.message));
+        let parsed = parse(FileId(0), &file(t));
+        assert!(parsed.is_ok(), "{:?}", parsed.err().map(|e| e.message));
     }
 
     #[test]
@@ -652,8 +698,8 @@ mod tests {
         assert!(m.contains("var a = 1") && m.contains("var b = 2"), "{m}");
         assert!(m.contains("extension inside a string"), "{m}");
         assert_eq!(m.matches("extension").count(), 1, "{m}");
-        let (_, err) = parse(FileId(0), &file(t));
-        assert!(err.is_none(), "{:?}", err.map(|e| e.message));
+        let parsed = parse(FileId(0), &file(t));
+        assert!(parsed.is_ok(), "{:?}", parsed.err().map(|e| e.message));
     }
 
     #[test]
@@ -663,9 +709,7 @@ mod tests {
             "extension k8s with { x: '''\n}\nresource r 'A/b@1' = {\n  name: 'n'\n}\n",
         ] {
             assert_eq!(mask_extensions(t), None, "{t:?}");
-            let (_, err) = parse(FileId(0), &file(t));
-            let err = err.expect("a LINT001");
-            assert_eq!(err.rule.code, "LINT001");
+            assert!(parse(FileId(0), &file(t)).is_err(), "{t:?}");
         }
     }
 
