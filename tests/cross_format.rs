@@ -412,3 +412,55 @@ fn fix_leaves_public_access_alone_when_the_sku_finding_is_accepted() {
         assert!(acr001.fix.as_ref().unwrap().requires.len() == 1);
     }
 }
+
+// ---------------------------------------------------------------- Strings over several lines
+
+/// Text in a heredoc, a YAML block scalar or a Bicep `'''` string is no comment, whatever
+/// it reads like: it suppresses nothing and is not reported as an unused ignore. A real
+/// comment after such a string works.
+#[test]
+fn ignores_in_multi_line_strings_are_text_and_comments_after_them_work() {
+    let terraform = r#"locals {
+  example = <<-EOT
+    # acrlint:ignore ACR002 the sample below
+    resource "azurerm_container_registry" "acr" {}
+  EOT
+}
+
+resource "azurerm_container_registry" "acr" {
+  name                = "contosoacr"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  admin_enabled       = true
+  tags = {
+    note = <<-EOT
+      # acrlint:ignore ACR002 text of a heredoc
+    EOT
+  } # acrlint:ignore ACR003 cost, reviewed in SEC-42
+  sku = "Standard"
+}
+"#;
+    let plain = scan(&[("main.tf", &terraform.replace("} # acrlint", "} # not"))]);
+    assert_eq!(only(&plain, RULES), ["ACR001", "ACR002", "ACR003"]);
+    let a = scan(&[("main.tf", terraform)]);
+    assert_eq!(only(&a, RULES), ["ACR001", "ACR002"]);
+
+    let bicep = format!(
+        "var notes = '''\n// acrlint:ignore ACR001 text of a string\n''' // acrlint:ignore ACR002,ACR003 a sandbox, reviewed in SEC-42\n{BICEP}"
+    );
+    let a = scan(&[("main.bicep", &bicep)]);
+    assert_eq!(only(&a, RULES), ["ACR001"]);
+
+    let k8s = &["K8S", "LINT"];
+    let yaml = DEPLOYMENT
+        .replace(
+            "        - name: web\n",
+            "        - name: web\n          args:\n            - |\n              # acrlint:ignore K8S001 text of a block scalar\n            - >\n              # acrlint:ignore K8S002 text of a folded scalar\n",
+        )
+        .replace(
+            "nginx:latest",
+            "nginx:latest # acrlint:ignore K8S002 pinned by digest at deploy time",
+        );
+    let a = scan(&[("deploy.yaml", &yaml)]);
+    assert_eq!(only(&a, k8s), ["K8S001", "K8S001"]);
+}
