@@ -238,8 +238,8 @@ pub struct Loaded {
     /// `.bicep` files that could not be used: the compiled template beside each is
     /// evaluated instead (`eval::bicep`).
     pub compiled_fallback: HashSet<PathBuf>,
-    /// The comments of the files parsed, as their parsers found them: the suppression
-    /// phase reads the `acrlint:ignore` comments there.
+    /// The `acrlint:ignore` comments of the files parsed, as their parsers found them,
+    /// for the suppression phase ([`Loaded::add_comments`]).
     pub comments: Vec<(FileId, Vec<parse::Comment>)>,
 }
 
@@ -250,6 +250,15 @@ impl Loaded {
     pub fn drop_unread_bodies(&mut self) {
         for r in self.resources.iter_mut().filter(|r| r.kind == Kind::Other) {
             r.body = Value::new(ValueKind::Object(Vec::new()), r.body.span);
+        }
+    }
+
+    /// Keep the comments of a parsed file that the suppression phase reads (a file may
+    /// hold millions of others).
+    pub fn add_comments(&mut self, id: FileId, text: &str, mut comments: Vec<parse::Comment>) {
+        comments.retain(|c| suppress::holds_directive(text, c));
+        if !comments.is_empty() {
+            self.comments.push((id, comments));
         }
     }
 

@@ -74,24 +74,32 @@ fn parse_args(text: &str, at: usize) -> (Vec<(String, Range<usize>)>, String) {
     (codes, reason.to_string())
 }
 
-/// The ignore a comment holds: `acrlint:ignore` right after its marker (blanks between
-/// allowed), its codes and reason up to the end of the comment or of its first line.
-fn from_comment(file: &SourceFile, id: FileId, c: &Comment) -> Option<Ignore> {
-    let text = file.text.get(c.text.clone())?;
-    let text = &text[..text.find('\n').unwrap_or(text.len())];
-    let lead = text.len() - text.trim_start().len();
+/// The text of a comment that starts with the directive (blanks before it allowed), up to
+/// the end of the comment or of its first line, with the offset of the directive in it.
+fn directive<'t>(text: &'t str, c: &Comment) -> Option<(&'t str, usize)> {
+    let body = text.get(c.text())?;
+    let body = &body[..body.find('\n').unwrap_or(body.len())];
+    let lead = body.len() - body.trim_start().len();
     let after = lead + DIRECTIVE.len();
-    if !text[lead..].starts_with(DIRECTIVE)
-        || text[after..]
-            .chars()
-            .next()
-            .is_some_and(|c| !c.is_whitespace())
-    {
-        return None;
-    }
+    (body[lead..].starts_with(DIRECTIVE)
+        && body[after..].chars().next().is_none_or(char::is_whitespace))
+    .then_some((body, lead))
+}
+
+/// True when a comment (of a file with `text`) is an ignore: the comments that the
+/// suppression phase reads. Loaders keep only these.
+pub fn holds_directive(text: &str, c: &Comment) -> bool {
+    directive(text, c).is_some()
+}
+
+/// The ignore a comment holds: its codes and reason.
+fn from_comment(file: &SourceFile, id: FileId, c: &Comment) -> Option<Ignore> {
+    let (text, lead) = directive(&file.text, c)?;
+    let after = lead + DIRECTIVE.len();
     let (codes, reason) = parse_args(text, after);
-    let abs = |r: Range<usize>| Span::new(id, c.text.start + r.start..c.text.start + r.end);
-    let line = file.line_index(c.text.start + lead);
+    let start = c.text().start;
+    let abs = |r: Range<usize>| Span::new(id, start + r.start..start + r.end);
+    let line = file.line_index(start + lead);
     let mut lines = vec![file.line_range(line)];
     if line + 1 < file.line_count() {
         lines.push(file.line_range(line + 1));
@@ -154,7 +162,7 @@ pub fn collect(
         for c in comments.iter() {
             if let Some(ig) = from_comment(file, id, c) {
                 let line = file.line_index(ig.span.start as usize);
-                let below = c.below.map(|b| file.line_index(b));
+                let below = c.below().map(|b| file.line_index(b));
                 found.push((ig, line, below));
             }
         }
@@ -579,7 +587,7 @@ mod tests {
     /// The line of the code right below the first comment.
     fn below(name: &str, text: &str) -> Option<usize> {
         let f = SourceFile::new(name.into(), name.into(), text);
-        comments_of(&f)[0].below.map(|b| f.line_index(b))
+        comments_of(&f)[0].below().map(|b| f.line_index(b))
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub fn load(
     for &id in parameters {
         match parse(id, sources.get(id)) {
             Ok(parsed) => {
-                loaded.comments.push((id, parsed.comments));
+                loaded.add_comments(id, &sources.get(id).text, parsed.comments);
                 param_files.insert(sources.get(id).path.clone(), (id, parsed.tree));
             }
             Err(e) => loaded
@@ -80,7 +80,7 @@ pub fn load(
         };
         match parse(id, sources.get(id)) {
             Ok(parsed) => {
-                loaded.comments.push((id, parsed.comments));
+                loaded.add_comments(id, &sources.get(id).text, parsed.comments);
                 extra.push((id, parsed.tree));
             }
             Err(e) => loaded
@@ -123,7 +123,7 @@ fn load_template(
     let file = sources.get(id);
     let root = match parse(id, file) {
         Ok(parsed) => {
-            loaded.comments.push((id, parsed.comments));
+            loaded.add_comments(id, &sources.get(id).text, parsed.comments);
             parsed.tree
         }
         Err(e) => {
@@ -205,7 +205,7 @@ pub(crate) fn evaluate_module(
     let file = sources.get(id);
     let root = match parse(id, file) {
         Ok(parsed) => {
-            loaded.comments.push((id, parsed.comments));
+            loaded.add_comments(id, &sources.get(id).text, parsed.comments);
             parsed.tree
         }
         Err(e) => {

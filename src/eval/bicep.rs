@@ -239,7 +239,8 @@ impl<'w> Loader<'w> {
         let text = self.sources.get(id).text.clone();
         let t = match parsed {
             Some(Ok(p)) => {
-                self.out.comments.push((id, p.comments));
+                self.out
+                    .add_comments(id, &self.sources.get(id).text, p.comments);
                 Some((Rc::new(p.tree), text))
             }
             Some(Err(e)) => {
@@ -288,7 +289,8 @@ impl<'w> Loader<'w> {
         let copy = SourceFile::new(file.path.clone(), file.display.clone(), masked.as_str());
         let tree = match parse::bicep::parse(id, &copy) {
             Ok(p) => {
-                self.out.comments.push((id, p.comments));
+                self.out
+                    .add_comments(id, &self.sources.get(id).text, p.comments);
                 p.tree
             }
             Err(e) => {
@@ -359,7 +361,8 @@ impl<'w> Loader<'w> {
         let Ok(parsed) = crate::parse::arm::parse(id, self.sources.get(id)) else {
             return inputs;
         };
-        self.out.comments.push((id, parsed.comments));
+        self.out
+            .add_comments(id, &self.sources.get(id).text, parsed.comments);
         let root = parsed.tree;
         let Some(crate::parse::arm::Json::Object(params)) = root.get("parameters").map(|p| &p.json)
         else {

@@ -176,7 +176,7 @@ pub fn load(
             let dir = parent(&path);
             let body = match result {
                 Ok((b, comments)) => {
-                    out.comments.push((id, comments));
+                    out.add_comments(id, &sources.get(id).text, comments);
                     b
                 }
                 Err(f) => {
@@ -266,7 +266,7 @@ pub fn load(
         };
         match parse_file(None, id, sources.get(id)) {
             Ok((b, comments)) => {
-                out.comments.push((id, comments));
+                out.add_comments(id, &sources.get(id).text, comments);
                 var_files.push((id, b));
             }
             Err(f) => out.findings.push(*f),

@@ -35,7 +35,7 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: 
             };
             let docs = match parsed {
                 Ok((docs, comments)) => {
-                    l.comments.push((id, comments));
+                    l.add_comments(id, &file.text, comments);
                     Ok(docs)
                 }
                 Err(e) => Err(parse_error::finding(e.span, e.message)),

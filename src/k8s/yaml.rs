@@ -313,7 +313,7 @@ fn convert(
 }
 
 /// Where a comment may start: a `#` at the start of a line or after a blank.
-fn hashes(text: &str) -> Vec<usize> {
+fn hashes(text: &str) -> Vec<u32> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut at = 0;
@@ -321,7 +321,7 @@ fn hashes(text: &str) -> Vec<usize> {
         let i = at + i;
         let before = &text[..i];
         if before.is_empty() || before.ends_with([' ', '\t', '\n', '\r', '\u{feff}']) {
-            out.push(i);
+            out.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
         at = i + 1;
     }
@@ -335,7 +335,7 @@ struct Convert<'a> {
     nodes: usize,
     /// The `#`s that may start a comment ([`hashes`]), and which of them lie in a scalar
     /// (a quoted or block scalar's text, not a comment).
-    hashes: Vec<usize>,
+    hashes: Vec<u32>,
     in_scalar: Vec<bool>,
 }
 
@@ -343,8 +343,8 @@ impl Convert<'_> {
     /// Mark the `#`s inside a scalar's span.
     fn scalar_at(&mut self, span: Span) {
         let r = span.range();
-        let mut i = self.hashes.partition_point(|&h| h < r.start);
-        while self.hashes.get(i).is_some_and(|&h| h < r.end) {
+        let mut i = self.hashes.partition_point(|&h| (h as usize) < r.start);
+        while self.hashes.get(i).is_some_and(|&h| (h as usize) < r.end) {
             self.in_scalar[i] = true;
             i += 1;
         }
@@ -355,11 +355,12 @@ impl Convert<'_> {
         let mut found = Vec::new();
         let mut done = 0;
         for (&h, &in_scalar) in self.hashes.iter().zip(&self.in_scalar) {
+            let h = h as usize;
             if in_scalar || h < done {
                 continue;
             }
             let end = h + self.text[h..].find('\n').unwrap_or(self.text.len() - h);
-            found.push((h..end, h + 1..end));
+            found.push(Comment::new(h..end, 1, 0));
             done = end;
         }
         crate::parse::comments(self.text, found, |_| None)

@@ -99,16 +99,9 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<Parsed<Node>, ParseError> 
         .flat_map(|list| list.iter())
         .map(|c| {
             let r = c.range();
-            let marker =
-                if matches!(c, ast::Comment::Block(_)) && text[r.start..r.end].ends_with("*/") {
-                    2
-                } else {
-                    0
-                };
-            (
-                r.start + bom..r.end + bom,
-                r.start + 2 + bom..r.end - marker + bom,
-            )
+            let closed =
+                matches!(c, ast::Comment::Block(_)) && text[r.start..r.end].ends_with("*/");
+            super::Comment::new(r.start + bom..r.end + bom, 2, if closed { 2 } else { 0 })
         })
         .collect();
     Ok(Parsed {

@@ -71,15 +71,16 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<Parsed<Tree>, ParseError> 
 /// below a comment skips the decorators that open a declaration.
 fn comments(tree: &Tree, text: &str) -> Vec<super::Comment> {
     let b = text.as_bytes();
-    let markers: Vec<usize> = (0..b.len().saturating_sub(1))
+    let markers: Vec<u32> = (0..b.len().saturating_sub(1))
         .filter(|&i| b[i] == b'/' && matches!(b[i + 1], b'/' | b'*'))
+        .map(super::offset)
         .collect();
     if markers.is_empty() {
         return Vec::new();
     }
     let holds_marker = |r: Range<usize>| {
-        let i = markers.partition_point(|&m| m < r.start);
-        markers.get(i).is_some_and(|&m| m < r.end)
+        let i = markers.partition_point(|&m| (m as usize) < r.start);
+        markers.get(i).is_some_and(|&m| (m as usize) < r.end)
     };
     let mut found = Vec::new();
     let mut cursor = tree.root_node().walk();
@@ -87,15 +88,13 @@ fn comments(tree: &Tree, text: &str) -> Vec<super::Comment> {
         let n = cursor.node();
         if n.kind() == "comment" {
             let r = n.byte_range();
-            let close = if text[r.clone()].starts_with("/*")
-                && text[r.clone()].ends_with("*/")
-                && r.len() >= 4
-            {
+            let t = &text[r.clone()];
+            let close = if t.starts_with("/*") && t.ends_with("*/") && t.len() >= 4 {
                 2
             } else {
                 0
             };
-            found.push((r.clone(), r.start + 2..r.end - close));
+            found.push(super::Comment::new(r, 2, close));
         } else if holds_marker(n.byte_range()) && cursor.goto_first_child() {
             continue;
         }

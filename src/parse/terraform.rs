@@ -28,15 +28,15 @@ pub fn parse(id: FileId, file: &SourceFile) -> Result<Parsed<Body>, ParseError> 
 }
 
 /// Where a comment may start: every `#`, `//` and `/*` of the text, in order.
-fn markers(text: &str) -> Vec<usize> {
+fn markers(text: &str) -> Vec<u32> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'#' => out.push(i),
+            b'#' => out.push(super::offset(i)),
             b'/' if matches!(b.get(i + 1), Some(b'/' | b'*')) => {
-                out.push(i);
+                out.push(super::offset(i));
                 i += 1;
             }
             _ => {}
@@ -49,7 +49,7 @@ fn markers(text: &str) -> Vec<usize> {
 /// The string literals, templates and heredocs of a tree (whole, quotes and heredoc
 /// markers included), visiting only the nodes where a marker lies.
 struct Strings<'a> {
-    markers: &'a [usize],
+    markers: &'a [u32],
     found: Vec<Range<usize>>,
 }
 
@@ -57,8 +57,8 @@ impl Strings<'_> {
     /// True when a marker lies in the range (or the node has no span).
     fn holds_marker(&self, span: Option<Range<usize>>) -> bool {
         span.is_none_or(|r| {
-            let i = self.markers.partition_point(|&m| m < r.start);
-            self.markers.get(i).is_some_and(|&m| m < r.end)
+            let i = self.markers.partition_point(|&m| (m as usize) < r.start);
+            self.markers.get(i).is_some_and(|&m| (m as usize) < r.end)
         })
     }
 }
@@ -110,7 +110,7 @@ fn comments(text: &str, visit: impl FnOnce(&mut Strings)) -> Vec<Comment> {
     // Everything before `done` is a string or a comment already.
     let mut done = 0;
     let mut s = 0;
-    for &m in &markers {
+    for m in markers.iter().map(|&m| m as usize) {
         if m < done {
             continue;
         }
@@ -122,18 +122,18 @@ fn comments(text: &str, visit: impl FnOnce(&mut Strings)) -> Vec<Comment> {
             continue;
         }
         let rest = &text[m..];
-        let (span, body) = if let Some(inner) = rest.strip_prefix("/*") {
+        let comment = if let Some(inner) = rest.strip_prefix("/*") {
             match inner.find("*/") {
-                Some(close) => (m..m + 2 + close + 2, m + 2..m + 2 + close),
-                None => (m..text.len(), m + 2..text.len()),
+                Some(close) => Comment::new(m..m + 2 + close + 2, 2, 2),
+                None => Comment::new(m..text.len(), 2, 0),
             }
         } else {
             let end = m + rest.find('\n').unwrap_or(rest.len());
             let marker = if rest.starts_with('#') { 1 } else { 2 };
-            (m..end, m + marker..end)
+            Comment::new(m..end, marker, 0)
         };
-        done = span.end;
-        found.push((span, body));
+        done = comment.span().end;
+        found.push(comment);
     }
     super::comments(text, found, |_| None)
 }
