@@ -102,7 +102,12 @@ pub(crate) fn comments(
             if at >= text.len() {
                 break u32::MAX;
             }
-            let j = i + 1 + out[i + 1..].partition_point(|c| (c.start as usize) < at);
+            // Mostly the next comment (a block of line comments); else found by halving.
+            let j = if out.get(i + 1).is_some_and(|c| c.start as usize >= at) {
+                i + 1
+            } else {
+                i + 1 + out[i + 1..].partition_point(|c| (c.start as usize) < at)
+            };
             if out.get(j).is_some_and(|c| c.start as usize == at) {
                 break out[j].below;
             }
