@@ -265,6 +265,15 @@ def yaml_documents(d, n):
     write(os.path.join(d, "many.yaml"), "---\n" * n + pod)
 
 
+def ignore_comment_block(d, n):
+    """A block of n ignore comments above a declaration, in each format: finding the code
+    below each comment must read the block once, not once per comment."""
+    write(os.path.join(d, "tf", "main.tf"), "# acrlint:ignore ACR002 r\n" * n + REGISTRY_TF)
+    write(os.path.join(d, "bicep", "main.bicep"), "// acrlint:ignore ACR002 r\n" * n + acr_bicep("'acr1'"))
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: 'nginx:latest'}]\n"
+    write(os.path.join(d, "k8s", "pod.yaml"), "# acrlint:ignore K8S002 r\n" * n + pod)
+
+
 def fifo_main_tf(d, n):
     os.makedirs(d, exist_ok=True)
     os.mkfifo(os.path.join(d, "main.tf"))
@@ -304,6 +313,7 @@ CASES = [
     ("yaml-alias-key-bomb", yaml_alias_key_bomb, 9, False),
     ("yaml-nested-anchors", yaml_nested_anchors, 150, False),
     ("yaml-documents", yaml_documents, 100_000, False),
+    ("ignore-comment-block", ignore_comment_block, 100_000, False),
     ("fifo-main-tf", fifo_main_tf, 1, True),
     ("fifo-bicep-module", fifo_bicep_module, 1, True),
     ("toml-var-files-dev-zero", toml_var_files_dev_zero, 1, False),
