@@ -509,6 +509,30 @@ mod tests {
         }
     }
 
+    /// saphyr's span of a quoted scalar runs on to the end of its line; a block scalar
+    /// ends before a comment line below it.
+    #[test]
+    fn yaml_comments_after_block_and_quoted_scalars() {
+        for text in [
+            "data:\n  a: |\n    text\n  # acrlint:ignore K8S001 after\n  b: x\n",
+            "data:\n  a: |\n    text\n\n# acrlint:ignore K8S001 after\nb: x\n",
+            "l:\n  - |\n    text\n  # acrlint:ignore K8S001 after\n  - x\n",
+            "a: |+\n  text\n\n# acrlint:ignore K8S001 after\n",
+            "a: >-\n  text\n# acrlint:ignore K8S001 after\nb: 1\n",
+            "a: x\n  y\n# acrlint:ignore K8S001 after\n",
+            "a: 'x' # acrlint:ignore K8S001 after\n",
+            "a: 'x\n  y' # acrlint:ignore K8S001 after\n",
+            "a: \"x\\\" # y\n  z\" # acrlint:ignore K8S001 after\n",
+            "a: 'x'' # y\n  z' # acrlint:ignore K8S001 after\n",
+        ] {
+            assert_eq!(
+                scan("k.yaml", text),
+                one(&["K8S001"], "after", "acrlint:ignore K8S001 after"),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn bicep_json_and_yaml_comment_syntax() {
         assert_eq!(

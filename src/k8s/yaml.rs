@@ -328,6 +328,25 @@ fn hashes(text: &str) -> Vec<u32> {
     out
 }
 
+/// For a quoted scalar's text (from its opening quote): the length up to and with its
+/// closing quote (`''` in single quotes and a backslash escape in double quotes do not
+/// close). `None` for other scalars.
+fn quoted_end(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let quote = *b.first().filter(|q| matches!(q, b'"' | b'\''))?;
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if quote == b'"' => i += 1,
+            b'\'' if quote == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 1,
+            c if c == quote => return Some(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 struct Convert<'a> {
     text: &'a str,
     file: FileId,
@@ -340,11 +359,16 @@ struct Convert<'a> {
 }
 
 impl Convert<'_> {
-    /// Mark the `#`s inside a scalar's span.
+    /// Mark the `#`s inside a scalar's span. saphyr's span of a quoted scalar over
+    /// several lines runs on to the end of its last line: it ends at the closing quote.
     fn scalar_at(&mut self, span: Span) {
         let r = span.range();
         let mut i = self.hashes.partition_point(|&h| (h as usize) < r.start);
-        while self.hashes.get(i).is_some_and(|&h| (h as usize) < r.end) {
+        if self.hashes.get(i).is_none_or(|&h| h as usize >= r.end) {
+            return;
+        }
+        let end = quoted_end(&self.text[r.clone()]).map_or(r.end, |n| r.start + n);
+        while self.hashes.get(i).is_some_and(|&h| (h as usize) < end) {
             self.in_scalar[i] = true;
             i += 1;
         }

@@ -47,7 +47,8 @@ fn markers(text: &str) -> Vec<u32> {
 }
 
 /// The string literals, templates and heredocs of a tree (whole, quotes and heredoc
-/// markers included), visiting only the nodes where a marker lies.
+/// markers included), visiting only the nodes where a marker lies. The visit recurses as
+/// deep as the tree nests, which hcl-edit bounds (it refuses more than 64 levels).
 struct Strings<'a> {
     markers: &'a [u32],
     found: Vec<Range<usize>>,
