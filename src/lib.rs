@@ -185,14 +185,17 @@ impl Workspace {
 
     /// Build a workspace from the paths a user gave (folders are walked, files taken as
     /// they are).
-    pub fn from_paths(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+    pub fn from_paths(
+        paths: &[PathBuf],
+        config: &Config,
+    ) -> Result<Workspace, discover::ScanError> {
         discover::workspace(paths, config)
     }
 
     /// Build a workspace that reports on `paths` but reads their whole projects (see
     /// [`discover::project_workspace`]): the findings for a file are the same whether it is
     /// checked alone or with the rest of its project.
-    pub fn project(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+    pub fn project(paths: &[PathBuf], config: &Config) -> Result<Workspace, discover::ScanError> {
         discover::project_workspace(paths, None, config)
     }
 
