@@ -481,7 +481,7 @@ fn json_entries(e: &Expression) -> Vec<(&str, Option<std::ops::Range<usize>>, &E
 fn json_decls(root: &Expression) -> Vec<(&str, Decl<'_>)> {
     let mut out = Vec::new();
     for (section, _, value) in json_entries(root) {
-        let two = section == "resource";
+        let two = matches!(section, "resource" | "data");
         let one = matches!(section, "module" | "variable" | "output");
         if !two && !one {
             continue;
@@ -558,6 +558,8 @@ struct Module<'a> {
     inputs: HashMap<String, (Value, String)>,
     locals: HashMap<&'a str, (FileId, &'a Expression)>,
     resources: HashMap<(&'a str, &'a str), (FileId, Decl<'a>)>,
+    /// The `data` blocks: what they look up is deployed elsewhere.
+    data: HashMap<(&'a str, &'a str), (FileId, Decl<'a>)>,
     calls: HashMap<&'a str, (FileId, Decl<'a>)>,
     outputs: HashMap<&'a str, (FileId, &'a Expression)>,
     via: Vec<Origin>,
@@ -617,6 +619,7 @@ impl<'a> Module<'a> {
             inputs,
             locals: HashMap::new(),
             resources: HashMap::new(),
+            data: HashMap::new(),
             calls: HashMap::new(),
             outputs: HashMap::new(),
             via,
@@ -659,6 +662,14 @@ impl<'a> Module<'a> {
                     }
                     ("resource", Some(t), Some(n)) => {
                         m.resources.insert((t, n), (id, decl));
+                        m.decls.push((id, section, decl));
+                    }
+                    // A looked-up resource is a node to refer to; looped lookups stay
+                    // unknown.
+                    ("data", Some(t), Some(n))
+                        if decl.attr("count").is_none() && decl.attr("for_each").is_none() =>
+                    {
+                        m.data.insert((t, n), (id, decl));
                         m.decls.push((id, section, decl));
                     }
                     ("module", Some(n), _) => {
@@ -729,6 +740,7 @@ impl<'a> Module<'a> {
         for &(id, section, decl) in &self.decls {
             match section {
                 "resource" => out.extend(self.resource(id, decl)),
+                "data" => out.extend(self.data_source(id, decl)),
                 _ => self.collect_module(id, decl, out, notes, findings),
             }
         }
@@ -785,6 +797,32 @@ impl<'a> Module<'a> {
             }));
         }
         Ok(None)
+    }
+
+    /// A `data` block: a resource deployed elsewhere, looked up by its arguments. It is a
+    /// node that references reach (`data.azurerm_container_registry.acr.id`), marked
+    /// `existing`: rules never judge its settings.
+    fn data_source(&self, file: FileId, decl: Decl) -> Option<Resource> {
+        let (Some(ty), Some(name)) = (decl.label(0), decl.label(1)) else {
+            return None;
+        };
+        let whole = self.span(file, decl.span());
+        let body = self.memo(format!("data.{ty}.{name}"), whole, || {
+            self.decl_value(file, decl, whole)
+        });
+        Some(Resource {
+            kind: Kind::from_terraform(ty),
+            format: crate::model::Format::Terraform,
+            native_type: ty.to_string(),
+            address: format!("{}data.{ty}.{name}", self.prefix),
+            keys: vec![format!("{}data.{ty}.{name}", self.key_base)],
+            span: self.header_span(file, decl),
+            name: body.get("name").cloned(),
+            body,
+            instances: None,
+            via: self.via.clone(),
+            existing: true,
+        })
     }
 
     fn resource(&self, file: FileId, decl: Decl) -> Vec<Resource> {
@@ -1294,8 +1332,9 @@ impl<'a> Module<'a> {
             .used_at(span, format!("local `{name}`"))
     }
 
-    fn resource_attr(
+    fn lookup_attr(
         &self,
+        what: Lookup,
         ty: &str,
         name: &str,
         suffix: Option<&str>,
@@ -1303,7 +1342,11 @@ impl<'a> Module<'a> {
         span: Span,
     ) -> Value {
         let suffix = suffix.unwrap_or("");
-        let key = format!("{}{ty}.{name}{suffix}", self.key_base);
+        let (blocks, prefix) = match what {
+            Lookup::Resource => (&self.resources, ""),
+            Lookup::Data => (&self.data, "data."),
+        };
+        let key = format!("{}{prefix}{ty}.{name}{suffix}", self.key_base);
         let reference = |attr: &str| {
             Value::new(
                 ValueKind::Ref(Box::new(Ref {
@@ -1319,25 +1362,29 @@ impl<'a> Module<'a> {
         if attr == "id" {
             return reference(attr);
         }
-        if let Some(&(file, block)) = self.resources.get(&(ty, name))
+        if let Some(&(file, block)) = blocks.get(&(ty, name))
             && let Some(a) = block.attr(attr)
         {
-            let v = self.memo(format!("resource.{ty}.{name}{suffix}.{attr}"), span, || {
-                // One instance's attribute sees its `count.index` / `each`.
-                let names = match self.instances(file, block) {
-                    Ok(Some(Loop {
-                        known: Some(known), ..
-                    })) if !suffix.is_empty() => known
-                        .into_iter()
-                        .find(|(s, _)| s == suffix)
-                        .map(|(_, names)| names)
-                        .unwrap_or_default(),
-                    _ => Vec::new(),
-                };
-                self.with_bound(names, || self.eval(a, file))
-            });
+            let v = self.memo(
+                format!("{prefix}resource.{ty}.{name}{suffix}.{attr}"),
+                span,
+                || {
+                    // One instance's attribute sees its `count.index` / `each`.
+                    let names = match self.instances(file, block) {
+                        Ok(Some(Loop {
+                            known: Some(known), ..
+                        })) if !suffix.is_empty() => known
+                            .into_iter()
+                            .find(|(s, _)| s == suffix)
+                            .map(|(_, names)| names)
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    };
+                    self.with_bound(names, || self.eval(a, file))
+                },
+            );
             if !v.is_unknown() {
-                return v.used_at(span, format!("`{attr}` of `{ty}.{name}{suffix}`"));
+                return v.used_at(span, format!("`{attr}` of `{prefix}{ty}.{name}{suffix}`"));
             }
         }
         reference(attr)
@@ -1670,7 +1717,17 @@ impl<'a> Module<'a> {
                 }
                 _ => Value::unknown("module reference", span),
             },
-            "data" => Value::unknown("data sources are read at plan time", span),
+            // `data.T.N.attr`: an argument of the lookup as written, else a reference to
+            // the looked-up resource.
+            "data" => match (attr(0), attr(1)) {
+                (Some(ty), Some(name)) if self.data.contains_key(&(ty, name)) => {
+                    let at = prefix_span(3.min(ops.len()));
+                    let v = self.lookup_attr(Lookup::Data, ty, name, None, attr(2), at);
+                    let rest = if attr(2).is_some() { 3 } else { 2 };
+                    self.apply_ops(v, &ops[rest.min(ops.len())..], span, file)
+                }
+                _ => Value::unknown("data sources are read at plan time", span),
+            },
             "each" | "count" | "self" | "path" | "terraform" => Value::unknown(
                 format!(
                     "`{}` is only known per instance or at run time",
@@ -1698,7 +1755,8 @@ impl<'a> Module<'a> {
                     _ => {}
                 }
                 let at = prefix_span((i + 1).min(ops.len()));
-                let v = self.resource_attr(ty, name, suffix.as_deref(), attr(i), at);
+                let v =
+                    self.lookup_attr(Lookup::Resource, ty, name, suffix.as_deref(), attr(i), at);
                 let rest = if attr(i).is_some() { i + 1 } else { i };
                 self.apply_ops(v, &ops[rest.min(ops.len())..], span, file)
             }
@@ -1848,6 +1906,13 @@ impl Module<'_> {
 /// One instance of a resource loop: its address suffix (`[0]`, `["key"]`) and the names
 /// its body binds (`count`, `each`).
 type Instance = (String, Vec<(String, Value)>);
+
+/// Which blocks a reference reads: `resource` blocks or `data` lookups.
+#[derive(Clone, Copy)]
+enum Lookup {
+    Resource,
+    Data,
+}
 
 /// A resource loop: how it is written, and its instances when known.
 struct Loop {

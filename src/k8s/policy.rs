@@ -209,7 +209,7 @@ pub fn policies(graph: &Graph) -> Vec<Policy<'_>> {
     let mut out = Vec::new();
     for r in &graph.resources {
         match r.kind {
-            Kind::PolicyAssignment => out.extend(azure(r)),
+            Kind::PolicyAssignment => out.extend(azure(Some(graph), r)),
             Kind::KubernetesObject => {
                 let api = r
                     .body
@@ -279,19 +279,38 @@ fn assigned(graph: Option<&Graph>, def: &Value, near: &Resource) -> Assigned {
     // A reference to a definition declared in the scan (`azurerm_policy_definition.x.id`,
     // Bicep `initiative.id`): its type tells.
     match graph.map(|g| g.target(Some(def), near)) {
-        Some(crate::model::Target::Resource(t)) => {
-            if t.kind == Kind::PolicySetDefinition {
-                Assigned::Initiative
-            } else if matches!(
-                t.native_type.to_ascii_lowercase().as_str(),
-                "azurerm_policy_definition" | "microsoft.authorization/policydefinitions"
-            ) {
-                Assigned::OtherDefinition
-            } else {
-                Assigned::Unknown
-            }
-        }
+        Some(crate::model::Target::Resource(t)) => match t.kind {
+            Kind::PolicySetDefinition => Assigned::Initiative,
+            Kind::PolicyDefinition if t.existing => looked_up(t),
+            // A definition the scan declares is a custom one: not the built-in.
+            Kind::PolicyDefinition => Assigned::OtherDefinition,
+            _ => Assigned::Unknown,
+        },
         _ => Assigned::Unknown,
+    }
+}
+
+/// The display name of the allowed-images built-in, as a lookup by display name writes it.
+const ALLOWED_IMAGES_DISPLAY_NAME: &str =
+    "Kubernetes cluster containers should only use allowed images";
+
+/// What a lookup of a definition deployed elsewhere (`data "azurerm_policy_definition"`)
+/// finds: by `name` (the built-in's guid) or by `display_name`; not known when neither is.
+fn looked_up(lookup: &Resource) -> Assigned {
+    let known = |key: &str| lookup.body.get(key).and_then(Value::as_str);
+    match (known("name"), known("display_name")) {
+        (Some(name), _) if name.eq_ignore_ascii_case(ALLOWED_IMAGES_POLICY) => {
+            Assigned::AllowedImages
+        }
+        (_, Some(shown))
+            if shown
+                .trim()
+                .eq_ignore_ascii_case(ALLOWED_IMAGES_DISPLAY_NAME) =>
+        {
+            Assigned::AllowedImages
+        }
+        (Some(_), _) | (_, Some(_)) => Assigned::OtherDefinition,
+        (None, None) => Assigned::Unknown,
     }
 }
 
@@ -337,7 +356,7 @@ fn initiative_may_contain(graph: &Graph, def: &Value, near: &Resource) -> bool {
 pub fn unknown_assignments(graph: &Graph) -> Vec<&Resource> {
     graph
         .of_kind(Kind::PolicyAssignment)
-        .filter(|r| azure(r).is_none())
+        .filter(|r| azure(Some(graph), r).is_none())
         .filter(|r| {
             let Some(def) = definition_id(r) else {
                 return false;
@@ -414,7 +433,8 @@ fn mentions_image(v: &Value) -> bool {
 }
 
 /// An Azure Policy assignment of the allowed-images built-in, Terraform or ARM/Bicep shape.
-pub fn azure(r: &Resource) -> Option<Policy<'_>> {
+/// With the graph, a definition id that refers to a lookup or a declared definition counts.
+pub fn azure<'g>(graph: Option<&Graph>, r: &'g Resource) -> Option<Policy<'g>> {
     let (def, params) = if r.format == Format::Terraform {
         let p = r.body.get("parameters")?;
         let json: serde_json::Value = serde_json::from_str(p.as_str()?).ok()?;
@@ -425,7 +445,7 @@ pub fn azure(r: &Resource) -> Option<Policy<'_>> {
             r.body.path(&["properties", "parameters"])?.clone(),
         )
     };
-    if assigned(None, def, r) != Assigned::AllowedImages {
+    if assigned(graph, def, r) != Assigned::AllowedImages {
         return None;
     }
     let param = |name: &str| params.get(name).and_then(|p| p.get("value"));
@@ -690,7 +710,7 @@ mod tests {
             via: vec![],
             existing: false,
         };
-        let p = azure(&r).expect("policy");
+        let p = azure(None, &r).expect("policy");
         let Test::Regex(re, _) = &p.test else {
             panic!()
         };

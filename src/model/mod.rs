@@ -42,6 +42,9 @@ pub enum Kind {
     RoleAssignment,
     DiagnosticSetting,
     PolicyAssignment,
+    /// An Azure Policy definition: one declared in the scan, or a Terraform lookup of one
+    /// (`data "azurerm_policy_definition"`), read for what it names.
+    PolicyDefinition,
     /// An Azure Policy initiative: read for the definitions it contains.
     PolicySetDefinition,
     /// A Kubernetes object (workload, policy, anything with apiVersion + kind).
@@ -67,6 +70,7 @@ impl Kind {
             | "azurerm_subscription_policy_assignment"
             | "azurerm_management_group_policy_assignment"
             | "azurerm_policy_assignment" => Kind::PolicyAssignment,
+            "azurerm_policy_definition" => Kind::PolicyDefinition,
             "azurerm_policy_set_definition" => Kind::PolicySetDefinition,
             _ => Kind::Other,
         }
@@ -87,6 +91,7 @@ impl Kind {
             "microsoft.authorization/roleassignments" => Kind::RoleAssignment,
             "microsoft.insights/diagnosticsettings" => Kind::DiagnosticSetting,
             "microsoft.authorization/policyassignments" => Kind::PolicyAssignment,
+            "microsoft.authorization/policydefinitions" => Kind::PolicyDefinition,
             "microsoft.authorization/policysetdefinitions" => Kind::PolicySetDefinition,
             _ => Kind::Other,
         }
