@@ -12,6 +12,25 @@ use crate::eval::functions::{from_json, to_json};
 use crate::model::{Ref, Resource, Str, Value, ValueKind};
 use crate::source::Span;
 
+/// `union` of objects: later properties win (names compared case-insensitively); each
+/// property carries the origins of the object it came from, not those of the others.
+fn union_objects(args: &[Value], span: Span) -> Option<Value> {
+    let mut out: Vec<(Str, Value)> = Vec::new();
+    for a in args {
+        let ValueKind::Object(es) = &a.kind else {
+            return None;
+        };
+        for (k, v) in es {
+            let v = v.clone().carrying(a);
+            match out.iter_mut().find(|(k2, _)| k2.eq_ignore_ascii_case(k)) {
+                Some(slot) => slot.1 = v,
+                None => out.push((k.clone(), v)),
+            }
+        }
+    }
+    Some(Value::new(ValueKind::Object(out), span))
+}
+
 /// Call an ARM/Bicep function by name (case-insensitive) on evaluated arguments.
 /// Unknown arguments, deployment-time functions and unknown functions give an Unknown.
 pub fn call(name: &str, args: Vec<Value>, span: Span) -> Value {
@@ -44,6 +63,12 @@ pub fn call(name: &str, args: Vec<Value>, span: Span) -> Value {
             _ => None,
         },
         "coalesce" => coalesce(&args),
+        "union"
+            if !args.iter().any(Value::has_unknown)
+                && matches!(args.first().map(|a| &a.kind), Some(ValueKind::Object(_))) =>
+        {
+            return union_objects(&args, span).unwrap_or_else(|| unknown(name, span));
+        }
         "resourceid"
         | "subscriptionresourceid"
         | "tenantresourceid"
@@ -413,21 +438,6 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             ValueKind::Object(out)
         }
         "union" => match &arg(0)?.kind {
-            ValueKind::Object(_) => {
-                let mut out: Vec<(Str, Value)> = Vec::new();
-                for a in args {
-                    let ValueKind::Object(es) = &a.kind else {
-                        return None;
-                    };
-                    for (k, v) in es {
-                        match out.iter_mut().find(|(k2, _)| k2.eq_ignore_ascii_case(k)) {
-                            Some(slot) => slot.1 = v.clone(),
-                            None => out.push((k.clone(), v.clone())),
-                        }
-                    }
-                }
-                ValueKind::Object(out)
-            }
             ValueKind::List(_) => {
                 let mut out: Vec<Value> = Vec::new();
                 for a in args {

@@ -1459,8 +1459,8 @@ impl<'a> Module<'a> {
             Expression::Conditional(c) => {
                 let cond = self.eval(&c.cond_expr, file);
                 match cond.as_bool() {
-                    Some(true) => with_origins(self.eval(&c.true_expr, file), &cond),
-                    Some(false) => with_origins(self.eval(&c.false_expr, file), &cond),
+                    Some(true) => self.eval(&c.true_expr, file).carrying(&cond),
+                    Some(false) => self.eval(&c.false_expr, file).carrying(&cond),
                     None => {
                         let a = self.eval(&c.true_expr, file);
                         let b = self.eval(&c.false_expr, file);
@@ -2019,13 +2019,6 @@ fn index(v: &Value, idx: &Value) -> Option<Value> {
         (ValueKind::Object(_), ValueKind::String(k)) => v.get(k).cloned(),
         _ => None,
     }
-}
-
-fn with_origins(mut v: Value, from: &Value) -> Value {
-    for o in &from.origins {
-        v = v.with_origin(o.clone());
-    }
-    v
 }
 
 /// A scalar as a template would render it.

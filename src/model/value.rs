@@ -96,6 +96,12 @@ impl Value {
         self
     }
 
+    /// This value as a part of `from` (an element, an entry, the branch chosen): it also
+    /// owes its value to where `from` came from.
+    pub fn carrying(self, from: &Value) -> Value {
+        from.origins.iter().cloned().fold(self, Value::with_origin)
+    }
+
     pub fn is_unknown(&self) -> bool {
         matches!(self.kind, ValueKind::Unknown(_))
     }
