@@ -742,6 +742,7 @@ impl<'b> Evaluator<'b> {
         }
         let name_for_children = name.clone();
         self.resources.borrow_mut().push(Resource {
+            id: Default::default(),
             kind: Kind::from_arm(&full_type),
             format: Format::Arm,
             native_type: full_type.clone(),

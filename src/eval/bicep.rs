@@ -910,6 +910,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             name
         };
         Some(Resource {
+            id: Default::default(),
             kind: Kind::from_arm(&native_type),
             format: Format::Bicep,
             native_type,

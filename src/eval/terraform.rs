@@ -818,6 +818,7 @@ impl<'a> Module<'a> {
                 keys.push(Resource::type_name_key(arm, n));
             }
             Resource {
+                id: Default::default(),
                 kind: Kind::from_terraform(ty),
                 format: crate::model::Format::Terraform,
                 native_type: ty.to_string(),

@@ -205,6 +205,7 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
     let api = api.to_string();
     let doc = keep_what_rules_read(&api, &kind, doc);
     out.push(Resource {
+        id: Default::default(),
         kind: Kind::KubernetesObject,
         format: Format::Kubernetes,
         native_type,

@@ -678,6 +678,7 @@ mod tests {
             ]),
         )]);
         let r = Resource {
+            id: Default::default(),
             kind: Kind::PolicyAssignment,
             format: Format::Arm,
             native_type: "Microsoft.Authorization/policyAssignments".into(),

@@ -2,7 +2,7 @@
 //! diagnostic settings, in every format.
 
 use super::registry::Prop;
-use super::{Format, Graph, Kind, Resource, Target, Value, ValueKind};
+use super::{Format, Graph, Kind, Resource, ResourceId, Target, Value, ValueKind};
 
 /// Built-in role definition ids (the last segment of `roleDefinitionId`).
 pub const ROLES: &[(&str, &str)] = &[
@@ -59,7 +59,7 @@ pub fn scope(ra: &Resource) -> Option<&Value> {
 /// How a principal value relates to a cluster's kubelet identity.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Principal {
-    KubeletOf(usize),
+    KubeletOf(ResourceId),
     Other,
     Unknown,
 }
@@ -79,10 +79,9 @@ pub fn principal_of(graph: &Graph, v: Option<&Value>, near: &Resource) -> Princi
     let Some(target) = graph.by_key_near(&r.key, near) else {
         return Principal::Unknown;
     };
-    let index = |res: &Resource| graph.index_of(res);
     if target.kind == Kind::KubernetesCluster {
         return if r.attr.to_ascii_lowercase().contains("kubelet") {
-            index(target).map_or(Principal::Unknown, Principal::KubeletOf)
+            Principal::KubeletOf(target.id)
         } else {
             Principal::Other
         };
@@ -92,7 +91,7 @@ pub fn principal_of(graph: &Graph, v: Option<&Value>, near: &Resource) -> Princi
         if let Some(kid) = kubelet_identity_ref(c)
             && kid.key == r.key
         {
-            return index(c).map_or(Principal::Unknown, Principal::KubeletOf);
+            return Principal::KubeletOf(c.id);
         }
     }
     Principal::Other
@@ -130,7 +129,7 @@ fn kubelet_identity_ref(c: &Resource) -> Option<&super::Ref> {
 pub fn scope_covers(graph: &Graph, scope: Option<&Value>, registry: &Resource) -> Option<bool> {
     let scope = scope?;
     match graph.reach(Some(scope), registry) {
-        Target::Resource(r) => Some(std::ptr::eq(r, registry) || is_group_of(r, registry)),
+        Target::Resource(r) => Some(r.id == registry.id || is_group_of(r, registry)),
         Target::Unknown => None,
         Target::None => Some(false),
     }

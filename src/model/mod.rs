@@ -101,9 +101,22 @@ pub struct Instances {
     pub span: Span,
 }
 
+/// A resource's place in [`Graph::resources`]: how rules and views tell resources apart
+/// (set by [`Graph::new`]; a resource not yet in a graph has id 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId(pub u32);
+
+impl ResourceId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One declared resource, in any format.
 #[derive(Clone, Debug)]
 pub struct Resource {
+    /// Its index in the graph (see [`ResourceId`]).
+    pub id: ResourceId,
     pub kind: Kind,
     pub format: Format,
     /// The native type: `azurerm_container_registry`, `Microsoft.ContainerRegistry/registries`,
@@ -182,6 +195,10 @@ impl Graph {
     pub fn new(mut resources: Vec<Resource>) -> Graph {
         // Loaders append file by file; the graph lives for the whole run.
         resources.shrink_to_fit();
+        for (i, r) in resources.iter_mut().enumerate() {
+            // Far more resources than any machine holds in memory would wrap: saturate.
+            r.id = ResourceId(u32::try_from(i).unwrap_or(u32::MAX));
+        }
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::with_capacity(resources.len());
         let mut by_name: HashMap<(Kind, String), Vec<usize>> =
             HashMap::with_capacity(resources.len());
@@ -233,12 +250,9 @@ impl Graph {
         self.indexed(self.by_parent.get(&(kind, parent.to_ascii_lowercase())))
     }
 
-    /// The index of a resource of this graph in [`Graph::resources`].
-    pub fn index_of(&self, r: &Resource) -> Option<usize> {
-        let base = self.resources.as_ptr() as usize;
-        let at = (r as *const Resource as usize).checked_sub(base)?;
-        let i = at / std::mem::size_of::<Resource>();
-        (i < self.resources.len() && std::ptr::eq(&self.resources[i], r)).then_some(i)
+    /// The resource with an id of this graph.
+    pub fn get(&self, id: ResourceId) -> Option<&Resource> {
+        self.resources.get(id.index())
     }
 
     fn indexed<'a>(&'a self, at: Option<&'a Vec<usize>>) -> impl Iterator<Item = &'a Resource> {

@@ -24,7 +24,7 @@ const HINT: &str = "Assign the `AcrPull` role on the registry to the cluster's k
 fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let all_regs: Vec<_> = registries(ctx).map(|r| r.resource).collect();
     let assignments: Vec<_> = ctx.graph.of_kind(Kind::RoleAssignment).collect();
-    for (i, c) in ctx.graph.resources.iter().enumerate() {
+    for c in &ctx.graph.resources {
         if c.kind != Kind::KubernetesCluster || c.existing {
             continue;
         }
@@ -47,7 +47,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             let who = principal_of(ctx.graph, principal(ra), ra);
             let pulls = matches!(role, Some(("AcrPull", _)));
             match who {
-                Principal::KubeletOf(j) if j == i => {
+                Principal::KubeletOf(j) if j == c.id => {
                     let covers: Vec<Option<bool>> = regs
                         .iter()
                         .map(|r| scope_covers(ctx.graph, crate::model::access::scope(ra), r))

@@ -259,14 +259,14 @@ fn report(
     if raw != image.to_string() {
         f = f.note(format!("`{raw}` means `{image}`"));
     }
-    for d in std::iter::once(first).chain(rest) {
+    for (i, d) in std::iter::once(first).chain(rest).enumerate() {
         if let Some(span) = d.at {
             let label = match &d.lookalike {
                 None => format!("decided by {}", d.what),
                 Some(_) => format!("{} admits lookalikes", d.what),
             };
             f = f.secondary(span, label);
-        } else if !std::ptr::eq(d, first) {
+        } else if i > 0 {
             f = f.note(format!("also not allowed by {}", d.what));
         }
     }

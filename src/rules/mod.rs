@@ -403,6 +403,7 @@ mod tests {
             obj.span,
         );
         let r = Resource {
+            id: Default::default(),
             kind: Kind::ContainerRegistry,
             format,
             native_type: "Microsoft.ContainerRegistry/registries".into(),

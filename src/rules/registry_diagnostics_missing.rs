@@ -40,7 +40,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let r = reg.resource;
         let covered = targets
             .iter()
-            .any(|t| matches!(t, Target::Resource(x) if std::ptr::eq(*x, r)));
+            .any(|t| matches!(t, Target::Resource(x) if x.id == r.id));
         if covered {
             continue;
         }

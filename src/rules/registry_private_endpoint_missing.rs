@@ -5,7 +5,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::network::connections;
 use std::collections::HashMap;
 
-use crate::model::{Kind, Resource, Target};
+use crate::model::{Kind, ResourceId, Target};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -49,11 +49,11 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
     // Every endpoint connection, resolved once: target -> (has `registry`, other groups).
     // An `existing` reference stands for the registry the scan declares by that name.
-    let mut by_target: HashMap<*const Resource, (bool, Vec<Span>)> = HashMap::new();
+    let mut by_target: HashMap<ResourceId, (bool, Vec<Span>)> = HashMap::new();
     for pe in &endpoints {
         for c in connections(pe) {
             if let Target::Resource(t) = ctx.graph.reach(c.target, pe) {
-                let entry = by_target.entry(t as *const _).or_default();
+                let entry = by_target.entry(t.id).or_default();
                 if c.is_registry() == Some(true) {
                     entry.0 = true;
                 } else {
@@ -70,7 +70,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let r = reg.resource;
-        let (found, wrong_group) = by_target.get(&(r as *const _)).cloned().unwrap_or_default();
+        let (found, wrong_group) = by_target.get(&r.id).cloned().unwrap_or_default();
         if found {
             continue;
         }

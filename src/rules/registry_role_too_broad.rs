@@ -39,7 +39,9 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if reg.kind != Kind::ContainerRegistry {
             continue;
         }
-        let cluster = &ctx.graph.resources[ci];
+        let Some(cluster) = ctx.graph.get(ci) else {
+            continue;
+        };
         let f = Finding::new(
             &RULE.meta,
             at.span,
