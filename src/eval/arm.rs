@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::eval::azure_functions;
 use crate::eval::budget::{Budget, MAX_COPY, Meter};
 use crate::finding::Finding;
-use crate::model::{Format, Instances, Kind, Origin, Resource, Value, ValueKind};
+use crate::model::{ArmLocal, Format, Instances, Key, Kind, Origin, Resource, Value, ValueKind};
 use crate::parse::arm::{Json, Node, parse};
 use crate::rules::parse_error;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -693,15 +693,22 @@ impl<'b> Evaluator<'b> {
         };
         let mut keys = Vec::new();
         if let Some(s) = symbol {
-            keys.push(format!("arm:{}:{prefix}:{}", self.file.0, s.0));
+            keys.push(Key::Arm {
+                file: self.file,
+                scope: prefix.to_string(),
+                local: ArmLocal::Symbol(s.0.to_string()),
+            });
         }
         if let Some(nm) = &name_text {
-            keys.push(format!(
-                "arm:{}:{prefix}:{}",
-                self.file.0,
-                Resource::type_name_key(&full_type, nm)
-            ));
-            keys.push(Resource::type_name_key(&full_type, nm));
+            keys.push(Key::Arm {
+                file: self.file,
+                scope: prefix.to_string(),
+                local: ArmLocal::TypeName {
+                    arm_type: full_type.to_ascii_lowercase(),
+                    name: nm.to_ascii_lowercase(),
+                },
+            });
+            keys.push(Key::type_name(&full_type, nm));
         }
         let span = match symbol {
             Some((_, s)) => s,
@@ -1108,7 +1115,7 @@ mod expr {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Kind, Resource};
+    use crate::model::{Key, Kind};
     use crate::source::SourceFile;
     use crate::{Workspace, analyze};
 
@@ -1143,7 +1150,7 @@ mod tests {
         ));
         assert!(a.findings.iter().all(|f| f.rule.code != "LINT001"));
         let g = &a.graph;
-        let acr = g.by_key(&Resource::type_name_key(
+        let acr = g.by_key(&Key::type_name(
             "Microsoft.ContainerRegistry/registries",
             "acr1",
         ));

@@ -289,7 +289,9 @@ impl Tree {
             for mut r in self.objects(leaf, &mut stack) {
                 r.address = format!("{}{OVERLAY}{})", r.address, overlay(&k.display));
                 for key in &mut r.keys {
-                    key.push_str(&format!(" @{}", k.display));
+                    if let crate::model::Key::Kubernetes { kustomization, .. } = key {
+                        *kustomization = Some(k.display.clone());
+                    }
                 }
                 out.push(r);
             }

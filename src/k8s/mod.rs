@@ -209,7 +209,10 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
         kind: Kind::KubernetesObject,
         format: Format::Kubernetes,
         native_type,
-        keys: vec![format!("k8s:{}", address.to_ascii_lowercase())],
+        keys: vec![crate::model::Key::Kubernetes {
+            address: address.to_ascii_lowercase(),
+            kustomization: None,
+        }],
         address,
         span: head,
         body: doc,

@@ -2,7 +2,7 @@
 //! diagnostic settings, in every format.
 
 use super::registry::Prop;
-use super::{Format, Graph, Kind, Resource, ResourceId, Target, Value, ValueKind};
+use super::{Format, Graph, Key, Kind, Resource, ResourceId, Target, Value, ValueKind};
 
 /// Built-in role definition ids (the last segment of `roleDefinitionId`).
 pub const ROLES: &[(&str, &str)] = &[
@@ -33,7 +33,11 @@ pub fn role_name(ra: &Resource) -> Option<(&'static str, &Value)> {
     let text = match &v.kind {
         ValueKind::String(s) => s.as_str().to_ascii_lowercase(),
         // `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')`
-        ValueKind::Ref(r) => r.key.to_ascii_lowercase(),
+        ValueKind::Ref(r) => match &r.target {
+            Key::TypeName { name, .. } => name.clone(),
+            // A role definition declared in the scan: not a built-in.
+            _ => String::new(),
+        },
         _ => return None,
     };
     let known = ROLES.iter().find(|(_, guid)| text.ends_with(guid));
@@ -76,7 +80,7 @@ pub fn principal_of(graph: &Graph, v: Option<&Value>, near: &Resource) -> Princi
             Principal::Other
         };
     };
-    let Some(target) = graph.by_key_near(&r.key, near) else {
+    let Some(target) = graph.by_key_near(&r.target, near) else {
         return Principal::Unknown;
     };
     if target.kind == Kind::KubernetesCluster {
@@ -89,7 +93,7 @@ pub fn principal_of(graph: &Graph, v: Option<&Value>, near: &Resource) -> Princi
     // A user-assigned identity that some cluster uses as its kubelet identity.
     for c in graph.of_kind(Kind::KubernetesCluster) {
         if let Some(kid) = kubelet_identity_ref(c)
-            && kid.key == r.key
+            && kid.target == r.target
         {
             return Principal::KubeletOf(c.id);
         }

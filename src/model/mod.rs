@@ -1,6 +1,7 @@
 //! The resource graph: resources of every format in one model, with typed views.
 
 pub mod access;
+pub mod key;
 pub mod network;
 pub mod registry;
 pub mod value;
@@ -8,6 +9,7 @@ pub mod value;
 use std::collections::HashMap;
 
 use crate::source::Span;
+pub use key::{ArmLocal, Key};
 pub use value::{Origin, Ref, Str, Value, ValueKind};
 
 /// The format a resource was declared in.
@@ -125,9 +127,9 @@ pub struct Resource {
     /// How the user names it: `azurerm_container_registry.acr`,
     /// `module.acr.azurerm_container_registry.this`, a Bicep symbolic name, an ARM name expression.
     pub address: String,
-    /// Identity keys that references resolve against (format-specific, opaque). Every
-    /// resource also gets a global `type/name` key when its name is known (see [`Graph`]).
-    pub keys: Vec<String>,
+    /// Identity keys that references resolve against (see [`Key`]). An Azure resource
+    /// whose name is known also gets the global [`Key::TypeName`].
+    pub keys: Vec<Key>,
     /// The declaration's head (`resource "azurerm_container_registry" "acr"`, the ARM
     /// `type`, the Bicep `resource acr '...'` line): where findings about absent
     /// attributes point.
@@ -157,22 +159,13 @@ impl Resource {
     pub fn entry_file(&self) -> crate::source::FileId {
         self.via.first().map_or(self.span.file, |o| o.span.file)
     }
-
-    /// Global key for a resource of ARM type `ty` named `name` (both case-insensitive).
-    pub fn type_name_key(arm_type: &str, name: &str) -> String {
-        format!(
-            "id:{}/{}",
-            arm_type.to_ascii_lowercase(),
-            name.to_ascii_lowercase()
-        )
-    }
 }
 
 /// All resources of an analysis, with lookup by identity key.
 #[derive(Debug, Default)]
 pub struct Graph {
     pub resources: Vec<Resource>,
-    by_key: HashMap<String, Vec<usize>>,
+    by_key: HashMap<Key, Vec<usize>>,
     /// Resources by kind and lower-case name.
     by_name: HashMap<(Kind, String), Vec<usize>>,
     /// Resources by kind: rules look up kinds inside loops over other resources.
@@ -199,7 +192,7 @@ impl Graph {
             // Far more resources than any machine holds in memory would wrap: saturate.
             r.id = ResourceId(u32::try_from(i).unwrap_or(u32::MAX));
         }
-        let mut by_key: HashMap<String, Vec<usize>> = HashMap::with_capacity(resources.len());
+        let mut by_key: HashMap<Key, Vec<usize>> = HashMap::with_capacity(resources.len());
         let mut by_name: HashMap<(Kind, String), Vec<usize>> =
             HashMap::with_capacity(resources.len());
         let mut by_kind: HashMap<Kind, Vec<usize>> = HashMap::new();
@@ -208,7 +201,7 @@ impl Graph {
             for k in &r.keys {
                 // A global `type/name` key is shared by every project that reuses the name:
                 // copied once, not per resource.
-                match by_key.get_mut(k.as_str()) {
+                match by_key.get_mut(k) {
                     Some(v) => v.push(i),
                     None => {
                         by_key.insert(k.clone(), vec![i]);
@@ -265,13 +258,13 @@ impl Graph {
         self.of_kind(kind).filter(|r| !r.existing)
     }
 
-    pub fn by_key(&self, key: &str) -> Option<&Resource> {
+    pub fn by_key(&self, key: &Key) -> Option<&Resource> {
         self.first(self.by_key.get(key)?.iter())
     }
 
     /// The resource with a key; when several have it (the same name in two projects of
     /// one scan), the one declared in the same file as `near`, else in the same folder.
-    pub fn by_key_near(&self, key: &str, near: &Resource) -> Option<&Resource> {
+    pub fn by_key_near(&self, key: &Key, near: &Resource) -> Option<&Resource> {
         let candidates = self.by_key.get(key)?;
         if let [only] = candidates.as_slice() {
             return Some(&self.resources[*only]);
@@ -371,7 +364,7 @@ impl Graph {
         let Some(v) = v else { return Target::None };
         match &v.kind {
             ValueKind::Ref(r) => self
-                .by_key_near(&r.key, near)
+                .by_key_near(&r.target, near)
                 .map_or(Target::Unknown, Target::Resource),
             ValueKind::String(s) => match arm_id_key(s) {
                 Some(key) => self
@@ -387,7 +380,7 @@ impl Graph {
 
 /// The global key of a literal ARM resource id, from its last provider segment; also of
 /// the relative form `Microsoft.X/type/name` that extension resources use as `scope`.
-pub fn arm_id_key(id: &str) -> Option<String> {
+pub fn arm_id_key(id: &str) -> Option<Key> {
     let lower = id.to_ascii_lowercase();
     let rest = match lower.rfind("/providers/") {
         Some(at) => &id[at + "/providers/".len()..],
@@ -405,5 +398,5 @@ pub fn arm_id_key(id: &str) -> Option<String> {
         ty.push_str(pair[0]);
         names.push(pair[1]);
     }
-    Some(Resource::type_name_key(&ty, &names.join("/")))
+    Some(Key::type_name(&ty, &names.join("/")))
 }

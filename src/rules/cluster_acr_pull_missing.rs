@@ -112,5 +112,5 @@ fn is_control_plane_identity(c: &crate::model::Resource, p: Option<&crate::model
         .and_then(|v| v.as_list())
         .unwrap_or(&[]);
     ids.iter()
-        .any(|id| id.as_ref().is_some_and(|x| x.key == r.key))
+        .any(|id| id.as_ref().is_some_and(|x| x.target == r.target))
 }
