@@ -561,8 +561,8 @@ fn bicep_cached_module_outputs_are_known_to_the_caller() {
     assert!(
         matches!(&id.kind, acrlint::model::ValueKind::Ref(r) if matches!(
             &r.target,
-            acrlint::model::Key::TypeName { arm_type, name }
-                if arm_type.ends_with("/registries") && name == "acrdemo"
+            acrlint::model::Key::TypeName(t)
+                if t.arm_type().ends_with("/registries") && t.name() == "acrdemo"
         )),
         "{id:?}"
     );

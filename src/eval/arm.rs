@@ -17,7 +17,9 @@ use crate::config::Config;
 use crate::eval::azure_functions;
 use crate::eval::budget::{Budget, MAX_COPY, Meter};
 use crate::finding::Finding;
-use crate::model::{ArmLocal, Format, Instances, Key, Kind, Origin, Resource, Value, ValueKind};
+use crate::model::{
+    ArmKey, ArmLocal, Format, Instances, Key, Kind, Origin, Resource, TypeName, Value, ValueKind,
+};
 use crate::parse::arm::{Json, Node, parse};
 use crate::rules::parse_error;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -693,21 +695,18 @@ impl<'b> Evaluator<'b> {
         };
         let mut keys = Vec::new();
         if let Some(s) = symbol {
-            keys.push(Key::Arm {
+            keys.push(Key::Arm(Box::new(ArmKey {
                 file: self.file,
                 scope: prefix.to_string(),
                 local: ArmLocal::Symbol(s.0.to_string()),
-            });
+            })));
         }
         if let Some(nm) = &name_text {
-            keys.push(Key::Arm {
+            keys.push(Key::Arm(Box::new(ArmKey {
                 file: self.file,
                 scope: prefix.to_string(),
-                local: ArmLocal::TypeName {
-                    arm_type: full_type.to_ascii_lowercase(),
-                    name: nm.to_ascii_lowercase(),
-                },
-            });
+                local: ArmLocal::TypeName(TypeName::new(&full_type, nm)),
+            })));
             keys.push(Key::type_name(&full_type, nm));
         }
         let span = match symbol {

@@ -616,10 +616,10 @@ mod tests {
         );
         assert_eq!(
             v.as_ref().map(|r| &r.target),
-            Some(&Key::TypeName {
-                arm_type: "microsoft.network/virtualnetworks/subnets".into(),
-                name: "vnet/snet".into()
-            })
+            Some(&Key::type_name(
+                "microsoft.network/virtualnetworks/subnets",
+                "vnet/snet"
+            ))
         );
         let def = call(
             "tenantResourceId",

@@ -872,7 +872,7 @@ impl<'t, 'b> Scope<'t, 'b> {
     fn resource_key(&self, path: &str) -> Key {
         Key::Bicep {
             file: self.key_base.file.clone(),
-            path: format!("{}{path}", self.key_base.path),
+            path: format!("{}{path}", self.key_base.path).into(),
         }
     }
 

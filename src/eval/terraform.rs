@@ -791,7 +791,7 @@ impl<'a> Module<'a> {
     fn key(&self, address: String) -> Key {
         Key::Terraform {
             root: self.key_root.clone(),
-            address,
+            address: address.into(),
         }
     }
 

@@ -286,11 +286,12 @@ impl Tree {
         for leaf in leaves {
             let k = &self.kustomizations[leaf];
             let mut stack = vec![leaf.clone()];
+            let rendered_by: std::sync::Arc<str> = k.display.as_str().into();
             for mut r in self.objects(leaf, &mut stack) {
                 r.address = format!("{}{OVERLAY}{})", r.address, overlay(&k.display));
                 for key in &mut r.keys {
                     if let crate::model::Key::Kubernetes { kustomization, .. } = key {
-                        *kustomization = Some(k.display.clone());
+                        *kustomization = Some(rendered_by.clone());
                     }
                 }
                 out.push(r);

@@ -210,7 +210,7 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
         format: Format::Kubernetes,
         native_type,
         keys: vec![crate::model::Key::Kubernetes {
-            address: address.to_ascii_lowercase(),
+            address: address.to_ascii_lowercase().into(),
             kustomization: None,
         }],
         address,

@@ -270,7 +270,8 @@ fn assigned(graph: Option<&Graph>, def: &Value, near: &Resource) -> Assigned {
         ValueKind::Ref(r) => &r.target,
         _ => return Assigned::Unknown,
     };
-    if let Key::TypeName { arm_type, name } = key {
+    if let Key::TypeName(t) = key {
+        let (arm_type, name) = (t.arm_type(), t.name());
         // A definition's children (`.../policyDefinitions/<name>/<type>/<child>`) are no
         // definition: named after it, not the built-in.
         let is_or_under = |ty: &str| {

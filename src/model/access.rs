@@ -34,7 +34,7 @@ pub fn role_name(ra: &Resource) -> Option<(&'static str, &Value)> {
         ValueKind::String(s) => s.as_str().to_ascii_lowercase(),
         // `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')`
         ValueKind::Ref(r) => match &r.target {
-            Key::TypeName { name, .. } => name.clone(),
+            Key::TypeName(t) => t.name().to_string(),
             // A role definition declared in the scan: not a built-in.
             _ => String::new(),
         },

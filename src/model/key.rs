@@ -11,6 +11,9 @@ use std::sync::Arc;
 use crate::source::FileId;
 
 /// What identifies a resource to the references that point at it.
+///
+/// Keys sit in every resource and in every reference of an evaluated body, so they are
+/// kept small: text in boxed strings, shared folders and file names behind an `Arc`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Key {
     /// A Terraform resource, or one instance of it: the root module's folder and the address
@@ -19,30 +22,33 @@ pub enum Key {
     /// outside of any module (the literals of a tfvars file).
     Terraform {
         root: Option<Arc<Path>>,
-        address: String,
+        address: Box<str>,
     },
-    /// An ARM resource of one template file. `scope` tells apart the deployments the
-    /// template is evaluated in: empty at the top, `/<name>` per nested deployment, and for
-    /// a compiled template a Bicep module calls, a label of that call first. Within a scope,
-    /// a resource is known by its symbolic name or by its type and name.
-    Arm {
-        file: FileId,
-        scope: String,
-        local: ArmLocal,
-    },
+    /// An ARM resource of one template file (see [`ArmKey`]).
+    Arm(Box<ArmKey>),
     /// A Bicep resource: the entry file it was reached from and its path inside it (the
     /// module calls on the way, then the resource's symbolic name: `module net/vnet`).
-    Bicep { file: Arc<Path>, path: String },
+    Bicep { file: Arc<Path>, path: Box<str> },
     /// A Kubernetes object by `kind/namespace/name` (lower case), and the kustomization that
     /// rendered it, when one did.
     Kubernetes {
-        address: String,
-        kustomization: Option<String>,
+        address: Box<str>,
+        kustomization: Option<Arc<str>>,
     },
-    /// The global key of any Azure resource whose name is known: its ARM type and name,
-    /// both lower case (`microsoft.containerregistry/registries`, `acr`; a child's name is
-    /// `parent/child`). Literal resource ids and `resourceId(...)` resolve through it.
-    TypeName { arm_type: String, name: String },
+    /// The global key of any Azure resource whose name is known: its ARM type and name.
+    /// Literal resource ids and `resourceId(...)` resolve through it.
+    TypeName(TypeName),
+}
+
+/// An ARM resource of one template file. `scope` tells apart the deployments the template
+/// is evaluated in: empty at the top, `/<name>` per nested deployment, and for a compiled
+/// template a Bicep module calls, a label of that call first. Within a scope, a resource is
+/// known by its symbolic name or by its type and name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ArmKey {
+    pub file: FileId,
+    pub scope: String,
+    pub local: ArmLocal,
 }
 
 /// How an ARM resource is known inside its template and scope.
@@ -50,17 +56,73 @@ pub enum Key {
 pub enum ArmLocal {
     /// A symbolic name (language version 2.0 templates).
     Symbol(String),
-    /// Its type and name, lower case.
-    TypeName { arm_type: String, name: String },
+    TypeName(TypeName),
+}
+
+/// An ARM resource type and name, both lower case (`microsoft.containerregistry/registries`,
+/// `acr`; a child's name is `parent/child`), held as one `type/name` text. Two are equal
+/// when that text is, as two resource ids naming the same path are.
+#[derive(Clone, Debug)]
+pub struct TypeName {
+    text: Box<str>,
+    /// The length of the type in `text`.
+    type_len: u32,
+}
+
+impl TypeName {
+    /// Both compared case-insensitively: kept lower case.
+    pub fn new(arm_type: &str, name: &str) -> TypeName {
+        let mut text = String::with_capacity(arm_type.len() + 1 + name.len());
+        text.push_str(arm_type);
+        text.push('/');
+        text.push_str(name);
+        text.make_ascii_lowercase();
+        TypeName {
+            text: text.into_boxed_str(),
+            // A type longer than 4 GiB is beyond every size limit of the evaluators.
+            type_len: u32::try_from(arm_type.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The type, lower case: `microsoft.network/virtualnetworks/subnets`.
+    pub fn arm_type(&self) -> &str {
+        self.text.get(..self.type_len as usize).unwrap_or_default()
+    }
+
+    /// The name, lower case: `vnet/snet`.
+    pub fn name(&self) -> &str {
+        self.text
+            .get(self.type_len as usize + 1..)
+            .unwrap_or_default()
+    }
+}
+
+impl PartialEq for TypeName {
+    fn eq(&self, other: &TypeName) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for TypeName {}
+
+impl std::hash::Hash for TypeName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
 }
 
 impl Key {
     /// The global key of a resource of ARM type `arm_type` named `name` (both compared
     /// case-insensitively).
     pub fn type_name(arm_type: &str, name: &str) -> Key {
-        Key::TypeName {
-            arm_type: arm_type.to_ascii_lowercase(),
-            name: name.to_ascii_lowercase(),
+        Key::TypeName(TypeName::new(arm_type, name))
+    }
+
+    /// The type and name of a global key.
+    pub fn as_type_name(&self) -> Option<&TypeName> {
+        match self {
+            Key::TypeName(t) => Some(t),
+            _ => None,
         }
     }
 }
@@ -77,7 +139,7 @@ impl fmt::Display for Key {
                 root: None,
                 address,
             } => f.write_str(address),
-            Key::Arm { file, scope, local } => write!(f, "arm:{}:{scope}:{local}", file.0),
+            Key::Arm(k) => write!(f, "arm:{}:{}:{}", k.file.0, k.scope, k.local),
             Key::Bicep { file, path } => write!(f, "bicep:{}:{path}", file.display()),
             Key::Kubernetes {
                 address,
@@ -89,7 +151,7 @@ impl fmt::Display for Key {
                     None => Ok(()),
                 }
             }
-            Key::TypeName { arm_type, name } => write!(f, "id:{arm_type}/{name}"),
+            Key::TypeName(t) => t.fmt(f),
         }
     }
 }
@@ -98,7 +160,33 @@ impl fmt::Display for ArmLocal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ArmLocal::Symbol(s) => f.write_str(s),
-            ArmLocal::TypeName { arm_type, name } => write!(f, "id:{arm_type}/{name}"),
+            ArmLocal::TypeName(t) => t.fmt(f),
         }
+    }
+}
+
+impl fmt::Display for TypeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "id:{}", self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_name_keys_ignore_case_and_split_type_from_name() {
+        let a = Key::type_name("Microsoft.Network/virtualNetworks/subnets", "VNet/snet");
+        let b = Key::type_name("microsoft.network/virtualnetworks/subnets", "vnet/SNET");
+        assert_eq!(a, b);
+        let t = a.as_type_name().unwrap();
+        assert_eq!(t.arm_type(), "microsoft.network/virtualnetworks/subnets");
+        assert_eq!(t.name(), "vnet/snet");
+        assert_eq!(
+            a.to_string(),
+            "id:microsoft.network/virtualnetworks/subnets/vnet/snet"
+        );
+        assert!(std::mem::size_of::<Key>() <= 40);
     }
 }

@@ -196,14 +196,13 @@ pub fn vnet_of_subnet<'a>(
 /// The virtual network a key by type and name names: the name that pairs with the type's
 /// `virtualNetworks` segment (`microsoft.network/virtualnetworks/subnets`, `vnet/snet`).
 fn vnet_in_type_name(key: &Key) -> Option<&str> {
-    let Key::TypeName { arm_type, name } = key else {
-        return None;
-    };
-    let at = arm_type
+    let t = key.as_type_name()?;
+    let at = t
+        .arm_type()
         .split('/')
         .skip(1)
         .position(|t| t == "virtualnetworks")?;
-    name.split('/').nth(at)
+    t.name().split('/').nth(at)
 }
 
 /// What zone a virtual network link belongs to: a zone of the scan, none of them (a zone
