@@ -17,11 +17,18 @@ pub static RULE: Rule = Rule {
         tags: &["security", "identity", "kubernetes"],
     },
     check,
+    reads: &[
+        Kind::KubernetesCluster,
+        Kind::RoleAssignment,
+        Kind::ContainerRegistry,
+    ],
+    k8s: &[],
 };
 
 const HINT: &str = "Assign the `AcrPull` role on the registry to the cluster's kubelet identity (not the admin user or an image pull secret).";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     let all_regs: Vec<_> = registries(ctx).map(|r| r.resource).collect();
     let assignments: Vec<_> = ctx.graph.of_kind(Kind::RoleAssignment).collect();
     for c in &ctx.graph.resources {
@@ -98,6 +105,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         out.push(f.on(c).help(HINT));
     }
+    out
 }
 
 /// True when a principal refers to a user-assigned identity the cluster uses as its

@@ -22,11 +22,21 @@ pub static RULE: Rule = Rule {
         tags: &["security", "network", "private-link"],
     },
     check,
+    reads: &[
+        Kind::ContainerRegistry,
+        Kind::PrivateEndpoint,
+        Kind::PrivateDnsZoneGroup,
+        Kind::PrivateDnsZone,
+        Kind::PrivateDnsZoneVnetLink,
+        Kind::Subnet,
+    ],
+    k8s: &[],
 };
 
 const HINT: &str = "Link the zone to the virtual network whose workloads pull from the registry (a virtual network link resource).";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     // Each link's zone, resolved once; the links whose zone is not known may be of any
     // zone they could belong to.
     let mut links_of: HashMap<ResourceId, Vec<&Resource>> = HashMap::new();
@@ -124,4 +134,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             out.push(f.on(link).help(HINT));
         }
     }
+    out
 }

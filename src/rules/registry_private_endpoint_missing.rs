@@ -19,11 +19,14 @@ pub static RULE: Rule = Rule {
         tags: &["security", "network", "private-link"],
     },
     check,
+    reads: &[Kind::ContainerRegistry, Kind::PrivateEndpoint],
+    k8s: &[],
 };
 
 const HINT: &str = "Add a private endpoint for the registry (subresource `registry`) in the cluster's network, with a DNS zone group in `privatelink.azurecr.io`.";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     let endpoints: Vec<_> = ctx.graph.of_kind(Kind::PrivateEndpoint).collect();
     // An endpoint whose connections or target are not known at all might be any
     // registry's: then no registry is reported. A target that names a resource the scan
@@ -45,7 +48,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ctx.sources.get(pe.span.file).display
             ),
         );
-        return;
+        return out;
     }
     // Every endpoint connection, resolved once: target -> (has `registry`, other groups).
     // An `existing` reference stands for the registry the scan declares by that name.
@@ -97,4 +100,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         out.push(f.on(r).help(HINT));
     }
+    out
 }
