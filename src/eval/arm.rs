@@ -18,7 +18,8 @@ use crate::eval::azure_functions;
 use crate::eval::budget::{Budget, MAX_COPY, Meter};
 use crate::finding::Finding;
 use crate::model::{
-    ArmKey, ArmLocal, Format, Instances, Key, Kind, Origin, Resource, TypeName, Value, ValueKind,
+    ArmKey, ArmLocal, ArmScope, Format, Instances, Key, Kind, Origin, Resource, TypeName, Value,
+    ValueKind,
 };
 use crate::parse::arm::{Json, Node, parse};
 use crate::rules::parse_error;
@@ -168,7 +169,7 @@ fn load_template(
     }
     let ev = Evaluator::new(id, budget, file.display.clone());
     let scope = Scope::new(&ev, &root, given);
-    ev.template(&root, &scope, &[], 0, "");
+    ev.template(&root, &scope, &[], 0, &ArmScope::default());
     loaded.resources.extend(ev.resources.into_inner());
     loaded.findings.extend(ev.findings.into_inner());
     loaded.notes.extend(ev.notes.into_inner());
@@ -179,7 +180,7 @@ fn load_template(
 /// A compiled template read as a module's nested deployment (a Bicep registry module from
 /// the module cache): `given` holds the caller's parameter values with what each is (for
 /// origins); every other parameter takes its default, or is Unknown when `unknown_rest`
-/// (the caller spreads an object not known statically). Resources are keyed under `prefix`
+/// (the caller spreads an object not known statically). Resources are keyed in `prefix`
 /// and carry `via`. Also returns the template's `outputs`, evaluated.
 pub(crate) fn evaluate_module(
     sources: &SourceMap,
@@ -187,7 +188,7 @@ pub(crate) fn evaluate_module(
     given: Vec<(String, Value, String)>,
     unknown_rest: Option<Span>,
     via: &[Origin],
-    prefix: &str,
+    prefix: &ArmScope,
     budget: &Budget,
 ) -> (Loaded, Vec<(crate::model::Str, Value)>) {
     let mut loaded = Loaded::default();
@@ -606,7 +607,14 @@ impl<'b> Evaluator<'b> {
     }
 
     /// One (possibly nested) template: its resources, in array or symbolic form.
-    fn template(&self, root: &Node, scope: &Scope, via: &[Origin], depth: usize, prefix: &str) {
+    fn template(
+        &self,
+        root: &Node,
+        scope: &Scope,
+        via: &[Origin],
+        depth: usize,
+        prefix: &ArmScope,
+    ) {
         let Some(resources) = root.get("resources") else {
             return;
         };
@@ -642,7 +650,7 @@ impl<'b> Evaluator<'b> {
         scope: &Scope,
         via: &[Origin],
         depth: usize,
-        prefix: &str,
+        prefix: &ArmScope,
     ) {
         if !matches!(n.json, Json::Object(_)) {
             return;
@@ -697,14 +705,14 @@ impl<'b> Evaluator<'b> {
         if let Some(s) = symbol {
             keys.push(Key::Arm(Box::new(ArmKey {
                 file: self.file,
-                scope: prefix.to_string(),
+                scope: prefix.clone(),
                 local: ArmLocal::Symbol(s.0.to_string()),
             })));
         }
         if let Some(nm) = &name_text {
             keys.push(Key::Arm(Box::new(ArmKey {
                 file: self.file,
-                scope: prefix.to_string(),
+                scope: prefix.clone(),
                 local: ArmLocal::TypeName(TypeName::new(&full_type, nm)),
             })));
             keys.push(Key::type_name(&full_type, nm));
@@ -793,7 +801,7 @@ impl<'b> Evaluator<'b> {
         scope: &Scope,
         via: &[Origin],
         depth: usize,
-        prefix: &str,
+        prefix: &ArmScope,
     ) {
         let Some(props) = n.get("properties") else {
             return;
@@ -823,7 +831,10 @@ impl<'b> Evaluator<'b> {
             span: head,
             what: format!("in nested deployment `{shown}`"),
         });
-        let prefix = format!("{prefix}/{shown}");
+        let prefix = ArmScope {
+            caller: prefix.caller.clone(),
+            nested: format!("{}/{shown}", prefix.nested),
+        };
         let inner = props
             .get("expressionEvaluationOptions")
             .and_then(|o| o.get("scope"))

@@ -758,12 +758,14 @@ impl<'t, 'b> Scope<'t, 'b> {
             }
         }
         given.sort_by(|a, b| a.0.cmp(&b.0));
-        // The scope of the template's ARM keys: this module call.
-        let prefix = format!(
-            "bicep:{}:{}module {sym}",
-            self.key_base.file.display(),
-            self.key_base.path
-        );
+        // The template's resources are keyed in this module call.
+        let prefix = crate::model::ArmScope {
+            caller: Some(Key::Bicep {
+                file: self.key_base.file.clone(),
+                path: format!("{}module {sym}", self.key_base.path).into(),
+            }),
+            nested: String::new(),
+        };
         let (mut loaded, mut outputs) = crate::eval::arm::evaluate_module(
             l.sources,
             id,

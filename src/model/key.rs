@@ -40,15 +40,22 @@ pub enum Key {
     TypeName(TypeName),
 }
 
-/// An ARM resource of one template file. `scope` tells apart the deployments the template
-/// is evaluated in: empty at the top, `/<name>` per nested deployment, and for a compiled
-/// template a Bicep module calls, a label of that call first. Within a scope, a resource is
-/// known by its symbolic name or by its type and name.
+/// An ARM resource of one template file, in one of the deployments the template is
+/// evaluated in (`scope`); there it is known by its symbolic name or by its type and name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ArmKey {
     pub file: FileId,
-    pub scope: String,
+    pub scope: ArmScope,
     pub local: ArmLocal,
+}
+
+/// A deployment an ARM template is evaluated in: the Bicep module call that evaluates it
+/// (a compiled registry module), if any, and the nested deployments inside that (`/<name>`
+/// each; empty at the top).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ArmScope {
+    pub caller: Option<Key>,
+    pub nested: String,
 }
 
 /// How an ARM resource is known inside its template and scope.
@@ -139,7 +146,13 @@ impl fmt::Display for Key {
                 root: None,
                 address,
             } => f.write_str(address),
-            Key::Arm(k) => write!(f, "arm:{}:{}:{}", k.file.0, k.scope, k.local),
+            Key::Arm(k) => {
+                write!(f, "arm:{}:", k.file.0)?;
+                if let Some(caller) = &k.scope.caller {
+                    write!(f, "{caller}")?;
+                }
+                write!(f, "{}:{}", k.scope.nested, k.local)
+            }
             Key::Bicep { file, path } => write!(f, "bicep:{}:{path}", file.display()),
             Key::Kubernetes {
                 address,
@@ -188,5 +201,33 @@ mod tests {
             "id:microsoft.network/virtualnetworks/subnets/vnet/snet"
         );
         assert!(std::mem::size_of::<Key>() <= 40);
+    }
+
+    #[test]
+    fn keys_show_as_before_in_notes() {
+        let caller = Key::Bicep {
+            file: Arc::from(Path::new("/p/main.bicep")),
+            path: "module acr".into(),
+        };
+        let arm = Key::Arm(Box::new(ArmKey {
+            file: FileId(3),
+            scope: ArmScope {
+                caller: Some(caller),
+                nested: "/inner".into(),
+            },
+            local: ArmLocal::Symbol("registry".into()),
+        }));
+        assert_eq!(
+            arm.to_string(),
+            "arm:3:bicep:/p/main.bicep:module acr/inner:registry"
+        );
+        let tf = Key::Terraform {
+            root: Some(Arc::from(Path::new("/p/infra"))),
+            address: "module.net[\"west\"].azurerm_subnet.pe[0]".into(),
+        };
+        assert_eq!(
+            tf.to_string(),
+            "tf:/p/infra:module.net[\"west\"].azurerm_subnet.pe[0]"
+        );
     }
 }

@@ -9,7 +9,7 @@ pub mod value;
 use std::collections::HashMap;
 
 use crate::source::Span;
-pub use key::{ArmKey, ArmLocal, Key, TypeName};
+pub use key::{ArmKey, ArmLocal, ArmScope, Key, TypeName};
 pub use value::{Origin, Ref, Str, Value, ValueKind};
 
 /// The format a resource was declared in.
