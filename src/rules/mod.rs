@@ -432,6 +432,28 @@ mod tests {
     use crate::model::ValueKind;
     use crate::source::{FileId, SourceFile, Span};
 
+    #[test]
+    fn declarations_hold_together() {
+        for rule in ALL {
+            // The LINT rules' findings come from the loaders and suppressions, not a check.
+            assert_eq!(
+                rule.meta.code.starts_with("LINT"),
+                rule.reads.is_empty(),
+                "{}: a check reads some kind",
+                rule.meta.code
+            );
+            assert!(
+                rule.k8s.is_empty() || rule.reads.contains(&Kind::KubernetesObject),
+                "{}: reads parts of Kubernetes objects without declaring the kind",
+                rule.meta.code
+            );
+        }
+        // What no rule declares is dropped: the kinds known only by name and identity.
+        assert!(body_read(Kind::ContainerRegistry) && body_read(Kind::KubernetesObject));
+        assert!(!body_read(Kind::Other) && !body_read(Kind::VirtualNetwork));
+        assert!(k8s_reads().any(|r| r == K8sRead::Container("image")));
+    }
+
     /// A registry whose `properties` object spans `{...}` in `text`.
     fn fix_for(format: Format, name: &str, text: &str) -> Option<String> {
         let mut sources = SourceMap::default();
