@@ -189,7 +189,7 @@ impl Graph {
         // Loaders append file by file; the graph lives for the whole run.
         resources.shrink_to_fit();
         for (i, r) in resources.iter_mut().enumerate() {
-            // Far more resources than any machine holds in memory would wrap: saturate.
+            // Past 4 billion resources (beyond any machine's memory) ids would repeat.
             r.id = ResourceId(u32::try_from(i).unwrap_or(u32::MAX));
         }
         let mut by_key: HashMap<Key, Vec<usize>> = HashMap::with_capacity(resources.len());
