@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use config::Config;
 use discover::FileKind;
 use finding::Finding;
-use model::{Graph, Kind, Resource, Value, ValueKind};
+use model::{Graph, Resource, Value, ValueKind};
 use source::{FileId, SourceFile, SourceMap};
 
 /// The files of one analysis and what else may be read to evaluate them.
@@ -239,11 +239,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Rules read the settings of the kinds they know; of other resources only the identity
-    /// (keys, name, span) serves references. Their bodies would be most of an ARM-heavy
-    /// scan's memory: loaders drop them as soon as a file is evaluated.
+    /// Rules read the settings of the kinds they declare ([`rules::Rule::reads`]); of other
+    /// resources only the identity (keys, name, span) serves references. Their bodies would
+    /// be most of an ARM-heavy scan's memory: loaders drop them as soon as a file is
+    /// evaluated.
     pub fn drop_unread_bodies(&mut self) {
-        for r in self.resources.iter_mut().filter(|r| r.kind == Kind::Other) {
+        for r in self
+            .resources
+            .iter_mut()
+            .filter(|r| !rules::body_read(r.kind))
+        {
             r.body = Value::new(ValueKind::Object(Vec::new()), r.body.span);
         }
     }
@@ -409,17 +414,14 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         .par_iter()
         .filter(|rule| config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off))
         .map(|rule| {
-            let mut found = Vec::new();
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                (rule.check)(&ctx, &mut found)
-            }))
-            .map(|()| found)
-            .map_err(|_| {
-                format!(
-                    "internal error in rule {} ({}); its findings are missing",
-                    rule.meta.code, rule.meta.name
-                )
-            })
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (rule.check)(&ctx))).map_err(
+                |_| {
+                    format!(
+                        "internal error in rule {} ({}); its findings are missing",
+                        rule.meta.code, rule.meta.name
+                    )
+                },
+            )
         })
         .collect();
     for r in per_rule {

@@ -9,7 +9,7 @@
 //! references draw edges in the graph.
 
 use crate::eval::functions::{from_json, to_json};
-use crate::model::{Ref, Resource, Str, Value, ValueKind};
+use crate::model::{Key, Ref, Str, Value, ValueKind};
 use crate::source::Span;
 
 /// `union` of objects: later properties win (names compared case-insensitively); each
@@ -57,7 +57,7 @@ pub fn call(name: &str, args: Vec<Value>, span: Span) -> Value {
         // edge to it (`reference(aksId).identityProfile.kubeletidentity.objectId`).
         "reference" => match args.first().map(|a| &a.kind) {
             Some(ValueKind::Ref(r)) => Some(ValueKind::Ref(Box::new(Ref {
-                key: r.key.clone(),
+                target: r.target.clone(),
                 attr: "properties".into(),
             }))),
             _ => None,
@@ -113,7 +113,7 @@ fn is_deployment_time(name: &str) -> bool {
 pub fn root_unknown(v: &Value) -> Option<String> {
     match &v.kind {
         ValueKind::Unknown(why) => Some(why.clone()),
-        ValueKind::Ref(r) => Some(format!("a reference to `{}`", r.key)),
+        ValueKind::Ref(r) => Some(format!("a reference to `{}`", r.target)),
         ValueKind::List(items) => items.iter().find_map(root_unknown),
         ValueKind::Object(es) => es.iter().find_map(|(_, v)| root_unknown(v)),
         _ => None,
@@ -175,7 +175,7 @@ fn resource_id(func: &str, args: &[Value]) -> Option<ValueKind> {
         return Some(ValueKind::String(id.into()));
     }
     Some(ValueKind::Ref(Box::new(Ref {
-        key: Resource::type_name_key(ty, &names.join("/")),
+        target: Key::type_name(ty, &names.join("/")),
         attr: "id".into(),
     })))
 }
@@ -625,8 +625,11 @@ mod tests {
             sp(),
         );
         assert_eq!(
-            v.as_ref().map(|r| r.key.as_str()),
-            Some("id:microsoft.network/virtualnetworks/subnets/vnet/snet")
+            v.as_ref().map(|r| &r.target),
+            Some(&Key::type_name(
+                "microsoft.network/virtualnetworks/subnets",
+                "vnet/snet"
+            ))
         );
         let def = call(
             "tenantResourceId",

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache::TerraformModule;
 use crate::finding::Finding;
-use crate::model::{Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
+use crate::model::{Instances, Key, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, normalize, parse};
 
@@ -330,12 +330,11 @@ fn evaluate_root(
             );
         }
     }
-    let key_base = format!("tf:{}:", dir.display());
     let module = Module::new(
         ctx,
         meter.clone(),
         dir,
-        key_base,
+        Some(Arc::from(dir)),
         String::new(),
         inputs,
         Vec::new(),
@@ -546,8 +545,9 @@ struct Module<'a> {
     root: PathBuf,
     /// True inside a module read from the module cache (its files are not the repository's).
     in_cache: bool,
-    /// Unique per module instance: the prefix of resource keys.
-    key_base: String,
+    /// The root module's folder, which resource keys name (with `prefix`, unique per module
+    /// instance); `None` outside of any module.
+    key_root: Option<Arc<Path>>,
     /// `module.a.module.b.` for nested modules; empty at the root.
     prefix: String,
     /// The `resource` and `module` declarations, in file order.
@@ -586,7 +586,7 @@ impl<'a> Module<'a> {
             ctx,
             meter,
             nowhere,
-            String::new(),
+            None,
             String::new(),
             HashMap::new(),
             Vec::new(),
@@ -599,7 +599,7 @@ impl<'a> Module<'a> {
         ctx: &'a Ctx<'a>,
         meter: Rc<Meter<'a>>,
         dir: &Path,
-        key_base: String,
+        key_root: Option<Arc<Path>>,
         prefix: String,
         inputs: HashMap<String, (Value, String)>,
         via: Vec<Origin>,
@@ -612,7 +612,7 @@ impl<'a> Module<'a> {
             dir: dir.to_path_buf(),
             root: dir.to_path_buf(),
             in_cache: false,
-            key_base,
+            key_root,
             prefix,
             decls: Vec::new(),
             variables: HashMap::new(),
@@ -799,6 +799,14 @@ impl<'a> Module<'a> {
         Ok(None)
     }
 
+    /// The key of a resource (or instance) at `address` in this module's root.
+    fn key(&self, address: String) -> Key {
+        Key::Terraform {
+            root: self.key_root.clone(),
+            address: address.into(),
+        }
+    }
+
     /// A `data` block: a resource deployed elsewhere, looked up by its arguments. It is a
     /// node that references reach (`data.azurerm_container_registry.acr.id`), marked
     /// `existing`: rules never judge its settings.
@@ -811,11 +819,12 @@ impl<'a> Module<'a> {
             self.decl_value(file, decl, whole)
         });
         Some(Resource {
+            id: Default::default(),
             kind: Kind::from_terraform(ty),
             format: crate::model::Format::Terraform,
             native_type: ty.to_string(),
             address: format!("{}data.{ty}.{name}", self.prefix),
-            keys: vec![format!("{}data.{ty}.{name}", self.key_base)],
+            keys: vec![self.key(format!("{}data.{ty}.{name}", self.prefix))],
             span: self.header_span(file, decl),
             name: body.get("name").cloned(),
             body,
@@ -837,25 +846,29 @@ impl<'a> Module<'a> {
         // Keys: the block's, and one per known instance (`...acr["dev"]`), so a reference
         // with a known index finds its instance; a resource for one instance has its
         // own key first.
-        let base = format!("{}{ty}.{name}", self.key_base);
+        let base = format!("{}{ty}.{name}", self.prefix);
         let make = |body: Value, suffixes: &[&str], instances: Option<Instances>| {
             let res_name = body.get("name").cloned();
-            let mut keys: Vec<String> = suffixes.iter().map(|s| format!("{base}{s}")).collect();
+            let mut keys: Vec<Key> = suffixes
+                .iter()
+                .map(|s| self.key(format!("{base}{s}")))
+                .collect();
             let suffix = match suffixes {
                 [one] if instances.is_none() => *one,
                 _ => "",
             };
             if suffix.is_empty() {
-                keys.insert(0, base.clone());
+                keys.insert(0, self.key(base.clone()));
             } else {
-                keys.push(base.clone());
+                keys.push(self.key(base.clone()));
             }
             if let (Some(arm), Some(n)) =
                 (arm_type_of(ty), res_name.as_ref().and_then(Value::as_str))
             {
-                keys.push(Resource::type_name_key(arm, n));
+                keys.push(Key::type_name(arm, n));
             }
             Resource {
+                id: Default::default(),
                 kind: Kind::from_terraform(ty),
                 format: crate::model::Format::Terraform,
                 native_type: ty.to_string(),
@@ -1161,7 +1174,7 @@ impl<'a> Module<'a> {
             self.ctx,
             self.meter.clone(),
             &dir,
-            format!("{}module.{call}{suffix}.", self.key_base),
+            self.key_root.clone(),
             prefix,
             inputs,
             via,
@@ -1346,11 +1359,11 @@ impl<'a> Module<'a> {
             Lookup::Resource => (&self.resources, ""),
             Lookup::Data => (&self.data, "data."),
         };
-        let key = format!("{}{prefix}{ty}.{name}{suffix}", self.key_base);
+        let key = self.key(format!("{}{prefix}{ty}.{name}{suffix}", self.prefix));
         let reference = |attr: &str| {
             Value::new(
                 ValueKind::Ref(Box::new(Ref {
-                    key: key.clone(),
+                    target: key.clone(),
                     attr: attr.to_string(),
                 })),
                 span,

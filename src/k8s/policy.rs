@@ -8,7 +8,7 @@ use regex::Regex;
 use super::image::{ImageRef, entry_admits};
 use super::{Container, kind_of, namespace};
 use crate::eval::functions::from_json;
-use crate::model::{Format, Graph, Kind, Resource, Value, ValueKind};
+use crate::model::{Format, Graph, Key, Kind, Resource, Value, ValueKind};
 use crate::source::Span;
 
 /// The built-in policy definition "Kubernetes cluster containers should only use allowed images".
@@ -254,27 +254,44 @@ fn definition_id(r: &Resource) -> Option<&Value> {
 /// What a definition id names: a literal id, a `tenantResourceId`/`subscriptionResourceId`/
 /// `resourceId` of a definition, or a reference to a definition declared in the scan.
 fn assigned(graph: Option<&Graph>, def: &Value, near: &Resource) -> Assigned {
+    let parsed;
     let key = match &def.kind {
         ValueKind::String(s) => match crate::model::arm_id_key(s) {
-            Some(k) => k,
+            Some(k) => {
+                parsed = k;
+                &parsed
+            }
             // Not an id: compared as written (the built-in's guid at its end).
             None if s.to_ascii_lowercase().ends_with(ALLOWED_IMAGES_POLICY) => {
                 return Assigned::AllowedImages;
             }
             None => return Assigned::OtherDefinition,
         },
-        ValueKind::Ref(r) => r.key.to_ascii_lowercase(),
+        ValueKind::Ref(r) => &r.target,
         _ => return Assigned::Unknown,
     };
-    if let Some(name) = key.strip_prefix("id:microsoft.authorization/policydefinitions/") {
-        return if name.eq_ignore_ascii_case(ALLOWED_IMAGES_POLICY) {
-            Assigned::AllowedImages
-        } else {
-            Assigned::OtherDefinition
+    if let Key::TypeName(t) = key {
+        let (arm_type, name) = (t.arm_type(), t.name());
+        // A definition's children (`.../policyDefinitions/<name>/<type>/<child>`) are no
+        // definition: named after it, not the built-in.
+        let is_or_under = |ty: &str| {
+            arm_type == ty
+                || arm_type
+                    .strip_prefix(ty)
+                    .is_some_and(|r| r.starts_with('/'))
         };
-    }
-    if key.starts_with("id:microsoft.authorization/policysetdefinitions/") {
-        return Assigned::Initiative;
+        if is_or_under("microsoft.authorization/policydefinitions") {
+            return if arm_type == "microsoft.authorization/policydefinitions"
+                && name.eq_ignore_ascii_case(ALLOWED_IMAGES_POLICY)
+            {
+                Assigned::AllowedImages
+            } else {
+                Assigned::OtherDefinition
+            };
+        }
+        if is_or_under("microsoft.authorization/policysetdefinitions") {
+            return Assigned::Initiative;
+        }
     }
     // A reference to a definition declared in the scan (`azurerm_policy_definition.x.id`,
     // Bicep `initiative.id`): its type tells.
@@ -698,6 +715,7 @@ mod tests {
             ]),
         )]);
         let r = Resource {
+            id: Default::default(),
             kind: Kind::PolicyAssignment,
             format: Format::Arm,
             native_type: "Microsoft.Authorization/policyAssignments".into(),
