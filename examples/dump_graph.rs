@@ -8,7 +8,16 @@ fn main() {
     let ws = acrlint::Workspace::from_paths(&paths, &config).expect("paths");
     let a = acrlint::analyze(&ws, &config);
     for r in &a.graph.resources {
-        println!("{:?} {} [{}]", r.kind, r.address, r.keys.join(", "));
+        println!(
+            "{:?} {} [{}]",
+            r.kind,
+            r.address,
+            r.keys
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         println!("    body: {}", short(&r.body, 0));
     }
 }
@@ -34,7 +43,7 @@ fn short(v: &acrlint::model::Value, depth: usize) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        K::Ref(r) => format!("Ref({} .{})", r.key, r.attr),
+        K::Ref(r) => format!("Ref({} .{})", r.target, r.attr),
         K::Unknown(why) => format!("Unknown({why})"),
         _ => v.display(),
     }

@@ -7,7 +7,7 @@
 //! apart by an occurrence number. SARIF `partialFingerprints` and baseline files use it.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -100,6 +100,30 @@ pub struct Entry {
     pub message: String,
 }
 
+/// Why a baseline file cannot be read or written; the messages name the file.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read baseline {}: {message}", crate::sanitize::path(path))]
+    Read { path: PathBuf, message: String },
+    #[error("{} is not an acrlint baseline: {source}", crate::sanitize::path(path))]
+    Format {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{} is a symbolic link; not written (name the file itself)",
+        crate::sanitize::path(path)
+    )]
+    Link { path: PathBuf },
+    #[error("{} is not a regular file; not written", crate::sanitize::path(path))]
+    NotFile { path: PathBuf },
+    #[error("cannot write {}: {source}", crate::sanitize::path(path))]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 impl Baseline {
     pub fn of(a: &Analysis) -> Baseline {
         let root = a.root.as_deref();
@@ -127,27 +151,28 @@ impl Baseline {
         s
     }
 
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let shown = crate::sanitize::path(path);
-        let text = crate::discover::read_text(path)
-            .map_err(|e| format!("cannot read baseline {shown}: {e}"))?;
-        serde_json::from_str(&text).map_err(|e| format!("{shown} is not an acrlint baseline: {e}"))
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let text = crate::discover::read_text(path).map_err(|e| BaselineError::Read {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|source| BaselineError::Format {
+            path: path.into(),
+            source,
+        })
     }
 
     /// Write the baseline to `path`: through a temporary file in the same folder renamed
     /// into place, so that the write is whole or not at all and never follows a symbolic
     /// link (a link at `path` is refused: it could lead out of the tree).
-    pub fn write(&self, path: &Path) -> Result<(), String> {
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
         use std::io::Write;
-        let shown = crate::sanitize::path(path);
         match std::fs::symlink_metadata(path) {
             Ok(m) if m.file_type().is_symlink() => {
-                return Err(format!(
-                    "{shown} is a symbolic link; not written (name the file itself)"
-                ));
+                return Err(BaselineError::Link { path: path.into() });
             }
             Ok(m) if !m.is_file() => {
-                return Err(format!("{shown} is not a regular file; not written"));
+                return Err(BaselineError::NotFile { path: path.into() });
             }
             _ => {}
         }
@@ -168,9 +193,12 @@ impl Baseline {
                 f.sync_all()
             })
             .and_then(|()| std::fs::rename(&tmp, path));
-        result.map_err(|e| {
+        result.map_err(|source| {
             let _ = std::fs::remove_file(&tmp);
-            format!("cannot write {shown}: {e}")
+            BaselineError::Write {
+                path: path.into(),
+                source,
+            }
         })
     }
 

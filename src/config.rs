@@ -96,6 +96,22 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// Entries of `var-files` or `parameter-files` outside the scanned folders: not read.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    OutsideScan(Vec<OutsideScan>),
+}
+
+/// One config entry that names a file outside the scanned folders.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{file}: `{key}` entry \"{}\" is outside the scanned folders; it was not read (a file outside the scan can be named on the command line instead)",
+    crate::sanitize::path(entry)
+)]
+pub struct OutsideScan {
+    /// The config file, as shown.
+    pub file: String,
+    pub key: &'static str,
+    pub entry: PathBuf,
 }
 
 impl Config {
@@ -184,7 +200,7 @@ impl Config {
     /// loaders read, ahead of the command line's; an entry outside is never read and makes
     /// this an error that names the file, the key and the entry. Paths named on the command
     /// line are not checked: the user may point anywhere.
-    pub fn confine(&mut self, roots: &[PathBuf]) -> Result<(), String> {
+    pub fn confine(&mut self, roots: &[PathBuf]) -> Result<(), ConfigError> {
         let base = self.root.clone().unwrap_or_default();
         let file = self
             .file
@@ -196,7 +212,7 @@ impl Config {
             .filter_map(|r| std::fs::canonicalize(r).ok())
             .collect();
         let mut errors = Vec::new();
-        let mut admit = |key: &str, entries: Vec<PathBuf>| -> Vec<PathBuf> {
+        let mut admit = |key: &'static str, entries: Vec<PathBuf>| -> Vec<PathBuf> {
             let mut inside = Vec::new();
             for entry in entries {
                 let abs = crate::normalize(&base.join(&entry));
@@ -209,10 +225,11 @@ impl Config {
                 if lexical && real {
                     inside.push(abs);
                 } else {
-                    errors.push(format!(
-                        "{file}: `{key}` entry \"{}\" is outside the scanned folders; it was not read (a file outside the scan can be named on the command line instead)",
-                        crate::sanitize::path(&entry)
-                    ));
+                    errors.push(OutsideScan {
+                        file: file.clone(),
+                        key,
+                        entry,
+                    });
                 }
             }
             inside
@@ -223,7 +240,7 @@ impl Config {
             std::mem::take(&mut self.file_parameter_files),
         );
         if !errors.is_empty() {
-            return Err(errors.join("\n"));
+            return Err(ConfigError::OutsideScan(errors));
         }
         self.var_files.splice(0..0, vars);
         self.parameter_files.splice(0..0, params);

@@ -314,20 +314,38 @@ fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
     Some(out)
 }
 
-fn excludes(config: &Config) -> Result<Option<(GlobSet, PathBuf)>, String> {
+/// Why a scan cannot start: a path the user named cannot be read, or an exclude pattern
+/// is not a pattern.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("invalid exclude pattern `{pattern}`: {message}")]
+    Exclude { pattern: String, message: String },
+    #[error("{}: {source}", crate::sanitize::path(path))]
+    Path {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn excludes(config: &Config) -> Result<Option<(GlobSet, PathBuf)>, ScanError> {
     if config.exclude.is_empty() {
         return Ok(None);
     }
     let mut b = GlobSetBuilder::new();
+    let invalid = |pat: &str, e: globset::Error| ScanError::Exclude {
+        pattern: pat.to_string(),
+        message: e.to_string(),
+    };
     for pat in &config.exclude {
-        let glob = Glob::new(pat).map_err(|e| format!("invalid exclude pattern `{pat}`: {e}"))?;
-        b.add(glob);
+        b.add(Glob::new(pat).map_err(|e| invalid(pat, e))?);
         if !pat.contains('/') {
             // `*.json` means anywhere, as in .gitignore.
-            b.add(Glob::new(&format!("**/{pat}")).map_err(|e| e.to_string())?);
+            b.add(Glob::new(&format!("**/{pat}")).map_err(|e| invalid(pat, e))?);
         }
     }
-    let set = b.build().map_err(|e| e.to_string())?;
+    let set = b
+        .build()
+        .map_err(|e| invalid(&config.exclude.join(", "), e))?;
     let base = config
         .root
         .clone()
@@ -571,7 +589,7 @@ pub fn project_workspace(
     paths: &[PathBuf],
     extra: Option<&Path>,
     config: &Config,
-) -> Result<Workspace, String> {
+) -> Result<Workspace, ScanError> {
     let mut selection: Vec<PathBuf> = paths.iter().map(|p| normalize(p)).collect();
     selection.extend(extra.map(normalize));
     let mut projects: Vec<PathBuf> = selection
@@ -618,22 +636,24 @@ fn add_hidden_notes(ws: &mut Workspace) {
 /// Walk the given paths into a [`Workspace`]: folders respect `.gitignore`, `.ignore` and
 /// the config's excludes (the files they hide are counted) and skip `.git`, `.terraform`,
 /// `node_modules`; files given explicitly are taken as they are.
-pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+pub fn workspace(paths: &[PathBuf], config: &Config) -> Result<Workspace, ScanError> {
     let mut ws = walk_paths(paths, config)?;
     add_hidden_notes(&mut ws);
     Ok(ws)
 }
 
 /// [`workspace`] without the notes on hidden files.
-fn walk_paths(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+fn walk_paths(paths: &[PathBuf], config: &Config) -> Result<Workspace, ScanError> {
     let ex = excludes(config)?;
     let mut ws_notes: Vec<String> = Vec::new();
     let mut found: Vec<PathBuf> = Vec::new();
     let mut hidden: Vec<PathBuf> = Vec::new();
     let mut roots = Vec::new();
     for path in paths {
-        let meta =
-            std::fs::metadata(path).map_err(|e| format!("{}: {e}", crate::sanitize::path(path)))?;
+        let meta = std::fs::metadata(path).map_err(|source| ScanError::Path {
+            path: path.clone(),
+            source,
+        })?;
         if !meta.is_dir() {
             if meta.is_file() {
                 if is_excluded(&ex, path) {

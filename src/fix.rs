@@ -531,33 +531,53 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 /// file beside it, and only when every one is written are they renamed into place. When
 /// one cannot be written (or a file changed since it was scanned), the temporary files
 /// are removed and nothing is changed.
-pub fn write(changes: &[FileChange]) -> Result<(), String> {
+/// Why fixes were not written; the messages say what was changed (nothing, or how many).
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write {}: {}; no file was changed", crate::sanitize::visible(display), crate::sanitize::visible(&source.to_string()))]
+    Stage {
+        display: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot replace {}: {source}; {done} of {total} files were already fixed",
+        crate::sanitize::path(path)
+    )]
+    Replace {
+        path: PathBuf,
+        source: std::io::Error,
+        done: usize,
+        total: usize,
+    },
+}
+
+pub fn write(changes: &[FileChange]) -> Result<(), WriteError> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     for c in changes {
         match stage(c) {
             Ok(pair) => staged.push(pair),
-            Err(e) => {
+            Err(source) => {
                 for (tmp, _) in &staged {
                     let _ = std::fs::remove_file(tmp);
                 }
-                return Err(format!(
-                    "cannot write {}: {}; no file was changed",
-                    crate::sanitize::visible(&c.display),
-                    crate::sanitize::visible(&e.to_string())
-                ));
+                return Err(WriteError::Stage {
+                    display: c.display.clone(),
+                    source,
+                });
             }
         }
     }
     for (i, (tmp, target)) in staged.iter().enumerate() {
-        if let Err(e) = std::fs::rename(tmp, target) {
+        if let Err(source) = std::fs::rename(tmp, target) {
             for (tmp, _) in &staged[i..] {
                 let _ = std::fs::remove_file(tmp);
             }
-            return Err(format!(
-                "cannot replace {}: {e}; {i} of {} files were already fixed",
-                crate::sanitize::path(target),
-                staged.len()
-            ));
+            return Err(WriteError::Replace {
+                path: target.clone(),
+                source,
+                done: i,
+                total: staged.len(),
+            });
         }
     }
     Ok(())

@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use config::Config;
 use discover::FileKind;
 use finding::Finding;
-use model::{Graph, Kind, Resource, Value, ValueKind};
+use model::{Graph, Resource, Value, ValueKind};
 use source::{FileId, SourceFile, SourceMap};
 
 /// The files of one analysis and what else may be read to evaluate them.
@@ -190,14 +190,17 @@ impl Workspace {
 
     /// Build a workspace from the paths a user gave (folders are walked, files taken as
     /// they are).
-    pub fn from_paths(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+    pub fn from_paths(
+        paths: &[PathBuf],
+        config: &Config,
+    ) -> Result<Workspace, discover::ScanError> {
         discover::workspace(paths, config)
     }
 
     /// Build a workspace that reports on `paths` but reads their whole projects (see
     /// [`discover::project_workspace`]): the findings for a file are the same whether it is
     /// checked alone or with the rest of its project.
-    pub fn project(paths: &[PathBuf], config: &Config) -> Result<Workspace, String> {
+    pub fn project(paths: &[PathBuf], config: &Config) -> Result<Workspace, discover::ScanError> {
         discover::project_workspace(paths, None, config)
     }
 
@@ -244,11 +247,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Rules read the settings of the kinds they know; of other resources only the identity
-    /// (keys, name, span) serves references. Their bodies would be most of an ARM-heavy
-    /// scan's memory: loaders drop them as soon as a file is evaluated.
+    /// Rules read the settings of the kinds they declare ([`rules::Rule::reads`]); of other
+    /// resources only the identity (keys, name, span) serves references. Their bodies would
+    /// be most of an ARM-heavy scan's memory: loaders drop them as soon as a file is
+    /// evaluated.
     pub fn drop_unread_bodies(&mut self) {
-        for r in self.resources.iter_mut().filter(|r| r.kind == Kind::Other) {
+        for r in self
+            .resources
+            .iter_mut()
+            .filter(|r| !rules::body_read(r.kind))
+        {
             r.body = Value::new(ValueKind::Object(Vec::new()), r.body.span);
         }
     }
@@ -424,17 +432,14 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         .par_iter()
         .filter(|rule| config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off))
         .map(|rule| {
-            let mut found = Vec::new();
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                (rule.check)(&ctx, &mut found)
-            }))
-            .map(|()| found)
-            .map_err(|_| {
-                format!(
-                    "internal error in rule {} ({}); its findings are missing",
-                    rule.meta.code, rule.meta.name
-                )
-            })
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (rule.check)(&ctx))).map_err(
+                |_| {
+                    format!(
+                        "internal error in rule {} ({}); its findings are missing",
+                        rule.meta.code, rule.meta.name
+                    )
+                },
+            )
         })
         .collect();
     for r in per_rule {

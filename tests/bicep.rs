@@ -2,7 +2,7 @@
 
 mod common;
 
-use acrlint::model::{Format, Kind, Target, ValueKind};
+use acrlint::model::{Format, Key, Kind, Target, ValueKind};
 
 #[test]
 fn sample_project_builds_the_graph() {
@@ -30,17 +30,17 @@ fn sample_project_builds_the_graph() {
         "Microsoft.Network/virtualNetworks/subnets"
     );
     assert!(subnet.existing);
-    assert!(
-        subnet.keys.contains(
-            &"id:microsoft.network/virtualnetworks/subnets/vnet-platform-prod/snet-endpoints"
-                .to_string()
-        )
-    );
+    assert!(subnet.keys.contains(&Key::type_name(
+        "microsoft.network/virtualnetworks/subnets",
+        "vnet-platform-prod/snet-endpoints"
+    )));
     // `parent:` composes the name.
     let link = by_addr("vnetLink");
     assert_eq!(link.kind, Kind::PrivateDnsZoneVnetLink);
-    assert!(link.keys.iter().any(|k| k
-        == "id:microsoft.network/privatednszones/virtualnetworklinks/privatelink.azurecr.io/vnet-platform-prod-link"));
+    assert!(link.keys.contains(&Key::type_name(
+        "microsoft.network/privatednszones/virtualnetworklinks",
+        "privatelink.azurecr.io/vnet-platform-prod-link"
+    )));
     assert_eq!(
         link.name_str(),
         Some("privatelink.azurecr.io/vnet-platform-prod-link")

@@ -636,7 +636,7 @@ fn when_one_file_cannot_be_written_no_file_is_changed() {
     // The third file is gone (a folder in its place) by the time of writing.
     fs::remove_file(d.path().join("c/main.tf")).unwrap();
     fs::create_dir(d.path().join("c/main.tf")).unwrap();
-    let err = acrlint::fix::write(&changes).unwrap_err();
+    let err = acrlint::fix::write(&changes).unwrap_err().to_string();
     assert!(
         err.contains("c/main.tf") && err.contains("no file was changed"),
         "{err}"
@@ -655,7 +655,7 @@ fn when_one_file_cannot_be_written_no_file_is_changed() {
     // A file edited since the scan stops the write as well.
     fs::remove_dir(d.path().join("c/main.tf")).unwrap();
     fs::write(d.path().join("c/main.tf"), format!("{CARELESS}# edited\n")).unwrap();
-    let err = acrlint::fix::write(&changes).unwrap_err();
+    let err = acrlint::fix::write(&changes).unwrap_err().to_string();
     assert!(err.contains("changed since it was scanned"), "{err}");
     assert_eq!(
         fs::read_to_string(d.path().join("a/main.tf")).unwrap(),

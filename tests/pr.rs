@@ -343,6 +343,7 @@ fn body_resource(
         v = Value::new(ValueKind::Object(vec![((*key).into(), v)]), span);
     }
     Resource {
+        id: Default::default(),
         kind: Kind::ContainerRegistry,
         format,
         native_type: "x".into(),

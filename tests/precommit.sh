@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Runs the real pre-commit (from PyPI, in a virtual environment) against this checkout:
-# `pre-commit try-repo <checkout> acrlint --files ...` must fail on a bad sample and pass
-# on a good one; and in a multi-file project, a staged Kubernetes manifest is judged against
-# the registry an unstaged Terraform file declares, exactly as with `--all-files`.
+# Runs the real pre-commit (from PyPI, in a virtual environment) against this checkout, set
+# up as users set it up: a `.pre-commit-config.yaml` naming the hook's repository and rev.
+# `pre-commit run acrlint --files ...` must fail on a bad sample and pass on a good one; and
+# in a multi-file project, a staged Kubernetes manifest is judged against the registry an
+# unstaged Terraform file declares, exactly as with `--all-files`.
 #
 #   tests/precommit.sh            # from anywhere; needs python3 (venv), git, cargo, network to PyPI
 #
-# pre-commit installs the hook with `cargo install --path <its clone of this repo>`; the
-# build reuses this checkout's target directory (CARGO_TARGET_DIR, overridable), so only the
-# first run compiles the dependencies in release mode.
+# The hook's repository is a snapshot of this checkout's working tree (committed or not:
+# tracked and untracked files that are not ignored), committed in a scratch repository.
+# pre-commit installs the hook once for that repository and rev (`cargo install --path` of
+# its clone) and every case below reuses the installed environment. The build reuses this
+# checkout's target directory (CARGO_TARGET_DIR, overridable), so the dependencies are not
+# compiled again.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +21,26 @@ trap 'rm -rf "$WORK"' EXIT
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export PRE_COMMIT_HOME="$WORK/pre-commit-home"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# The hook's repository: this working tree, committed.
+git clone --quiet --no-checkout "$ROOT" "$WORK/hook"
+(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard) \
+    | (cd "$ROOT" && xargs -0 cp --parents -t "$WORK/hook" 2>/dev/null || true)
+git -C "$WORK/hook" add -A
+git -C "$WORK/hook" -c user.email=test@example.invalid -c user.name=test \
+    commit --quiet --allow-empty -m "the working tree under test"
+HOOK_REV="$(git -C "$WORK/hook" rev-parse HEAD)"
+
+# A repository that uses the hook, as a user's `.pre-commit-config.yaml` names it.
+use_hook() {
+    cat > .pre-commit-config.yaml <<YAML
+repos:
+  - repo: $WORK/hook
+    rev: $HOOK_REV
+    hooks:
+      - id: acrlint
+YAML
+}
 
 python3 -m venv "$WORK/venv"
 "$WORK/venv/bin/pip" install --quiet pre-commit
@@ -28,6 +52,7 @@ cd "$WORK/repo"
 git init --quiet
 git config user.email test@example.invalid
 git config user.name test
+use_hook
 mkdir -p bad good
 cat > bad/main.tf <<'TF'
 resource "azurerm_container_registry" "acr" {
@@ -77,7 +102,7 @@ TF
 git add -A
 
 start=$(date +%s)
-if "$PRE_COMMIT" try-repo "$ROOT" acrlint --files bad/main.tf > "$WORK/bad.log" 2>&1; then
+if "$PRE_COMMIT" run acrlint --files bad/main.tf > "$WORK/bad.log" 2>&1; then
     cat "$WORK/bad.log"
     echo "FAIL: the hook passed on bad/main.tf" >&2
     exit 1
@@ -86,7 +111,7 @@ grep -q "ACR002" "$WORK/bad.log" || { cat "$WORK/bad.log"; echo "FAIL: no ACR002
 echo "ok: the hook fails on bad/main.tf ($(( $(date +%s) - start ))s, including the cargo install)"
 
 start=$(date +%s)
-if ! "$PRE_COMMIT" try-repo "$ROOT" acrlint --files good/main.tf good/endpoint.tf > "$WORK/good.log" 2>&1; then
+if ! "$PRE_COMMIT" run acrlint --files good/main.tf good/endpoint.tf > "$WORK/good.log" 2>&1; then
     cat "$WORK/good.log"
     echo "FAIL: the hook failed on good/main.tf" >&2
     exit 1
@@ -101,6 +126,8 @@ cd "$WORK/project"
 git init --quiet
 git config user.email test@example.invalid
 git config user.name test
+use_hook
+git add .pre-commit-config.yaml
 mkdir -p infra k8s
 cat > infra/main.tf <<'TF'
 resource "azurerm_container_registry" "acr" {
@@ -137,13 +164,13 @@ git add k8s/app.yaml
 staged=$(git diff --cached --name-only)
 [ "$staged" = "k8s/app.yaml" ] || { echo "FAIL: expected only k8s/app.yaml staged, got: $staged" >&2; exit 1; }
 
-if "$PRE_COMMIT" try-repo "$ROOT" acrlint --files k8s/app.yaml > "$WORK/staged.log" 2>&1; then
+if "$PRE_COMMIT" run acrlint --files k8s/app.yaml > "$WORK/staged.log" 2>&1; then
     cat "$WORK/staged.log"
     echo "FAIL: the hook passed on the staged manifest pulling from someoneelse.azurecr.io" >&2
     exit 1
 fi
 grep -q "K8S001" "$WORK/staged.log" || { cat "$WORK/staged.log"; echo "FAIL: no K8S001 for the staged manifest" >&2; exit 1; }
-if "$PRE_COMMIT" try-repo "$ROOT" acrlint --all-files > "$WORK/all.log" 2>&1; then
+if "$PRE_COMMIT" run acrlint --all-files > "$WORK/all.log" 2>&1; then
     cat "$WORK/all.log"
     echo "FAIL: the hook passed with --all-files" >&2
     exit 1

@@ -559,7 +559,11 @@ fn bicep_cached_module_outputs_are_known_to_the_caller() {
         ])
         .expect("the connection's id");
     assert!(
-        matches!(&id.kind, acrlint::model::ValueKind::Ref(r) if r.key.contains("registries/acrdemo")),
+        matches!(&id.kind, acrlint::model::ValueKind::Ref(r) if matches!(
+            &r.target,
+            acrlint::model::Key::TypeName(t)
+                if t.arm_type().ends_with("/registries") && t.name() == "acrdemo"
+        )),
         "{id:?}"
     );
 }

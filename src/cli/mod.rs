@@ -255,7 +255,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             let (config, ws) = scan(&args)?;
             let analysis = analyze(&ws, &config);
             let baseline = crate::baseline::Baseline::of(&analysis);
-            baseline.write(&file)?;
+            baseline.write(&file).map_err(|e| e.to_string())?;
             if !args.quiet {
                 eprintln!(
                     "acrlint: wrote {} finding(s) to {}",
@@ -361,7 +361,7 @@ pub fn scan(args: &CheckArgs) -> Result<(Config, Workspace), String> {
     select_rules(&mut config, args)?;
     let (ws, _) = workspace(args, &config)?;
     warn_not_read(args, &ws);
-    config.confine(&ws.roots)?;
+    config.confine(&ws.roots).map_err(|e| e.to_string())?;
     Ok((config, ws))
 }
 
@@ -497,7 +497,7 @@ pub fn workspace(
     let mut ws = if paths.is_empty() && placed.is_none() {
         Workspace::default()
     } else {
-        crate::discover::project_workspace(&paths, placed, config)?
+        crate::discover::project_workspace(&paths, placed, config).map_err(|e| e.to_string())?
     };
     if let Some((name, path, text)) = stdin {
         let file = SourceFile::new(
@@ -550,12 +550,12 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     let mut config = load_config(&args)?;
     select_rules(&mut config, &args)?;
     let baseline = match &args.baseline {
-        Some(p) => Some(crate::baseline::Baseline::load(p)?),
+        Some(p) => Some(crate::baseline::Baseline::load(p).map_err(|e| e.to_string())?),
         None => None,
     };
     let (mut ws, stdin_path) = workspace(&args, &config)?;
     warn_not_read(&args, &ws);
-    config.confine(&ws.roots)?;
+    config.confine(&ws.roots).map_err(|e| e.to_string())?;
     let discovered = start.elapsed();
     let mut analysis = analyze(&ws, &config);
     // `--fix -`: the fixed text goes to standard output, the report to standard error.
@@ -636,7 +636,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             }
             let disk: Vec<crate::fix::FileChange> =
                 changes.into_iter().filter(|c| !is_stdin(&c.path)).collect();
-            crate::fix::write(&disk)?;
+            crate::fix::write(&disk).map_err(|e| e.to_string())?;
             let n: usize = disk.iter().map(|c| c.fixes).sum();
             if !disk.is_empty() && !args.quiet {
                 eprintln!("acrlint: fixed {n} finding(s) in {} file(s)", disk.len());

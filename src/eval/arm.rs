@@ -17,7 +17,10 @@ use crate::config::Config;
 use crate::eval::azure_functions;
 use crate::eval::budget::{Budget, MAX_COPY, Meter};
 use crate::finding::Finding;
-use crate::model::{Format, Instances, Kind, Origin, Resource, Value, ValueKind};
+use crate::model::{
+    ArmKey, ArmLocal, ArmScope, Format, Instances, Key, Kind, Origin, Resource, TypeName, Value,
+    ValueKind,
+};
 use crate::parse::arm::{Json, Node, parse};
 use crate::rules::parse_error;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -179,7 +182,7 @@ fn load_template(
     }
     let ev = Evaluator::new(id, budget, file.display.clone());
     let scope = Scope::new(&ev, &root, given);
-    ev.template(&root, &scope, &[], 0, "");
+    ev.template(&root, &scope, &[], 0, &ArmScope::default());
     loaded.resources.extend(ev.resources.into_inner());
     loaded.findings.extend(ev.findings.into_inner());
     loaded.notes.extend(ev.notes.into_inner());
@@ -190,7 +193,7 @@ fn load_template(
 /// A compiled template read as a module's nested deployment (a Bicep registry module from
 /// the module cache): `given` holds the caller's parameter values with what each is (for
 /// origins); every other parameter takes its default, or is Unknown when `unknown_rest`
-/// (the caller spreads an object not known statically). Resources are keyed under `prefix`
+/// (the caller spreads an object not known statically). Resources are keyed in `prefix`
 /// and carry `via`. Also returns the template's `outputs`, evaluated.
 pub(crate) fn evaluate_module(
     sources: &SourceMap,
@@ -198,7 +201,7 @@ pub(crate) fn evaluate_module(
     given: Vec<(String, Value, String)>,
     unknown_rest: Option<Span>,
     via: &[Origin],
-    prefix: &str,
+    prefix: &ArmScope,
     budget: &Budget,
 ) -> (Loaded, Vec<(crate::model::Str, Value)>) {
     let mut loaded = Loaded::default();
@@ -622,7 +625,14 @@ impl<'b> Evaluator<'b> {
     }
 
     /// One (possibly nested) template: its resources, in array or symbolic form.
-    fn template(&self, root: &Node, scope: &Scope, via: &[Origin], depth: usize, prefix: &str) {
+    fn template(
+        &self,
+        root: &Node,
+        scope: &Scope,
+        via: &[Origin],
+        depth: usize,
+        prefix: &ArmScope,
+    ) {
         let Some(resources) = root.get("resources") else {
             return;
         };
@@ -658,7 +668,7 @@ impl<'b> Evaluator<'b> {
         scope: &Scope,
         via: &[Origin],
         depth: usize,
-        prefix: &str,
+        prefix: &ArmScope,
     ) {
         if !matches!(n.json, Json::Object(_)) {
             return;
@@ -711,15 +721,19 @@ impl<'b> Evaluator<'b> {
         };
         let mut keys = Vec::new();
         if let Some(s) = symbol {
-            keys.push(format!("arm:{}:{prefix}:{}", self.file.0, s.0));
+            keys.push(Key::Arm(Box::new(ArmKey {
+                file: self.file,
+                scope: prefix.clone(),
+                local: ArmLocal::Symbol(s.0.to_string()),
+            })));
         }
         if let Some(nm) = &name_text {
-            keys.push(format!(
-                "arm:{}:{prefix}:{}",
-                self.file.0,
-                Resource::type_name_key(&full_type, nm)
-            ));
-            keys.push(Resource::type_name_key(&full_type, nm));
+            keys.push(Key::Arm(Box::new(ArmKey {
+                file: self.file,
+                scope: prefix.clone(),
+                local: ArmLocal::TypeName(TypeName::new(&full_type, nm)),
+            })));
+            keys.push(Key::type_name(&full_type, nm));
         }
         let span = match symbol {
             Some((_, s)) => s,
@@ -760,6 +774,7 @@ impl<'b> Evaluator<'b> {
         }
         let name_for_children = name.clone();
         self.resources.borrow_mut().push(Resource {
+            id: Default::default(),
             kind: Kind::from_arm(&full_type),
             format: Format::Arm,
             native_type: full_type.clone(),
@@ -804,7 +819,7 @@ impl<'b> Evaluator<'b> {
         scope: &Scope,
         via: &[Origin],
         depth: usize,
-        prefix: &str,
+        prefix: &ArmScope,
     ) {
         let Some(props) = n.get("properties") else {
             return;
@@ -834,7 +849,10 @@ impl<'b> Evaluator<'b> {
             span: head,
             what: format!("in nested deployment `{shown}`"),
         });
-        let prefix = format!("{prefix}/{shown}");
+        let prefix = ArmScope {
+            caller: prefix.caller.clone(),
+            nested: format!("{}/{shown}", prefix.nested),
+        };
         let inner = props
             .get("expressionEvaluationOptions")
             .and_then(|o| o.get("scope"))
@@ -1125,7 +1143,7 @@ mod expr {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Kind, Resource};
+    use crate::model::{Key, Kind};
     use crate::source::SourceFile;
     use crate::{Workspace, analyze};
 
@@ -1160,7 +1178,7 @@ mod tests {
         ));
         assert!(a.findings.iter().all(|f| f.rule.code != "LINT001"));
         let g = &a.graph;
-        let acr = g.by_key(&Resource::type_name_key(
+        let acr = g.by_key(&Key::type_name(
             "Microsoft.ContainerRegistry/registries",
             "acr1",
         ));
@@ -1229,14 +1247,15 @@ mod tests {
             r#"{{ {HEAD}
   "variables": {{ "copy": [ {{ "name": "zones", "count": 2, "input": "[concat('z', copyIndex('zones', 1))]" }} ] }},
   "resources": [
-    {{ "type": "Microsoft.Network/virtualNetworks", "name": "vnet",
+    {{ "type": "Microsoft.Network/privateEndpoints", "name": "pe",
        "properties": {{ "zones": "[variables('zones')]",
          "copy": [ {{ "name": "subnets", "count": 2, "input": {{ "name": "[concat('s', copyIndex('subnets'))]" }} }} ] }} }}
   ]
 }}"#
         ));
-        let vnet = a.graph.of_kind(Kind::VirtualNetwork).next().unwrap();
-        let zones: Vec<_> = vnet
+        // A kind some rule reads: the bodies of the others are dropped after loading.
+        let pe = a.graph.of_kind(Kind::PrivateEndpoint).next().unwrap();
+        let zones: Vec<_> = pe
             .body
             .path(&["properties", "zones"])
             .unwrap()
@@ -1246,7 +1265,7 @@ mod tests {
             .filter_map(|v| v.as_str())
             .collect();
         assert_eq!(zones, ["z1", "z2"]);
-        let subnets = vnet
+        let subnets = pe
             .body
             .path(&["properties", "subnets"])
             .unwrap()

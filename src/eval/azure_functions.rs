@@ -9,8 +9,27 @@
 //! references draw edges in the graph.
 
 use crate::eval::functions::{from_json, to_json};
-use crate::model::{Ref, Resource, Str, Value, ValueKind};
+use crate::model::{Key, Ref, Str, Value, ValueKind};
 use crate::source::Span;
+
+/// `union` of objects: later properties win (names compared case-insensitively); each
+/// property carries the origins of the object it came from, not those of the others.
+fn union_objects(args: &[Value], span: Span) -> Option<Value> {
+    let mut out: Vec<(Str, Value)> = Vec::new();
+    for a in args {
+        let ValueKind::Object(es) = &a.kind else {
+            return None;
+        };
+        for (k, v) in es {
+            let v = v.clone().carrying(a);
+            match out.iter_mut().find(|(k2, _)| k2.eq_ignore_ascii_case(k)) {
+                Some(slot) => slot.1 = v,
+                None => out.push((k.clone(), v)),
+            }
+        }
+    }
+    Some(Value::new(ValueKind::Object(out), span))
+}
 
 /// Call an ARM/Bicep function by name (case-insensitive) on evaluated arguments.
 /// Unknown arguments, deployment-time functions and unknown functions give an Unknown.
@@ -38,12 +57,18 @@ pub fn call(name: &str, args: Vec<Value>, span: Span) -> Value {
         // edge to it (`reference(aksId).identityProfile.kubeletidentity.objectId`).
         "reference" => match args.first().map(|a| &a.kind) {
             Some(ValueKind::Ref(r)) => Some(ValueKind::Ref(Box::new(Ref {
-                key: r.key.clone(),
+                target: r.target.clone(),
                 attr: "properties".into(),
             }))),
             _ => None,
         },
         "coalesce" => coalesce(&args),
+        "union"
+            if !args.iter().any(Value::has_unknown)
+                && matches!(args.first().map(|a| &a.kind), Some(ValueKind::Object(_))) =>
+        {
+            return union_objects(&args, span).unwrap_or_else(|| unknown(name, span));
+        }
         "resourceid"
         | "subscriptionresourceid"
         | "tenantresourceid"
@@ -88,7 +113,7 @@ fn is_deployment_time(name: &str) -> bool {
 pub fn root_unknown(v: &Value) -> Option<String> {
     match &v.kind {
         ValueKind::Unknown(why) => Some(why.clone()),
-        ValueKind::Ref(r) => Some(format!("a reference to `{}`", r.key)),
+        ValueKind::Ref(r) => Some(format!("a reference to `{}`", r.target)),
         ValueKind::List(items) => items.iter().find_map(root_unknown),
         ValueKind::Object(es) => es.iter().find_map(|(_, v)| root_unknown(v)),
         _ => None,
@@ -150,7 +175,7 @@ fn resource_id(func: &str, args: &[Value]) -> Option<ValueKind> {
         return Some(ValueKind::String(id.into()));
     }
     Some(ValueKind::Ref(Box::new(Ref {
-        key: Resource::type_name_key(ty, &names.join("/")),
+        target: Key::type_name(ty, &names.join("/")),
         attr: "id".into(),
     })))
 }
@@ -413,21 +438,6 @@ fn known_call(name: &str, args: &[Value], span: Span) -> Option<ValueKind> {
             ValueKind::Object(out)
         }
         "union" => match &arg(0)?.kind {
-            ValueKind::Object(_) => {
-                let mut out: Vec<(Str, Value)> = Vec::new();
-                for a in args {
-                    let ValueKind::Object(es) = &a.kind else {
-                        return None;
-                    };
-                    for (k, v) in es {
-                        match out.iter_mut().find(|(k2, _)| k2.eq_ignore_ascii_case(k)) {
-                            Some(slot) => slot.1 = v.clone(),
-                            None => out.push((k.clone(), v.clone())),
-                        }
-                    }
-                }
-                ValueKind::Object(out)
-            }
             ValueKind::List(_) => {
                 let mut out: Vec<Value> = Vec::new();
                 for a in args {
@@ -615,8 +625,11 @@ mod tests {
             sp(),
         );
         assert_eq!(
-            v.as_ref().map(|r| r.key.as_str()),
-            Some("id:microsoft.network/virtualnetworks/subnets/vnet/snet")
+            v.as_ref().map(|r| &r.target),
+            Some(&Key::type_name(
+                "microsoft.network/virtualnetworks/subnets",
+                "vnet/snet"
+            ))
         );
         let def = call(
             "tenantResourceId",

@@ -16,7 +16,7 @@ use tree_sitter::{Node, Tree};
 use crate::config::Config;
 use crate::eval::budget::{self, Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache;
-use crate::model::{Format, Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
+use crate::model::{Format, Instances, Key, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::rules::parse_error;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, discover, normalize, parse};
@@ -128,7 +128,10 @@ pub fn load(
             Some(i) => i,
             None => l.json_parameters(&path),
         };
-        let key_base = format!("bicep:{}:", path.display());
+        let key_base = KeyBase {
+            file: Arc::from(path.as_path()),
+            path: String::new(),
+        };
         // One meter per entry file, shared by the modules it calls.
         l.meter = Rc::new(Meter::new(l.budget, l.sources.get(id).display.clone()));
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -326,7 +329,11 @@ impl<'w> Loader<'w> {
             text,
             root,
             Inputs::new(),
-            String::new(),
+            // A parameter file declares no resources: its keys name nothing.
+            KeyBase {
+                file: Arc::from(self.sources.get(id).path.as_path()),
+                path: String::new(),
+            },
             String::new(),
             self.meter.clone(),
         );
@@ -382,7 +389,7 @@ impl<'w> Loader<'w> {
         &mut self,
         id: FileId,
         inputs: Inputs,
-        key_base: String,
+        key_base: KeyBase,
         prefix: String,
         via: Vec<Origin>,
         depth: usize,
@@ -427,6 +434,14 @@ impl<'w> Loader<'w> {
     }
 }
 
+/// What the keys of a file's resources start with: the entry file, and the module calls
+/// from it (`module net/`).
+#[derive(Clone)]
+struct KeyBase {
+    file: Arc<Path>,
+    path: String,
+}
+
 /// One evaluation of one file (a root file, or a module instance).
 struct Scope<'t, 'b> {
     file: FileId,
@@ -447,7 +462,7 @@ struct Scope<'t, 'b> {
     in_progress: Vec<String>,
     /// Loop variables and other local bindings, innermost last.
     locals: Vec<(String, Value)>,
-    key_base: String,
+    key_base: KeyBase,
     prefix: String,
     via: Vec<Origin>,
     /// The limits of the entry file's evaluation: depth, sizes, work (`eval::budget`).
@@ -462,7 +477,7 @@ impl<'t, 'b> Scope<'t, 'b> {
         text: &'t str,
         root: Node<'t>,
         inputs: Inputs,
-        key_base: String,
+        key_base: KeyBase,
         prefix: String,
         meter: Rc<Meter<'b>>,
     ) -> Scope<'t, 'b> {
@@ -719,7 +734,10 @@ impl<'t, 'b> Scope<'t, 'b> {
         let outputs = l.eval_file(
             id,
             inputs,
-            format!("{}module {sym}/", self.key_base),
+            KeyBase {
+                file: self.key_base.file.clone(),
+                path: format!("{}module {sym}/", self.key_base.path),
+            },
             format!("{}{sym}.", self.prefix),
             via,
             depth + 1,
@@ -757,7 +775,14 @@ impl<'t, 'b> Scope<'t, 'b> {
             }
         }
         given.sort_by(|a, b| a.0.cmp(&b.0));
-        let prefix = format!("{}module {sym}", self.key_base);
+        // The template's resources are keyed in this module call.
+        let prefix = crate::model::ArmScope {
+            caller: Some(Key::Bicep {
+                file: self.key_base.file.clone(),
+                path: format!("{}module {sym}", self.key_base.path).into(),
+            }),
+            nested: String::new(),
+        };
         let (mut loaded, mut outputs) = crate::eval::arm::evaluate_module(
             l.sources,
             id,
@@ -863,8 +888,11 @@ impl<'t, 'b> Scope<'t, 'b> {
         result
     }
 
-    fn resource_key(&self, path: &str) -> String {
-        format!("{}{path}", self.key_base)
+    fn resource_key(&self, path: &str) -> Key {
+        Key::Bicep {
+            file: self.key_base.file.clone(),
+            path: format!("{}{path}", self.key_base.path).into(),
+        }
     }
 
     /// A resource declaration into the model; `None` when its condition is false or its
@@ -911,7 +939,7 @@ impl<'t, 'b> Scope<'t, 'b> {
         let (native_type, full_name) = self.identity(path);
         let mut keys = vec![self.resource_key(path)];
         if let Some(n) = &full_name {
-            keys.push(Resource::type_name_key(&native_type, n));
+            keys.push(Key::type_name(&native_type, n));
         }
         // A child's name is the full ARM name (`parent/child`), as in ARM JSON.
         let name = value.get("name").cloned();
@@ -927,6 +955,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             name
         };
         Some(Resource {
+            id: Default::default(),
             kind: Kind::from_arm(&native_type),
             format: Format::Bicep,
             native_type,
@@ -1081,7 +1110,7 @@ impl<'t, 'b> Scope<'t, 'b> {
         }
         Value::new(
             ValueKind::Ref(Box::new(Ref {
-                key: self.resource_key(path),
+                target: self.resource_key(path),
                 attr: attr.to_string(),
             })),
             at,
@@ -1337,7 +1366,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             },
             ValueKind::Ref(r) => Value::new(
                 ValueKind::Ref(Box::new(Ref {
-                    key: r.key.clone(),
+                    target: r.target.clone(),
                     attr: if r.attr.is_empty() {
                         prop
                     } else {

@@ -6,19 +6,16 @@ use crate::source::Span;
 
 /// Call a Terraform function; unknown arguments or functions give an Unknown.
 pub fn call_terraform(name: &str, args: Vec<Value>, span: Span) -> Value {
+    if let Some(v) = select(name, &args, span) {
+        return Value { span, ..v };
+    }
     let origins: Vec<_> = args.iter().flat_map(|a| a.origins.clone()).collect();
-    // `try` and `coalesce` tolerate unknowns in later arguments.
     let kind = match name {
         // An error is not told from an unknown value here: only a known value is sure.
         "can" => match args.first() {
             Some(a) if !a.has_unknown() => Some(ValueKind::Bool(true)),
             _ => None,
         },
-        "try" => match args.first() {
-            Some(a) if !a.has_unknown() => Some(a.kind.clone()),
-            _ => None,
-        },
-        "coalesce" => coalesce(&args),
         _ if args.iter().any(Value::has_unknown) => None,
         _ => known_call(name, &args),
     };
@@ -34,16 +31,59 @@ pub fn call_terraform(name: &str, args: Vec<Value>, span: Span) -> Value {
     }
 }
 
-fn coalesce(args: &[Value]) -> Option<ValueKind> {
-    for a in args {
-        match &a.kind {
-            ValueKind::Null => continue,
-            ValueKind::String(s) if s.is_empty() => continue,
-            ValueKind::Unknown(_) | ValueKind::Ref(_) => return None,
-            k => return Some(k.clone()),
+/// The functions whose result is one of their arguments or a part of one: it carries the
+/// origins of what was selected, not those of every argument (`lookup(local.m, "k", "x")`
+/// that falls back to `"x"` owes nothing to `local.m`; an entry of a `merge` owes its value
+/// to the object it came from, not to the others). `None` when not known here (the
+/// general path then gives the unknown). `try` and `coalesce` tolerate unknowns in later
+/// arguments.
+fn select(name: &str, args: &[Value], span: Span) -> Option<Value> {
+    let first = args.first()?;
+    match name {
+        "try" => (!first.has_unknown()).then(|| first.clone()),
+        "coalesce" => {
+            for a in args {
+                match &a.kind {
+                    ValueKind::Null => continue,
+                    ValueKind::String(s) if s.is_empty() => continue,
+                    ValueKind::Unknown(_) | ValueKind::Ref(_) => return None,
+                    _ => return Some(a.clone()),
+                }
+            }
+            None
         }
+        _ if args.iter().any(Value::has_unknown) => None,
+        "lookup" => match first.get(&str_arg(args, 1)?) {
+            Some(v) => Some(v.clone().carrying(first)),
+            None => args.get(2).cloned(),
+        },
+        "element" => {
+            let list = first.as_list()?;
+            let i = args.get(1)?.as_number()? as usize;
+            let item = list.get(i.checked_rem(list.len())?)?;
+            Some(item.clone().carrying(first))
+        }
+        // More than one element is an error in Terraform: not known here.
+        "one" => match first.as_list()? {
+            [] => Some(Value::new(ValueKind::Null, span)),
+            [x] => Some(x.clone().carrying(first)),
+            _ => None,
+        },
+        "merge" => {
+            let mut entries: Vec<(Str, Value)> = Vec::new();
+            for obj in args {
+                let ValueKind::Object(es) = &obj.kind else {
+                    return None;
+                };
+                for (k, v) in es {
+                    entries.retain(|(k2, _)| k2 != k);
+                    entries.push((k.clone(), v.clone().carrying(obj)));
+                }
+            }
+            Some(Value::new(ValueKind::Object(entries), span))
+        }
+        _ => None,
     }
-    None
 }
 
 fn str_arg(args: &[Value], i: usize) -> Option<String> {
@@ -96,34 +136,6 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
             }
             ValueKind::List(all)
         }
-        "merge" => {
-            let mut entries: Vec<(Str, Value)> = Vec::new();
-            for obj in args {
-                let ValueKind::Object(es) = &obj.kind else {
-                    return None;
-                };
-                for (k, v) in es {
-                    entries.retain(|(k2, _)| k2 != k);
-                    entries.push((k.clone(), v.clone()));
-                }
-            }
-            ValueKind::Object(entries)
-        }
-        "lookup" => {
-            let key = s(1)?;
-            match args.first()?.get(&key) {
-                Some(v) => v.kind.clone(),
-                None => args.get(2)?.kind.clone(),
-            }
-        }
-        "element" => {
-            let list = args.first()?.as_list()?;
-            let i = args.get(1)?.as_number()? as usize;
-            if list.is_empty() {
-                return None;
-            }
-            list[i % list.len()].kind.clone()
-        }
         "length" => match &args.first()?.kind {
             ValueKind::List(l) => ValueKind::Number(l.len() as f64),
             ValueKind::Object(o) => ValueKind::Number(o.len() as f64),
@@ -141,12 +153,6 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
         "toset" | "distinct" => ValueKind::List(distinct(args.first()?.as_list()?)),
         "tomap" => match &args.first()?.kind {
             k @ ValueKind::Object(_) => k.clone(),
-            _ => return None,
-        },
-        // More than one element is an error in Terraform: not known here.
-        "one" => match args.first()?.as_list()? {
-            [] => ValueKind::Null,
-            [x] => x.kind.clone(),
             _ => return None,
         },
         "flatten" => ValueKind::List(flatten(args.first()?)?),

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache::TerraformModule;
 use crate::finding::Finding;
-use crate::model::{Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
+use crate::model::{Instances, Key, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, normalize, parse};
 
@@ -337,12 +337,11 @@ fn evaluate_root(
             );
         }
     }
-    let key_base = format!("tf:{}:", dir.display());
     let module = Module::new(
         ctx,
         meter.clone(),
         dir,
-        key_base,
+        Some(Arc::from(dir)),
         String::new(),
         inputs,
         Vec::new(),
@@ -488,7 +487,7 @@ fn json_entries(e: &Expression) -> Vec<(&str, Option<std::ops::Range<usize>>, &E
 fn json_decls(root: &Expression) -> Vec<(&str, Decl<'_>)> {
     let mut out = Vec::new();
     for (section, _, value) in json_entries(root) {
-        let two = section == "resource";
+        let two = matches!(section, "resource" | "data");
         let one = matches!(section, "module" | "variable" | "output");
         if !two && !one {
             continue;
@@ -553,8 +552,9 @@ struct Module<'a> {
     root: PathBuf,
     /// True inside a module read from the module cache (its files are not the repository's).
     in_cache: bool,
-    /// Unique per module instance: the prefix of resource keys.
-    key_base: String,
+    /// The root module's folder, which resource keys name (with `prefix`, unique per module
+    /// instance); `None` outside of any module.
+    key_root: Option<Arc<Path>>,
     /// `module.a.module.b.` for nested modules; empty at the root.
     prefix: String,
     /// The `resource` and `module` declarations, in file order.
@@ -565,6 +565,8 @@ struct Module<'a> {
     inputs: HashMap<String, (Value, String)>,
     locals: HashMap<&'a str, (FileId, &'a Expression)>,
     resources: HashMap<(&'a str, &'a str), (FileId, Decl<'a>)>,
+    /// The `data` blocks: what they look up is deployed elsewhere.
+    data: HashMap<(&'a str, &'a str), (FileId, Decl<'a>)>,
     calls: HashMap<&'a str, (FileId, Decl<'a>)>,
     outputs: HashMap<&'a str, (FileId, &'a Expression)>,
     via: Vec<Origin>,
@@ -591,7 +593,7 @@ impl<'a> Module<'a> {
             ctx,
             meter,
             nowhere,
-            String::new(),
+            None,
             String::new(),
             HashMap::new(),
             Vec::new(),
@@ -604,7 +606,7 @@ impl<'a> Module<'a> {
         ctx: &'a Ctx<'a>,
         meter: Rc<Meter<'a>>,
         dir: &Path,
-        key_base: String,
+        key_root: Option<Arc<Path>>,
         prefix: String,
         inputs: HashMap<String, (Value, String)>,
         via: Vec<Origin>,
@@ -617,13 +619,14 @@ impl<'a> Module<'a> {
             dir: dir.to_path_buf(),
             root: dir.to_path_buf(),
             in_cache: false,
-            key_base,
+            key_root,
             prefix,
             decls: Vec::new(),
             variables: HashMap::new(),
             inputs,
             locals: HashMap::new(),
             resources: HashMap::new(),
+            data: HashMap::new(),
             calls: HashMap::new(),
             outputs: HashMap::new(),
             via,
@@ -666,6 +669,14 @@ impl<'a> Module<'a> {
                     }
                     ("resource", Some(t), Some(n)) => {
                         m.resources.insert((t, n), (id, decl));
+                        m.decls.push((id, section, decl));
+                    }
+                    // A looked-up resource is a node to refer to; looped lookups stay
+                    // unknown.
+                    ("data", Some(t), Some(n))
+                        if decl.attr("count").is_none() && decl.attr("for_each").is_none() =>
+                    {
+                        m.data.insert((t, n), (id, decl));
                         m.decls.push((id, section, decl));
                     }
                     ("module", Some(n), _) => {
@@ -736,6 +747,7 @@ impl<'a> Module<'a> {
         for &(id, section, decl) in &self.decls {
             match section {
                 "resource" => out.extend(self.resource(id, decl)),
+                "data" => out.extend(self.data_source(id, decl)),
                 _ => self.collect_module(id, decl, out, notes, findings),
             }
         }
@@ -794,6 +806,41 @@ impl<'a> Module<'a> {
         Ok(None)
     }
 
+    /// The key of a resource (or instance) at `address` in this module's root.
+    fn key(&self, address: String) -> Key {
+        Key::Terraform {
+            root: self.key_root.clone(),
+            address: address.into(),
+        }
+    }
+
+    /// A `data` block: a resource deployed elsewhere, looked up by its arguments. It is a
+    /// node that references reach (`data.azurerm_container_registry.acr.id`), marked
+    /// `existing`: rules never judge its settings.
+    fn data_source(&self, file: FileId, decl: Decl) -> Option<Resource> {
+        let (Some(ty), Some(name)) = (decl.label(0), decl.label(1)) else {
+            return None;
+        };
+        let whole = self.span(file, decl.span());
+        let body = self.memo(format!("data.{ty}.{name}"), whole, || {
+            self.decl_value(file, decl, whole)
+        });
+        Some(Resource {
+            id: Default::default(),
+            kind: Kind::from_terraform(ty),
+            format: crate::model::Format::Terraform,
+            native_type: ty.to_string(),
+            address: format!("{}data.{ty}.{name}", self.prefix),
+            keys: vec![self.key(format!("{}data.{ty}.{name}", self.prefix))],
+            span: self.header_span(file, decl),
+            name: body.get("name").cloned(),
+            body,
+            instances: None,
+            via: self.via.clone(),
+            existing: true,
+        })
+    }
+
     fn resource(&self, file: FileId, decl: Decl) -> Vec<Resource> {
         let (Some(ty), Some(name)) = (decl.label(0), decl.label(1)) else {
             return Vec::new();
@@ -806,25 +853,29 @@ impl<'a> Module<'a> {
         // Keys: the block's, and one per known instance (`...acr["dev"]`), so a reference
         // with a known index finds its instance; a resource for one instance has its
         // own key first.
-        let base = format!("{}{ty}.{name}", self.key_base);
+        let base = format!("{}{ty}.{name}", self.prefix);
         let make = |body: Value, suffixes: &[&str], instances: Option<Instances>| {
             let res_name = body.get("name").cloned();
-            let mut keys: Vec<String> = suffixes.iter().map(|s| format!("{base}{s}")).collect();
+            let mut keys: Vec<Key> = suffixes
+                .iter()
+                .map(|s| self.key(format!("{base}{s}")))
+                .collect();
             let suffix = match suffixes {
                 [one] if instances.is_none() => *one,
                 _ => "",
             };
             if suffix.is_empty() {
-                keys.insert(0, base.clone());
+                keys.insert(0, self.key(base.clone()));
             } else {
-                keys.push(base.clone());
+                keys.push(self.key(base.clone()));
             }
             if let (Some(arm), Some(n)) =
                 (arm_type_of(ty), res_name.as_ref().and_then(Value::as_str))
             {
-                keys.push(Resource::type_name_key(arm, n));
+                keys.push(Key::type_name(arm, n));
             }
             Resource {
+                id: Default::default(),
                 kind: Kind::from_terraform(ty),
                 format: crate::model::Format::Terraform,
                 native_type: ty.to_string(),
@@ -1130,7 +1181,7 @@ impl<'a> Module<'a> {
             self.ctx,
             self.meter.clone(),
             &dir,
-            format!("{}module.{call}{suffix}.", self.key_base),
+            self.key_root.clone(),
             prefix,
             inputs,
             via,
@@ -1301,8 +1352,9 @@ impl<'a> Module<'a> {
             .used_at(span, format!("local `{name}`"))
     }
 
-    fn resource_attr(
+    fn lookup_attr(
         &self,
+        what: Lookup,
         ty: &str,
         name: &str,
         suffix: Option<&str>,
@@ -1310,11 +1362,15 @@ impl<'a> Module<'a> {
         span: Span,
     ) -> Value {
         let suffix = suffix.unwrap_or("");
-        let key = format!("{}{ty}.{name}{suffix}", self.key_base);
+        let (blocks, prefix) = match what {
+            Lookup::Resource => (&self.resources, ""),
+            Lookup::Data => (&self.data, "data."),
+        };
+        let key = self.key(format!("{}{prefix}{ty}.{name}{suffix}", self.prefix));
         let reference = |attr: &str| {
             Value::new(
                 ValueKind::Ref(Box::new(Ref {
-                    key: key.clone(),
+                    target: key.clone(),
                     attr: attr.to_string(),
                 })),
                 span,
@@ -1326,25 +1382,29 @@ impl<'a> Module<'a> {
         if attr == "id" {
             return reference(attr);
         }
-        if let Some(&(file, block)) = self.resources.get(&(ty, name))
+        if let Some(&(file, block)) = blocks.get(&(ty, name))
             && let Some(a) = block.attr(attr)
         {
-            let v = self.memo(format!("resource.{ty}.{name}{suffix}.{attr}"), span, || {
-                // One instance's attribute sees its `count.index` / `each`.
-                let names = match self.instances(file, block) {
-                    Ok(Some(Loop {
-                        known: Some(known), ..
-                    })) if !suffix.is_empty() => known
-                        .into_iter()
-                        .find(|(s, _)| s == suffix)
-                        .map(|(_, names)| names)
-                        .unwrap_or_default(),
-                    _ => Vec::new(),
-                };
-                self.with_bound(names, || self.eval(a, file))
-            });
+            let v = self.memo(
+                format!("{prefix}resource.{ty}.{name}{suffix}.{attr}"),
+                span,
+                || {
+                    // One instance's attribute sees its `count.index` / `each`.
+                    let names = match self.instances(file, block) {
+                        Ok(Some(Loop {
+                            known: Some(known), ..
+                        })) if !suffix.is_empty() => known
+                            .into_iter()
+                            .find(|(s, _)| s == suffix)
+                            .map(|(_, names)| names)
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    };
+                    self.with_bound(names, || self.eval(a, file))
+                },
+            );
             if !v.is_unknown() {
-                return v.used_at(span, format!("`{attr}` of `{ty}.{name}{suffix}`"));
+                return v.used_at(span, format!("`{attr}` of `{prefix}{ty}.{name}{suffix}`"));
             }
         }
         reference(attr)
@@ -1419,8 +1479,8 @@ impl<'a> Module<'a> {
             Expression::Conditional(c) => {
                 let cond = self.eval(&c.cond_expr, file);
                 match cond.as_bool() {
-                    Some(true) => with_origins(self.eval(&c.true_expr, file), &cond),
-                    Some(false) => with_origins(self.eval(&c.false_expr, file), &cond),
+                    Some(true) => self.eval(&c.true_expr, file).carrying(&cond),
+                    Some(false) => self.eval(&c.false_expr, file).carrying(&cond),
                     None => {
                         let a = self.eval(&c.true_expr, file);
                         let b = self.eval(&c.false_expr, file);
@@ -1677,7 +1737,17 @@ impl<'a> Module<'a> {
                 }
                 _ => Value::unknown("module reference", span),
             },
-            "data" => Value::unknown("data sources are read at plan time", span),
+            // `data.T.N.attr`: an argument of the lookup as written, else a reference to
+            // the looked-up resource.
+            "data" => match (attr(0), attr(1)) {
+                (Some(ty), Some(name)) if self.data.contains_key(&(ty, name)) => {
+                    let at = prefix_span(3.min(ops.len()));
+                    let v = self.lookup_attr(Lookup::Data, ty, name, None, attr(2), at);
+                    let rest = if attr(2).is_some() { 3 } else { 2 };
+                    self.apply_ops(v, &ops[rest.min(ops.len())..], span, file)
+                }
+                _ => Value::unknown("data sources are read at plan time", span),
+            },
             "each" | "count" | "self" | "path" | "terraform" => Value::unknown(
                 format!(
                     "`{}` is only known per instance or at run time",
@@ -1705,7 +1775,8 @@ impl<'a> Module<'a> {
                     _ => {}
                 }
                 let at = prefix_span((i + 1).min(ops.len()));
-                let v = self.resource_attr(ty, name, suffix.as_deref(), attr(i), at);
+                let v =
+                    self.lookup_attr(Lookup::Resource, ty, name, suffix.as_deref(), attr(i), at);
                 let rest = if attr(i).is_some() { i + 1 } else { i };
                 self.apply_ops(v, &ops[rest.min(ops.len())..], span, file)
             }
@@ -1856,6 +1927,13 @@ impl Module<'_> {
 /// its body binds (`count`, `each`).
 type Instance = (String, Vec<(String, Value)>);
 
+/// Which blocks a reference reads: `resource` blocks or `data` lookups.
+#[derive(Clone, Copy)]
+enum Lookup {
+    Resource,
+    Data,
+}
+
 /// A resource loop: how it is written, and its instances when known.
 struct Loop {
     instances: Instances,
@@ -1961,13 +2039,6 @@ fn index(v: &Value, idx: &Value) -> Option<Value> {
         (ValueKind::Object(_), ValueKind::String(k)) => v.get(k).cloned(),
         _ => None,
     }
-}
-
-fn with_origins(mut v: Value, from: &Value) -> Value {
-    for o in &from.origins {
-        v = v.with_origin(o.clone());
-    }
-    v
 }
 
 /// A scalar as a template would render it.

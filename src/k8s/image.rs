@@ -50,24 +50,52 @@ fn is_tag(t: &str) -> bool {
         && b[1..].iter().all(|&c| word(c) || c == b'.' || c == b'-')
 }
 
+/// Why an image reference is not one a container runtime would pull. Values quoted in the
+/// messages are shortened and made printable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ImageError {
+    #[error("the image reference is empty")]
+    Empty,
+    #[error("the image reference has leading or trailing white space")]
+    WhiteSpace,
+    #[error("`{0}` is not a valid digest")]
+    Digest(String),
+    #[error("a sha256 digest has 64 hex digits")]
+    DigestLength,
+    #[error("the tag after `:` is empty")]
+    EmptyTag,
+    #[error("`{0}` is not a valid tag")]
+    Tag(String),
+    #[error("the image reference has no repository name")]
+    NoName,
+    #[error("the repository name is longer than {MAX_NAME} characters")]
+    NameTooLong,
+    #[error("`{0}` is not a valid registry host")]
+    Host(String),
+    #[error("the repository name must be lower case")]
+    UpperCase,
+    #[error("`{0}` is not a valid repository name")]
+    Name(String),
+}
+
 impl ImageRef {
     /// Parse a reference as a container runtime would; the error says what is wrong.
-    pub fn parse(s: &str) -> Result<ImageRef, String> {
+    pub fn parse(s: &str) -> Result<ImageRef, ImageError> {
         if s.is_empty() {
-            return Err("the image reference is empty".into());
+            return Err(ImageError::Empty);
         }
         if s.trim() != s {
-            return Err("the image reference has leading or trailing white space".into());
+            return Err(ImageError::WhiteSpace);
         }
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => {
                 if !DIGEST.is_match(d) {
-                    return Err(format!("`{}` is not a valid digest", excerpt(d)));
+                    return Err(ImageError::Digest(excerpt(d).into()));
                 }
                 if let Some(hex) = d.strip_prefix("sha256:")
                     && hex.len() != 64
                 {
-                    return Err("a sha256 digest has 64 hex digits".into());
+                    return Err(ImageError::DigestLength);
                 }
                 (r, Some(d.to_string()))
             }
@@ -79,22 +107,20 @@ impl ImageRef {
             Some(i) => {
                 let t = &rest[last_slash + i + 1..];
                 if t.is_empty() {
-                    return Err("the tag after `:` is empty".into());
+                    return Err(ImageError::EmptyTag);
                 }
                 if !is_tag(t) {
-                    return Err(format!("`{}` is not a valid tag", excerpt(t)));
+                    return Err(ImageError::Tag(excerpt(t).into()));
                 }
                 (&rest[..last_slash + i], Some(t.to_string()))
             }
             None => (rest, None),
         };
         if name.is_empty() {
-            return Err("the image reference has no repository name".into());
+            return Err(ImageError::NoName);
         }
         if name.len() > MAX_NAME {
-            return Err(format!(
-                "the repository name is longer than {MAX_NAME} characters"
-            ));
+            return Err(ImageError::NameTooLong);
         }
         let (domain, path) = match name.split_once('/') {
             Some((first, remainder))
@@ -103,7 +129,7 @@ impl ImageRef {
                     || first.to_ascii_lowercase() != first =>
             {
                 if !DOMAIN.is_match(first) {
-                    return Err(format!("`{}` is not a valid registry host", excerpt(first)));
+                    return Err(ImageError::Host(excerpt(first).into()));
                 }
                 (first.to_ascii_lowercase(), remainder.to_string())
             }
@@ -115,13 +141,10 @@ impl ImageRef {
             domain
         };
         if path.to_ascii_lowercase() != path {
-            return Err("the repository name must be lower case".into());
+            return Err(ImageError::UpperCase);
         }
         if !PATH.is_match(&path) {
-            return Err(format!(
-                "`{}` is not a valid repository name",
-                excerpt(&path)
-            ));
+            return Err(ImageError::Name(excerpt(&path).into()));
         }
         let path = if domain == DEFAULT_DOMAIN && !path.contains('/') {
             format!("library/{path}")
@@ -239,13 +262,17 @@ mod tests {
 
     #[test]
     fn errors_show_scanned_text_escaped_and_short() {
-        let e = ImageRef::parse("nginx:a\u{1b}[31m\u{7}").unwrap_err();
+        let e = ImageRef::parse("nginx:a\u{1b}[31m\u{7}")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
         assert!(e.contains("\\u{1b}"), "{e:?}");
-        let e = ImageRef::parse("evil\u{1b}]8;;x\u{7}.io/app").unwrap_err();
+        let e = ImageRef::parse("evil\u{1b}]8;;x\u{7}.io/app")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains('\u{1b}'), "{e:?}");
         let long = format!("nginx:{}", "é".repeat(5000));
-        let e = ImageRef::parse(&long).unwrap_err();
+        let e = ImageRef::parse(&long).unwrap_err().to_string();
         assert!(e.chars().count() < 300, "{} chars", e.chars().count());
     }
 

@@ -286,10 +286,13 @@ impl Tree {
         for leaf in leaves {
             let k = &self.kustomizations[leaf];
             let mut stack = vec![leaf.clone()];
+            let rendered_by: std::sync::Arc<str> = k.display.as_str().into();
             for mut r in self.objects(leaf, &mut stack) {
                 r.address = format!("{}{OVERLAY}{})", r.address, overlay(&k.display));
                 for key in &mut r.keys {
-                    key.push_str(&format!(" @{}", k.display));
+                    if let crate::model::Key::Kubernetes { kustomization, .. } = key {
+                        *kustomization = Some(rendered_by.clone());
+                    }
                 }
                 out.push(r);
             }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::model::{Format, Kind, Resource, Value, ValueKind};
-use crate::rules::parse_error;
+use crate::rules::{K8sRead, parse_error};
 use crate::source::{FileId, SourceMap};
 use crate::{Loaded, Workspace};
 
@@ -211,10 +211,14 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
     let api = api.to_string();
     let doc = keep_what_rules_read(&api, &kind, doc);
     out.push(Resource {
+        id: Default::default(),
         kind: Kind::KubernetesObject,
         format: Format::Kubernetes,
         native_type,
-        keys: vec![format!("k8s:{}", address.to_ascii_lowercase())],
+        keys: vec![crate::model::Key::Kubernetes {
+            address: address.to_ascii_lowercase().into(),
+            kustomization: None,
+        }],
         address,
         span: head,
         body: doc,
@@ -225,22 +229,57 @@ fn objects(doc: Value, out: &mut Vec<Resource>) {
     });
 }
 
-/// What rules read of an object; the rest is dropped right after loading, since the
-/// manifests of a repository are mostly what no rule reads (a CRD's schema, a ConfigMap's
-/// data, a container's environment). A rule that reads more adds it here.
+/// What some rule reads of Kubernetes objects: the union of [`crate::rules::Rule::k8s`].
+struct Reads {
+    pod_spec: Vec<&'static str>,
+    container: Vec<&'static str>,
+    kinds: Vec<&'static str>,
+    apis: Vec<&'static str>,
+}
+
+impl Reads {
+    fn get() -> &'static Reads {
+        static READS: std::sync::OnceLock<Reads> = std::sync::OnceLock::new();
+        READS.get_or_init(|| {
+            let mut r = Reads {
+                pod_spec: Vec::new(),
+                container: Vec::new(),
+                kinds: Vec::new(),
+                apis: Vec::new(),
+            };
+            for read in crate::rules::k8s_reads() {
+                let (list, s) = match read {
+                    K8sRead::PodSpec(s) => (&mut r.pod_spec, s),
+                    K8sRead::Container(s) => (&mut r.container, s),
+                    K8sRead::Kind(s) => (&mut r.kinds, s),
+                    K8sRead::Api(s) => (&mut r.apis, s),
+                };
+                if !list.contains(&s) {
+                    list.push(s);
+                }
+            }
+            r
+        })
+    }
+
+    /// True when some rule reads objects of this `apiVersion` and kind whole.
+    fn whole(&self, api: &str, kind: &str) -> bool {
+        self.kinds.contains(&kind) || self.apis.iter().any(|a| api.starts_with(a))
+    }
+}
+
+/// What rules read of an object ([`Reads`]); the rest is dropped right after loading, since
+/// the manifests of a repository are mostly what no rule reads (a CRD's schema, a
+/// ConfigMap's data, a container's environment).
 fn keep_what_rules_read(api: &str, kind: &str, doc: Value) -> Value {
     const IDENTITY: [&str; 3] = ["apiVersion", "kind", "metadata"];
+    let reads = Reads::get();
     if let Some(path) = pod_spec_path(kind) {
-        // Workloads: the pod spec's containers (name, image) and pull secrets.
+        // Workloads: what rules read of the pod spec and its containers.
         let path: Vec<&str> = path.split('.').collect();
-        return keep_path(doc, &IDENTITY, &path);
+        return keep_path(doc, &IDENTITY, &path, reads);
     }
-    let whole = kind == "ServiceAccount"
-        || api.starts_with("kyverno.io/")
-        || api.starts_with("policies.kyverno.io/")
-        || api.starts_with("constraints.gatekeeper.sh/")
-        || kind == "ValidatingAdmissionPolicy";
-    if whole {
+    if reads.whole(api, kind) {
         doc
     } else {
         keep(doc, |k| IDENTITY.contains(&k), |_, v| v)
@@ -269,13 +308,14 @@ fn keep(v: Value, wanted: impl Fn(&str) -> bool, then: impl Fn(&str, Value) -> V
 }
 
 /// Keep `also` and the entries along `path`; at its end, what rules read of a pod spec.
-fn keep_path(v: Value, also: &[&str], path: &[&str]) -> Value {
+fn keep_path(v: Value, also: &[&str], path: &[&str], reads: &Reads) -> Value {
     let Some((head, rest)) = path.split_first() else {
+        let containers = !reads.container.is_empty();
         return keep(
             v,
-            |k| k == "imagePullSecrets" || CONTAINER_LISTS.contains(&k),
+            |k| reads.pod_spec.contains(&k) || (containers && CONTAINER_LISTS.contains(&k)),
             |k, list| {
-                if k == "imagePullSecrets" {
+                if reads.pod_spec.contains(&k) {
                     return list;
                 }
                 let span = list.span;
@@ -284,7 +324,7 @@ fn keep_path(v: Value, also: &[&str], path: &[&str]) -> Value {
                         ValueKind::List(
                             items
                                 .into_iter()
-                                .map(|c| keep(c, |k| k == "name" || k == "image", |_, v| v))
+                                .map(|c| keep(c, |k| reads.container.contains(&k), |_, v| v))
                                 .collect(),
                         ),
                         span,
@@ -299,7 +339,7 @@ fn keep_path(v: Value, also: &[&str], path: &[&str]) -> Value {
         |k| k == *head || also.contains(&k),
         |k, v| {
             if k == *head {
-                keep_path(v, &[], rest)
+                keep_path(v, &[], rest, reads)
             } else {
                 v
             }

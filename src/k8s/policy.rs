@@ -8,7 +8,7 @@ use regex::Regex;
 use super::image::{ImageRef, entry_admits};
 use super::{Container, kind_of, namespace};
 use crate::eval::functions::from_json;
-use crate::model::{Format, Graph, Kind, Resource, Value, ValueKind};
+use crate::model::{Format, Graph, Key, Kind, Resource, Value, ValueKind};
 use crate::source::Span;
 
 /// The built-in policy definition "Kubernetes cluster containers should only use allowed images".
@@ -209,7 +209,7 @@ pub fn policies(graph: &Graph) -> Vec<Policy<'_>> {
     let mut out = Vec::new();
     for r in &graph.resources {
         match r.kind {
-            Kind::PolicyAssignment => out.extend(azure(r)),
+            Kind::PolicyAssignment => out.extend(azure(Some(graph), r)),
             Kind::KubernetesObject => {
                 let api = r
                     .body
@@ -254,44 +254,80 @@ fn definition_id(r: &Resource) -> Option<&Value> {
 /// What a definition id names: a literal id, a `tenantResourceId`/`subscriptionResourceId`/
 /// `resourceId` of a definition, or a reference to a definition declared in the scan.
 fn assigned(graph: Option<&Graph>, def: &Value, near: &Resource) -> Assigned {
+    let parsed;
     let key = match &def.kind {
         ValueKind::String(s) => match crate::model::arm_id_key(s) {
-            Some(k) => k,
+            Some(k) => {
+                parsed = k;
+                &parsed
+            }
             // Not an id: compared as written (the built-in's guid at its end).
             None if s.to_ascii_lowercase().ends_with(ALLOWED_IMAGES_POLICY) => {
                 return Assigned::AllowedImages;
             }
             None => return Assigned::OtherDefinition,
         },
-        ValueKind::Ref(r) => r.key.to_ascii_lowercase(),
+        ValueKind::Ref(r) => &r.target,
         _ => return Assigned::Unknown,
     };
-    if let Some(name) = key.strip_prefix("id:microsoft.authorization/policydefinitions/") {
-        return if name.eq_ignore_ascii_case(ALLOWED_IMAGES_POLICY) {
-            Assigned::AllowedImages
-        } else {
-            Assigned::OtherDefinition
+    if let Key::TypeName(t) = key {
+        let (arm_type, name) = (t.arm_type(), t.name());
+        // A definition's children (`.../policyDefinitions/<name>/<type>/<child>`) are no
+        // definition: named after it, not the built-in.
+        let is_or_under = |ty: &str| {
+            arm_type == ty
+                || arm_type
+                    .strip_prefix(ty)
+                    .is_some_and(|r| r.starts_with('/'))
         };
-    }
-    if key.starts_with("id:microsoft.authorization/policysetdefinitions/") {
-        return Assigned::Initiative;
+        if is_or_under("microsoft.authorization/policydefinitions") {
+            return if arm_type == "microsoft.authorization/policydefinitions"
+                && name.eq_ignore_ascii_case(ALLOWED_IMAGES_POLICY)
+            {
+                Assigned::AllowedImages
+            } else {
+                Assigned::OtherDefinition
+            };
+        }
+        if is_or_under("microsoft.authorization/policysetdefinitions") {
+            return Assigned::Initiative;
+        }
     }
     // A reference to a definition declared in the scan (`azurerm_policy_definition.x.id`,
     // Bicep `initiative.id`): its type tells.
     match graph.map(|g| g.target(Some(def), near)) {
-        Some(crate::model::Target::Resource(t)) => {
-            if t.kind == Kind::PolicySetDefinition {
-                Assigned::Initiative
-            } else if matches!(
-                t.native_type.to_ascii_lowercase().as_str(),
-                "azurerm_policy_definition" | "microsoft.authorization/policydefinitions"
-            ) {
-                Assigned::OtherDefinition
-            } else {
-                Assigned::Unknown
-            }
-        }
+        Some(crate::model::Target::Resource(t)) => match t.kind {
+            Kind::PolicySetDefinition => Assigned::Initiative,
+            Kind::PolicyDefinition if t.existing => looked_up(t),
+            // A definition the scan declares is a custom one: not the built-in.
+            Kind::PolicyDefinition => Assigned::OtherDefinition,
+            _ => Assigned::Unknown,
+        },
         _ => Assigned::Unknown,
+    }
+}
+
+/// The display name of the allowed-images built-in, as a lookup by display name writes it.
+const ALLOWED_IMAGES_DISPLAY_NAME: &str =
+    "Kubernetes cluster containers should only use allowed images";
+
+/// What a lookup of a definition deployed elsewhere (`data "azurerm_policy_definition"`)
+/// finds: by `name` (the built-in's guid) or by `display_name`; not known when neither is.
+fn looked_up(lookup: &Resource) -> Assigned {
+    let known = |key: &str| lookup.body.get(key).and_then(Value::as_str);
+    match (known("name"), known("display_name")) {
+        (Some(name), _) if name.eq_ignore_ascii_case(ALLOWED_IMAGES_POLICY) => {
+            Assigned::AllowedImages
+        }
+        (_, Some(shown))
+            if shown
+                .trim()
+                .eq_ignore_ascii_case(ALLOWED_IMAGES_DISPLAY_NAME) =>
+        {
+            Assigned::AllowedImages
+        }
+        (Some(_), _) | (_, Some(_)) => Assigned::OtherDefinition,
+        (None, None) => Assigned::Unknown,
     }
 }
 
@@ -337,7 +373,7 @@ fn initiative_may_contain(graph: &Graph, def: &Value, near: &Resource) -> bool {
 pub fn unknown_assignments(graph: &Graph) -> Vec<&Resource> {
     graph
         .of_kind(Kind::PolicyAssignment)
-        .filter(|r| azure(r).is_none())
+        .filter(|r| azure(Some(graph), r).is_none())
         .filter(|r| {
             let Some(def) = definition_id(r) else {
                 return false;
@@ -414,7 +450,8 @@ fn mentions_image(v: &Value) -> bool {
 }
 
 /// An Azure Policy assignment of the allowed-images built-in, Terraform or ARM/Bicep shape.
-pub fn azure(r: &Resource) -> Option<Policy<'_>> {
+/// With the graph, a definition id that refers to a lookup or a declared definition counts.
+pub fn azure<'g>(graph: Option<&Graph>, r: &'g Resource) -> Option<Policy<'g>> {
     let (def, params) = if r.format == Format::Terraform {
         let p = r.body.get("parameters")?;
         let json: serde_json::Value = serde_json::from_str(p.as_str()?).ok()?;
@@ -425,7 +462,7 @@ pub fn azure(r: &Resource) -> Option<Policy<'_>> {
             r.body.path(&["properties", "parameters"])?.clone(),
         )
     };
-    if assigned(None, def, r) != Assigned::AllowedImages {
+    if assigned(graph, def, r) != Assigned::AllowedImages {
         return None;
     }
     let param = |name: &str| params.get(name).and_then(|p| p.get("value"));
@@ -678,6 +715,7 @@ mod tests {
             ]),
         )]);
         let r = Resource {
+            id: Default::default(),
             kind: Kind::PolicyAssignment,
             format: Format::Arm,
             native_type: "Microsoft.Authorization/policyAssignments".into(),
@@ -690,7 +728,7 @@ mod tests {
             via: vec![],
             existing: false,
         };
-        let p = azure(&r).expect("policy");
+        let p = azure(None, &r).expect("policy");
         let Test::Regex(re, _) = &p.test else {
             panic!()
         };

@@ -415,7 +415,8 @@ impl Unit {
     ) -> Result<Workspace, String> {
         let root = self.folder.root.clone();
         if self.loose.is_none() && self.disk.is_none() {
-            let mut ws = Workspace::from_paths(std::slice::from_ref(&root), &self.folder.config)?;
+            let mut ws = Workspace::from_paths(std::slice::from_ref(&root), &self.folder.config)
+                .map_err(|e| e.to_string())?;
             ws.files.sort_by(|a, b| a.path.cmp(&b.path));
             let stamps = ws
                 .files

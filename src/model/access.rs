@@ -2,7 +2,7 @@
 //! diagnostic settings, in every format.
 
 use super::registry::Prop;
-use super::{Format, Graph, Kind, Resource, Target, Value, ValueKind};
+use super::{Format, Graph, Key, Kind, Resource, ResourceId, Target, Value, ValueKind};
 
 /// Built-in role definition ids (the last segment of `roleDefinitionId`).
 pub const ROLES: &[(&str, &str)] = &[
@@ -33,7 +33,11 @@ pub fn role_name(ra: &Resource) -> Option<(&'static str, &Value)> {
     let text = match &v.kind {
         ValueKind::String(s) => s.as_str().to_ascii_lowercase(),
         // `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')`
-        ValueKind::Ref(r) => r.key.to_ascii_lowercase(),
+        ValueKind::Ref(r) => match &r.target {
+            Key::TypeName(t) => t.name().to_string(),
+            // A role definition declared in the scan: not a built-in.
+            _ => String::new(),
+        },
         _ => return None,
     };
     let known = ROLES.iter().find(|(_, guid)| text.ends_with(guid));
@@ -59,7 +63,7 @@ pub fn scope(ra: &Resource) -> Option<&Value> {
 /// How a principal value relates to a cluster's kubelet identity.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Principal {
-    KubeletOf(usize),
+    KubeletOf(ResourceId),
     Other,
     Unknown,
 }
@@ -76,13 +80,12 @@ pub fn principal_of(graph: &Graph, v: Option<&Value>, near: &Resource) -> Princi
             Principal::Other
         };
     };
-    let Some(target) = graph.by_key_near(&r.key, near) else {
+    let Some(target) = graph.by_key_near(&r.target, near) else {
         return Principal::Unknown;
     };
-    let index = |res: &Resource| graph.index_of(res);
     if target.kind == Kind::KubernetesCluster {
         return if r.attr.to_ascii_lowercase().contains("kubelet") {
-            index(target).map_or(Principal::Unknown, Principal::KubeletOf)
+            Principal::KubeletOf(target.id)
         } else {
             Principal::Other
         };
@@ -90,9 +93,9 @@ pub fn principal_of(graph: &Graph, v: Option<&Value>, near: &Resource) -> Princi
     // A user-assigned identity that some cluster uses as its kubelet identity.
     for c in graph.of_kind(Kind::KubernetesCluster) {
         if let Some(kid) = kubelet_identity_ref(c)
-            && kid.key == r.key
+            && kid.target == r.target
         {
-            return index(c).map_or(Principal::Unknown, Principal::KubeletOf);
+            return Principal::KubeletOf(c.id);
         }
     }
     Principal::Other
@@ -130,7 +133,7 @@ fn kubelet_identity_ref(c: &Resource) -> Option<&super::Ref> {
 pub fn scope_covers(graph: &Graph, scope: Option<&Value>, registry: &Resource) -> Option<bool> {
     let scope = scope?;
     match graph.reach(Some(scope), registry) {
-        Target::Resource(r) => Some(std::ptr::eq(r, registry) || is_group_of(r, registry)),
+        Target::Resource(r) => Some(r.id == registry.id || is_group_of(r, registry)),
         Target::Unknown => None,
         Target::None => Some(false),
     }

@@ -1,6 +1,7 @@
 //! The resource graph: resources of every format in one model, with typed views.
 
 pub mod access;
+pub mod key;
 pub mod network;
 pub mod registry;
 pub mod value;
@@ -8,6 +9,7 @@ pub mod value;
 use std::collections::HashMap;
 
 use crate::source::Span;
+pub use key::{ArmKey, ArmLocal, ArmScope, Key, TypeName};
 pub use value::{Origin, Ref, Str, Value, ValueKind};
 
 /// The format a resource was declared in.
@@ -42,6 +44,9 @@ pub enum Kind {
     RoleAssignment,
     DiagnosticSetting,
     PolicyAssignment,
+    /// An Azure Policy definition: one declared in the scan, or a Terraform lookup of one
+    /// (`data "azurerm_policy_definition"`), read for what it names.
+    PolicyDefinition,
     /// An Azure Policy initiative: read for the definitions it contains.
     PolicySetDefinition,
     /// A Kubernetes object (workload, policy, anything with apiVersion + kind).
@@ -67,6 +72,7 @@ impl Kind {
             | "azurerm_subscription_policy_assignment"
             | "azurerm_management_group_policy_assignment"
             | "azurerm_policy_assignment" => Kind::PolicyAssignment,
+            "azurerm_policy_definition" => Kind::PolicyDefinition,
             "azurerm_policy_set_definition" => Kind::PolicySetDefinition,
             _ => Kind::Other,
         }
@@ -87,6 +93,7 @@ impl Kind {
             "microsoft.authorization/roleassignments" => Kind::RoleAssignment,
             "microsoft.insights/diagnosticsettings" => Kind::DiagnosticSetting,
             "microsoft.authorization/policyassignments" => Kind::PolicyAssignment,
+            "microsoft.authorization/policydefinitions" => Kind::PolicyDefinition,
             "microsoft.authorization/policysetdefinitions" => Kind::PolicySetDefinition,
             _ => Kind::Other,
         }
@@ -101,9 +108,22 @@ pub struct Instances {
     pub span: Span,
 }
 
+/// A resource's place in [`Graph::resources`]: how rules and views tell resources apart
+/// (set by [`Graph::new`]; a resource not yet in a graph has id 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId(pub u32);
+
+impl ResourceId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One declared resource, in any format.
 #[derive(Clone, Debug)]
 pub struct Resource {
+    /// Its index in the graph (see [`ResourceId`]).
+    pub id: ResourceId,
     pub kind: Kind,
     pub format: Format,
     /// The native type: `azurerm_container_registry`, `Microsoft.ContainerRegistry/registries`,
@@ -112,9 +132,9 @@ pub struct Resource {
     /// How the user names it: `azurerm_container_registry.acr`,
     /// `module.acr.azurerm_container_registry.this`, a Bicep symbolic name, an ARM name expression.
     pub address: String,
-    /// Identity keys that references resolve against (format-specific, opaque). Every
-    /// resource also gets a global `type/name` key when its name is known (see [`Graph`]).
-    pub keys: Vec<String>,
+    /// Identity keys that references resolve against (see [`Key`]). An Azure resource
+    /// whose name is known also gets the global [`Key::TypeName`].
+    pub keys: Vec<Key>,
     /// The declaration's head (`resource "azurerm_container_registry" "acr"`, the ARM
     /// `type`, the Bicep `resource acr '...'` line): where findings about absent
     /// attributes point.
@@ -144,22 +164,13 @@ impl Resource {
     pub fn entry_file(&self) -> crate::source::FileId {
         self.via.first().map_or(self.span.file, |o| o.span.file)
     }
-
-    /// Global key for a resource of ARM type `ty` named `name` (both case-insensitive).
-    pub fn type_name_key(arm_type: &str, name: &str) -> String {
-        format!(
-            "id:{}/{}",
-            arm_type.to_ascii_lowercase(),
-            name.to_ascii_lowercase()
-        )
-    }
 }
 
 /// All resources of an analysis, with lookup by identity key.
 #[derive(Debug, Default)]
 pub struct Graph {
     pub resources: Vec<Resource>,
-    by_key: HashMap<String, Vec<usize>>,
+    by_key: HashMap<Key, Vec<usize>>,
     /// Resources by kind and lower-case name.
     by_name: HashMap<(Kind, String), Vec<usize>>,
     /// Resources by kind: rules look up kinds inside loops over other resources.
@@ -182,7 +193,11 @@ impl Graph {
     pub fn new(mut resources: Vec<Resource>) -> Graph {
         // Loaders append file by file; the graph lives for the whole run.
         resources.shrink_to_fit();
-        let mut by_key: HashMap<String, Vec<usize>> = HashMap::with_capacity(resources.len());
+        for (i, r) in resources.iter_mut().enumerate() {
+            // Past 4 billion resources (beyond any machine's memory) ids would repeat.
+            r.id = ResourceId(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        let mut by_key: HashMap<Key, Vec<usize>> = HashMap::with_capacity(resources.len());
         let mut by_name: HashMap<(Kind, String), Vec<usize>> =
             HashMap::with_capacity(resources.len());
         let mut by_kind: HashMap<Kind, Vec<usize>> = HashMap::new();
@@ -191,7 +206,7 @@ impl Graph {
             for k in &r.keys {
                 // A global `type/name` key is shared by every project that reuses the name:
                 // copied once, not per resource.
-                match by_key.get_mut(k.as_str()) {
+                match by_key.get_mut(k) {
                     Some(v) => v.push(i),
                     None => {
                         by_key.insert(k.clone(), vec![i]);
@@ -233,12 +248,9 @@ impl Graph {
         self.indexed(self.by_parent.get(&(kind, parent.to_ascii_lowercase())))
     }
 
-    /// The index of a resource of this graph in [`Graph::resources`].
-    pub fn index_of(&self, r: &Resource) -> Option<usize> {
-        let base = self.resources.as_ptr() as usize;
-        let at = (r as *const Resource as usize).checked_sub(base)?;
-        let i = at / std::mem::size_of::<Resource>();
-        (i < self.resources.len() && std::ptr::eq(&self.resources[i], r)).then_some(i)
+    /// The resource with an id of this graph.
+    pub fn get(&self, id: ResourceId) -> Option<&Resource> {
+        self.resources.get(id.index())
     }
 
     fn indexed<'a>(&'a self, at: Option<&'a Vec<usize>>) -> impl Iterator<Item = &'a Resource> {
@@ -251,13 +263,13 @@ impl Graph {
         self.of_kind(kind).filter(|r| !r.existing)
     }
 
-    pub fn by_key(&self, key: &str) -> Option<&Resource> {
+    pub fn by_key(&self, key: &Key) -> Option<&Resource> {
         self.first(self.by_key.get(key)?.iter())
     }
 
     /// The resource with a key; when several have it (the same name in two projects of
     /// one scan), the one declared in the same file as `near`, else in the same folder.
-    pub fn by_key_near(&self, key: &str, near: &Resource) -> Option<&Resource> {
+    pub fn by_key_near(&self, key: &Key, near: &Resource) -> Option<&Resource> {
         let candidates = self.by_key.get(key)?;
         if let [only] = candidates.as_slice() {
             return Some(&self.resources[*only]);
@@ -357,7 +369,7 @@ impl Graph {
         let Some(v) = v else { return Target::None };
         match &v.kind {
             ValueKind::Ref(r) => self
-                .by_key_near(&r.key, near)
+                .by_key_near(&r.target, near)
                 .map_or(Target::Unknown, Target::Resource),
             ValueKind::String(s) => match arm_id_key(s) {
                 Some(key) => self
@@ -373,7 +385,7 @@ impl Graph {
 
 /// The global key of a literal ARM resource id, from its last provider segment; also of
 /// the relative form `Microsoft.X/type/name` that extension resources use as `scope`.
-pub fn arm_id_key(id: &str) -> Option<String> {
+pub fn arm_id_key(id: &str) -> Option<Key> {
     let lower = id.to_ascii_lowercase();
     let rest = match lower.rfind("/providers/") {
         Some(at) => &id[at + "/providers/".len()..],
@@ -391,5 +403,5 @@ pub fn arm_id_key(id: &str) -> Option<String> {
         ty.push_str(pair[0]);
         names.push(pair[1]);
     }
-    Some(Resource::type_name_key(&ty, &names.join("/")))
+    Some(Key::type_name(&ty, &names.join("/")))
 }

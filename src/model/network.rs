@@ -1,7 +1,7 @@
 //! Typed views of the private-link chain: private endpoints, DNS zone groups, private DNS
 //! zones and their virtual network links, in every format.
 
-use super::{Format, Graph, Kind, Resource, Target, Value, ValueKind};
+use super::{Format, Graph, Key, Kind, Resource, Target, Value, ValueKind};
 
 /// The zone names a registry's private endpoint must register in (public and sovereign clouds).
 pub const REGISTRY_ZONES: &[&str] = &[
@@ -171,14 +171,17 @@ pub fn vnet_of_subnet<'a>(
             }
         }
         _ => {
-            // `.../virtualNetworks/<vnet>/subnets/<subnet>` as a literal or a global key.
+            // `.../virtualNetworks/<vnet>/subnets/<subnet>` as a literal, or a reference
+            // by type and name (`resourceId('Microsoft.Network/virtualNetworks/subnets',
+            // vnet, subnet)`).
             let text = match &subnet.kind {
-                ValueKind::String(s) => s.to_string(),
-                ValueKind::Ref(r) => r.key.clone(),
+                ValueKind::String(s) => s.as_str(),
+                ValueKind::Ref(r) => {
+                    let name = vnet_in_type_name(&r.target)?;
+                    return graph.named_near(Kind::VirtualNetwork, name, near);
+                }
                 _ => return None,
             };
-            // A global key `id:.../virtualnetworks/subnets/<vnet>/<subnet>` or an id
-            // `.../virtualNetworks/<vnet>/subnets/<subnet>`.
             let lower = text.to_ascii_lowercase();
             let at = match lower.find("virtualnetworks/subnets/") {
                 Some(i) => i + "virtualnetworks/subnets/".len(),
@@ -188,6 +191,18 @@ pub fn vnet_of_subnet<'a>(
             graph.named_near(Kind::VirtualNetwork, name, near)
         }
     }
+}
+
+/// The virtual network a key by type and name names: the name that pairs with the type's
+/// `virtualNetworks` segment (`microsoft.network/virtualnetworks/subnets`, `vnet/snet`).
+fn vnet_in_type_name(key: &Key) -> Option<&str> {
+    let t = key.as_type_name()?;
+    let at = t
+        .arm_type()
+        .split('/')
+        .skip(1)
+        .position(|t| t == "virtualnetworks")?;
+    t.name().split('/').nth(at)
 }
 
 /// What zone a virtual network link belongs to: a zone of the scan, none of them (a zone

@@ -1,5 +1,6 @@
 //! Evaluated, spanned values: what every format's evaluator produces and every rule reads.
 
+use crate::model::Key;
 use crate::source::Span;
 use thin_vec::{ThinVec, thin_vec};
 
@@ -20,7 +21,7 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ref {
     /// The identity key of the target resource (see [`crate::model::Resource::keys`]).
-    pub key: String,
+    pub target: Key,
     /// The attribute read, e.g. `id`, `name`.
     pub attr: String,
 }
@@ -94,6 +95,12 @@ impl Value {
         origins.truncate(crate::eval::budget::MAX_ORIGINS);
         self.origins = origins;
         self
+    }
+
+    /// This value as a part of `from` (an element, an entry, the branch chosen): it also
+    /// owes its value to where `from` came from.
+    pub fn carrying(self, from: &Value) -> Value {
+        from.origins.iter().cloned().fold(self, Value::with_origin)
     }
 
     pub fn is_unknown(&self) -> bool {
@@ -198,7 +205,7 @@ impl Value {
             ValueKind::String(s) => format!("\"{}\"", crate::sanitize::excerpt(s)),
             ValueKind::List(_) => "[...]".into(),
             ValueKind::Object(_) => "{...}".into(),
-            ValueKind::Ref(r) => format!("{}.{}", r.key, r.attr),
+            ValueKind::Ref(r) => format!("{}.{}", r.target, r.attr),
             ValueKind::Unknown(_) => "(unknown)".into(),
         }
     }

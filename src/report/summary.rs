@@ -117,9 +117,20 @@ pub fn render(a: &Analysis) -> String {
     md
 }
 
+/// The step summary file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot write the step summary to {}: {source}",
+    crate::sanitize::path(path)
+)]
+pub struct SummaryError {
+    path: std::path::PathBuf,
+    source: std::io::Error,
+}
+
 /// Append the summary to the file `GITHUB_STEP_SUMMARY` names, when set. A failure to
 /// write is returned as the message to show (it does not change the exit code).
-pub fn append_from_env(a: &Analysis) -> Result<(), String> {
+pub fn append_from_env(a: &Analysis) -> Result<(), SummaryError> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return Ok(());
     };
@@ -129,10 +140,5 @@ pub fn append_from_env(a: &Analysis) -> Result<(), String> {
         .create(true)
         .open(&path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, render(a).as_bytes()));
-    written.map_err(|e| {
-        format!(
-            "cannot write the step summary to {}: {e}",
-            crate::sanitize::path(&path)
-        )
-    })
+    written.map_err(|source| SummaryError { path, source })
 }

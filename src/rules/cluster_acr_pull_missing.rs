@@ -17,14 +17,21 @@ pub static RULE: Rule = Rule {
         tags: &["security", "identity", "kubernetes"],
     },
     check,
+    reads: &[
+        Kind::KubernetesCluster,
+        Kind::RoleAssignment,
+        Kind::ContainerRegistry,
+    ],
+    k8s: &[],
 };
 
 const HINT: &str = "Assign the `AcrPull` role on the registry to the cluster's kubelet identity (not the admin user or an image pull secret).";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     let all_regs: Vec<_> = registries(ctx).map(|r| r.resource).collect();
     let assignments: Vec<_> = ctx.graph.of_kind(Kind::RoleAssignment).collect();
-    for (i, c) in ctx.graph.resources.iter().enumerate() {
+    for c in &ctx.graph.resources {
         if c.kind != Kind::KubernetesCluster || c.existing {
             continue;
         }
@@ -47,7 +54,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             let who = principal_of(ctx.graph, principal(ra), ra);
             let pulls = matches!(role, Some(("AcrPull", _)));
             match who {
-                Principal::KubeletOf(j) if j == i => {
+                Principal::KubeletOf(j) if j == c.id => {
                     let covers: Vec<Option<bool>> = regs
                         .iter()
                         .map(|r| scope_covers(ctx.graph, crate::model::access::scope(ra), r))
@@ -98,6 +105,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         out.push(f.on(c).help(HINT));
     }
+    out
 }
 
 /// True when a principal refers to a user-assigned identity the cluster uses as its
@@ -112,5 +120,5 @@ fn is_control_plane_identity(c: &crate::model::Resource, p: Option<&crate::model
         .and_then(|v| v.as_list())
         .unwrap_or(&[]);
     ids.iter()
-        .any(|id| id.as_ref().is_some_and(|x| x.key == r.key))
+        .any(|id| id.as_ref().is_some_and(|x| x.target == r.target))
 }

@@ -17,11 +17,14 @@ pub static RULE: Rule = Rule {
         tags: &["security", "kubernetes", "admission"],
     },
     check,
+    reads: &[Kind::KubernetesCluster],
+    k8s: &[],
 };
 
 const HINT: &str = "Enable the Azure Policy add-on and assign the built-in \"Kubernetes cluster containers should only use allowed images\".";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     for c in ctx.graph.declared(Kind::KubernetesCluster) {
         let (prop, native) = policy_addon(c);
         let f = match prop {
@@ -49,4 +52,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         out.push(f.on(c).help(HINT));
     }
+    out
 }

@@ -1,5 +1,6 @@
 //! K8S003 image-pull-secret-used: pods pull with registry credentials instead of the cluster's managed identity.
 
+use super::K8sRead;
 use super::{Ctx, Rule, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::k8s::{excluded, kind_of, pod_spec};
@@ -16,9 +17,15 @@ pub static RULE: Rule = Rule {
         tags: &["security", "identity", "kubernetes"],
     },
     check,
+    reads: &[Kind::KubernetesObject],
+    k8s: &[
+        K8sRead::PodSpec("imagePullSecrets"),
+        K8sRead::Kind("ServiceAccount"),
+    ],
 };
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     for r in ctx.graph.of_kind(Kind::KubernetesObject) {
         if excluded(ctx.config, r) {
             continue;
@@ -61,4 +68,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             .on(r),
         );
     }
+    out
 }

@@ -2,11 +2,13 @@
 
 use rayon::prelude::*;
 
+use super::K8sRead;
 use super::{Ctx, Rule, RuleMeta, registries};
 use crate::finding::{Finding, Severity};
 use crate::k8s::image::{ImageRef, entry_admits};
 use crate::k8s::policy::{Policy, policies, unknown_assignments, unreadable_k8s_policies};
 use crate::k8s::{Container, containers, excluded};
+use crate::model::Kind;
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -20,6 +22,21 @@ pub static RULE: Rule = Rule {
         tags: &["security", "supply-chain", "kubernetes"],
     },
     check,
+    reads: &[
+        Kind::KubernetesObject,
+        Kind::PolicyAssignment,
+        Kind::PolicyDefinition,
+        Kind::PolicySetDefinition,
+        Kind::ContainerRegistry,
+    ],
+    k8s: &[
+        K8sRead::Container("name"),
+        K8sRead::Container("image"),
+        K8sRead::Api("kyverno.io/"),
+        K8sRead::Api("policies.kyverno.io/"),
+        K8sRead::Api("constraints.gatekeeper.sh/"),
+        K8sRead::Kind("ValidatingAdmissionPolicy"),
+    ],
 };
 
 const HELP: &str = "Import the image into your Azure Container Registry (`az acr import`) and reference it there, or allow its registry explicitly.";
@@ -38,7 +55,8 @@ fn config_admits(ctx: &Ctx, regexes: &[regex::Regex], raw: &str, image: &ImageRe
         || regexes.iter().any(|re| re.is_match(raw))
 }
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     let policies = policies(ctx.graph);
     // Policies acrlint cannot read may decide: then the default allowlist does not.
     let unreadable: Vec<String> = unknown_assignments(ctx.graph)
@@ -137,6 +155,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     };
     let judged: Vec<Option<Finding>> = containers(ctx.graph).par_iter().map(judge).collect();
     out.extend(judged.into_iter().flatten());
+    out
 }
 
 /// The registries declared in the scan, once per login server (the same registry may be
@@ -259,14 +278,14 @@ fn report(
     if raw != image.to_string() {
         f = f.note(format!("`{raw}` means `{image}`"));
     }
-    for d in std::iter::once(first).chain(rest) {
+    for (i, d) in std::iter::once(first).chain(rest).enumerate() {
         if let Some(span) = d.at {
             let label = match &d.lookalike {
                 None => format!("decided by {}", d.what),
                 Some(_) => format!("{} admits lookalikes", d.what),
             };
             f = f.secondary(span, label);
-        } else if !std::ptr::eq(d, first) {
+        } else if i > 0 {
             f = f.note(format!("also not allowed by {}", d.what));
         }
     }

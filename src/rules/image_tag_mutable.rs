@@ -1,9 +1,11 @@
 //! K8S002 image-tag-mutable: an image has no tag or `latest` (or, with `require-digest`, no digest).
 
+use super::K8sRead;
 use super::{Ctx, Rule, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::k8s::image::ImageRef;
 use crate::k8s::{containers, excluded};
+use crate::model::Kind;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -16,9 +18,12 @@ pub static RULE: Rule = Rule {
         tags: &["security", "supply-chain", "kubernetes"],
     },
     check,
+    reads: &[Kind::KubernetesObject],
+    k8s: &[K8sRead::Container("name"), K8sRead::Container("image")],
 };
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     let require_digest = ctx.config.k8s.require_digest;
     for c in containers(ctx.graph) {
         if excluded(ctx.config, c.resource) {
@@ -54,4 +59,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             .on(c.resource),
         );
     }
+    out
 }

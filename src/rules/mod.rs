@@ -89,9 +89,53 @@ impl Ctx<'_> {
     }
 }
 
+/// A rule: its metadata, its check (a pure function of the graph, configuration and
+/// sources), and what the check reads. The loaders keep exactly what some rule of [`ALL`]
+/// declares here, and drop the rest as soon as a file is evaluated.
 pub struct Rule {
     pub meta: RuleMeta,
-    pub check: fn(&Ctx, &mut Vec<Finding>),
+    pub check: fn(&Ctx) -> Vec<Finding>,
+    /// The kinds of resource whose bodies the check reads: directly, through the views of
+    /// `src/model/` or `src/k8s/`, or to report on them (a finding's suppression comment is
+    /// read from the body of the resource it is about). Of any other kind, only identity
+    /// (keys, name, span) is kept.
+    pub reads: &'static [Kind],
+    /// What the check reads of Kubernetes objects besides their identity (`apiVersion`,
+    /// `kind`, `metadata`, always kept).
+    pub k8s: &'static [K8sRead],
+}
+
+/// A part of Kubernetes objects a rule reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum K8sRead {
+    /// An entry of a workload's pod spec, whole (`imagePullSecrets`).
+    PodSpec(&'static str),
+    /// An entry of each container of a workload's pod spec (`image`).
+    Container(&'static str),
+    /// Whole objects of a kind (`ServiceAccount`).
+    Kind(&'static str),
+    /// Whole objects whose `apiVersion` starts with this (`kyverno.io/`).
+    Api(&'static str),
+}
+
+/// The kinds whose bodies some rule reads (see [`Rule::reads`]).
+pub fn body_read(kind: Kind) -> bool {
+    static READ: std::sync::OnceLock<Vec<Kind>> = std::sync::OnceLock::new();
+    READ.get_or_init(|| {
+        let mut kinds: Vec<Kind> = Vec::new();
+        for k in ALL.iter().flat_map(|r| r.reads) {
+            if !kinds.contains(k) {
+                kinds.push(*k);
+            }
+        }
+        kinds
+    })
+    .contains(&kind)
+}
+
+/// What some rule reads of Kubernetes objects (see [`Rule::k8s`]).
+pub fn k8s_reads() -> impl Iterator<Item = K8sRead> {
+    ALL.iter().flat_map(|r| r.k8s).copied()
 }
 
 /// Every rule, in catalog order.
@@ -128,7 +172,9 @@ pub fn by_code_or_name(key: &str) -> Option<&'static Rule> {
 }
 
 /// A check that has nothing to do over the graph (its findings come from elsewhere).
-pub(crate) fn no_check(_: &Ctx, _: &mut Vec<Finding>) {}
+pub(crate) fn no_check(_: &Ctx) -> Vec<Finding> {
+    Vec::new()
+}
 
 /// Every registry declared in the graph (not `existing` references), through its typed view.
 pub(crate) fn registries<'a>(ctx: &'a Ctx) -> impl Iterator<Item = RegistryView<'a>> {
@@ -235,7 +281,8 @@ impl BoolRule {
         }
     }
 
-    pub fn run(&self, ctx: &Ctx, out: &mut Vec<Finding>) {
+    pub fn run(&self, ctx: &Ctx) -> Vec<Finding> {
+        let mut out = Vec::new();
         for reg in registries(ctx) {
             if self.premium_only && !reg.is_known_premium() {
                 continue;
@@ -290,6 +337,7 @@ impl BoolRule {
             };
             out.push(finding.on(r).help(self.hint));
         }
+        out
     }
 }
 
@@ -384,6 +432,28 @@ mod tests {
     use crate::model::ValueKind;
     use crate::source::{FileId, SourceFile, Span};
 
+    #[test]
+    fn declarations_hold_together() {
+        for rule in ALL {
+            // The LINT rules' findings come from the loaders and suppressions, not a check.
+            assert_eq!(
+                rule.meta.code.starts_with("LINT"),
+                rule.reads.is_empty(),
+                "{}: a check reads some kind",
+                rule.meta.code
+            );
+            assert!(
+                rule.k8s.is_empty() || rule.reads.contains(&Kind::KubernetesObject),
+                "{}: reads parts of Kubernetes objects without declaring the kind",
+                rule.meta.code
+            );
+        }
+        // What no rule declares is dropped: the kinds known only by name and identity.
+        assert!(body_read(Kind::ContainerRegistry) && body_read(Kind::KubernetesObject));
+        assert!(!body_read(Kind::Other) && !body_read(Kind::VirtualNetwork));
+        assert!(k8s_reads().any(|r| r == K8sRead::Container("image")));
+    }
+
     /// A registry whose `properties` object spans `{...}` in `text`.
     fn fix_for(format: Format, name: &str, text: &str) -> Option<String> {
         let mut sources = SourceMap::default();
@@ -403,6 +473,7 @@ mod tests {
             obj.span,
         );
         let r = Resource {
+            id: Default::default(),
             kind: Kind::ContainerRegistry,
             format,
             native_type: "Microsoft.ContainerRegistry/registries".into(),

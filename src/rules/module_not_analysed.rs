@@ -16,6 +16,8 @@ pub static RULE: Rule = Rule {
         tags: &["correctness"],
     },
     check: no_check,
+    reads: &[],
+    k8s: &[],
 };
 
 /// A LINT003 finding at the module's source.

@@ -15,6 +15,8 @@ pub static RULE: Rule = Rule {
         tags: &["correctness"],
     },
     check: no_check,
+    reads: &[],
+    k8s: &[],
 };
 
 /// A LINT001 finding at `span` (the parser's position).

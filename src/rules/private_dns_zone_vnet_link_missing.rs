@@ -9,7 +9,7 @@ use crate::model::network::{
 };
 use std::collections::HashMap;
 
-use crate::model::{Kind, Resource, Target};
+use crate::model::{Kind, Resource, ResourceId, Target};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -22,30 +22,40 @@ pub static RULE: Rule = Rule {
         tags: &["security", "network", "private-link"],
     },
     check,
+    reads: &[
+        Kind::ContainerRegistry,
+        Kind::PrivateEndpoint,
+        Kind::PrivateDnsZoneGroup,
+        Kind::PrivateDnsZone,
+        Kind::PrivateDnsZoneVnetLink,
+        Kind::Subnet,
+    ],
+    k8s: &[],
 };
 
 const HINT: &str = "Link the zone to the virtual network whose workloads pull from the registry (a virtual network link resource).";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     // Each link's zone, resolved once; the links whose zone is not known may be of any
     // zone they could belong to.
-    let mut links_of: HashMap<*const Resource, Vec<&Resource>> = HashMap::new();
+    let mut links_of: HashMap<ResourceId, Vec<&Resource>> = HashMap::new();
     let mut unknown_links: Vec<&Resource> = Vec::new();
     for l in ctx.graph.of_kind(Kind::PrivateDnsZoneVnetLink) {
         match link_zone(ctx.graph, l) {
-            Target::Resource(z) => links_of.entry(z as *const _).or_default().push(l),
+            Target::Resource(z) => links_of.entry(z.id).or_default().push(l),
             Target::Unknown => unknown_links.push(l),
             Target::None => {}
         }
     }
     // The registry endpoints that register in each zone, resolved once.
-    let mut endpoints_of: HashMap<*const Resource, Vec<&Resource>> = HashMap::new();
+    let mut endpoints_of: HashMap<ResourceId, Vec<&Resource>> = HashMap::new();
     for (pe, _) in registry_endpoints(ctx.graph) {
         for g in zone_groups(ctx.graph, pe) {
             for id in g.zone_ids.iter().flatten() {
                 if let Target::Resource(z) = ctx.graph.target(Some(id), pe) {
-                    let pes = endpoints_of.entry(z as *const _).or_default();
-                    if !pes.iter().any(|p| std::ptr::eq(*p, pe)) {
+                    let pes = endpoints_of.entry(z.id).or_default();
+                    if !pes.iter().any(|p| p.id == pe.id) {
                         pes.push(pe);
                     }
                 }
@@ -59,7 +69,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !is_registry_zone_name(name) {
             continue;
         }
-        let mine: &[&Resource] = links_of.get(&(zone as *const _)).map_or(&[], Vec::as_slice);
+        let mine: &[&Resource] = links_of.get(&zone.id).map_or(&[], Vec::as_slice);
         if let Some(l) = unknown_links.iter().find(|l| link_may_be_of(l, zone)) {
             ctx.undecided(
                 &RULE.meta,
@@ -95,9 +105,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if linked.iter().any(Option::is_none) {
             continue;
         }
-        let pes: &[&Resource] = endpoints_of
-            .get(&(zone as *const _))
-            .map_or(&[], Vec::as_slice);
+        let pes: &[&Resource] = endpoints_of.get(&zone.id).map_or(&[], Vec::as_slice);
         for pe in pes {
             let Some(subnet) = endpoint_subnet(pe) else {
                 continue;
@@ -105,7 +113,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             let Some(vnet) = vnet_of_subnet(ctx.graph, subnet, pe) else {
                 continue;
             };
-            if linked.iter().flatten().any(|v| std::ptr::eq(*v, vnet)) {
+            if linked.iter().flatten().any(|v| v.id == vnet.id) {
                 continue;
             }
             let link = mine[0];
@@ -126,4 +134,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             out.push(f.on(link).help(HINT));
         }
     }
+    out
 }

@@ -3,6 +3,7 @@
 
 use super::{Ctx, Rule, RuleMeta, display_name};
 use crate::finding::{Finding, Severity};
+use crate::model::Kind;
 use crate::model::network::{orphan_zone_groups, registry_endpoints, zone_groups};
 
 pub static RULE: Rule = Rule {
@@ -16,13 +17,20 @@ pub static RULE: Rule = Rule {
         tags: &["security", "network", "private-link"],
     },
     check,
+    reads: &[
+        Kind::ContainerRegistry,
+        Kind::PrivateEndpoint,
+        Kind::PrivateDnsZoneGroup,
+    ],
+    k8s: &[],
 };
 
 const HINT: &str = "Add a DNS zone group to the endpoint that points at the `privatelink.azurecr.io` private DNS zone.";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     if orphan_zone_groups(ctx.graph) {
-        return;
+        return out;
     }
     for (pe, registry) in registry_endpoints(ctx.graph) {
         let groups = zone_groups(ctx.graph, pe);
@@ -50,4 +58,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         .secondary(registry.span, "the registry it connects to");
         out.push(f.on(pe).help(HINT));
     }
+    out
 }

@@ -17,11 +17,19 @@ pub static RULE: Rule = Rule {
         tags: &["security", "network", "private-link"],
     },
     check,
+    reads: &[
+        Kind::ContainerRegistry,
+        Kind::PrivateEndpoint,
+        Kind::PrivateDnsZoneGroup,
+        Kind::PrivateDnsZone,
+    ],
+    k8s: &[],
 };
 
 const HINT: &str = "Point the zone group at the `privatelink.azurecr.io` private DNS zone.";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     for (pe, registry) in registry_endpoints(ctx.graph) {
         for g in zone_groups(ctx.graph, pe) {
             for id in g.zone_ids.iter().flatten() {
@@ -53,4 +61,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             }
         }
     }
+    out
 }

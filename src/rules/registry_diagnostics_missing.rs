@@ -16,11 +16,14 @@ pub static RULE: Rule = Rule {
         tags: &["security", "logging"],
     },
     check,
+    reads: &[Kind::ContainerRegistry, Kind::DiagnosticSetting],
+    k8s: &[],
 };
 
 const HINT: &str = "Add a diagnostic setting for the registry that sends its audit logs to a Log Analytics workspace.";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     let settings: Vec<_> = ctx.graph.of_kind(Kind::DiagnosticSetting).collect();
     let targets: Vec<Target> = settings
         .iter()
@@ -34,13 +37,13 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 settings[i].address
             ),
         );
-        return;
+        return out;
     }
     for reg in registries(ctx) {
         let r = reg.resource;
         let covered = targets
             .iter()
-            .any(|t| matches!(t, Target::Resource(x) if std::ptr::eq(*x, r)));
+            .any(|t| matches!(t, Target::Resource(x) if x.id == r.id));
         if covered {
             continue;
         }
@@ -55,4 +58,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         .label("no diagnostic setting targets this registry");
         out.push(f.on(r).help(HINT));
     }
+    out
 }

@@ -3,6 +3,7 @@
 use super::registry_public_network_access::access_off;
 use super::{BoolRule, Ctx, Lit, Rule, RuleMeta, registries};
 use crate::finding::{Finding, Instance, Safety, Severity};
+use crate::model::Kind;
 use crate::model::registry::Prop;
 
 pub static RULE: Rule = Rule {
@@ -16,11 +17,12 @@ pub static RULE: Rule = Rule {
         tags: &["security", "data-exfiltration"],
     },
     check,
+    reads: &[Kind::ContainerRegistry],
+    k8s: &[],
 };
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let from = out.len();
-    BoolRule {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = BoolRule {
         rule: &RULE.meta,
         get: |reg| Some(reg.export_enabled()),
         bad: true,
@@ -31,10 +33,10 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         hint: "Disable exports (requires public network access to be disabled and a Premium SKU).",
         why: "an export copies images and artifacts out of the registry, past its private endpoint and network rules",
     }
-    .run(ctx, out);
+    .run(ctx);
     // Azure disables exports only on a registry closed to public access: the fix goes with
     // ACR001's (and so is unsafe too: nothing outside private networks can pull afterwards).
-    for f in &mut out[from..] {
+    for f in &mut out {
         let Some(fix) = f.fix.as_mut() else {
             continue;
         };
@@ -50,4 +52,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             _ => f.fix = None,
         }
     }
+    out
 }

@@ -5,7 +5,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::network::connections;
 use std::collections::HashMap;
 
-use crate::model::{Kind, Resource, Target};
+use crate::model::{Kind, ResourceId, Target};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -19,11 +19,14 @@ pub static RULE: Rule = Rule {
         tags: &["security", "network", "private-link"],
     },
     check,
+    reads: &[Kind::ContainerRegistry, Kind::PrivateEndpoint],
+    k8s: &[],
 };
 
 const HINT: &str = "Add a private endpoint for the registry (subresource `registry`) in the cluster's network, with a DNS zone group in `privatelink.azurecr.io`.";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     let endpoints: Vec<_> = ctx.graph.of_kind(Kind::PrivateEndpoint).collect();
     // An endpoint whose connections or target are not known at all might be any
     // registry's: then no registry is reported. A target that names a resource the scan
@@ -45,15 +48,15 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ctx.sources.get(pe.span.file).display
             ),
         );
-        return;
+        return out;
     }
     // Every endpoint connection, resolved once: target -> (has `registry`, other groups).
     // An `existing` reference stands for the registry the scan declares by that name.
-    let mut by_target: HashMap<*const Resource, (bool, Vec<Span>)> = HashMap::new();
+    let mut by_target: HashMap<ResourceId, (bool, Vec<Span>)> = HashMap::new();
     for pe in &endpoints {
         for c in connections(pe) {
             if let Target::Resource(t) = ctx.graph.reach(c.target, pe) {
-                let entry = by_target.entry(t as *const _).or_default();
+                let entry = by_target.entry(t.id).or_default();
                 if c.is_registry() == Some(true) {
                     entry.0 = true;
                 } else {
@@ -70,7 +73,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let r = reg.resource;
-        let (found, wrong_group) = by_target.get(&(r as *const _)).cloned().unwrap_or_default();
+        let (found, wrong_group) = by_target.get(&r.id).cloned().unwrap_or_default();
         if found {
             continue;
         }
@@ -97,4 +100,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         out.push(f.on(r).help(HINT));
     }
+    out
 }

@@ -4,6 +4,7 @@ use super::{
     Ctx, Lit, Rule, RuleMeta, display_name, insert_attribute, registries, replace_literal,
 };
 use crate::finding::{Finding, Fix, Safety, Severity};
+use crate::model::Kind;
 use crate::model::registry::{Prop, RegistryView};
 
 pub static RULE: Rule = Rule {
@@ -17,12 +18,15 @@ pub static RULE: Rule = Rule {
         tags: &["security", "network"],
     },
     check,
+    reads: &[Kind::ContainerRegistry],
+    k8s: &[],
 };
 
 const HINT: &str =
     "Disable public network access and reach the registry through a private endpoint.";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     for reg in registries(ctx) {
         let access = reg.public_network_access();
         let action = reg.network_default_action();
@@ -107,6 +111,7 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         out.push(finding.on(r).help(HINT));
     }
+    out
 }
 
 /// The fix that turns public network access off (the literal replaced, or the absent

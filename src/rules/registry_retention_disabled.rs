@@ -2,6 +2,7 @@
 
 use super::{BoolRule, Ctx, Rule, RuleMeta};
 use crate::finding::{Finding, Severity};
+use crate::model::Kind;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -14,9 +15,11 @@ pub static RULE: Rule = Rule {
         tags: &["hygiene"],
     },
     check,
+    reads: &[Kind::ContainerRegistry],
+    k8s: &[],
 };
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
     BoolRule {
         rule: &RULE.meta,
         get: |reg| Some(reg.retention_enabled()),
@@ -28,5 +31,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         hint: "Enable a retention policy for untagged manifests (e.g. 7 days).",
         why: "an untagged manifest stays pullable by digest, so an image that was replaced (a vulnerable or tampered build) can still be deployed",
     }
-    .run(ctx, out);
+    .run(ctx)
 }

@@ -17,12 +17,19 @@ pub static RULE: Rule = Rule {
         tags: &["security", "identity"],
     },
     check,
+    reads: &[
+        Kind::RoleAssignment,
+        Kind::KubernetesCluster,
+        Kind::ContainerRegistry,
+    ],
+    k8s: &[],
 };
 
 const HINT: &str =
     "Grant the kubelet identity `AcrPull` only; pushing belongs to the build pipeline's identity.";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     for ra in ctx.graph.of_kind(Kind::RoleAssignment) {
         let Some((role, at)) = role_name(ra) else {
             continue;
@@ -39,7 +46,9 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if reg.kind != Kind::ContainerRegistry {
             continue;
         }
-        let cluster = &ctx.graph.resources[ci];
+        let Some(cluster) = ctx.graph.get(ci) else {
+            continue;
+        };
         let f = Finding::new(
             &RULE.meta,
             at.span,
@@ -56,4 +65,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         .secondary(reg.span, "the registry");
         out.push(f.on(ra).help(HINT));
     }
+    out
 }

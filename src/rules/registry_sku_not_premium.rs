@@ -3,6 +3,7 @@
 
 use super::{Ctx, Lit, Rule, RuleMeta, display_name, registries, replace_literal};
 use crate::finding::{Finding, Fix, Safety, Severity};
+use crate::model::Kind;
 use crate::model::registry::Prop;
 
 pub static RULE: Rule = Rule {
@@ -16,12 +17,15 @@ pub static RULE: Rule = Rule {
         tags: &["security", "network"],
     },
     check,
+    reads: &[Kind::ContainerRegistry],
+    k8s: &[],
 };
 
 const HINT: &str =
     "Use the Premium SKU, the only one that supports private endpoints and network rules.";
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
     for reg in registries(ctx) {
         let sku = reg.sku();
         let Prop::Set { value, at } = sku.prop else {
@@ -52,4 +56,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         );
         out.push(finding.on(r).help(HINT));
     }
+    out
 }

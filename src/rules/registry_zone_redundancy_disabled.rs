@@ -2,6 +2,7 @@
 
 use super::{BoolRule, Ctx, Rule, RuleMeta};
 use crate::finding::{Finding, Severity};
+use crate::model::Kind;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -14,9 +15,11 @@ pub static RULE: Rule = Rule {
         tags: &["reliability"],
     },
     check,
+    reads: &[Kind::ContainerRegistry],
+    k8s: &[],
 };
 
-fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn check(ctx: &Ctx) -> Vec<Finding> {
     BoolRule {
         rule: &RULE.meta,
         get: |reg| Some(reg.zone_redundancy_enabled()),
@@ -28,5 +31,5 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         hint: "Enable zone redundancy (Premium) so that a zone outage does not stop image pulls.",
         why: "",
     }
-    .run(ctx, out);
+    .run(ctx)
 }

@@ -16,6 +16,8 @@ pub static RULE: Rule = Rule {
         tags: &["maintainability"],
     },
     check: no_check,
+    reads: &[],
+    k8s: &[],
 };
 
 /// A LINT002 finding at the directive (or the code it is about).
