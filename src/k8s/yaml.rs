@@ -359,16 +359,11 @@ struct Convert<'a> {
 }
 
 impl Convert<'_> {
-    /// Mark the `#`s inside a scalar's span. saphyr's span of a quoted scalar over
-    /// several lines runs on to the end of its last line: it ends at the closing quote.
+    /// Mark the `#`s inside a scalar's span (a quoted scalar's ends at its closing quote).
     fn scalar_at(&mut self, span: Span) {
         let r = span.range();
         let mut i = self.hashes.partition_point(|&h| (h as usize) < r.start);
-        if self.hashes.get(i).is_none_or(|&h| h as usize >= r.end) {
-            return;
-        }
-        let end = quoted_end(&self.text[r.clone()]).map_or(r.end, |n| r.start + n);
-        while self.hashes.get(i).is_some_and(|&h| (h as usize) < end) {
+        while self.hashes.get(i).is_some_and(|&h| (h as usize) < r.end) {
             self.in_scalar[i] = true;
             i += 1;
         }
@@ -399,6 +394,13 @@ impl Convert<'_> {
         let bytes = self.text.as_bytes();
         while end > start && bytes[end - 1].is_ascii_whitespace() {
             end -= 1;
+        }
+        // saphyr's span of a quoted scalar runs on to the end of its last line (over a
+        // trailing comment): it ends at the closing quote.
+        if matches!(y.data, YamlData::Value(_))
+            && let Some(n) = quoted_end(&self.text[start..end])
+        {
+            end = start + n;
         }
         Span::new(self.file, start..end)
     }
@@ -534,6 +536,17 @@ mod tests {
         let docs = parse0(text).unwrap();
         let v = docs[0].get("image").unwrap();
         assert_eq!(&text[v.span.range()], "nginx:1");
+    }
+
+    #[test]
+    fn quoted_values_end_at_their_closing_quote_not_at_a_comment() {
+        let text = "image: \"nginx:1\" # pinned later\nname: 'web' # the app\nkey: 'it''s' # x\n\"q\": v # c\n";
+        let docs = parse0(text).unwrap();
+        let span = |k: &str| &text[docs[0].get(k).unwrap().span.range()];
+        assert_eq!(span("image"), "\"nginx:1\"");
+        assert_eq!(span("name"), "'web'");
+        assert_eq!(span("key"), "'it''s'");
+        assert_eq!(span("q"), "v");
     }
 
     #[test]
