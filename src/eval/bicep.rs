@@ -44,9 +44,11 @@ pub fn load(
     params: &[FileId],
     _config: &Config,
     budget: &Budget,
+    session: Option<&crate::Session>,
 ) -> Loaded {
     let mut l = Loader {
         ws,
+        session,
         sources,
         trees: HashMap::new(),
         active: Vec::new(),
@@ -62,7 +64,9 @@ pub fn load(
         files
             .par_iter()
             .map(|&id| {
-                let parsed = std::panic::catch_unwind(|| parse::bicep::parse(id, sources.get(id)));
+                let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    parse_file(session, id, sources.get(id))
+                }));
                 (id, parsed)
             })
             .collect()
@@ -168,8 +172,25 @@ fn compiled_beside(ws: &Workspace, sources: &SourceMap, bicep: &Path) -> Option<
 /// A parsed file: its tree and its text.
 type Parsed = (Rc<Tree>, Arc<str>);
 
+/// Parse a file, through the session's cache when there is one.
+fn parse_file(
+    session: Option<&crate::Session>,
+    id: FileId,
+    file: &SourceFile,
+) -> crate::session::BicepParse {
+    match session {
+        None => parse::bicep::parse(id, file),
+        Some(s) => {
+            let mut inputs = crate::session::Inputs::default();
+            inputs.file(id, &file.text);
+            s.remember(&s.bicep_parse, id, inputs, || parse::bicep::parse(id, file))
+        }
+    }
+}
+
 struct Loader<'w> {
     ws: &'w Workspace,
+    session: Option<&'w crate::Session>,
     sources: &'w mut SourceMap,
     /// Parsed files; `None` when the file has a syntax error (reported once).
     trees: HashMap<FileId, Option<Parsed>>,
@@ -224,7 +245,7 @@ impl<'w> Loader<'w> {
         if let Some(t) = self.trees.get(&id) {
             return t.clone();
         }
-        let (tree, error) = parse::bicep::parse(id, self.sources.get(id));
+        let (tree, error) = parse_file(self.session, id, self.sources.get(id));
         self.store(id, tree, error)
     }
 

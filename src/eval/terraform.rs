@@ -19,6 +19,7 @@ use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache::TerraformModule;
 use crate::finding::Finding;
 use crate::model::{Instances, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
+use crate::session::{Inputs, Session};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, normalize, parse};
 
@@ -53,13 +54,22 @@ fn terraform_files(ws: &Workspace, dir: &Path, vars: bool) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Parse a Terraform file in the syntax its name tells.
-fn parse_file(cache: Option<&crate::ParseCache>, id: FileId, file: &SourceFile) -> Parsed {
+/// Parse a Terraform file in the syntax its name tells (native syntax from the session's
+/// cache when the text did not change).
+fn parse_file(session: Option<&Session>, id: FileId, file: &SourceFile) -> Parsed {
     if parse::terraform::is_json(&file.path) {
-        parse::terraform::parse_json(id, file).map(|e| TfFile::Json(Arc::new(e)))
-    } else {
-        crate::ParseCache::terraform(cache, id, file).map(TfFile::Hcl)
+        return parse::terraform::parse_json(id, file).map(|e| TfFile::Json(Arc::new(e)));
     }
+    let Some(session) = session else {
+        return parse::terraform::parse(id, file).map(|b| TfFile::Hcl(Arc::new(b)));
+    };
+    let mut inputs = Inputs::default();
+    inputs.file(id, &file.text);
+    session
+        .remember(&session.terraform_parse, id, inputs, || {
+            parse::terraform::parse(id, file).map(Arc::new)
+        })
+        .map(TfFile::Hcl)
 }
 
 /// The assignments of a variable file (tfvars or `--var-file`) in either syntax.
@@ -93,6 +103,7 @@ pub fn load(
     files: &[FileId],
     config: &Config,
     budget: &Budget,
+    session: Option<&Session>,
 ) -> Loaded {
     let mut out = Loaded::default();
     if files.is_empty() {
@@ -148,12 +159,11 @@ pub fn load(
             .drain(..)
             .filter(|id| parsed_ids.insert(*id))
             .collect();
-        let cache = ws.cache.as_deref();
         let results: Vec<(FileId, Parsed)> = batch
             .par_iter()
             .map(|&id| {
                 let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    parse_file(cache, id, sources.get(id))
+                    parse_file(session, id, sources.get(id))
                 }));
                 (id, parsed)
             })
@@ -292,15 +302,66 @@ pub fn load(
             let d = dirs.get(dir)?;
             let &(first, _) = d.tf.first()?;
             let what = crate::discover::display_path(dir);
-            Some(Loaded::guarded(&what, Span::new(first, 0..0), || {
-                evaluate_root(&ctx, budget, dir, d, &var_files)
-            }))
+            let run = || {
+                Loaded::guarded(&what, Span::new(first, 0..0), || {
+                    evaluate_root(&ctx, budget, dir, d, &var_files)
+                })
+            };
+            Some(match session {
+                None => run(),
+                Some(s) => {
+                    let inputs = root_inputs(&ctx, dir, &var_files);
+                    let l = s.remember(&s.terraform, dir.clone(), inputs, || Arc::new(run()));
+                    Arc::unwrap_or_clone(l)
+                }
+            })
         })
         .collect();
     for l in per_root {
         out.extend(l);
     }
     out
+}
+
+/// What the evaluation of the root module in `dir` reads: the files of every folder it may
+/// reach through module calls (local sources, and the registry modules of its
+/// `.terraform/modules`), with the folders missing, the var files and the module cache
+/// entries. Whether the folder is a root at all is decided before.
+fn root_inputs(ctx: &Ctx, dir: &Path, var_files: &[(FileId, TfFile)]) -> Inputs {
+    let mut inputs = Inputs::default();
+    let cached = ctx.cached.get(dir);
+    let mut modules: Vec<(&String, &Path, &String, &Option<String>)> = cached
+        .into_iter()
+        .flatten()
+        .map(|(k, m)| (k, m.dir.as_path(), &m.source, &m.version))
+        .collect();
+    modules.sort();
+    inputs.fact(&modules);
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut todo: Vec<PathBuf> = vec![dir.to_path_buf()];
+    todo.extend(cached.into_iter().flatten().map(|(_, m)| m.dir.clone()));
+    todo.sort();
+    while let Some(d) = todo.pop() {
+        if !seen.insert(d.clone()) {
+            continue;
+        }
+        inputs.fact(&d);
+        let Some(parsed) = ctx.dirs.get(&d) else {
+            inputs.fact(&"missing");
+            continue;
+        };
+        for (id, body) in parsed.tf.iter().chain(&parsed.auto_vars) {
+            inputs.file(*id, &ctx.sources.get(*id).text);
+            for src in local_module_sources(body) {
+                todo.push(normalize(&d.join(src)));
+            }
+        }
+        inputs.fact(&"end");
+    }
+    for (id, _) in var_files {
+        inputs.file(*id, &ctx.sources.get(*id).text);
+    }
+    inputs
 }
 
 /// Evaluate one root module (a scanned folder no other scanned folder calls).

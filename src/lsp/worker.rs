@@ -19,7 +19,7 @@ use super::convert::{self, DocLinks, Encoding};
 use super::{has_our_extension, panic_text};
 use crate::config::Config;
 use crate::source::SourceFile;
-use crate::{Analysis, Workspace, analyze, discover};
+use crate::{Analysis, Session, Workspace, analyze_with, discover};
 
 /// A workspace folder and the configuration found for it (as the command line finds it).
 #[derive(Clone)]
@@ -85,6 +85,8 @@ struct Unit {
     disk: Option<Disk>,
     /// The open buffers inside the unit that the last analysis saw.
     inputs: Vec<(PathBuf, Arc<str>)>,
+    /// Parses and evaluated units kept between the unit's analyses (for its configuration).
+    session: Arc<Session>,
     analysis: Option<Arc<Analysis>>,
     diagnostics: HashMap<PathBuf, Vec<Diagnostic>>,
 }
@@ -97,7 +99,6 @@ pub(super) struct Worker {
     enc: Encoding,
     links: DocLinks,
     units: Vec<Unit>,
-    cache: Arc<crate::ParseCache>,
     published: HashMap<PathBuf, Published>,
     messages: Vec<Out>,
 }
@@ -108,7 +109,6 @@ pub(super) fn run(jobs: Receiver<Job>, done: Sender<Done>, enc: Encoding, links:
         enc,
         links,
         units: Vec::new(),
-        cache: Arc::default(),
         published: HashMap::new(),
         messages: Vec::new(),
     };
@@ -233,6 +233,7 @@ impl Worker {
                     if !Arc::ptr_eq(&u.folder.config, &folder.config) {
                         u.disk = None;
                         u.analysis = None;
+                        u.session = Arc::default();
                         u.folder = folder;
                     }
                     u
@@ -242,6 +243,7 @@ impl Worker {
                     loose,
                     disk: None,
                     inputs: Vec::new(),
+                    session: Arc::default(),
                     analysis: None,
                     diagnostics: HashMap::new(),
                 },
@@ -294,7 +296,7 @@ impl Worker {
         if unit.analysis.is_some() && !disk_changed && same_inputs {
             return None;
         }
-        let ws = match unit.workspace(job, &self.cache) {
+        let ws = match unit.workspace(job) {
             Ok(ws) => ws,
             Err(e) => {
                 let msg = format!("cannot scan the workspace: {e}");
@@ -303,7 +305,9 @@ impl Worker {
             }
         };
         let config = unit.folder.config.clone();
-        let analysis = match catch_unwind(AssertUnwindSafe(|| analyze(&ws, &config))) {
+        let session = unit.session.clone();
+        let analysis = match catch_unwind(AssertUnwindSafe(|| analyze_with(&ws, &config, &session)))
+        {
             Ok(a) => a,
             Err(p) => {
                 let msg = format!(
@@ -408,11 +412,7 @@ impl Unit {
     }
 
     /// The unit's files: the disk scan (cached) with its open buffers layered over it.
-    fn workspace(
-        &mut self,
-        job: &Job,
-        cache: &Arc<crate::ParseCache>,
-    ) -> Result<Workspace, String> {
+    fn workspace(&mut self, job: &Job) -> Result<Workspace, String> {
         let root = self.folder.root.clone();
         if self.loose.is_none() && self.disk.is_none() {
             let mut ws = Workspace::from_paths(std::slice::from_ref(&root), &self.folder.config)?;
@@ -451,7 +451,6 @@ impl Unit {
                 ..Workspace::default()
             },
         };
-        ws.cache = Some(cache.clone());
         let mut open: Vec<(&PathBuf, &Arc<str>)> = job
             .open
             .iter()
@@ -505,7 +504,7 @@ impl Unit {
             && job.open.keys().any(|p| self.owns(p) && disk.unknown(p))
         {
             self.disk = None;
-            return self.workspace(job, cache);
+            return self.workspace(job);
         }
         Ok(ws)
     }
