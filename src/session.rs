@@ -17,6 +17,7 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::eval::bicep::Look;
 use crate::source::{FileId, Ids};
 
 /// What the analyses of one workspace keep for the next. One session serves one
@@ -35,6 +36,8 @@ pub struct Session {
     pub(crate) arm: Memo<FileId, Arc<crate::Loaded>>,
     /// Parsed Bicep files.
     pub(crate) bicep_parse: Memo<FileId, BicepParse>,
+    /// The Bicep files evaluated (one unit): their inputs, what they looked up, the result.
+    bicep: Mutex<Option<BicepUnit>>,
     /// Parsed Kubernetes files.
     pub(crate) k8s: Memo<FileId, Arc<crate::k8s::FileResult>>,
     /// The kind of every file.
@@ -67,6 +70,7 @@ impl Session {
             self.bicep_parse.clear();
             self.k8s.clear();
             self.kinds.clear();
+            *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = None;
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -82,6 +86,26 @@ impl Session {
         self.bicep_parse.sweep(g);
         self.k8s.sweep(g);
         self.kinds.sweep(g);
+    }
+
+    /// The Bicep unit's look-ups and result, when it was computed from these files.
+    pub(crate) fn bicep_unit(&self, inputs: &Inputs) -> Option<(Vec<(Look, u64)>, crate::Loaded)> {
+        let unit = self.bicep.lock().unwrap_or_else(PoisonError::into_inner);
+        let unit = unit.as_ref().filter(|u| u.inputs.same(inputs))?;
+        Some((unit.looks.clone(), unit.loaded.clone()))
+    }
+
+    pub(crate) fn keep_bicep_unit(
+        &self,
+        inputs: Inputs,
+        looks: Vec<(Look, u64)>,
+        loaded: crate::Loaded,
+    ) {
+        *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = Some(BicepUnit {
+            inputs,
+            looks,
+            loaded,
+        });
     }
 
     pub(crate) fn generation(&self) -> u64 {
@@ -105,6 +129,13 @@ impl Session {
         memo.put(key, inputs, v.clone(), g);
         v
     }
+}
+
+/// The Bicep files' evaluation, as kept.
+struct BicepUnit {
+    inputs: Inputs,
+    looks: Vec<(Look, u64)>,
+    loaded: crate::Loaded,
 }
 
 /// A parsed Terraform file, or its syntax error.

@@ -170,6 +170,23 @@ const BICEP: &str = "resource acr 'Microsoft.ContainerRegistry/registries@2023-0
 }
 ";
 
+/// A Bicep file calling a local module, with a JSON parameter file beside it.
+const BICEP_CALLER: &str = "param admin bool = false
+module acr './acr.bicep' = {
+  name: 'acr'
+  params: { admin: admin }
+}
+";
+
+const BICEP_MODULE: &str = "param admin bool
+resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'acrmodule'
+  location: 'westeurope'
+  sku: { name: 'Premium' }
+  properties: { adminUserEnabled: admin, publicNetworkAccess: 'Disabled' }
+}
+";
+
 const DEPLOYMENT: &str = "apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -224,6 +241,13 @@ fn every_edit_gives_the_findings_of_a_fresh_analysis() {
     write(root, "scenario/bicep/main.bicep", BICEP);
     write(root, "scenario/bicep/main.json", COMPILED);
     write(root, "scenario/k8s/deployment.yaml", DEPLOYMENT);
+    write(root, "scenario/bicep2/main.bicep", BICEP_CALLER);
+    write(root, "scenario/bicep2/acr.bicep", BICEP_MODULE);
+    write(
+        root,
+        "scenario/bicep2/main.parameters.json",
+        &parameters(false),
+    );
 
     let session = Session::new();
     let mut last = check(root, &session, "the first analysis");
@@ -320,6 +344,34 @@ fn every_edit_gives_the_findings_of_a_fresh_analysis() {
                 "properties: {",
             )
         },
+        true,
+    );
+    step(
+        "a Bicep file's JSON parameter file edited",
+        &|| {
+            write(
+                root,
+                "scenario/bicep2/main.parameters.json",
+                &parameters(true),
+            )
+        },
+        true,
+    );
+    step(
+        "a Bicep module edited",
+        &|| {
+            edit(
+                root,
+                "scenario/bicep2/acr.bicep",
+                "name: 'Premium'",
+                "name: 'Basic'",
+            )
+        },
+        true,
+    );
+    step(
+        "a Bicep file's JSON parameter file deleted",
+        &|| std::fs::remove_file(root.join("scenario/bicep2/main.parameters.json")).unwrap(),
         true,
     );
     step(
