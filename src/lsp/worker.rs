@@ -38,6 +38,8 @@ pub(super) struct Job {
     pub too_large: HashMap<PathBuf, usize>,
     /// Files the client reported changed on disk since the last job.
     pub events: Vec<(PathBuf, FileChangeType)>,
+    /// The client watches the files and reports every change: the disk is not polled.
+    pub watched: bool,
 }
 
 impl Job {
@@ -257,7 +259,7 @@ impl Worker {
                     continue;
                 }
                 let Some(disk) = &mut u.disk else { continue };
-                disk.suspect = true;
+                disk.reported.insert(path.clone());
                 if *typ != FileChangeType::CHANGED || !disk.stamps.contains_key(path) {
                     // Created, deleted, or a file the scan did not include: walk again
                     // (the walk knows .gitignore and the excludes).
@@ -279,7 +281,7 @@ impl Worker {
             .map(|(p, (_, t))| (p.clone(), t.clone()))
             .collect();
         inputs.sort_by(|a, b| a.0.cmp(&b.0));
-        let disk_changed = match unit.disk.as_mut().map(Disk::check) {
+        let disk_changed = match unit.disk.as_mut().map(|d| d.check(job.watched)) {
             Some(Some(changed)) => changed,
             Some(None) => {
                 unit.disk = None;
@@ -426,7 +428,7 @@ impl Unit {
                 ws,
                 stamps,
                 checked: Instant::now(),
-                suspect: false,
+                reported: HashSet::new(),
                 left_out: HashSet::new(),
             };
             disk.left_out = job
@@ -528,8 +530,8 @@ struct Disk {
     stamps: HashMap<PathBuf, (SystemTime, u64)>,
     /// When the stamps were last compared with the disk.
     checked: Instant,
-    /// A change was reported: compare before the next run.
-    suspect: bool,
+    /// Files reported changed: compared before the next run.
+    reported: HashSet<PathBuf>,
     /// Open files the scan left out on purpose (found unknown right after it).
     left_out: HashSet<PathBuf>,
 }
@@ -552,33 +554,45 @@ impl Disk {
             && self.ws.in_roots(path)
     }
 
-    /// Compare with the disk when a change was reported, or now and then (clients
-    /// without a file watcher): typing in one buffer does not pay for it. Whether a file
-    /// changed (it is re-read); `None` when one vanished or became unreadable (then the
-    /// folder is walked again).
-    fn check(&mut self) -> Option<bool> {
-        if !(std::mem::take(&mut self.suspect) || self.checked.elapsed() > DISK_CHECK_EVERY) {
-            return Some(false);
-        }
-        self.refresh()
-    }
-
-    /// Re-read the files whose mtime or size changed: whether any did; `None` when one
-    /// vanished or became unreadable.
-    fn refresh(&mut self) -> Option<bool> {
-        self.checked = Instant::now();
-        let mut changed = false;
-        for f in &mut self.ws.files {
-            let now = stamp(&f.path)?;
-            if self.stamps.get(&f.path) == Some(&now) {
-                continue;
+    /// Compare with the disk the files reported changed, and every file now and then when
+    /// the client does not watch them: typing in one buffer does not pay for a look at
+    /// every file. Whether a file changed (it is re-read); `None` when one vanished or
+    /// became unreadable (then the folder is walked again).
+    fn check(&mut self, watched: bool) -> Option<bool> {
+        let reported = std::mem::take(&mut self.reported);
+        if !watched && self.checked.elapsed() > DISK_CHECK_EVERY {
+            self.checked = Instant::now();
+            let mut changed = false;
+            for i in 0..self.ws.files.len() {
+                changed |= self.refresh(i)?;
             }
-            let text = discover::read_text(&f.path).ok()?;
-            *f = SourceFile::new(f.path.clone(), f.display.clone(), text);
-            self.stamps.insert(f.path.clone(), now);
-            changed = true;
+            return Some(changed);
+        }
+        let mut changed = false;
+        for path in reported {
+            if let Ok(i) = self
+                .ws
+                .files
+                .binary_search_by(|f| f.path.as_path().cmp(&path))
+            {
+                changed |= self.refresh(i)?;
+            }
         }
         Some(changed)
+    }
+
+    /// Re-read the scanned file `i` when its mtime or size changed: whether it did; `None`
+    /// when it vanished or became unreadable.
+    fn refresh(&mut self, i: usize) -> Option<bool> {
+        let f = &mut self.ws.files[i];
+        let now = stamp(&f.path)?;
+        if self.stamps.get(&f.path) == Some(&now) {
+            return Some(false);
+        }
+        let text = discover::read_text(&f.path).ok()?;
+        *f = SourceFile::new(f.path.clone(), f.display.clone(), text);
+        self.stamps.insert(f.path.clone(), now);
+        Some(true)
     }
 }
 
