@@ -321,12 +321,13 @@ impl Worker {
             }
         };
         let unit = &mut self.units[i];
-        let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
-        for f in &analysis.findings {
-            let path = analysis.sources.get(f.primary.file).path.clone();
-            let d = convert::diagnostic(&analysis.sources, f, self.enc, &self.links);
-            by_path.entry(path).or_default().push(d);
-        }
+        let by_path = diagnostics(
+            &analysis,
+            unit.analysis.as_deref(),
+            std::mem::take(&mut unit.diagnostics),
+            self.enc,
+            &self.links,
+        );
         let files = analysis.files_scanned;
         unit.diagnostics = by_path;
         unit.inputs = inputs;
@@ -377,6 +378,69 @@ impl Worker {
         self.published = next;
         count
     }
+}
+
+/// The diagnostics of an analysis by file. A file whose findings make the same
+/// diagnostics as in the unit's last analysis (`old`, of the same session: file ids agree)
+/// and whose findings' files did not change keeps its diagnostics (`kept`) unconverted.
+fn diagnostics(
+    analysis: &Analysis,
+    old: Option<&Analysis>,
+    mut kept: HashMap<PathBuf, Vec<Diagnostic>>,
+    enc: Encoding,
+    links: &DocLinks,
+) -> HashMap<PathBuf, Vec<Diagnostic>> {
+    // Findings are sorted by file: each file's are one run (`None`: several runs).
+    type Runs = HashMap<crate::source::FileId, Option<std::ops::Range<usize>>>;
+    let runs = |a: &Analysis| -> Runs {
+        let mut out: Runs = HashMap::new();
+        let mut start = 0;
+        for run in a.findings.chunk_by(|x, y| x.primary.file == y.primary.file) {
+            let range = start..start + run.len();
+            out.entry(run[0].primary.file)
+                .and_modify(|r| *r = None)
+                .or_insert(Some(range));
+            start += run.len();
+        }
+        out
+    };
+    let before = old.map(runs).unwrap_or_default();
+    let same_file = |old: &Analysis, id: crate::source::FileId| {
+        let (a, b) = (old.sources.get(id), analysis.sources.get(id));
+        a.path == b.path && (Arc::ptr_eq(&a.text, &b.text) || a.text == b.text)
+    };
+    let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+    let mut start = 0;
+    for run in analysis
+        .findings
+        .chunk_by(|x, y| x.primary.file == y.primary.file)
+    {
+        let range = start..start + run.len();
+        start += run.len();
+        let id = run[0].primary.file;
+        let path = &analysis.sources.get(id).path;
+        let reused = old.and_then(|old| {
+            let was = &old.findings[before.get(&id)?.clone()?];
+            let same = was.len() == run.len()
+                && !by_path.contains_key(path)
+                && was.iter().zip(run).all(|(a, b)| {
+                    convert::same_diagnostic(a, b)
+                        && std::iter::once(b.primary.file)
+                            .chain(b.secondary.iter().map(|l| l.span.file))
+                            .all(|f| (f.0 as usize) < old.sources.len() && same_file(old, f))
+                });
+            same.then(|| kept.remove(path)).flatten()
+        });
+        let diags = match reused {
+            Some(d) => d,
+            None => analysis.findings[range]
+                .iter()
+                .map(|f| convert::diagnostic(&analysis.sources, f, enc, links))
+                .collect(),
+        };
+        by_path.entry(path.clone()).or_default().extend(diags);
+    }
+    by_path
 }
 
 /// A digest of a file's diagnostics: what was published is remembered by it, not kept.
