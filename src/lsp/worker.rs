@@ -90,7 +90,8 @@ struct Unit {
     /// Parses and evaluated units kept between the unit's analyses (for its configuration).
     session: Arc<Session>,
     analysis: Option<Arc<Analysis>>,
-    diagnostics: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// By file: the diagnostics and their digest.
+    diagnostics: HashMap<PathBuf, (Vec<Diagnostic>, u64)>,
 }
 
 /// What a file last received: the buffer version (if open) and a digest of the
@@ -353,20 +354,24 @@ impl Worker {
         let mut next: HashMap<PathBuf, Published> = HashMap::with_capacity(paths.len());
         let mut count = 0;
         for path in paths {
-            let parts: Vec<&Vec<Diagnostic>> = self
+            let parts: Vec<&(Vec<Diagnostic>, u64)> = self
                 .units
                 .iter()
                 .filter_map(|u| u.diagnostics.get(path))
                 .collect();
             let version = job.open.get(path).map(|(v, _)| *v);
-            let empty = parts.iter().all(|d| d.is_empty());
-            let now = (version, digest(parts.iter().flat_map(|d| d.iter())));
+            let empty = parts.iter().all(|d| d.0.is_empty());
+            let combined = match &parts[..] {
+                [one] => one.1,
+                _ => crate::session::digest(&parts.iter().map(|d| d.1).collect::<Vec<_>>()),
+            };
+            let now = (version, combined);
             if self.published.get(path) != Some(&now) {
                 count += 1;
                 self.messages
                     .push(Out::Publish(lsp_types::PublishDiagnosticsParams {
                         uri: convert::path_to_uri(path),
-                        diagnostics: parts.iter().flat_map(|d| d.iter().cloned()).collect(),
+                        diagnostics: parts.iter().flat_map(|d| d.0.iter().cloned()).collect(),
                         version,
                     }));
             }
@@ -386,10 +391,10 @@ impl Worker {
 fn diagnostics(
     analysis: &Analysis,
     old: Option<&Analysis>,
-    mut kept: HashMap<PathBuf, Vec<Diagnostic>>,
+    mut kept: HashMap<PathBuf, (Vec<Diagnostic>, u64)>,
     enc: Encoding,
     links: &DocLinks,
-) -> HashMap<PathBuf, Vec<Diagnostic>> {
+) -> HashMap<PathBuf, (Vec<Diagnostic>, u64)> {
     // Findings are sorted by file: each file's are one run (`None`: several runs).
     type Runs = HashMap<crate::source::FileId, Option<std::ops::Range<usize>>>;
     let runs = |a: &Analysis| -> Runs {
@@ -410,6 +415,7 @@ fn diagnostics(
         a.path == b.path && (Arc::ptr_eq(&a.text, &b.text) || a.text == b.text)
     };
     let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+    let mut digests: HashMap<PathBuf, u64> = HashMap::new();
     let mut start = 0;
     for run in analysis
         .findings
@@ -432,15 +438,28 @@ fn diagnostics(
             same.then(|| kept.remove(path)).flatten()
         });
         let diags = match reused {
-            Some(d) => d,
+            Some((d, digest)) => {
+                digests.insert(path.clone(), digest);
+                d
+            }
             None => analysis.findings[range]
                 .iter()
                 .map(|f| convert::diagnostic(&analysis.sources, f, enc, links))
                 .collect(),
         };
+        if by_path.contains_key(path) {
+            // A second run of the file: its digest is computed afresh.
+            digests.remove(path);
+        }
         by_path.entry(path.clone()).or_default().extend(diags);
     }
     by_path
+        .into_iter()
+        .map(|(path, list)| {
+            let d = digests.remove(&path).unwrap_or_else(|| digest(list.iter()));
+            (path, (list, d))
+        })
+        .collect()
 }
 
 /// A digest of a file's diagnostics: what was published is remembered by it, not kept.
