@@ -27,6 +27,7 @@ use crate::{Loaded, Workspace};
 const MAX_DEPTH: usize = 16;
 
 /// Load ARM templates (`templates`) with their parameter files (`parameters`).
+#[allow(clippy::too_many_arguments)]
 pub fn load(
     ws: &Workspace,
     sources: &mut SourceMap,
