@@ -62,8 +62,25 @@ fn codes(a: &Analysis) -> Vec<String> {
 
 /// Analyse `root` through the session and afresh; both must agree. Returns the session's.
 fn check(root: &Path, session: &Session, step: &str) -> Analysis {
+    check_with(root, session, step, None)
+}
+
+/// [`check`] with an open editor buffer (path relative to `root`, text) over the disk.
+fn check_with(
+    root: &Path,
+    session: &Session,
+    step: &str,
+    buffer: Option<(&str, &str)>,
+) -> Analysis {
     let config = Config::default();
-    let ws = Workspace::from_paths(&[root.to_path_buf()], &config).unwrap();
+    let mut ws = Workspace::from_paths(&[root.to_path_buf()], &config).unwrap();
+    if let Some((rel, text)) = buffer {
+        let path = acrlint::normalize(&root.join(rel));
+        let text: std::sync::Arc<str> = text.into();
+        ws.overlay.insert(path.clone(), text.clone());
+        let file = ws.files.iter_mut().find(|f| f.path == path).unwrap();
+        *file = acrlint::source::SourceFile::new(path, file.display.clone(), text);
+    }
     let incremental = analyze_with(&ws, &config, session);
     let fresh = analyze(&ws, &config);
     let (a, b) = (outcome(&incremental), outcome(&fresh));
@@ -403,4 +420,20 @@ fn every_edit_gives_the_findings_of_a_fresh_analysis() {
         },
         false,
     );
+    let buffer = MODULE.replace(
+        "admin_enabled                 = var.admin",
+        "admin_enabled = true",
+    );
+    let edited = check_with(
+        root,
+        &session,
+        "a module file edited in an open buffer",
+        Some(("scenario/tf/modules/acr/main.tf", &buffer)),
+    );
+    assert!(
+        outcome(&edited) != outcome(&last),
+        "the buffer should change the findings"
+    );
+    last = check(root, &session, "the buffer closed");
+    assert!(outcome(&edited) != outcome(&last));
 }
