@@ -66,7 +66,9 @@ pub fn load(
             return loaded;
         }
     }
-    let (loaded, looks) = load_all(ws, sources, files, params, budget, session);
+    let (mut loaded, looks) = load_all(ws, sources, files, params, budget, session);
+    // Kept without the bodies no rule reads (dropped before the graph anyway).
+    loaded.drop_unread_bodies();
     s.keep_bicep_unit(inputs, looks, loaded.clone());
     loaded
 }

@@ -311,7 +311,12 @@ pub fn load(
                 None => run(),
                 Some(s) => {
                     let inputs = root_inputs(&ctx, dir, &var_files);
-                    let l = s.remember(&s.terraform, dir.clone(), inputs, || Arc::new(run()));
+                    // Kept without the bodies no rule reads (dropped before the graph anyway).
+                    let l = s.remember(&s.terraform, dir.clone(), inputs, || {
+                        let mut l = run();
+                        l.drop_unread_bodies();
+                        Arc::new(l)
+                    });
                     Arc::unwrap_or_clone(l)
                 }
             })
