@@ -19,6 +19,7 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod sanitize;
+pub mod session;
 pub mod source;
 pub mod suppress;
 
@@ -32,6 +33,7 @@ use config::Config;
 use discover::FileKind;
 use finding::Finding;
 use model::{Graph, Resource, Value, ValueKind};
+pub use session::Session;
 use source::{FileId, SourceFile, SourceMap};
 
 /// The files of one analysis and what else may be read to evaluate them.
@@ -57,65 +59,13 @@ pub struct Workspace {
     /// The files and folders whose findings are reported (absolute); the other files only
     /// inform the graph. `None` reports every file.
     pub selection: Option<Vec<PathBuf>>,
-    /// Parse results kept between analyses of the same files (the language server keeps
-    /// one): a file whose text did not change is not parsed again.
-    pub cache: Option<Arc<ParseCache>>,
-}
-
-/// Parsed Terraform files by path, with a hash of the text they were parsed from.
-#[derive(Debug, Default)]
-pub struct ParseCache {
-    terraform: std::sync::Mutex<HashMap<PathBuf, (u64, TerraformParse)>>,
-}
-
-/// A parsed Terraform file: its body and its comments.
-type TerraformParse = (Arc<hcl_edit::structure::Body>, Vec<parse::Comment>);
-
-impl ParseCache {
-    fn text_hash(text: &str) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        text.hash(&mut h);
-        h.finish()
-    }
-
-    /// The parsed body of a Terraform file and its comments, from the cache when its
-    /// text is unchanged.
-    pub(crate) fn terraform(
-        cache: Option<&ParseCache>,
-        id: FileId,
-        file: &SourceFile,
-    ) -> Result<TerraformParse, parse::ParseError> {
-        let parse = || parse::terraform::parse(id, file).map(|p| (Arc::new(p.tree), p.comments));
-        let Some(cache) = cache else {
-            return parse();
-        };
-        let hash = Self::text_hash(&file.text);
-        if let Some((h, parsed)) = cache
-            .terraform
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&file.path).cloned())
-            && h == hash
-        {
-            return Ok(parsed);
-        }
-        let parsed = parse()?;
-        if let Ok(mut m) = cache.terraform.lock() {
-            m.insert(file.path.clone(), (hash, parsed.clone()));
-        }
-        Ok(parsed)
-    }
 }
 
 impl Workspace {
-    /// The id of a scanned file in an analysis's source map, found by path. [`analyze`]
-    /// adds the workspace's files first, so their ids come before any file read later
-    /// (parameter files, module sources).
+    /// The id of a scanned file in an analysis's source map, found by path (not a file
+    /// read only for context: a parameter file, a module source).
     pub fn scanned(&self, sources: &SourceMap, path: &Path) -> Option<FileId> {
-        sources
-            .find(path)
-            .filter(|id| (id.0 as usize) < self.files.len())
+        sources.find(path).filter(|id| sources.is_scanned(*id))
     }
 
     /// True when `path` lies inside one of the roots, also after resolving symbolic
@@ -229,7 +179,7 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// What a format's loader returns.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Loaded {
     pub resources: Vec<Resource>,
     /// LINT001 and similar findings found while loading.
@@ -343,15 +293,41 @@ pub struct Analysis {
 
 /// Run every enabled rule over the workspace.
 pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
-    let mut sources = SourceMap::default();
+    run(ws, config, None)
+}
+
+/// [`analyze`] through a session: files and units whose inputs did not change since the
+/// session's last analysis are not parsed nor evaluated again (see [`session`]). The
+/// findings are the same as [`analyze`]'s.
+pub fn analyze_with(ws: &Workspace, config: &Config, session: &Session) -> Analysis {
+    session.begin(ws);
+    let analysis = run(ws, config, Some(session));
+    session.end();
+    analysis
+}
+
+fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
+    let mut sources = match session {
+        Some(s) => SourceMap::with_ids(s.ids.clone()),
+        None => SourceMap::default(),
+    };
     let mut loaded = Loaded {
         notes: ws.notes.clone(),
         ..Loaded::default()
     };
     let mut by_kind: HashMap<FileKind, Vec<FileId>> = HashMap::new();
     for file in &ws.files {
-        let kind = discover::classify(&file.path, &file.text);
-        let id = sources.add(file.clone());
+        let id = sources.add_scanned(file.clone());
+        let kind = match session {
+            Some(s) => {
+                let mut inputs = session::Inputs::default();
+                inputs.file(id, &file.text);
+                s.remember(&s.kinds, id, inputs, || {
+                    discover::classify(&file.path, &file.text)
+                })
+            }
+            None => discover::classify(&file.path, &file.text),
+        };
         by_kind.entry(kind).or_default().push(id);
     }
     for (path, display, error) in &ws.unreadable {
@@ -386,12 +362,21 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         &tf,
         config,
         &budget,
+        session,
     ));
     lap("terraform (parse + evaluate)", &mut timings);
     // Bicep first: a `.bicep` file that cannot be used has its compiled template beside it
     // evaluated instead, by the ARM loader.
     let (bicep, bicep_params) = (get(FileKind::Bicep), get(FileKind::BicepParams));
-    let bicep_loaded = eval::bicep::load(ws, &mut sources, &bicep, &bicep_params, config, &budget);
+    let bicep_loaded = eval::bicep::load(
+        ws,
+        &mut sources,
+        &bicep,
+        &bicep_params,
+        config,
+        &budget,
+        session,
+    );
     lap("bicep (parse + evaluate)", &mut timings);
     let (arm, arm_params) = (get(FileKind::ArmTemplate), get(FileKind::ArmParameters));
     loaded.extend(eval::arm::load(
@@ -402,6 +387,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
         config,
         &budget,
         &bicep_loaded.compiled_fallback,
+        session,
     ));
     lap("arm (parse + evaluate)", &mut timings);
     loaded.extend(bicep_loaded);
@@ -409,7 +395,7 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
     let k8s_at = source::Span::new(k8s_files.first().copied().unwrap_or(FileId(0)), 0..0);
     let k8s_loaded = match k8s_files.first() {
         Some(_) => Loaded::guarded("the Kubernetes manifests", k8s_at, || {
-            k8s::load(ws, &mut sources, &k8s_files, config)
+            k8s::load(ws, &mut sources, &k8s_files, config, session)
         }),
         None => Loaded::default(),
     };

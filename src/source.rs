@@ -177,18 +177,111 @@ fn line_starts(text: &str) -> Vec<u32> {
 }
 
 /// All files of one analysis, indexed by [`FileId`].
+///
+/// A language-server session ([`crate::session::Session`]) gives each path one id for its
+/// lifetime, so that results cached from an earlier analysis point at the right files:
+/// then ids are not dense, and the ids of files this analysis does not hold are holes
+/// (never returned by [`SourceMap::files`] nor [`SourceMap::find`]).
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Per id: whether it holds a file, and whether it is a scanned file.
+    slots: Vec<Slot>,
     by_path: std::collections::HashMap<PathBuf, FileId>,
+    /// The session's ids by path, when the analysis belongs to one.
+    ids: Option<Arc<std::sync::Mutex<Ids>>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Hole,
+    Read,
+    Scanned,
+}
+
+/// Ids that stay with their paths across the analyses of a session.
+#[derive(Debug, Default)]
+pub struct Ids {
+    by_path: std::collections::HashMap<PathBuf, FileId>,
+    next: u32,
+}
+
+impl Ids {
+    fn id(&mut self, path: &Path) -> FileId {
+        if let Some(&id) = self.by_path.get(path) {
+            return id;
+        }
+        let id = self.spare();
+        self.by_path.insert(path.to_path_buf(), id);
+        id
+    }
+
+    /// An id no path owns (a path added twice to one analysis).
+    fn spare(&mut self) -> FileId {
+        let id = FileId(self.next);
+        self.next += 1;
+        id
+    }
 }
 
 impl SourceMap {
+    /// An empty map whose ids come from a session's table.
+    pub fn with_ids(ids: Arc<std::sync::Mutex<Ids>>) -> SourceMap {
+        SourceMap {
+            ids: Some(ids),
+            ..SourceMap::default()
+        }
+    }
+
+    /// Add a file read for context (a module source, a parameter file).
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        let id = FileId(self.files.len() as u32);
+        self.insert(file, Slot::Read)
+    }
+
+    /// Add a scanned file (see [`crate::Workspace::scanned`]).
+    pub fn add_scanned(&mut self, file: SourceFile) -> FileId {
+        self.insert(file, Slot::Scanned)
+    }
+
+    fn insert(&mut self, file: SourceFile, slot: Slot) -> FileId {
+        let id = match &self.ids {
+            None => FileId(self.files.len() as u32),
+            Some(ids) => {
+                let mut ids = ids
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let id = ids.id(&file.path);
+                if self
+                    .slots
+                    .get(id.0 as usize)
+                    .is_some_and(|s| *s != Slot::Hole)
+                {
+                    ids.spare()
+                } else {
+                    id
+                }
+            }
+        };
+        let i = id.0 as usize;
+        if i > self.files.len() {
+            let hole = SourceFile::new(PathBuf::new(), String::new(), "");
+            self.files.resize(i, hole);
+            self.slots.resize(i, Slot::Hole);
+        }
         self.by_path.insert(file.path.clone(), id);
-        self.files.push(file);
+        if i == self.files.len() {
+            self.files.push(file);
+            self.slots.push(slot);
+        } else {
+            self.files[i] = file;
+            self.slots[i] = slot;
+        }
         id
+    }
+
+    /// True when `id` is a scanned file of this analysis.
+    pub fn is_scanned(&self, id: FileId) -> bool {
+        self.slots.get(id.0 as usize) == Some(&Slot::Scanned)
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -198,10 +291,13 @@ impl SourceMap {
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()
+            .zip(&self.slots)
             .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+            .filter(|(_, (_, s))| **s != Slot::Hole)
+            .map(|(i, (f, _))| (FileId(i as u32), f))
     }
 
+    /// One more than the largest id (holes count).
     pub fn len(&self) -> usize {
         self.files.len()
     }

@@ -30,6 +30,7 @@ use crate::{Loaded, Workspace};
 const MAX_DEPTH: usize = 16;
 
 /// Load ARM templates (`templates`) with their parameter files (`parameters`).
+#[allow(clippy::too_many_arguments)]
 pub fn load(
     ws: &Workspace,
     sources: &mut SourceMap,
@@ -38,6 +39,7 @@ pub fn load(
     config: &Config,
     budget: &Budget,
     fallback: &std::collections::HashSet<std::path::PathBuf>,
+    session: Option<&crate::Session>,
 ) -> Loaded {
     let mut loaded = Loaded::default();
     // Parameter files: by path, parsed once.
@@ -99,17 +101,59 @@ pub fn load(
         .par_iter()
         .map(|&id| {
             let at = Span::new(id, 0..0);
-            let mut l = Loaded::guarded(&sources.get(id).display, at, || {
-                load_template(ws, sources, id, &param_files, &extra, budget, fallback)
-            });
-            l.drop_unread_bodies();
-            l
+            let run = || {
+                let mut l = Loaded::guarded(&sources.get(id).display, at, || {
+                    load_template(ws, sources, id, &param_files, &extra, budget, fallback)
+                });
+                l.drop_unread_bodies();
+                l
+            };
+            match session {
+                None => run(),
+                Some(s) => {
+                    let inputs = template_inputs(ws, sources, id, &param_files, &extra, fallback);
+                    std::sync::Arc::unwrap_or_clone(
+                        s.remember(&s.arm, id, inputs, || std::sync::Arc::new(run())),
+                    )
+                }
+            }
         })
         .collect();
     for l in per_template {
         loaded.extend(l);
     }
     loaded
+}
+
+/// What [`load_template`] reads besides the template: its parameter files, whether its
+/// `.bicep` source fell back to it or is scanned, whether it lies in the Bicep module cache.
+fn template_inputs(
+    ws: &Workspace,
+    sources: &SourceMap,
+    id: FileId,
+    param_files: &HashMap<std::path::PathBuf, (FileId, Node)>,
+    extra: &[(FileId, Node)],
+    fallback: &std::collections::HashSet<std::path::PathBuf>,
+) -> crate::session::Inputs {
+    let mut inputs = crate::session::Inputs::default();
+    let file = sources.get(id);
+    inputs.file(id, &file.text);
+    let params = param_files.get(&sibling_parameters(&file.path));
+    for pid in params
+        .map(|(pid, _)| *pid)
+        .into_iter()
+        .chain(extra.iter().map(|(i, _)| *i))
+    {
+        inputs.file(pid, &sources.get(pid).text);
+    }
+    let source = file.path.with_extension("bicep");
+    inputs.fact(&(
+        params.is_some(),
+        fallback.contains(&source),
+        ws.scanned(sources, &source).is_some(),
+        crate::eval::cache::is_bicep_cache_file(ws, &file.path),
+    ));
+    inputs
 }
 
 /// Parse and evaluate one template with its parameter files.

@@ -45,9 +45,149 @@ pub fn load(
     params: &[FileId],
     _config: &Config,
     budget: &Budget,
+    session: Option<&crate::Session>,
 ) -> Loaded {
+    let Some(s) = session else {
+        return load_all(ws, sources, files, params, budget, None).0;
+    };
+    // One unit: the scanned Bicep files, and what their evaluation looked up outside them
+    // (module files, parameter files, the module cache, compiled templates), looked up
+    // again here in the same order.
+    let mut inputs = crate::session::Inputs::default();
+    for &id in files.iter().chain(params) {
+        inputs.file(id, &sources.get(id).text);
+    }
+    if let Some((looks, loaded)) = s.bicep_unit(&inputs) {
+        let mut trial = sources.clone();
+        if looks
+            .iter()
+            .all(|(look, d)| look.perform(ws, &mut trial).0 == *d)
+        {
+            *sources = trial;
+            return loaded;
+        }
+    }
+    let (mut loaded, looks) = load_all(ws, sources, files, params, budget, session);
+    // Kept without the bodies no rule reads (dropped before the graph anyway).
+    loaded.drop_unread_bodies();
+    s.keep_bicep_unit(inputs, looks, loaded.clone());
+    loaded
+}
+
+/// Something the Bicep loader looked up outside the scanned files. Performed again, it
+/// gives the same digest as long as what it found did not change.
+#[derive(Clone, Debug)]
+pub(crate) enum Look {
+    /// A file read for context (a local module, a parameter file).
+    File(PathBuf),
+    /// Whether a file exists (on disk or as an open buffer).
+    Exists(PathBuf),
+    /// A registry module (folder of the caller, source) in the module cache.
+    Module(PathBuf, String),
+    /// The compiled template beside a `.bicep` file.
+    Compiled(PathBuf),
+}
+
+/// What a [`Look`] found: a file (added to the map), whether anything was found, and
+/// why a registry module was not.
+#[derive(Default)]
+struct Outcome {
+    id: Option<FileId>,
+    found: bool,
+    missing: Option<String>,
+}
+
+/// A registry module found in the cache: its file (added to the map), or why not.
+enum Found {
+    File(FileId),
+    Missing(String),
+}
+
+impl Look {
+    /// Do the look-up (a file found is added to `sources`): a digest of what it found,
+    /// and what it found.
+    fn perform(&self, ws: &Workspace, sources: &mut SourceMap) -> (u64, Outcome) {
+        use crate::session::digest;
+        let file = |sources: &SourceMap, id: Option<FileId>| {
+            let d = digest(&id.map(|id| (id, &*sources.get(id).text)));
+            let found = id.is_some();
+            (
+                d,
+                Outcome {
+                    id,
+                    found,
+                    missing: None,
+                },
+            )
+        };
+        let yes = |found: bool| {
+            (
+                digest(&found),
+                Outcome {
+                    found,
+                    ..Outcome::default()
+                },
+            )
+        };
+        match self {
+            Look::File(path) => {
+                let id = context_file(ws, sources, path);
+                file(sources, id)
+            }
+            Look::Exists(path) => yes(path.is_file() || ws.overlay.contains_key(path)),
+            Look::Module(dir, source) => match registry_module(ws, sources, dir, source) {
+                Found::File(id) => file(sources, Some(id)),
+                Found::Missing(why) => (
+                    digest(&why),
+                    Outcome {
+                        missing: Some(why),
+                        ..Outcome::default()
+                    },
+                ),
+            },
+            Look::Compiled(bicep) => yes(compiled_beside(ws, sources, bicep).is_some()),
+        }
+    }
+}
+
+/// A file read for context: already in the map, or read within the roots and added.
+fn context_file(ws: &Workspace, sources: &mut SourceMap, path: &Path) -> Option<FileId> {
+    let path = normalize(path);
+    if let Some(id) = sources.find(&path) {
+        return Some(id);
+    }
+    let text = ws.read(&path)?;
+    let display = discover::display_path(&path);
+    Some(sources.add(SourceFile::new(path, display, text)))
+}
+
+/// A registry module's compiled template from the module cache (never fetched).
+fn registry_module(ws: &Workspace, sources: &mut SourceMap, dir: &Path, source: &str) -> Found {
+    match cache::bicep_module(ws, dir, source) {
+        cache::BicepModule::Found { path, text } => Found::File(match sources.find(&path) {
+            Some(id) => id,
+            None => {
+                let display = discover::display_path(&path);
+                sources.add(SourceFile::new(path, display, text))
+            }
+        }),
+        cache::BicepModule::Missing(why) => Found::Missing(why),
+    }
+}
+
+/// Load the Bicep files; also returns what was looked up outside them.
+fn load_all(
+    ws: &Workspace,
+    sources: &mut SourceMap,
+    files: &[FileId],
+    params: &[FileId],
+    budget: &Budget,
+    session: Option<&crate::Session>,
+) -> (Loaded, Vec<(Look, u64)>) {
     let mut l = Loader {
         ws,
+        session,
+        looks: Vec::new(),
         sources,
         trees: HashMap::new(),
         active: Vec::new(),
@@ -63,7 +203,9 @@ pub fn load(
         files
             .par_iter()
             .map(|&id| {
-                let parsed = std::panic::catch_unwind(|| parse::bicep::parse(id, sources.get(id)));
+                let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    parse_file(session, id, sources.get(id))
+                }));
                 (id, parsed)
             })
             .collect()
@@ -117,7 +259,7 @@ pub fn load(
             continue;
         }
         if l.tree(id).is_none() {
-            if let Some(json) = compiled_beside(l.ws, l.sources, &path) {
+            if let Some(json) = l.compiled_beside(&path) {
                 let at = (l.out.resources.len(), l.out.findings.len());
                 l.fall_back(&path, &json, at.0, at.1);
             }
@@ -143,7 +285,7 @@ pub fn load(
             l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
         }
         if l.unusable > before.2
-            && let Some(json) = compiled_beside(l.ws, l.sources, &path)
+            && let Some(json) = l.compiled_beside(&path)
         {
             l.fall_back(&path, &json, before.0, before.1);
         }
@@ -152,7 +294,7 @@ pub fn load(
     }
     let notes = l.meter.take_notes();
     l.out.notes.extend(notes);
-    l.out
+    (l.out, l.looks)
 }
 
 /// How a fallback is said, after the compiled template's name; notes that contain it are
@@ -172,8 +314,27 @@ fn compiled_beside(ws: &Workspace, sources: &SourceMap, bicep: &Path) -> Option<
 /// A parsed file: its tree and its text.
 type Parsed = (Rc<Tree>, Arc<str>);
 
+/// Parse a file, through the session's cache when there is one.
+fn parse_file(
+    session: Option<&crate::Session>,
+    id: FileId,
+    file: &SourceFile,
+) -> crate::session::BicepParse {
+    match session {
+        None => parse::bicep::parse(id, file),
+        Some(s) => {
+            let mut inputs = crate::session::Inputs::default();
+            inputs.file(id, &file.text);
+            s.remember(&s.bicep_parse, id, inputs, || parse::bicep::parse(id, file))
+        }
+    }
+}
+
 struct Loader<'w> {
     ws: &'w Workspace,
+    session: Option<&'w crate::Session>,
+    /// What was looked up outside the scanned files, with a digest of what was found.
+    looks: Vec<(Look, u64)>,
     sources: &'w mut SourceMap,
     /// Parsed files; `None` when the file has a syntax error (reported once).
     trees: HashMap<FileId, Option<Parsed>>,
@@ -228,7 +389,7 @@ impl<'w> Loader<'w> {
         if let Some(t) = self.trees.get(&id) {
             return t.clone();
         }
-        let parsed = parse::bicep::parse(id, self.sources.get(id));
+        let parsed = parse_file(self.session, id, self.sources.get(id));
         self.store(id, Some(parsed))
     }
 
@@ -267,16 +428,24 @@ impl<'w> Loader<'w> {
             .unwrap_or_default()
     }
 
+    /// Look something up outside the scanned files, and remember it.
+    fn look(&mut self, look: Look) -> Outcome {
+        let (digest, outcome) = look.perform(self.ws, self.sources);
+        self.looks.push((look, digest));
+        outcome
+    }
+
     /// A file read for context (a module, a parameter file): already in the map, or read
     /// within the roots and added.
     fn context_file(&mut self, path: &Path) -> Option<FileId> {
-        let path = normalize(path);
-        if let Some(id) = self.sources.find(&path) {
-            return Some(id);
-        }
-        let text = self.ws.read(&path)?;
-        let display = discover::display_path(&path);
-        Some(self.sources.add(SourceFile::new(path, display, text)))
+        self.look(Look::File(normalize(path))).id
+    }
+
+    /// The compiled template beside `bicep`, when it is scanned (see [`compiled_beside`]).
+    fn compiled_beside(&mut self, bicep: &Path) -> Option<PathBuf> {
+        self.look(Look::Compiled(bicep.to_path_buf()))
+            .found
+            .then(|| bicep.with_extension("json"))
     }
 
     /// A `.bicepparam` file: its target and its values. Its `param x = v` lines are read
@@ -357,7 +526,7 @@ impl<'w> Loader<'w> {
         };
         let name = format!("{}.parameters.json", stem.to_string_lossy());
         let path = dir.join(&name);
-        if !path.is_file() && !self.ws.overlay.contains_key(&path) {
+        if !self.look(Look::Exists(path.clone())).found {
             return inputs;
         }
         let Some(id) = self.context_file(&path) else {
@@ -625,15 +794,11 @@ impl<'t, 'b> Scope<'t, 'b> {
         }
         let id = if remote {
             // A registry module: its compiled template from the module cache, never fetched.
-            match cache::bicep_module(l.ws, &l.dir_of(self.file), &source) {
-                cache::BicepModule::Found { path, text } => match l.sources.find(&path) {
-                    Some(id) => id,
-                    None => {
-                        let display = discover::display_path(&path);
-                        l.sources.add(SourceFile::new(path, display, text))
-                    }
-                },
-                cache::BicepModule::Missing(why) => {
+            let found = l.look(Look::Module(l.dir_of(self.file), source.clone()));
+            match found.id {
+                Some(id) => id,
+                None => {
+                    let why = found.missing.unwrap_or_default();
                     l.unusable += 1;
                     l.out
                         .findings

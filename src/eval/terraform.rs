@@ -19,6 +19,7 @@ use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache::TerraformModule;
 use crate::finding::Finding;
 use crate::model::{Instances, Key, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
+use crate::session::{Inputs, Session};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, normalize, parse};
 
@@ -53,12 +54,22 @@ fn terraform_files(ws: &Workspace, dir: &Path, vars: bool) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Parse a Terraform file in the syntax its name tells.
-fn parse_file(cache: Option<&crate::ParseCache>, id: FileId, file: &SourceFile) -> Parsed {
+/// Parse a Terraform file in the syntax its name tells (native syntax from the session's
+/// cache when the text did not change).
+fn parse_file(session: Option<&Session>, id: FileId, file: &SourceFile) -> Parsed {
     let parsed = if parse::terraform::is_json(&file.path) {
         parse::terraform::parse_json(id, file).map(|p| (TfFile::Json(Arc::new(p.tree)), p.comments))
     } else {
-        crate::ParseCache::terraform(cache, id, file).map(|(body, c)| (TfFile::Hcl(body), c))
+        let parse = || parse::terraform::parse(id, file).map(|p| (Arc::new(p.tree), p.comments));
+        match session {
+            None => parse(),
+            Some(session) => {
+                let mut inputs = Inputs::default();
+                inputs.file(id, &file.text);
+                session.remember(&session.terraform_parse, id, inputs, parse)
+            }
+        }
+        .map(|(body, c)| (TfFile::Hcl(body), c))
     };
     parsed.map_err(|e| Box::new(crate::rules::parse_error::finding(e.span, e.message)))
 }
@@ -94,6 +105,7 @@ pub fn load(
     files: &[FileId],
     config: &Config,
     budget: &Budget,
+    session: Option<&Session>,
 ) -> Loaded {
     let mut out = Loaded::default();
     if files.is_empty() {
@@ -149,12 +161,11 @@ pub fn load(
             .drain(..)
             .filter(|id| parsed_ids.insert(*id))
             .collect();
-        let cache = ws.cache.as_deref();
         let results: Vec<(FileId, Parsed)> = batch
             .par_iter()
             .map(|&id| {
                 let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    parse_file(cache, id, sources.get(id))
+                    parse_file(session, id, sources.get(id))
                 }));
                 (id, parsed)
             })
@@ -299,15 +310,71 @@ pub fn load(
             let d = dirs.get(dir)?;
             let &(first, _) = d.tf.first()?;
             let what = crate::discover::display_path(dir);
-            Some(Loaded::guarded(&what, Span::new(first, 0..0), || {
-                evaluate_root(&ctx, budget, dir, d, &var_files)
-            }))
+            let run = || {
+                Loaded::guarded(&what, Span::new(first, 0..0), || {
+                    evaluate_root(&ctx, budget, dir, d, &var_files)
+                })
+            };
+            Some(match session {
+                None => run(),
+                Some(s) => {
+                    let inputs = root_inputs(&ctx, dir, &var_files);
+                    // Kept without the bodies no rule reads (dropped before the graph anyway).
+                    let l = s.remember(&s.terraform, dir.clone(), inputs, || {
+                        let mut l = run();
+                        l.drop_unread_bodies();
+                        Arc::new(l)
+                    });
+                    Arc::unwrap_or_clone(l)
+                }
+            })
         })
         .collect();
     for l in per_root {
         out.extend(l);
     }
     out
+}
+
+/// What the evaluation of the root module in `dir` reads: the files of every folder it may
+/// reach through module calls (local sources, and the registry modules of its
+/// `.terraform/modules`), with the folders missing, the var files and the module cache
+/// entries. Whether the folder is a root at all is decided before.
+fn root_inputs(ctx: &Ctx, dir: &Path, var_files: &[(FileId, TfFile)]) -> Inputs {
+    let mut inputs = Inputs::default();
+    let cached = ctx.cached.get(dir);
+    let mut modules: Vec<(&String, &Path, &String, &Option<String>)> = cached
+        .into_iter()
+        .flatten()
+        .map(|(k, m)| (k, m.dir.as_path(), &m.source, &m.version))
+        .collect();
+    modules.sort();
+    inputs.fact(&modules);
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut todo: Vec<PathBuf> = vec![dir.to_path_buf()];
+    todo.extend(cached.into_iter().flatten().map(|(_, m)| m.dir.clone()));
+    todo.sort();
+    while let Some(d) = todo.pop() {
+        if !seen.insert(d.clone()) {
+            continue;
+        }
+        inputs.fact(&d);
+        let Some(parsed) = ctx.dirs.get(&d) else {
+            inputs.fact(&"missing");
+            continue;
+        };
+        for (id, body) in parsed.tf.iter().chain(&parsed.auto_vars) {
+            inputs.file(*id, &ctx.sources.get(*id).text);
+            for src in local_module_sources(body) {
+                todo.push(normalize(&d.join(src)));
+            }
+        }
+        inputs.fact(&"end");
+    }
+    for (id, _) in var_files {
+        inputs.file(*id, &ctx.sources.get(*id).text);
+    }
+    inputs
 }
 
 /// Evaluate one root module (a scanned folder no other scanned folder calls).

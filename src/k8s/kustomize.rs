@@ -25,6 +25,7 @@ pub fn is_kustomization(path: &Path) -> bool {
 }
 
 /// One `images:` entry.
+#[derive(Clone)]
 struct ImageRule {
     name: String,
     new_name: Option<String>,
@@ -38,6 +39,7 @@ struct ImageRule {
 pub const OVERLAY: &str = " (overlay ";
 
 /// A parsed kustomization.
+#[derive(Clone)]
 pub struct Kustomization {
     /// The file, as displayed.
     pub display: String,

@@ -16,56 +16,28 @@ use crate::source::{FileId, SourceMap};
 use crate::{Loaded, Workspace};
 
 /// Load Kubernetes manifests (YAML, or JSON as kubectl accepts it) and kustomizations.
-pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: &Config) -> Loaded {
+pub fn load(
+    ws: &Workspace,
+    sources: &mut SourceMap,
+    files: &[FileId],
+    _config: &Config,
+    session: Option<&crate::Session>,
+) -> Loaded {
     let mut out = Loaded::default();
     // Files are independent: parse them in parallel, merge in input order.
     let sources = &*sources;
-    let per_file: Vec<(Parsed, Loaded)> = files
+    let per_file: Vec<FileResult> = files
         .par_iter()
-        .map(|&id| {
-            let file = sources.get(id);
-            let mut l = Loaded::default();
-            if let Some(chart) = helm_chart(&file.display, &file.text) {
-                return (Parsed::Helm(chart), l);
+        .map(|&id| match session {
+            None => load_file(ws, sources, id),
+            Some(s) => {
+                let mut inputs = crate::session::Inputs::default();
+                inputs.file(id, &sources.get(id).text);
+                let r = s.remember(&s.k8s, id, inputs, || {
+                    std::sync::Arc::new(load_file(ws, sources, id))
+                });
+                std::sync::Arc::unwrap_or_clone(r)
             }
-            let parsed = if is_json(&file.path) {
-                json_document(id, file).map(|(d, comments)| (vec![d], comments))
-            } else {
-                yaml::parse(&file.text, id).map(|p| (p.tree, p.comments))
-            };
-            let docs = match parsed {
-                Ok((docs, comments)) => {
-                    l.add_comments(id, &file.text, comments);
-                    Ok(docs)
-                }
-                Err(e) => Err(parse_error::finding(e.span, e.message)),
-            };
-            match docs {
-                Ok(docs) if kustomize::is_kustomization(&file.path) => {
-                    if let Some(doc) = docs.first() {
-                        // Named from the project root where known: the name is part of
-                        // the objects' addresses, which baselines record.
-                        let name = ws
-                            .project
-                            .iter()
-                            .chain(&ws.roots)
-                            .find_map(|root| file.path.strip_prefix(root).ok())
-                            .map(|p| p.to_string_lossy().replace('\\', "/"))
-                            .unwrap_or_else(|| file.display.clone());
-                        let k = kustomize::Kustomization::read(&file.path, &name, doc);
-                        return (Parsed::Kustomization(file.path.clone(), k), l);
-                    }
-                }
-                Ok(docs) => {
-                    for doc in docs {
-                        objects(doc, &mut l.resources);
-                    }
-                    let objects = std::mem::take(&mut l.resources);
-                    return (Parsed::Manifest(file.path.clone(), objects), l);
-                }
-                Err(f) => l.findings.push(f),
-            }
-            (Parsed::Nothing, l)
         })
         .collect();
     // Helm chart folder (as displayed) -> templates skipped.
@@ -113,11 +85,62 @@ pub fn load(ws: &Workspace, sources: &mut SourceMap, files: &[FileId], _config: 
     out
 }
 
+/// One file's part of a Kubernetes load: what it held, and its findings.
+pub(crate) type FileResult = (Parsed, Loaded);
+
+/// Parse one file (a manifest, a kustomization, a Helm template).
+fn load_file(ws: &Workspace, sources: &SourceMap, id: FileId) -> FileResult {
+    let file = sources.get(id);
+    let mut l = Loaded::default();
+    if let Some(chart) = helm_chart(&file.display, &file.text) {
+        return (Parsed::Helm(chart), l);
+    }
+    let parsed = if is_json(&file.path) {
+        json_document(id, file).map(|(d, comments)| (vec![d], comments))
+    } else {
+        yaml::parse(&file.text, id).map(|p| (p.tree, p.comments))
+    };
+    let docs = match parsed {
+        Ok((docs, comments)) => {
+            l.add_comments(id, &file.text, comments);
+            Ok(docs)
+        }
+        Err(e) => Err(parse_error::finding(e.span, e.message)),
+    };
+    match docs {
+        Ok(docs) if kustomize::is_kustomization(&file.path) => {
+            if let Some(doc) = docs.first() {
+                // Named from the project root where known: the name is part of
+                // the objects' addresses, which baselines record.
+                let name = ws
+                    .project
+                    .iter()
+                    .chain(&ws.roots)
+                    .find_map(|root| file.path.strip_prefix(root).ok())
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+                    .unwrap_or_else(|| file.display.clone());
+                let k = kustomize::Kustomization::read(&file.path, &name, doc);
+                return (Parsed::Kustomization(file.path.clone(), k), l);
+            }
+        }
+        Ok(docs) => {
+            for doc in docs {
+                objects(doc, &mut l.resources);
+            }
+            let objects = std::mem::take(&mut l.resources);
+            return (Parsed::Manifest(file.path.clone(), objects), l);
+        }
+        Err(f) => l.findings.push(f),
+    }
+    (Parsed::Nothing, l)
+}
+
 /// How the note on skipped Helm templates begins; the command line shows it without `-v`.
 pub const HELM_SUMMARY: &str = "Helm templates not analysed: ";
 
 /// What one file held.
-enum Parsed {
+#[derive(Clone)]
+pub(crate) enum Parsed {
     Helm(String),
     Manifest(std::path::PathBuf, Vec<Resource>),
     Kustomization(std::path::PathBuf, kustomize::Kustomization),

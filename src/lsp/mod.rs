@@ -307,6 +307,7 @@ impl<W: Write> Server<W> {
             open: self.open.clone(),
             too_large: self.too_large.clone(),
             events: std::mem::take(&mut self.events),
+            watched: self.watcher_supported,
         };
         if let Some(jobs) = &self.jobs {
             let _ = jobs.send(job);

@@ -19,7 +19,7 @@ use super::convert::{self, DocLinks, Encoding};
 use super::{has_our_extension, panic_text};
 use crate::config::Config;
 use crate::source::SourceFile;
-use crate::{Analysis, Workspace, analyze, discover};
+use crate::{Analysis, Session, Workspace, analyze_with, discover};
 
 /// A workspace folder and the configuration found for it (as the command line finds it).
 #[derive(Clone)]
@@ -38,6 +38,8 @@ pub(super) struct Job {
     pub too_large: HashMap<PathBuf, usize>,
     /// Files the client reported changed on disk since the last job.
     pub events: Vec<(PathBuf, FileChangeType)>,
+    /// The client watches the files and reports every change: the disk is not polled.
+    pub watched: bool,
 }
 
 impl Job {
@@ -85,8 +87,11 @@ struct Unit {
     disk: Option<Disk>,
     /// The open buffers inside the unit that the last analysis saw.
     inputs: Vec<(PathBuf, Arc<str>)>,
+    /// Parses and evaluated units kept between the unit's analyses (for its configuration).
+    session: Arc<Session>,
     analysis: Option<Arc<Analysis>>,
-    diagnostics: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// By file: the diagnostics and their digest.
+    diagnostics: HashMap<PathBuf, (Vec<Diagnostic>, u64)>,
 }
 
 /// What a file last received: the buffer version (if open) and a digest of the
@@ -97,7 +102,6 @@ pub(super) struct Worker {
     enc: Encoding,
     links: DocLinks,
     units: Vec<Unit>,
-    cache: Arc<crate::ParseCache>,
     published: HashMap<PathBuf, Published>,
     messages: Vec<Out>,
 }
@@ -108,7 +112,6 @@ pub(super) fn run(jobs: Receiver<Job>, done: Sender<Done>, enc: Encoding, links:
         enc,
         links,
         units: Vec::new(),
-        cache: Arc::default(),
         published: HashMap::new(),
         messages: Vec::new(),
     };
@@ -233,6 +236,7 @@ impl Worker {
                     if !Arc::ptr_eq(&u.folder.config, &folder.config) {
                         u.disk = None;
                         u.analysis = None;
+                        u.session = Arc::default();
                         u.folder = folder;
                     }
                     u
@@ -242,6 +246,7 @@ impl Worker {
                     loose,
                     disk: None,
                     inputs: Vec::new(),
+                    session: Arc::default(),
                     analysis: None,
                     diagnostics: HashMap::new(),
                 },
@@ -255,7 +260,7 @@ impl Worker {
                     continue;
                 }
                 let Some(disk) = &mut u.disk else { continue };
-                disk.suspect = true;
+                disk.reported.insert(path.clone());
                 if *typ != FileChangeType::CHANGED || !disk.stamps.contains_key(path) {
                     // Created, deleted, or a file the scan did not include: walk again
                     // (the walk knows .gitignore and the excludes).
@@ -277,7 +282,7 @@ impl Worker {
             .map(|(p, (_, t))| (p.clone(), t.clone()))
             .collect();
         inputs.sort_by(|a, b| a.0.cmp(&b.0));
-        let disk_changed = match unit.disk.as_mut().map(Disk::check) {
+        let disk_changed = match unit.disk.as_mut().map(|d| d.check(job.watched)) {
             Some(Some(changed)) => changed,
             Some(None) => {
                 unit.disk = None;
@@ -294,7 +299,7 @@ impl Worker {
         if unit.analysis.is_some() && !disk_changed && same_inputs {
             return None;
         }
-        let ws = match unit.workspace(job, &self.cache) {
+        let ws = match unit.workspace(job) {
             Ok(ws) => ws,
             Err(e) => {
                 let msg = format!("cannot scan the workspace: {e}");
@@ -303,7 +308,9 @@ impl Worker {
             }
         };
         let config = unit.folder.config.clone();
-        let analysis = match catch_unwind(AssertUnwindSafe(|| analyze(&ws, &config))) {
+        let session = unit.session.clone();
+        let analysis = match catch_unwind(AssertUnwindSafe(|| analyze_with(&ws, &config, &session)))
+        {
             Ok(a) => a,
             Err(p) => {
                 let msg = format!(
@@ -315,12 +322,13 @@ impl Worker {
             }
         };
         let unit = &mut self.units[i];
-        let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
-        for f in &analysis.findings {
-            let path = analysis.sources.get(f.primary.file).path.clone();
-            let d = convert::diagnostic(&analysis.sources, f, self.enc, &self.links);
-            by_path.entry(path).or_default().push(d);
-        }
+        let by_path = diagnostics(
+            &analysis,
+            unit.analysis.as_deref(),
+            std::mem::take(&mut unit.diagnostics),
+            self.enc,
+            &self.links,
+        );
         let files = analysis.files_scanned;
         unit.diagnostics = by_path;
         unit.inputs = inputs;
@@ -346,20 +354,24 @@ impl Worker {
         let mut next: HashMap<PathBuf, Published> = HashMap::with_capacity(paths.len());
         let mut count = 0;
         for path in paths {
-            let parts: Vec<&Vec<Diagnostic>> = self
+            let parts: Vec<&(Vec<Diagnostic>, u64)> = self
                 .units
                 .iter()
                 .filter_map(|u| u.diagnostics.get(path))
                 .collect();
             let version = job.open.get(path).map(|(v, _)| *v);
-            let empty = parts.iter().all(|d| d.is_empty());
-            let now = (version, digest(parts.iter().flat_map(|d| d.iter())));
+            let empty = parts.iter().all(|d| d.0.is_empty());
+            let combined = match &parts[..] {
+                [one] => one.1,
+                _ => crate::session::digest(&parts.iter().map(|d| d.1).collect::<Vec<_>>()),
+            };
+            let now = (version, combined);
             if self.published.get(path) != Some(&now) {
                 count += 1;
                 self.messages
                     .push(Out::Publish(lsp_types::PublishDiagnosticsParams {
                         uri: convert::path_to_uri(path),
-                        diagnostics: parts.iter().flat_map(|d| d.iter().cloned()).collect(),
+                        diagnostics: parts.iter().flat_map(|d| d.0.iter().cloned()).collect(),
                         version,
                     }));
             }
@@ -371,6 +383,83 @@ impl Worker {
         self.published = next;
         count
     }
+}
+
+/// The diagnostics of an analysis by file. A file whose findings make the same
+/// diagnostics as in the unit's last analysis (`old`, of the same session: file ids agree)
+/// and whose findings' files did not change keeps its diagnostics (`kept`) unconverted.
+fn diagnostics(
+    analysis: &Analysis,
+    old: Option<&Analysis>,
+    mut kept: HashMap<PathBuf, (Vec<Diagnostic>, u64)>,
+    enc: Encoding,
+    links: &DocLinks,
+) -> HashMap<PathBuf, (Vec<Diagnostic>, u64)> {
+    // Findings are sorted by file: each file's are one run (`None`: several runs).
+    type Runs = HashMap<crate::source::FileId, Option<std::ops::Range<usize>>>;
+    let runs = |a: &Analysis| -> Runs {
+        let mut out: Runs = HashMap::new();
+        let mut start = 0;
+        for run in a.findings.chunk_by(|x, y| x.primary.file == y.primary.file) {
+            let range = start..start + run.len();
+            out.entry(run[0].primary.file)
+                .and_modify(|r| *r = None)
+                .or_insert(Some(range));
+            start += run.len();
+        }
+        out
+    };
+    let before = old.map(runs).unwrap_or_default();
+    let same_file = |old: &Analysis, id: crate::source::FileId| {
+        let (a, b) = (old.sources.get(id), analysis.sources.get(id));
+        a.path == b.path && (Arc::ptr_eq(&a.text, &b.text) || a.text == b.text)
+    };
+    let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+    let mut digests: HashMap<PathBuf, u64> = HashMap::new();
+    let mut start = 0;
+    for run in analysis
+        .findings
+        .chunk_by(|x, y| x.primary.file == y.primary.file)
+    {
+        let range = start..start + run.len();
+        start += run.len();
+        let id = run[0].primary.file;
+        let path = &analysis.sources.get(id).path;
+        let reused = old.and_then(|old| {
+            let was = &old.findings[before.get(&id)?.clone()?];
+            let same = was.len() == run.len()
+                && !by_path.contains_key(path)
+                && was.iter().zip(run).all(|(a, b)| {
+                    convert::same_diagnostic(a, b)
+                        && std::iter::once(b.primary.file)
+                            .chain(b.secondary.iter().map(|l| l.span.file))
+                            .all(|f| (f.0 as usize) < old.sources.len() && same_file(old, f))
+                });
+            same.then(|| kept.remove(path)).flatten()
+        });
+        let diags = match reused {
+            Some((d, digest)) => {
+                digests.insert(path.clone(), digest);
+                d
+            }
+            None => analysis.findings[range]
+                .iter()
+                .map(|f| convert::diagnostic(&analysis.sources, f, enc, links))
+                .collect(),
+        };
+        if by_path.contains_key(path) {
+            // A second run of the file: its digest is computed afresh.
+            digests.remove(path);
+        }
+        by_path.entry(path.clone()).or_default().extend(diags);
+    }
+    by_path
+        .into_iter()
+        .map(|(path, list)| {
+            let d = digests.remove(&path).unwrap_or_else(|| digest(list.iter()));
+            (path, (list, d))
+        })
+        .collect()
 }
 
 /// A digest of a file's diagnostics: what was published is remembered by it, not kept.
@@ -408,11 +497,7 @@ impl Unit {
     }
 
     /// The unit's files: the disk scan (cached) with its open buffers layered over it.
-    fn workspace(
-        &mut self,
-        job: &Job,
-        cache: &Arc<crate::ParseCache>,
-    ) -> Result<Workspace, String> {
+    fn workspace(&mut self, job: &Job) -> Result<Workspace, String> {
         let root = self.folder.root.clone();
         if self.loose.is_none() && self.disk.is_none() {
             let mut ws = Workspace::from_paths(std::slice::from_ref(&root), &self.folder.config)
@@ -427,7 +512,7 @@ impl Unit {
                 ws,
                 stamps,
                 checked: Instant::now(),
-                suspect: false,
+                reported: HashSet::new(),
                 left_out: HashSet::new(),
             };
             disk.left_out = job
@@ -452,7 +537,6 @@ impl Unit {
                 ..Workspace::default()
             },
         };
-        ws.cache = Some(cache.clone());
         let mut open: Vec<(&PathBuf, &Arc<str>)> = job
             .open
             .iter()
@@ -506,7 +590,7 @@ impl Unit {
             && job.open.keys().any(|p| self.owns(p) && disk.unknown(p))
         {
             self.disk = None;
-            return self.workspace(job, cache);
+            return self.workspace(job);
         }
         Ok(ws)
     }
@@ -530,8 +614,8 @@ struct Disk {
     stamps: HashMap<PathBuf, (SystemTime, u64)>,
     /// When the stamps were last compared with the disk.
     checked: Instant,
-    /// A change was reported: compare before the next run.
-    suspect: bool,
+    /// Files reported changed: compared before the next run.
+    reported: HashSet<PathBuf>,
     /// Open files the scan left out on purpose (found unknown right after it).
     left_out: HashSet<PathBuf>,
 }
@@ -554,33 +638,45 @@ impl Disk {
             && self.ws.in_roots(path)
     }
 
-    /// Compare with the disk when a change was reported, or now and then (clients
-    /// without a file watcher): typing in one buffer does not pay for it. Whether a file
-    /// changed (it is re-read); `None` when one vanished or became unreadable (then the
-    /// folder is walked again).
-    fn check(&mut self) -> Option<bool> {
-        if !(std::mem::take(&mut self.suspect) || self.checked.elapsed() > DISK_CHECK_EVERY) {
-            return Some(false);
-        }
-        self.refresh()
-    }
-
-    /// Re-read the files whose mtime or size changed: whether any did; `None` when one
-    /// vanished or became unreadable.
-    fn refresh(&mut self) -> Option<bool> {
-        self.checked = Instant::now();
-        let mut changed = false;
-        for f in &mut self.ws.files {
-            let now = stamp(&f.path)?;
-            if self.stamps.get(&f.path) == Some(&now) {
-                continue;
+    /// Compare with the disk the files reported changed, and every file now and then when
+    /// the client does not watch them: typing in one buffer does not pay for a look at
+    /// every file. Whether a file changed (it is re-read); `None` when one vanished or
+    /// became unreadable (then the folder is walked again).
+    fn check(&mut self, watched: bool) -> Option<bool> {
+        let reported = std::mem::take(&mut self.reported);
+        if !watched && self.checked.elapsed() > DISK_CHECK_EVERY {
+            self.checked = Instant::now();
+            let mut changed = false;
+            for i in 0..self.ws.files.len() {
+                changed |= self.refresh(i)?;
             }
-            let text = discover::read_text(&f.path).ok()?;
-            *f = SourceFile::new(f.path.clone(), f.display.clone(), text);
-            self.stamps.insert(f.path.clone(), now);
-            changed = true;
+            return Some(changed);
+        }
+        let mut changed = false;
+        for path in reported {
+            if let Ok(i) = self
+                .ws
+                .files
+                .binary_search_by(|f| f.path.as_path().cmp(&path))
+            {
+                changed |= self.refresh(i)?;
+            }
         }
         Some(changed)
+    }
+
+    /// Re-read the scanned file `i` when its mtime or size changed: whether it did; `None`
+    /// when it vanished or became unreadable.
+    fn refresh(&mut self, i: usize) -> Option<bool> {
+        let f = &mut self.ws.files[i];
+        let now = stamp(&f.path)?;
+        if self.stamps.get(&f.path) == Some(&now) {
+            return Some(false);
+        }
+        let text = discover::read_text(&f.path).ok()?;
+        *f = SourceFile::new(f.path.clone(), f.display.clone(), text);
+        self.stamps.insert(f.path.clone(), now);
+        Some(true)
     }
 }
 

@@ -27,7 +27,7 @@ impl ParseError {
 }
 
 /// A syntax tree and the comments of its file.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Parsed<T> {
     pub tree: T,
     /// In the order of the file.

@@ -1,0 +1,226 @@
+//! Analyses that remember: a [`Session`] keeps, between analyses of one workspace, the
+//! parse of every file and the result of every unit of evaluation (a Terraform root
+//! module, an ARM template, a Kubernetes file) with the inputs it was computed from. An
+//! analysis through the session parses only the files whose text changed and evaluates
+//! again only the units one of whose inputs changed; its findings are those a fresh
+//! [`crate::analyze`] gives (`tests/incremental.rs` holds this).
+//!
+//! What a unit read is recorded as [`Inputs`]: the files (id and text) it was built from
+//! and the facts decided outside it that it depends on (whether a folder is a root,
+//! whether a `.bicep` fell back to its compiled template, a folder's listing). Texts are
+//! compared by pointer first (an unchanged file keeps its `Arc`), then by content.
+//!
+//! The graph and the rules still run over the whole workspace.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::eval::bicep::Look;
+use crate::source::{FileId, Ids};
+
+/// What the analyses of one workspace keep for the next. One session serves one
+/// configuration: make a new one when the configuration changes.
+#[derive(Default)]
+pub struct Session {
+    /// One id per path for the session's lifetime: cached spans stay valid.
+    pub(crate) ids: Arc<Mutex<Ids>>,
+    /// The analysis count, for sweeping entries no analysis used.
+    generation: std::sync::atomic::AtomicU64,
+    /// Parsed Terraform (HCL) files by path.
+    pub(crate) terraform_parse: Memo<FileId, TerraformParse>,
+    /// Evaluated Terraform root modules by folder.
+    pub(crate) terraform: Memo<PathBuf, Arc<crate::Loaded>>,
+    /// Evaluated ARM templates.
+    pub(crate) arm: Memo<FileId, Arc<crate::Loaded>>,
+    /// Parsed Bicep files.
+    pub(crate) bicep_parse: Memo<FileId, BicepParse>,
+    /// The Bicep files evaluated (one unit): their inputs, what they looked up, the result.
+    bicep: Mutex<Option<BicepUnit>>,
+    /// Parsed Kubernetes files.
+    pub(crate) k8s: Memo<FileId, Arc<crate::k8s::FileResult>>,
+    /// The kind of every file.
+    pub(crate) kinds: Memo<FileId, crate::discover::FileKind>,
+    /// The roots and project of the last analysis: when they change, nothing is reused.
+    context: Mutex<u64>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// Start an analysis of `ws`: a new generation; everything is forgotten when the
+    /// roots or the project changed.
+    pub(crate) fn begin(&self, ws: &crate::Workspace) {
+        let context = digest(&(&ws.roots, &ws.project));
+        let mut last = self.context.lock().unwrap_or_else(PoisonError::into_inner);
+        if *last != context {
+            *last = context;
+            self.terraform_parse.clear();
+            self.terraform.clear();
+            self.arm.clear();
+            self.bicep_parse.clear();
+            self.k8s.clear();
+            self.kinds.clear();
+            *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// End an analysis: entries it did not use are dropped (deleted files, folders that
+    /// stopped being roots).
+    pub(crate) fn end(&self) {
+        let g = self.generation();
+        self.terraform_parse.sweep(g);
+        self.terraform.sweep(g);
+        self.arm.sweep(g);
+        self.bicep_parse.sweep(g);
+        self.k8s.sweep(g);
+        self.kinds.sweep(g);
+    }
+
+    /// The Bicep unit's look-ups and result, when it was computed from these files.
+    pub(crate) fn bicep_unit(&self, inputs: &Inputs) -> Option<(Vec<(Look, u64)>, crate::Loaded)> {
+        let unit = self.bicep.lock().unwrap_or_else(PoisonError::into_inner);
+        let unit = unit.as_ref().filter(|u| u.inputs.same(inputs))?;
+        Some((unit.looks.clone(), unit.loaded.clone()))
+    }
+
+    pub(crate) fn keep_bicep_unit(
+        &self,
+        inputs: Inputs,
+        looks: Vec<(Look, u64)>,
+        loaded: crate::Loaded,
+    ) {
+        *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = Some(BicepUnit {
+            inputs,
+            looks,
+            loaded,
+        });
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The cached value for `key` when it was computed from the same inputs, else
+    /// `compute`d and kept.
+    pub(crate) fn remember<K: Hash + Eq + Clone, V: Clone>(
+        &self,
+        memo: &Memo<K, V>,
+        key: K,
+        inputs: Inputs,
+        compute: impl FnOnce() -> V,
+    ) -> V {
+        let g = self.generation();
+        if let Some(v) = memo.get(&key, &inputs, g) {
+            return v;
+        }
+        let v = compute();
+        memo.put(key, inputs, v.clone(), g);
+        v
+    }
+}
+
+/// The Bicep files' evaluation, as kept.
+struct BicepUnit {
+    inputs: Inputs,
+    looks: Vec<(Look, u64)>,
+    loaded: crate::Loaded,
+}
+
+/// A parsed Terraform file, or its syntax error.
+pub(crate) type TerraformParse =
+    Result<(Arc<hcl_edit::structure::Body>, Vec<crate::parse::Comment>), crate::parse::ParseError>;
+
+/// A parsed Bicep file: its tree and comments, or its syntax error.
+pub(crate) type BicepParse =
+    Result<crate::parse::Parsed<tree_sitter::Tree>, crate::parse::ParseError>;
+
+/// A hash of anything hashable (facts recorded among a unit's inputs).
+pub(crate) fn digest(x: &impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    x.hash(&mut h);
+    h.finish()
+}
+
+/// What a cached result was computed from.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Inputs {
+    files: Vec<(FileId, Arc<str>)>,
+    facts: Vec<u64>,
+}
+
+impl Inputs {
+    /// A file the result was built from, with the text it had.
+    pub(crate) fn file(&mut self, id: FileId, text: &Arc<str>) {
+        self.files.push((id, text.clone()));
+    }
+
+    /// Anything else the result depends on (a decision made outside the unit, a listing).
+    pub(crate) fn fact(&mut self, fact: &impl Hash) {
+        self.facts.push(digest(fact));
+    }
+
+    fn same(&self, other: &Inputs) -> bool {
+        self.facts == other.facts
+            && self.files.len() == other.files.len()
+            && self
+                .files
+                .iter()
+                .zip(&other.files)
+                .all(|((a, ta), (b, tb))| a == b && (Arc::ptr_eq(ta, tb) || ta == tb))
+    }
+}
+
+/// Results by key, each with its inputs and the generation that last used it.
+pub(crate) struct Memo<K, V> {
+    map: Mutex<HashMap<K, (Inputs, V, u64)>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Inputs, V, u64)>> {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &K, inputs: &Inputs, generation: u64) -> Option<V> {
+        let mut map = self.lock();
+        let entry = map.get_mut(key)?;
+        if !entry.0.same(inputs) {
+            return None;
+        }
+        // Keep the newest texts: the next comparison is by pointer.
+        entry.0 = inputs.clone();
+        entry.2 = generation;
+        Some(entry.1.clone())
+    }
+
+    fn put(&self, key: K, inputs: Inputs, value: V, generation: u64) {
+        self.lock().insert(key, (inputs, value, generation));
+    }
+
+    fn sweep(&self, generation: u64) {
+        self.lock().retain(|_, e| e.2 == generation);
+    }
+
+    fn clear(&self) {
+        self.lock().clear();
+    }
+}
