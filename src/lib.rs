@@ -267,6 +267,9 @@ impl Loaded {
     }
 }
 
+/// A rule's findings and the notes on what it could not decide.
+pub(crate) type RuleOutput = (Vec<Finding>, Vec<String>);
+
 /// The result of an analysis.
 #[derive(Debug)]
 pub struct Analysis {
@@ -404,33 +407,56 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     loaded.drop_unread_bodies();
     let graph = Graph::new(std::mem::take(&mut loaded.resources));
     lap("graph", &mut timings);
-    let ctx = rules::Ctx {
-        graph: &graph,
-        config,
-        sources: &sources,
-        notes: Default::default(),
-    };
     let mut findings = loaded.findings;
     let mut internal_errors = loaded.internal_errors;
-    // Rules only read the graph: they run in parallel, and their findings are merged in
-    // catalog order so that output stays deterministic.
-    let per_rule: Vec<Result<Vec<Finding>, String>> = rules::ALL
+    // Through a session, a rule whose reads (the kinds it declares, and every resource's
+    // identity) are the same as in the last analysis gives its last findings again.
+    let prints = session.map(|_| session::Fingerprints::of(&graph));
+    let remembered = |rule: &rules::Rule| {
+        session
+            .zip(prints.as_ref())
+            .and_then(|(s, p)| s.rule_run(rule, p))
+    };
+    // Rules only read the graph: they run in parallel, and their findings (and notes) are
+    // merged in catalog order so that output stays deterministic.
+    let per_rule: Vec<Result<RuleOutput, String>> = rules::ALL
         .par_iter()
         .filter(|rule| config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off))
         .map(|rule| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (rule.check)(&ctx))).map_err(
-                |_| {
-                    format!(
-                        "internal error in rule {} ({}); its findings are missing",
-                        rule.meta.code, rule.meta.name
-                    )
-                },
-            )
+            if let Some(run) = remembered(rule) {
+                return Ok(run);
+            }
+            let ctx = rules::Ctx {
+                graph: &graph,
+                config,
+                sources: &sources,
+                notes: Default::default(),
+            };
+            let found =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (rule.check)(&ctx)))
+                    .map_err(|_| {
+                        format!(
+                            "internal error in rule {} ({}); its findings are missing",
+                            rule.meta.code, rule.meta.name
+                        )
+                    })?;
+            let notes = ctx
+                .notes
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let (Some(s), Some(p)) = (session, &prints) {
+                s.keep_rule_run(rule, p, &found, &notes);
+            }
+            Ok((found, notes))
         })
         .collect();
+    let mut rule_notes = Vec::new();
     for r in per_rule {
         match r {
-            Ok(found) => findings.extend(found),
+            Ok((found, notes)) => {
+                findings.extend(found);
+                rule_notes.extend(notes);
+            }
             Err(e) => internal_errors.push(e),
         }
     }
@@ -465,18 +491,6 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     sort_by_finding(&mut suppressed, |(f, _)| f, &sources);
     lap("rules", &mut timings);
     let mut notes = loaded.notes;
-    let mut rule_notes = ctx
-        .notes
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // Each rule's notes begin with its code: catalog order, as if the rules ran in turn
-    // (the sort is stable, so a rule's own notes keep their order).
-    rule_notes.sort_by_key(|n| {
-        rules::ALL
-            .iter()
-            .position(|r| n.starts_with(r.meta.code))
-            .unwrap_or(usize::MAX)
-    });
     notes.extend(rule_notes);
     sort_findings(&mut findings, &sources);
     Analysis {

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::eval::bicep::Look;
+use crate::model::Kind;
 use crate::source::{FileId, Ids};
 
 /// What the analyses of one workspace keep for the next. One session serves one
@@ -42,8 +43,61 @@ pub struct Session {
     pub(crate) k8s: Memo<FileId, Arc<crate::k8s::FileResult>>,
     /// The kind of every file.
     pub(crate) kinds: Memo<FileId, crate::discover::FileKind>,
+    /// Each rule's last findings and notes, with the fingerprint of what it read then.
+    rules: Mutex<HashMap<&'static str, RuleRun>>,
     /// The roots and project of the last analysis: when they change, nothing is reused.
     context: Mutex<u64>,
+}
+
+/// One rule's result over a graph, kept while what it reads stays the same.
+struct RuleRun {
+    read: u64,
+    findings: Vec<crate::finding::Finding>,
+    notes: Vec<String>,
+}
+
+/// What the rules can see of a graph, hashed: per kind, every resource of that kind whole
+/// (body, spans, origins, identity); and for all resources, their identity (kind, type,
+/// address, keys, name), which reference resolution reads whatever the kind.
+pub(crate) struct Fingerprints {
+    by_kind: HashMap<Kind, u64>,
+    identity: u64,
+}
+
+impl Fingerprints {
+    pub(crate) fn of(graph: &crate::model::Graph) -> Fingerprints {
+        let mut kinds: HashMap<Kind, std::collections::hash_map::DefaultHasher> = HashMap::new();
+        let mut identity = std::collections::hash_map::DefaultHasher::new();
+        for r in &graph.resources {
+            let id = (
+                r.kind,
+                &r.native_type,
+                &r.address,
+                &r.keys,
+                &r.name,
+                r.existing,
+            );
+            id.hash(&mut identity);
+            if r.kind != Kind::Other {
+                let h = kinds.entry(r.kind).or_default();
+                (id, r.format, r.span, &r.body, &r.instances, &r.via).hash(h);
+            }
+        }
+        Fingerprints {
+            by_kind: kinds.into_iter().map(|(k, h)| (k, h.finish())).collect(),
+            identity: identity.finish(),
+        }
+    }
+
+    /// The fingerprint of what a rule reading `kinds` sees.
+    fn read(&self, kinds: &[Kind]) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.identity.hash(&mut h);
+        for k in kinds {
+            self.by_kind.get(k).hash(&mut h);
+        }
+        h.finish()
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -71,6 +125,10 @@ impl Session {
             self.k8s.clear();
             self.kinds.clear();
             *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            self.rules
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -86,6 +144,40 @@ impl Session {
         self.bicep_parse.sweep(g);
         self.k8s.sweep(g);
         self.kinds.sweep(g);
+    }
+
+    /// A rule's findings and notes from the last analysis, when what it reads is unchanged.
+    pub(crate) fn rule_run(
+        &self,
+        rule: &crate::rules::Rule,
+        prints: &Fingerprints,
+    ) -> Option<crate::RuleOutput> {
+        let runs = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        let run = runs
+            .get(rule.meta.code)
+            .filter(|r| r.read == prints.read(rule.reads))?;
+        Some((run.findings.clone(), run.notes.clone()))
+    }
+
+    /// Keep a rule's findings and notes over a graph with these fingerprints.
+    pub(crate) fn keep_rule_run(
+        &self,
+        rule: &crate::rules::Rule,
+        prints: &Fingerprints,
+        findings: &[crate::finding::Finding],
+        notes: &[String],
+    ) {
+        self.rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                rule.meta.code,
+                RuleRun {
+                    read: prints.read(rule.reads),
+                    findings: findings.to_vec(),
+                    notes: notes.to_vec(),
+                },
+            );
     }
 
     /// The Bicep unit's look-ups and result, when it was computed from these files.

@@ -101,7 +101,7 @@ impl Kind {
 }
 
 /// How many instances a declaration makes, when it is a loop.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Instances {
     /// The loop as written: `count = var.n`, `for_each = var.regions`, `copy: acrLoop`.
     pub describe: String,

@@ -9,7 +9,7 @@ pub type Str = compact_str::CompactString;
 
 /// Where a value came from when that is not the place it is used: a variable default,
 /// a tfvars entry, an ARM parameter default or parameter file, a module argument.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Origin {
     pub span: Span,
     /// What the origin is, e.g. "the default of variable `sku`".
@@ -18,7 +18,7 @@ pub struct Origin {
 
 /// A reference to another resource's attribute that static analysis cannot compute
 /// (e.g. `azurerm_container_registry.acr.id`), kept so the graph can draw an edge.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Ref {
     /// The identity key of the target resource (see [`crate::model::Resource::keys`]).
     pub target: Key,
@@ -44,12 +44,29 @@ pub enum ValueKind {
 
 /// An evaluated value: its kind, the span of the expression that produced it at the use
 /// site, and the origins it flowed from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Value {
     pub kind: ValueKind,
     pub span: Span,
     /// Out of line (one pointer): most values have no origin.
     pub origins: ThinVec<Origin>,
+}
+
+/// Structural, for fingerprints: numbers by their bits (equal values hash equal).
+impl std::hash::Hash for ValueKind {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        std::mem::discriminant(self).hash(h);
+        match self {
+            ValueKind::Null => {}
+            ValueKind::Bool(b) => b.hash(h),
+            ValueKind::Number(n) => n.to_bits().hash(h),
+            ValueKind::String(s) => s.hash(h),
+            ValueKind::List(items) => items.hash(h),
+            ValueKind::Object(entries) => entries.hash(h),
+            ValueKind::Ref(r) => r.hash(h),
+            ValueKind::Unknown(why) => why.hash(h),
+        }
+    }
 }
 
 impl Value {
