@@ -460,6 +460,7 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
             Err(e) => internal_errors.push(e),
         }
     }
+    lap("rules", &mut timings);
     let mut suppressed = suppress::apply(&mut findings, &sources, &loaded.comments, &graph, config);
     // Configured levels, for every finding: the rules', the loaders' (LINT001) and the
     // suppressions' (LINT002).
@@ -489,10 +490,10 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     }
     finding::merge_duplicates(&mut findings);
     sort_by_finding(&mut suppressed, |(f, _)| f, &sources);
-    lap("rules", &mut timings);
+    sort_findings(&mut findings, &sources);
+    lap("findings (suppress, merge, sort)", &mut timings);
     let mut notes = loaded.notes;
     notes.extend(rule_notes);
-    sort_findings(&mut findings, &sources);
     Analysis {
         sources,
         findings,

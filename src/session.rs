@@ -66,21 +66,36 @@ pub(crate) struct Fingerprints {
 
 impl Fingerprints {
     pub(crate) fn of(graph: &crate::model::Graph) -> Fingerprints {
-        let mut kinds: HashMap<Kind, std::collections::hash_map::DefaultHasher> = HashMap::new();
-        let mut identity = std::collections::hash_map::DefaultHasher::new();
-        for r in &graph.resources {
-            let id = (
-                r.kind,
-                &r.native_type,
-                &r.address,
-                &r.keys,
-                &r.name,
-                r.existing,
-            );
-            id.hash(&mut identity);
-            if r.kind != Kind::Other {
-                let h = kinds.entry(r.kind).or_default();
-                (id, r.format, r.span, &r.body, &r.instances, &r.via).hash(h);
+        use rayon::prelude::*;
+        // Each resource hashed on its own, in parallel, with a fast hash: this runs on
+        // every edit. A collision would reuse a rule's stale findings; at 64 bits that is
+        // vanishingly rare, and the next edit that changes what the rule reads corrects it.
+        let hashed: Vec<(u64, Option<u64>)> = graph
+            .resources
+            .par_iter()
+            .map(|r| {
+                let id = (
+                    r.kind,
+                    &r.native_type,
+                    &r.address,
+                    &r.keys,
+                    &r.name,
+                    r.existing,
+                );
+                let whole = (r.kind != Kind::Other)
+                    .then(|| fast_hash(&(&id, r.format, r.span, &r.body, &r.instances, &r.via)));
+                (fast_hash(&id), whole)
+            })
+            .collect();
+        let mut kinds: HashMap<Kind, foldhash::fast::FoldHasher<'static>> = HashMap::new();
+        let mut identity = fast_hasher();
+        for (r, (id, whole)) in graph.resources.iter().zip(hashed) {
+            identity.write_u64(id);
+            if let Some(whole) = whole {
+                kinds
+                    .entry(r.kind)
+                    .or_insert_with(fast_hasher)
+                    .write_u64(whole);
             }
         }
         Fingerprints {
@@ -91,7 +106,7 @@ impl Fingerprints {
 
     /// The fingerprint of what a rule reading `kinds` sees.
     fn read(&self, kinds: &[Kind]) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = fast_hasher();
         self.identity.hash(&mut h);
         for k in kinds {
             self.by_kind.get(k).hash(&mut h);
@@ -237,6 +252,18 @@ pub(crate) type TerraformParse =
 /// A parsed Bicep file: its tree and comments, or its syntax error.
 pub(crate) type BicepParse =
     Result<crate::parse::Parsed<tree_sitter::Tree>, crate::parse::ParseError>;
+
+/// A hasher with a fixed seed: fingerprints are compared across analyses.
+fn fast_hasher() -> foldhash::fast::FoldHasher<'static> {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0).build_hasher()
+}
+
+fn fast_hash(x: &impl Hash) -> u64 {
+    let mut h = fast_hasher();
+    x.hash(&mut h);
+    h.finish()
+}
 
 /// A hash of anything hashable (facts recorded among a unit's inputs).
 pub(crate) fn digest(x: &impl Hash) -> u64 {
