@@ -10,7 +10,8 @@
 //! whether a `.bicep` fell back to its compiled template, a folder's listing). Texts are
 //! compared by pointer first (an unchanged file keeps its `Arc`), then by content.
 //!
-//! The graph and the rules still run over the whole workspace.
+//! The graph runs over the whole workspace; a rule runs again only when what it reads
+//! changed ([`Fingerprints`]: the kinds it declares, and every resource's identity).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
