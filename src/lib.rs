@@ -211,6 +211,27 @@ impl Loaded {
         }
     }
 
+    /// The tree of a parse, its comments kept for the suppression phase; or `None`, its
+    /// syntax error kept as a LINT001 finding.
+    pub fn parsed<T>(
+        &mut self,
+        id: FileId,
+        text: &str,
+        result: Result<parse::Parsed<T>, parse::ParseError>,
+    ) -> Option<T> {
+        match result {
+            Ok(p) => {
+                self.add_comments(id, text, p.comments);
+                Some(p.tree)
+            }
+            Err(e) => {
+                self.findings
+                    .push(rules::parse_error::finding(e.span, e.message));
+                None
+            }
+        }
+    }
+
     /// Keep the comments of a parsed file that the suppression phase reads (a file may
     /// hold millions of others).
     pub fn add_comments(&mut self, id: FileId, text: &str, mut comments: Vec<parse::Comment>) {

@@ -45,14 +45,8 @@ pub fn load(
     // Parameter files: by path, parsed once.
     let mut param_files: HashMap<std::path::PathBuf, (FileId, Node)> = HashMap::new();
     for &id in parameters {
-        match parse(id, sources.get(id)) {
-            Ok(parsed) => {
-                loaded.add_comments(id, &sources.get(id).text, parsed.comments);
-                param_files.insert(sources.get(id).path.clone(), (id, parsed.tree));
-            }
-            Err(e) => loaded
-                .findings
-                .push(parse_error::finding(e.span, e.message)),
+        if let Some(tree) = loaded.parsed(id, &sources.get(id).text, parse(id, sources.get(id))) {
+            param_files.insert(sources.get(id).path.clone(), (id, tree));
         }
     }
     // `--parameters FILE`: applied to every template.
@@ -83,14 +77,8 @@ pub fn load(
                 continue;
             }
         };
-        match parse(id, sources.get(id)) {
-            Ok(parsed) => {
-                loaded.add_comments(id, &sources.get(id).text, parsed.comments);
-                extra.push((id, parsed.tree));
-            }
-            Err(e) => loaded
-                .findings
-                .push(parse_error::finding(e.span, e.message)),
+        if let Some(tree) = loaded.parsed(id, &sources.get(id).text, parse(id, sources.get(id))) {
+            extra.push((id, tree));
         }
     }
 
@@ -168,17 +156,8 @@ fn load_template(
 ) -> Loaded {
     let mut loaded = Loaded::default();
     let file = sources.get(id);
-    let root = match parse(id, file) {
-        Ok(parsed) => {
-            loaded.add_comments(id, &sources.get(id).text, parsed.comments);
-            parsed.tree
-        }
-        Err(e) => {
-            loaded
-                .findings
-                .push(parse_error::finding(e.span, e.message));
-            return loaded;
-        }
+    let Some(root) = loaded.parsed(id, &file.text, parse(id, file)) else {
+        return loaded;
     };
     let source = file.path.with_extension("bicep");
     if fallback.contains(&source) {
@@ -250,17 +229,8 @@ pub(crate) fn evaluate_module(
 ) -> (Loaded, Vec<(crate::model::Str, Value)>) {
     let mut loaded = Loaded::default();
     let file = sources.get(id);
-    let root = match parse(id, file) {
-        Ok(parsed) => {
-            loaded.add_comments(id, &sources.get(id).text, parsed.comments);
-            parsed.tree
-        }
-        Err(e) => {
-            loaded
-                .findings
-                .push(parse_error::finding(e.span, e.message));
-            return (loaded, Vec::new());
-        }
+    let Some(root) = loaded.parsed(id, &file.text, parse(id, file)) else {
+        return (loaded, Vec::new());
     };
     let mut values: HashMap<String, Value> = given
         .into_iter()

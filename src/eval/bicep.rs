@@ -401,20 +401,9 @@ impl<'w> Loader<'w> {
         parsed: Option<Result<parse::Parsed<Tree>, parse::ParseError>>,
     ) -> Option<Parsed> {
         let text = self.sources.get(id).text.clone();
-        let t = match parsed {
-            Some(Ok(p)) => {
-                self.out
-                    .add_comments(id, &self.sources.get(id).text, p.comments);
-                Some((Rc::new(p.tree), text))
-            }
-            Some(Err(e)) => {
-                self.out
-                    .findings
-                    .push(parse_error::finding(e.span, e.message));
-                None
-            }
-            None => None,
-        };
+        let t = parsed
+            .and_then(|r| self.out.parsed(id, &text, r))
+            .map(|tree| (Rc::new(tree), text));
         self.trees.insert(id, t.clone());
         t
     }
@@ -459,19 +448,9 @@ impl<'w> Loader<'w> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let copy = SourceFile::new(file.path.clone(), file.display.clone(), masked.as_str());
-        let tree = match parse::bicep::parse(id, &copy) {
-            Ok(p) => {
-                self.out
-                    .add_comments(id, &self.sources.get(id).text, p.comments);
-                p.tree
-            }
-            Err(e) => {
-                self.out
-                    .findings
-                    .push(parse_error::finding(e.span, e.message));
-                return None;
-            }
-        };
+        let tree = self
+            .out
+            .parsed(id, &file.text, parse::bicep::parse(id, &copy))?;
         let text = &file.text;
         let mut target = None;
         let mut decls = Vec::new();
