@@ -25,17 +25,6 @@ fn alive(c: &mut Client, path: &std::path::Path) {
     );
 }
 
-/// The diagnostics published for a buffer version.
-fn diagnostics_of_version(c: &mut Client, path: &std::path::Path, version: i32) -> Vec<Value> {
-    let u = uri(path);
-    let m = c.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == u.as_str()
-            && m["params"]["version"] == version
-    });
-    m["params"]["diagnostics"].as_array().unwrap().clone()
-}
-
 #[test]
 fn garbage_before_a_frame_gets_one_error_and_the_next_request_an_answer() {
     let (_d, root) = workspace(&[]);
@@ -53,7 +42,7 @@ fn garbage_before_a_frame_gets_one_error_and_the_next_request_an_answer() {
         assert!(e["id"].is_null(), "{e}");
     }
     c.open(&main, CARELESS);
-    assert_eq!(codes(&diagnostics_of_version(&mut c, &main, 1)), ["ACR002"]);
+    assert_eq!(codes(&c.diagnostics_of_version(&main, 1)), ["ACR002"]);
     c.shutdown();
 }
 
@@ -70,7 +59,7 @@ fn a_too_small_content_length_costs_one_message() {
     alive(&mut c, &main);
     alive(&mut c, &main);
     c.open(&main, CARELESS);
-    assert_eq!(codes(&diagnostics_of_version(&mut c, &main, 1)), ["ACR002"]);
+    assert_eq!(codes(&c.diagnostics_of_version(&main, 1)), ["ACR002"]);
     c.shutdown();
 }
 
@@ -108,7 +97,7 @@ fn a_buffer_over_the_size_cap_gets_one_diagnostic_and_is_not_analyzed() {
         big.push_str(line);
     }
     c.open(&main, &big);
-    let diags = diagnostics_of_version(&mut c, &main, 1);
+    let diags = c.diagnostics_of_version(&main, 1);
     assert_eq!(codes(&diags), ["LINT001"], "{diags:#?}");
     let msg = diags[0]["message"].as_str().unwrap();
     assert!(
@@ -117,13 +106,10 @@ fn a_buffer_over_the_size_cap_gets_one_diagnostic_and_is_not_analyzed() {
     );
     // Back under the cap: analyzed again.
     c.change(&main, 2, CARELESS);
-    assert_eq!(codes(&diagnostics_of_version(&mut c, &main, 2)), ["ACR002"]);
+    assert_eq!(codes(&c.diagnostics_of_version(&main, 2)), ["ACR002"]);
     // Over it again, then a partial change the server cannot apply: still over the cap.
     c.change(&main, 3, &big);
-    assert_eq!(
-        codes(&diagnostics_of_version(&mut c, &main, 3)),
-        ["LINT001"]
-    );
+    assert_eq!(codes(&c.diagnostics_of_version(&main, 3)), ["LINT001"]);
     c.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri(&main), "version": 4}, "contentChanges": [
@@ -132,10 +118,7 @@ fn a_buffer_over_the_size_cap_gets_one_diagnostic_and_is_not_analyzed() {
     );
     alive(&mut c, &main);
     c.change(&main, 5, &CARELESS.replace("= true", "= false"));
-    assert_eq!(
-        diagnostics_of_version(&mut c, &main, 5),
-        Vec::<Value>::new()
-    );
+    assert_eq!(c.diagnostics_of_version(&main, 5), Vec::<Value>::new());
     c.shutdown();
 }
 
@@ -149,10 +132,7 @@ fn a_file_created_after_start_is_analyzed_when_opened_or_reported() {
     alive(&mut c, &opened);
     std::fs::write(&opened, CARELESS).unwrap();
     c.open(&opened, CARELESS);
-    assert_eq!(
-        codes(&diagnostics_of_version(&mut c, &opened, 1)),
-        ["ACR002"]
-    );
+    assert_eq!(codes(&c.diagnostics_of_version(&opened, 1)), ["ACR002"]);
     // Created by another program; the client's watcher reports it.
     std::fs::create_dir(root.join("sub")).unwrap();
     std::fs::write(&watched, CARELESS.replace("\"acr\"", "\"other\"")).unwrap();
@@ -179,10 +159,7 @@ fn an_open_file_the_config_excludes_stays_out() {
     std::fs::write(&vendored, CARELESS).unwrap();
     let mut c = Client::start(&root, false);
     c.open(&vendored, CARELESS);
-    assert_eq!(
-        diagnostics_of_version(&mut c, &vendored, 1),
-        Vec::<Value>::new()
-    );
+    assert_eq!(c.diagnostics_of_version(&vendored, 1), Vec::<Value>::new());
     c.shutdown();
 }
 

@@ -23,17 +23,6 @@ fn init_params(folders: &[&Path], caps: Value) -> Value {
     })
 }
 
-/// The diagnostics of a file published for a buffer version.
-fn diagnostics_of_version(c: &mut Client, path: &Path, version: i64) -> Vec<Value> {
-    let u = uri(path);
-    let m = c.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == u.as_str()
-            && m["params"]["version"] == version
-    });
-    m["params"]["diagnostics"].as_array().unwrap().clone()
-}
-
 #[test]
 fn hover_is_answered_during_edits_and_versions_never_go_back() {
     let (_d, root) = workspace(&[]);
@@ -48,7 +37,7 @@ fn hover_is_answered_during_edits_and_versions_never_go_back() {
     let main = root.join("main.tf");
     let mut c = Client::start(&root, false);
     c.open(&main, CARELESS);
-    assert_eq!(codes(&diagnostics_of_version(&mut c, &main, 1)), ["ACR002"]);
+    assert_eq!(codes(&c.diagnostics_of_version(&main, 1)), ["ACR002"]);
     let line = CARELESS
         .lines()
         .position(|l| l.contains("admin_enabled"))
@@ -68,7 +57,7 @@ fn hover_is_answered_during_edits_and_versions_never_go_back() {
         );
         assert!(hover.get("error").is_none(), "{hover}");
     }
-    let last = diagnostics_of_version(&mut c, &main, 12);
+    let last = c.diagnostics_of_version(&main, 12);
     assert!(codes(&last).is_empty(), "{last:#?}");
     // Whatever was published for main.tf came in version order.
     let versions: Vec<i64> = c
@@ -186,10 +175,7 @@ fn each_folder_has_its_own_config_and_folders_come_and_go() {
     // A file opened, closed, then deleted on disk: its diagnostics are cleared.
     let main_x = x.join("main.tf");
     c.open(&main_x, CARELESS);
-    assert_eq!(
-        codes(&diagnostics_of_version(&mut c, &main_x, 1)),
-        ["ACR002"]
-    );
+    assert_eq!(codes(&c.diagnostics_of_version(&main_x, 1)), ["ACR002"]);
     c.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": uri(&main_x)}}),
@@ -279,7 +265,7 @@ fn diagnostics_after_edits_equal_a_fresh_check() {
         // The disk holds what the buffer holds: `acrlint check` sees the same state.
         std::fs::write(&main, text).unwrap();
         c.change(&main, version as i32, text);
-        let mine = diagnostics_of_version(&mut c, &main, version);
+        let mine = c.diagnostics_of_version(&main, version);
         state.insert(uri(&main), mine);
         // A request after: its answer comes after everything that run published.
         c.request(

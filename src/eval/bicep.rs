@@ -1431,13 +1431,7 @@ impl<'t, 'b> Scope<'t, 'b> {
                 };
                 let cond = self.eval(c);
                 match cond.as_bool() {
-                    Some(pick) => {
-                        let mut v = self.eval(if pick { a } else { b });
-                        for o in cond.origins {
-                            v = v.with_origin(o);
-                        }
-                        v
-                    }
+                    Some(pick) => self.eval(if pick { a } else { b }).carrying(&cond),
                     None => Value::unknown("a condition not known statically", span),
                 }
             }
@@ -1473,15 +1467,12 @@ impl<'t, 'b> Scope<'t, 'b> {
             .chars()
             .take(60)
             .collect();
-        let mut out = if v.is_unknown() {
+        let out = if v.is_unknown() {
             Value { span: at, ..v }
         } else {
             v.used_at(at, format!("`{shown}`"))
         };
-        for o in &from.origins {
-            out = out.with_origin(o.clone());
-        }
-        out
+        out.carrying(from)
     }
 
     fn member(&mut self, n: Node<'t>, span: Span) -> Value {
@@ -1635,13 +1626,8 @@ fn with_origins_of(kind: Option<ValueKind>, span: Span, from: &[&Value]) -> Valu
     let Some(kind) = kind else {
         return Value::unknown("an expression not known statically", span);
     };
-    let mut v = Value::new(kind, span);
-    for f in from {
-        for o in &f.origins {
-            v = v.with_origin(o.clone());
-        }
-    }
-    v
+    from.iter()
+        .fold(Value::new(kind, span), |v, f| v.carrying(f))
 }
 
 /// The `i`-th named child that is not a comment (comments may stand anywhere).

@@ -1710,11 +1710,7 @@ impl<'a> Module<'a> {
         } else {
             ValueKind::List(list)
         };
-        let mut v = Value::new(kind, span);
-        for o in coll.origins.iter() {
-            v = v.with_origin(o.clone());
-        }
-        v
+        Value::new(kind, span).carrying(&coll)
     }
 
     fn template(&self, t: &Template, span: Span, file: FileId) -> Value {
@@ -1895,15 +1891,8 @@ impl<'a> Module<'a> {
                     index(&v, &Value::new(ValueKind::Number(**i as f64), span))
                 }
             };
-            let origins = v.origins.clone();
             v = match next {
-                Some(n) => {
-                    let mut n = Value { span, ..n };
-                    for o in origins {
-                        n = n.with_origin(o);
-                    }
-                    n
-                }
+                Some(n) => Value { span, ..n }.carrying(&v),
                 None => return Value::unknown("attribute or element not known", span),
             };
         }
@@ -1918,12 +1907,7 @@ fn elements(coll: &Value) -> Option<Vec<(Value, Value)>> {
     if coll.has_unknown() && !matches!(coll.kind, ValueKind::List(_) | ValueKind::Object(_)) {
         return None;
     }
-    let carry = |mut v: Value| {
-        for o in coll.origins.iter() {
-            v = v.with_origin(o.clone());
-        }
-        v
-    };
+    let carry = |v: Value| v.carrying(coll);
     match &coll.kind {
         ValueKind::List(items) => Some(
             items
@@ -1982,11 +1966,9 @@ impl Module<'_> {
             }
             out.push(self.apply_ops(item, rest, span, file));
         }
-        let mut r = Value::new(ValueKind::List(out), span);
-        for o in v.origins {
-            r = r.with_origin(o);
-        }
-        r
+        v.origins
+            .into_iter()
+            .fold(Value::new(ValueKind::List(out), span), Value::with_origin)
     }
 }
 

@@ -167,6 +167,17 @@ impl Client {
         m["params"]["diagnostics"].as_array().unwrap().clone()
     }
 
+    /// The diagnostics published for a file at one buffer version.
+    pub fn diagnostics_of_version(&mut self, path: &Path, version: i64) -> Vec<Value> {
+        let u = uri(path);
+        let m = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == u.as_str()
+                && m["params"]["version"] == version
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
     pub fn open(&mut self, path: &Path, text: &str) {
         self.notify(
             "textDocument/didOpen",
