@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::eval::azure_functions;
 use crate::eval::budget::{Budget, MAX_COPY, Meter};
+use crate::eval::expr;
 use crate::finding::Finding;
 use crate::model::{
     ArmKey, ArmLocal, ArmScope, Format, Instances, Key, Kind, Origin, Resource, TypeName, Value,
@@ -509,85 +509,19 @@ impl<'b> Evaluator<'b> {
         if let Some(rest) = s.strip_prefix("[[") {
             return Value::string(format!("[{rest}"), span);
         }
-        let Some(expr) = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')) else {
+        let Some(text) = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')) else {
             return Value::string(s, span);
         };
-        match expr::parse(expr) {
-            Ok(e) => self.eval_expr(&e, span, scope),
-            Err(msg) => {
-                let shown: String = expr.chars().take(80).collect();
-                let more = if shown.len() < expr.len() { "..." } else { "" };
+        match expr::parse_arm(text, span) {
+            Ok(e) => expr::eval(&e, &mut Names { ev: self, scope }, &self.meter),
+            Err(why) => {
+                let shown: String = text.chars().take(80).collect();
+                let more = if shown.len() < text.len() { "..." } else { "" };
                 self.error(
                     span,
-                    format!("cannot parse ARM expression `{shown}{more}`: {msg}"),
+                    format!("cannot parse ARM expression `{shown}{more}`: {why}"),
                 );
                 Value::unknown("an expression that does not parse", span)
-            }
-        }
-    }
-
-    fn eval_expr(&self, e: &expr::Expr, span: Span, scope: &Scope) -> Value {
-        let Some(_level) = self.meter.enter() else {
-            return self.meter.too_deep("an ARM expression", span);
-        };
-        self.eval_expr_inner(e, span, scope)
-    }
-
-    fn eval_expr_inner(&self, e: &expr::Expr, span: Span, scope: &Scope) -> Value {
-        use expr::Expr;
-        match e {
-            Expr::Str(s) => Value::string(s.clone(), span),
-            Expr::Num(x) => Value::new(ValueKind::Number(*x), span),
-            Expr::Member(base, key) => {
-                let b = self.eval_expr(base, span, scope);
-                member(b, &Value::string(key.clone(), span), span)
-            }
-            Expr::Index(base, idx) => {
-                let b = self.eval_expr(base, span, scope);
-                let i = self.eval_expr(idx, span, scope);
-                member(b, &i, span)
-            }
-            Expr::Call(name, args) => {
-                let lower = name.to_ascii_lowercase();
-                let arg = |i: usize| args.get(i).map(|a| self.eval_expr(a, span, scope));
-                match lower.as_str() {
-                    "parameters" => {
-                        let Some(key) = arg(0).and_then(|a| a.as_str().map(str::to_string)) else {
-                            return Value::unknown("a computed parameter name", span);
-                        };
-                        match scope.params.get(&key.to_ascii_lowercase()) {
-                            Some((v, units)) if self.meter.reuse(*units) => {
-                                use_tagged(v.clone(), span)
-                            }
-                            Some(_) => Value::unknown("the evaluation budget is spent", span),
-                            None => {
-                                Value::unknown(format!("parameter `{key}` is not declared"), span)
-                            }
-                        }
-                    }
-                    "variables" => {
-                        let Some(key) = arg(0).and_then(|a| a.as_str().map(str::to_string)) else {
-                            return Value::unknown("a computed variable name", span);
-                        };
-                        self.variable(&key, scope, span).map_or_else(
-                            || Value::unknown(format!("variable `{key}` is not known"), span),
-                            |v| use_tagged(v, span),
-                        )
-                    }
-                    _ => {
-                        let args: Vec<Value> = args
-                            .iter()
-                            .map(|a| self.eval_expr(a, span, scope))
-                            .collect();
-                        if lower == "copyindex"
-                            && let Some(i) = self.copy_index(&args)
-                        {
-                            return Value::new(ValueKind::Number(i), span);
-                        }
-                        let v = azure_functions::call(name, args, span);
-                        self.meter.check(v, &format!("the value of `{name}()`"))
-                    }
-                }
             }
         }
     }
@@ -899,6 +833,46 @@ impl<'b> Evaluator<'b> {
     }
 }
 
+/// The names of ARM expressions in one template scope: `parameters()`, `variables()`,
+/// `copyIndex()`.
+struct Names<'e, 'a, 'b> {
+    ev: &'e Evaluator<'b>,
+    scope: &'e Scope<'a>,
+}
+
+impl expr::Names for Names<'_, '_, '_> {
+    fn text(&self, _: Span) -> Option<&str> {
+        None
+    }
+
+    fn parameter(&mut self, name: &str, at: Span) -> Value {
+        match self.scope.params.get(&name.to_ascii_lowercase()) {
+            Some((v, units)) if self.ev.meter.reuse(*units) => use_tagged(v.clone(), at),
+            Some(_) => Value::unknown("the evaluation budget is spent", at),
+            None => Value::unknown(format!("parameter `{name}` is not declared"), at),
+        }
+    }
+
+    fn variable(&mut self, name: &str, at: Span) -> Value {
+        self.ev.variable(name, self.scope, at).map_or_else(
+            || Value::unknown(format!("variable `{name}` is not known"), at),
+            |v| use_tagged(v, at),
+        )
+    }
+
+    fn name(&mut self, name: &str, at: Span) -> Value {
+        Value::unknown(format!("`{name}` is no ARM expression"), at)
+    }
+
+    fn resource(&mut self, _: &str, _: &str, _: Span) -> Option<Value> {
+        None
+    }
+
+    fn copy_index(&self, args: &[Value]) -> Option<f64> {
+        self.ev.copy_index(args)
+    }
+}
+
 /// A stored (tagged) parameter or variable value read at `span`: the tag becomes the
 /// origin pointing at where the value was written.
 fn use_tagged(mut v: Value, span: Span) -> Value {
@@ -912,247 +886,6 @@ fn use_tagged(mut v: Value, span: Span) -> Value {
     // A value that was not written anywhere else (computed at the use) needs no label.
     v.origins.retain(|o| o.span != span);
     v
-}
-
-/// `base.key` / `base[index]`.
-fn member(base: Value, key: &Value, span: Span) -> Value {
-    // A property of a reference stays a reference, with the property path recorded.
-    if let ValueKind::Ref(r) = &base.kind {
-        let mut r = r.clone();
-        if let Some(k) = key.as_str() {
-            if !r.attr.is_empty() {
-                r.attr.push('.');
-            }
-            r.attr.push_str(k);
-        }
-        return Value::new(ValueKind::Ref(r), span);
-    }
-    let found = match (&base.kind, &key.kind) {
-        (ValueKind::Object(_), ValueKind::String(k)) => base.get(k).cloned(),
-        (ValueKind::List(items), ValueKind::Number(i)) if *i >= 0.0 => {
-            items.get(*i as usize).cloned()
-        }
-        (ValueKind::Unknown(why), _) => return Value::unknown(why.clone(), span),
-        _ => None,
-    };
-    match found {
-        Some(mut v) => {
-            let origins = base.origins.clone();
-            v.span = span;
-            origins.into_iter().fold(v, Value::with_origin)
-        }
-        None => Value::unknown(
-            format!("property `{}` of {}", key.display(), base.display()),
-            span,
-        ),
-    }
-}
-
-/// The template expression language: `fn(args)`, `'strings'` (`''` escapes a quote),
-/// numbers, `true`/`false`/`null`, `.property` and `[index]`.
-mod expr {
-    #[derive(Debug, Clone)]
-    pub enum Expr {
-        Str(String),
-        Num(f64),
-        Call(String, Vec<Expr>),
-        Member(Box<Expr>, String),
-        Index(Box<Expr>, Box<Expr>),
-    }
-
-    pub fn parse(text: &str) -> Result<Expr, String> {
-        let mut p = Parser {
-            chars: text.chars().collect(),
-            at: 0,
-            depth: 0,
-        };
-        let e = p.expr()?;
-        p.ws();
-        if p.at < p.chars.len() {
-            return Err(format!("unexpected `{}`", p.chars[p.at]));
-        }
-        Ok(e)
-    }
-
-    struct Parser {
-        chars: Vec<char>,
-        at: usize,
-        depth: usize,
-    }
-
-    impl Parser {
-        fn ws(&mut self) {
-            while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
-                self.at += 1;
-            }
-        }
-
-        fn peek(&mut self) -> Option<char> {
-            self.ws();
-            self.chars.get(self.at).copied()
-        }
-
-        fn expect(&mut self, c: char) -> Result<(), String> {
-            match self.peek() {
-                Some(x) if x == c => {
-                    self.at += 1;
-                    Ok(())
-                }
-                Some(x) => Err(format!("expected `{c}`, found `{x}`")),
-                None => Err(format!("expected `{c}`, found the end")),
-            }
-        }
-
-        fn expr(&mut self) -> Result<Expr, String> {
-            self.depth += 1;
-            if self.depth > 200 {
-                return Err("expression nested too deeply".into());
-            }
-            let mut e = self.primary()?;
-            loop {
-                match self.peek() {
-                    Some('.') => {
-                        self.at += 1;
-                        self.ws();
-                        let name = self.ident();
-                        if name.is_empty() {
-                            return Err("expected a property name after `.`".into());
-                        }
-                        e = Expr::Member(Box::new(e), name);
-                    }
-                    Some('[') => {
-                        self.at += 1;
-                        let i = self.expr()?;
-                        self.expect(']')?;
-                        e = Expr::Index(Box::new(e), Box::new(i));
-                    }
-                    _ => break,
-                }
-            }
-            self.depth -= 1;
-            Ok(e)
-        }
-
-        fn ident(&mut self) -> String {
-            let start = self.at;
-            while self
-                .chars
-                .get(self.at)
-                .is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
-            {
-                self.at += 1;
-            }
-            self.chars[start..self.at].iter().collect()
-        }
-
-        fn primary(&mut self) -> Result<Expr, String> {
-            match self.peek() {
-                None => Err("expected an expression, found the end".into()),
-                Some('\'') => {
-                    self.at += 1;
-                    let mut s = String::new();
-                    loop {
-                        match self.chars.get(self.at) {
-                            None => return Err("unterminated string".into()),
-                            Some('\'') if self.chars.get(self.at + 1) == Some(&'\'') => {
-                                s.push('\'');
-                                self.at += 2;
-                            }
-                            Some('\'') => {
-                                self.at += 1;
-                                return Ok(Expr::Str(s));
-                            }
-                            Some(c) => {
-                                s.push(*c);
-                                self.at += 1;
-                            }
-                        }
-                    }
-                }
-                Some(c) if c.is_ascii_digit() || c == '-' || c == '+' => {
-                    let start = self.at;
-                    self.at += 1;
-                    while self
-                        .chars
-                        .get(self.at)
-                        .is_some_and(|c| c.is_ascii_digit() || *c == '.')
-                    {
-                        self.at += 1;
-                    }
-                    let text: String = self.chars[start..self.at].iter().collect();
-                    text.parse()
-                        .map(Expr::Num)
-                        .map_err(|_| format!("bad number `{text}`"))
-                }
-                Some(c) if c.is_alphabetic() || c == '_' => {
-                    let mut name = self.ident();
-                    // Namespaced user-defined functions: `ns.fn(...)`.
-                    while self.chars.get(self.at) == Some(&'.')
-                        && self
-                            .chars
-                            .get(self.at + 1)
-                            .is_some_and(|c| c.is_alphabetic())
-                        && self.lookahead_call()
-                    {
-                        self.at += 1;
-                        name.push('.');
-                        name.push_str(&self.ident());
-                    }
-                    if self.peek() != Some('(') {
-                        return match name.to_ascii_lowercase().as_str() {
-                            "true" => Ok(Expr::Call("true".into(), Vec::new())),
-                            "false" => Ok(Expr::Call("false".into(), Vec::new())),
-                            "null" => Ok(Expr::Call("null".into(), Vec::new())),
-                            _ => Err(format!("expected `(` after `{name}`")),
-                        };
-                    }
-                    self.at += 1;
-                    let mut args = Vec::new();
-                    if self.peek() == Some(')') {
-                        self.at += 1;
-                        return Ok(Expr::Call(name, args));
-                    }
-                    loop {
-                        args.push(self.expr()?);
-                        match self.peek() {
-                            Some(',') => self.at += 1,
-                            Some(')') => {
-                                self.at += 1;
-                                return Ok(Expr::Call(name, args));
-                            }
-                            Some(x) => return Err(format!("expected `,` or `)`, found `{x}`")),
-                            None => return Err("expected `)`, found the end".into()),
-                        }
-                    }
-                }
-                Some(c) => Err(format!("unexpected `{c}`")),
-            }
-        }
-
-        /// After `ident`, is `.ident(` next (a namespaced function call)?
-        fn lookahead_call(&self) -> bool {
-            let mut i = self.at + 1;
-            while self
-                .chars
-                .get(i)
-                .is_some_and(|c| c.is_alphanumeric() || *c == '_')
-            {
-                i += 1;
-            }
-            self.chars.get(i) == Some(&'(')
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn parses() {
-            assert!(super::parse("concat('a', parameters('b').c[0], 'it''s')").is_ok());
-            assert!(super::parse("ns.f(1)").is_ok());
-            assert!(super::parse("concat('a'").is_err());
-            assert!(super::parse("resourceGroup().location").is_ok());
-        }
-    }
 }
 
 #[cfg(test)]

@@ -14,9 +14,10 @@ use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
 use crate::config::Config;
-use crate::eval::budget::{self, Budget, MAX_STRING_BYTES, Meter};
+use crate::eval::budget::{self, Budget, Meter};
 use crate::eval::cache;
-use crate::model::{Format, Instances, Key, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
+use crate::eval::expr::{self, BinOp, Expr, ExprKind, Part};
+use crate::model::{Format, Instances, Key, Kind, Origin, Resource, Str, Value, ValueKind};
 use crate::rules::parse_error;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::{Loaded, Workspace, discover, normalize, parse};
@@ -1252,382 +1253,186 @@ impl<'t, 'b> Scope<'t, 'b> {
         {
             return Value::string(n, at);
         }
-        Value::new(
-            ValueKind::Ref(Box::new(Ref {
-                target: self.resource_key(path),
-                attr: attr.to_string(),
-            })),
-            at,
-        )
+        expr::reference(self.resource_key(path), attr, at)
     }
 
-    /// Evaluate an expression node.
+    /// Evaluate an expression node: lowered into the expression model, evaluated there.
     fn eval(&mut self, n: Node<'t>) -> Value {
-        if self.meter.spent() {
-            return Value::unknown("the evaluation budget is spent", self.span(n));
-        }
+        let e = lower(n, self.file, self.text, 0);
         let meter = self.meter.clone();
-        let Some(_level) = meter.enter() else {
-            return meter.too_deep(self.text(n), self.span(n));
-        };
-        self.eval_inner(n)
+        expr::eval(&e, self, &meter)
+    }
+}
+
+impl expr::Names for Scope<'_, '_> {
+    fn text(&self, span: Span) -> Option<&str> {
+        Some(self.text.get(span.range()).unwrap_or(""))
     }
 
-    fn eval_inner(&mut self, n: Node<'t>) -> Value {
-        let span = self.span(n);
-        match n.kind() {
-            "string" => self.string(n),
-            "number" => match self.text(n).parse::<f64>() {
-                Ok(x) => Value::new(ValueKind::Number(x), span),
-                Err(_) => Value::unknown("number", span),
-            },
-            "boolean" => Value::bool(self.text(n) == "true", span),
-            "null" => Value::new(ValueKind::Null, span),
-            "identifier" => {
-                let name = self.text(n).to_string();
-                // Constructs the parser rewrote into an identifier (see there).
-                if name.starts_with('^') {
-                    return Value::unknown("an index from the end", span);
-                }
-                if name.starts_with('$') {
-                    return Value::unknown("an interpolated multi-line string", span);
-                }
-                self.identifier(&name, span)
-            }
-            "parenthesized_expression" => match named(n, 0) {
-                Some(e) => self.eval(e),
-                None => Value::unknown("empty parentheses", span),
-            },
-            "object" => {
-                let mut props = Vec::new();
-                for_each_child(n, |p| {
-                    if p.kind() == "object_property"
-                        && let (Some(k), Some(v)) = (named(p, 0), named(p, 1))
-                    {
-                        // A spread `...x` reads as the property `__:x` (see the parser).
-                        let spread = self.text(p).starts_with("...");
-                        let key = if spread {
-                            String::new()
-                        } else {
-                            key_text(k, self.text)
-                        };
-                        props.push((key, spread, v));
-                    }
-                });
-                let mut entries: Vec<(Str, Value)> = Vec::new();
-                for (k, spread, v) in props {
-                    let v = self.eval(v);
-                    if !spread {
-                        set_entry(&mut entries, k.into(), v);
-                        continue;
-                    }
-                    // The spread object's keys, in order, each over any earlier one; an
-                    // object not known statically leaves no key known.
-                    let ValueKind::Object(spread) = v.kind else {
-                        return Value::unknown(
-                            "an object with a spread not known statically",
-                            span,
-                        );
-                    };
-                    for (k, v) in spread {
-                        set_entry(&mut entries, k, v);
-                    }
-                }
-                Value::new(ValueKind::Object(entries), span)
-            }
-            "array" => {
-                let mut items = Vec::new();
-                for_each_child(n, |c| {
-                    if c.kind() != "decorators" && !c.is_extra() {
-                        items.push(c);
-                    }
-                });
-                let mut list = Vec::new();
-                for c in items {
-                    // A spread `...x` reads as `   x` (see the parser).
-                    let spread = self.text[..c.start_byte()]
-                        .trim_end_matches([' ', '\t'])
-                        .ends_with("...");
-                    let v = self.eval(c);
-                    if !spread {
-                        list.push(v);
-                        continue;
-                    }
-                    let ValueKind::List(spread) = v.kind else {
-                        return Value::unknown("an array with a spread not known statically", span);
-                    };
-                    list.extend(spread);
-                }
-                Value::new(ValueKind::List(list), span)
-            }
-            "member_expression" => self.member(n, span),
-            "resource_expression" => {
-                let path = self.text(n).replace(char::is_whitespace, "");
-                if self.resources.contains_key(&path) {
-                    self.resource_ref(&path, "", span)
-                } else {
-                    Value::unknown(format!("`{path}` is not known"), span)
-                }
-            }
-            "subscript_expression" => {
-                let (Some(o), Some(i)) = (
-                    n.child_by_field_name("object"),
-                    n.child_by_field_name("index"),
-                ) else {
-                    return Value::unknown("index", span);
-                };
-                let obj = self.eval(o);
-                // `x[^k]`: the k-th item from the end.
-                if let Some(k) = self.text(i).strip_prefix('^') {
-                    let got = match (&obj.kind, k.trim().parse::<usize>()) {
-                        (ValueKind::List(items), Ok(k)) if k >= 1 => items
-                            .len()
-                            .checked_sub(k)
-                            .and_then(|x| items.get(x))
-                            .cloned(),
-                        _ => None,
-                    };
-                    return match got {
-                        Some(v) => self.read_through(v, &obj, span),
-                        None => Value::unknown("an index not known statically", span),
-                    };
-                }
-                let idx = self.eval(i);
-                let got = match (&obj.kind, &idx.kind) {
-                    (ValueKind::List(items), ValueKind::Number(x)) if *x >= 0.0 => {
-                        items.get(*x as usize).cloned()
-                    }
-                    (ValueKind::Object(_), ValueKind::String(k)) => obj.get(k).cloned(),
-                    _ => None,
-                };
-                match got {
-                    Some(v) => self.read_through(v, &obj, span),
-                    None => Value::unknown("an index not known statically", span),
-                }
-            }
-            "call_expression" => {
-                let func = n
-                    .child_by_field_name("function")
-                    .map(|f| {
-                        let t = self.text(f);
-                        t.rsplit('.').next().unwrap_or(t).to_string()
-                    })
-                    .unwrap_or_default();
-                let mut args = Vec::new();
-                if let Some(a) = n.child_by_field_name("arguments") {
-                    for_each_child(a, |c| args.push(c));
-                }
-                let args = args.into_iter().map(|a| self.eval(a)).collect();
-                let v = crate::eval::azure_functions::call(&func, args, span);
-                self.meter.check(v, &format!("the value of `{func}()`"))
-            }
-            "ternary_expression" => {
-                let (Some(c), Some(a), Some(b)) = (
-                    n.child_by_field_name("condition"),
-                    n.child_by_field_name("consequence"),
-                    n.child_by_field_name("alternative"),
-                ) else {
-                    return Value::unknown("condition", span);
-                };
-                let cond = self.eval(c);
-                match cond.as_bool() {
-                    Some(pick) => self.eval(if pick { a } else { b }).carrying(&cond),
-                    None => Value::unknown("a condition not known statically", span),
-                }
-            }
-            "unary_expression" => {
-                let op = n
-                    .child_by_field_name("operator")
-                    .map(|o| self.text(o))
-                    .unwrap_or("");
-                let Some(arg) = n.child_by_field_name("argument") else {
-                    return Value::unknown("operand", span);
-                };
-                let v = self.eval(arg);
-                let kind = match (op, &v.kind) {
-                    ("!", _) => v.as_bool().map(|b| ValueKind::Bool(!b)),
-                    ("-", ValueKind::Number(x)) => Some(ValueKind::Number(-x)),
-                    _ => None,
-                };
-                with_origins_of(kind, span, &[&v])
-            }
-            "binary_expression" => self.binary(n, span),
-            "for_statement" => Value::unknown("a `for` expression", span),
-            _ => Value::unknown(format!("a `{}` expression", n.kind()), span),
-        }
+    fn parameter(&mut self, name: &str, at: Span) -> Value {
+        Value::unknown(format!("`parameters('{name}')` is not Bicep"), at)
     }
 
-    /// A value read out of a bigger one (`cfg.admin`, `list[0]`): it stays at its place,
-    /// seen at the use site.
-    fn read_through(&self, v: Value, from: &Value, at: Span) -> Value {
-        let shown: String = self
-            .text
-            .get(at.range())
-            .unwrap_or("")
-            .chars()
-            .take(60)
-            .collect();
-        let out = if v.is_unknown() {
-            Value { span: at, ..v }
-        } else {
-            v.used_at(at, format!("`{shown}`"))
-        };
-        out.carrying(from)
+    fn variable(&mut self, name: &str, at: Span) -> Value {
+        Value::unknown(format!("`variables('{name}')` is not Bicep"), at)
     }
 
-    fn member(&mut self, n: Node<'t>, span: Span) -> Value {
-        let (Some(o), Some(p)) = (
-            n.child_by_field_name("object"),
-            n.child_by_field_name("property"),
-        ) else {
-            return Value::unknown("member", span);
-        };
-        let prop = self.text(p).to_string();
-        // A resource's property: an edge (`acr.id`) or its known name.
-        let target = match o.kind() {
-            "identifier" => Some(self.text(o).to_string()),
-            "resource_expression" => Some(self.text(o).replace(char::is_whitespace, "")),
-            _ => None,
-        }
-        .filter(|t| self.resources.contains_key(t) && !self.locals.iter().any(|(n, _)| n == t));
-        if let Some(t) = target {
-            return self.resource_ref(&t, &prop, span);
-        }
-        let obj = self.eval(o);
-        match &obj.kind {
-            ValueKind::Object(_) => match obj.get(&prop).cloned() {
-                Some(v) => self.read_through(v, &obj, span),
-                None => Value::unknown(format!("no property `{prop}`"), span),
-            },
-            ValueKind::Ref(r) => Value::new(
-                ValueKind::Ref(Box::new(Ref {
-                    target: r.target.clone(),
-                    attr: if r.attr.is_empty() {
-                        prop
-                    } else {
-                        format!("{}.{prop}", r.attr)
-                    },
-                })),
-                span,
-            ),
-            _ => Value::unknown(format!("`.{prop}` of a value not known statically"), span),
-        }
+    fn name(&mut self, name: &str, at: Span) -> Value {
+        self.identifier(name, at)
     }
 
-    fn binary(&mut self, n: Node<'t>, span: Span) -> Value {
-        let (Some(l), Some(r)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-        ) else {
-            return Value::unknown("operand", span);
-        };
-        let op = n
-            .child_by_field_name("operator")
-            .map(|o| self.text(o))
-            .unwrap_or("");
-        let a = self.eval(l);
-        // Short circuits that decide without the right side.
-        match (op, a.as_bool()) {
-            ("&&", Some(false)) => {
-                return with_origins_of(Some(ValueKind::Bool(false)), span, &[&a]);
-            }
-            ("||", Some(true)) => return with_origins_of(Some(ValueKind::Bool(true)), span, &[&a]),
-            _ => {}
-        }
-        if op == "??" && !matches!(a.kind, ValueKind::Null) {
-            return a;
-        }
-        let b = self.eval(r);
-        if op == "??" {
-            return b;
-        }
-        let known = !a.has_unknown() && !b.has_unknown();
-        let kind = match op {
-            "==" | "!=" if known => crate::eval::azure_functions::values_equal(&a, &b)
-                .map(|eq| ValueKind::Bool(eq == (op == "=="))),
-            "=~" | "!~" => match (a.as_str(), b.as_str()) {
-                (Some(x), Some(y)) => {
-                    Some(ValueKind::Bool(x.eq_ignore_ascii_case(y) == (op == "=~")))
-                }
-                _ => None,
-            },
-            // The left side is not decisive here (or unknown): the right side may decide.
-            "&&" | "||" => match (a.as_bool(), b.as_bool()) {
-                (Some(_), Some(y)) => Some(ValueKind::Bool(y)),
-                (None, Some(false)) if op == "&&" => Some(ValueKind::Bool(false)),
-                (None, Some(true)) if op == "||" => Some(ValueKind::Bool(true)),
-                _ => None,
-            },
-            _ => match (&a.kind, &b.kind) {
-                (ValueKind::Number(x), ValueKind::Number(y)) => match op {
-                    "<" => Some(ValueKind::Bool(x < y)),
-                    "<=" => Some(ValueKind::Bool(x <= y)),
-                    ">" => Some(ValueKind::Bool(x > y)),
-                    ">=" => Some(ValueKind::Bool(x >= y)),
-                    "+" => Some(ValueKind::Number(x + y)),
-                    "-" => Some(ValueKind::Number(x - y)),
-                    "*" => Some(ValueKind::Number(x * y)),
-                    "/" if *y != 0.0 => Some(ValueKind::Number((x / y).trunc())),
-                    "%" if *y != 0.0 => Some(ValueKind::Number(x % y)),
-                    _ => None,
-                },
-                _ => None,
-            },
-        };
-        with_origins_of(kind, span, &[&a, &b])
+    fn resource(&mut self, path: &str, attr: &str, at: Span) -> Option<Value> {
+        (self.resources.contains_key(path) && !self.locals.iter().any(|(n, _)| n == path))
+            .then(|| self.resource_ref(path, attr, at))
     }
 
-    /// A string literal, with interpolations of known scalars.
-    fn string(&mut self, n: Node<'t>) -> Value {
-        let span = self.span(n);
-        let mut out = String::new();
-        let mut parts = Vec::new();
-        let mut children = Vec::new();
-        for_each_child(n, |c| children.push(c));
-        for c in children {
-            match c.kind() {
-                "string_content" => out.push_str(self.text(c)),
-                "escape_sequence" => out.push_str(&unescape(self.text(c))),
+    fn copy_index(&self, _: &[Value]) -> Option<f64> {
+        None
+    }
+}
+
+/// A Bicep expression node lowered into the expression model, every node with its span.
+/// The places the parser rewrote (see `parse::bicep`) are read in the original text:
+/// `x[^k]` is an index from the end, `...x` a spread, an identifier starting with `^` or
+/// `$` no name. Constructs acrlint does not evaluate (lambdas, `for` expressions) lower
+/// to Unknown; nesting deeper than the evaluator goes lowers to [`ExprKind::TooDeep`].
+fn lower(n: Node, file: FileId, text: &str, depth: usize) -> Expr {
+    let span = Span::new(file, n.start_byte()..n.end_byte());
+    let at = |kind| Expr::new(kind, span);
+    let unknown = |why: &str| Expr::new(ExprKind::Unknown(why.to_string()), span);
+    let sub = |c: Node| Box::new(lower(c, file, text, depth + 1));
+    let src = node_text(n, text);
+    if depth > budget::MAX_DEPTH {
+        return at(ExprKind::TooDeep(src.to_string()));
+    }
+    match n.kind() {
+        "string" => {
+            let mut parts = Vec::new();
+            let mut plain = String::new();
+            for_each_child(n, |c| match c.kind() {
+                "string_content" => plain.push_str(node_text(c, text)),
+                "escape_sequence" => plain.push_str(&unescape(node_text(c, text))),
                 "interpolation" => {
-                    let Some(e) = named(c, 0) else { continue };
-                    let v = self.eval(e);
-                    match &v.kind {
-                        ValueKind::String(s) => out.push_str(s),
-                        ValueKind::Bool(_) | ValueKind::Number(_) => out.push_str(&v.display()),
-                        _ => return Value::unknown("an interpolation not known statically", span),
+                    if let Some(e) = named(c, 0) {
+                        parts.push(Part::Text(std::mem::take(&mut plain)));
+                        parts.push(Part::Expr(*sub(e)));
                     }
-                    parts.push(v);
                 }
                 _ => {}
+            });
+            if parts.is_empty() {
+                return at(ExprKind::Str(plain));
             }
-            if out.len() > MAX_STRING_BYTES {
-                break;
+            parts.push(Part::Text(plain));
+            at(ExprKind::Interp(parts))
+        }
+        "number" => match src.parse::<f64>() {
+            Ok(x) => at(ExprKind::Num(x)),
+            Err(_) => unknown("number"),
+        },
+        "boolean" => at(ExprKind::Bool(src == "true")),
+        "null" => at(ExprKind::Null),
+        // Constructs the parser rewrote into an identifier (see there).
+        "identifier" if src.starts_with('^') => unknown("an index from the end"),
+        "identifier" if src.starts_with('$') => unknown("an interpolated multi-line string"),
+        "identifier" => at(ExprKind::Name(src.to_string())),
+        "parenthesized_expression" => match named(n, 0) {
+            Some(e) => lower(e, file, text, depth + 1),
+            None => unknown("empty parentheses"),
+        },
+        "object" => {
+            let mut props = Vec::new();
+            for_each_child(n, |p| {
+                if p.kind() == "object_property"
+                    && let (Some(k), Some(v)) = (named(p, 0), named(p, 1))
+                {
+                    // A spread `...x` reads as the property `__:x` (see the parser).
+                    let key = (!node_text(p, text).starts_with("...")).then(|| key_text(k, text));
+                    props.push((key, *sub(v)));
+                }
+            });
+            at(ExprKind::Object(props))
+        }
+        "array" => {
+            let mut items = Vec::new();
+            for_each_child(n, |c| {
+                if c.kind() != "decorators" && !c.is_extra() {
+                    // A spread `...x` reads as `   x` (see the parser).
+                    let spread = text[..c.start_byte()]
+                        .trim_end_matches([' ', '\t'])
+                        .ends_with("...");
+                    items.push((spread, *sub(c)));
+                }
+            });
+            at(ExprKind::Array(items))
+        }
+        "member_expression" => match (
+            n.child_by_field_name("object"),
+            n.child_by_field_name("property"),
+        ) {
+            (Some(o), Some(p)) => at(ExprKind::Member(sub(o), node_text(p, text).to_string())),
+            _ => unknown("member"),
+        },
+        "resource_expression" => at(ExprKind::Resource(src.replace(char::is_whitespace, ""))),
+        "subscript_expression" => match (
+            n.child_by_field_name("object"),
+            n.child_by_field_name("index"),
+        ) {
+            (Some(o), Some(i)) => match node_text(i, text).strip_prefix('^') {
+                // `x[^k]`: the k-th item from the end.
+                Some(k) => at(ExprKind::FromEnd(sub(o), k.trim().parse().ok())),
+                None => at(ExprKind::Index(sub(o), sub(i))),
+            },
+            _ => unknown("index"),
+        },
+        "call_expression" => {
+            let func = n
+                .child_by_field_name("function")
+                .map(|f| {
+                    let t = node_text(f, text);
+                    t.rsplit('.').next().unwrap_or(t).to_string()
+                })
+                .unwrap_or_default();
+            let mut args = Vec::new();
+            if let Some(a) = n.child_by_field_name("arguments") {
+                for_each_child(a, |c| args.push(*sub(c)));
+            }
+            at(ExprKind::Call(func, args))
+        }
+        "ternary_expression" => match (
+            n.child_by_field_name("condition"),
+            n.child_by_field_name("consequence"),
+            n.child_by_field_name("alternative"),
+        ) {
+            (Some(c), Some(a), Some(b)) => at(ExprKind::Cond(sub(c), sub(a), sub(b))),
+            _ => unknown("condition"),
+        },
+        "unary_expression" => {
+            let op = n
+                .child_by_field_name("operator")
+                .map(|o| node_text(o, text));
+            match (op, n.child_by_field_name("argument")) {
+                (Some("!"), Some(a)) => at(ExprKind::Not(sub(a))),
+                (Some("-"), Some(a)) => at(ExprKind::Neg(sub(a))),
+                (_, Some(_)) => unknown("an expression not known statically"),
+                (_, None) => unknown("operand"),
             }
         }
-        let refs: Vec<&Value> = parts.iter().collect();
-        let v = with_origins_of(Some(ValueKind::String(out.into())), span, &refs);
-        self.meter.check(v, "a string interpolation")
+        "binary_expression" => {
+            let op = n
+                .child_by_field_name("operator")
+                .map_or(BinOp::Other, |o| BinOp::from_token(node_text(o, text)));
+            match (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ) {
+                (Some(l), Some(r)) => at(ExprKind::Binary(op, sub(l), sub(r))),
+                _ => unknown("operand"),
+            }
+        }
+        "for_statement" => unknown("a `for` expression"),
+        kind => unknown(&format!("a `{kind}` expression")),
     }
-}
-
-/// Set an object entry, over an earlier one of the same key (keys ignore case, as in ARM).
-fn set_entry(entries: &mut Vec<(Str, Value)>, key: Str, value: Value) {
-    match entries
-        .iter_mut()
-        .find(|(k, _)| k.eq_ignore_ascii_case(&key))
-    {
-        Some(e) => e.1 = value,
-        None => entries.push((key, value)),
-    }
-}
-
-/// A computed value at `span`, keeping the origins of the values it was computed from.
-fn with_origins_of(kind: Option<ValueKind>, span: Span, from: &[&Value]) -> Value {
-    let Some(kind) = kind else {
-        return Value::unknown("an expression not known statically", span);
-    };
-    from.iter()
-        .fold(Value::new(kind, span), |v, f| v.carrying(f))
 }
 
 /// The `i`-th named child that is not a comment (comments may stand anywhere).

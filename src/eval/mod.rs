@@ -3,5 +3,6 @@ pub mod azure_functions;
 pub mod bicep;
 pub mod budget;
 pub mod cache;
+pub mod expr;
 pub mod functions;
 pub mod terraform;
