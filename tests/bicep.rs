@@ -318,3 +318,65 @@ resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
         f.secondary
     );
 }
+
+/// Bicep operators are lowered into the ARM functions Bicep compiles them to: a `.bicep`
+/// expression and the template expression it compiles to give the same value.
+#[test]
+fn operators_mean_what_their_compiled_functions_mean() {
+    let scan = |name: &str, text: String| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let a = common::analyze_paths(&[dir.path().to_path_buf()], &Default::default());
+        let codes: Vec<_> = a.findings.iter().map(|f| f.rule.code).collect();
+        assert!(!codes.contains(&"LINT001"), "{name}: {codes:?}");
+        codes.contains(&"ACR002")
+    };
+    let bicep = |admin: &str| {
+        format!(
+            "param p bool\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {{\n  name: 'acr'\n  location: 'westeurope'\n  sku: {{ name: 'Premium' }}\n  properties: {{ adminUserEnabled: {admin} }}\n}}\n"
+        )
+    };
+    let arm = |admin: &str| {
+        format!(
+            r#"{{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {{ "p": {{ "type": "bool" }} }},
+  "resources": [ {{ "type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01", "name": "acr",
+    "location": "westeurope", "sku": {{ "name": "Premium" }}, "properties": {{ "adminUserEnabled": "[{admin}]" }} }} ] }}"#
+        )
+    };
+    // (Bicep, its compiled ARM expression, the value)
+    let cases = [
+        (
+            "{ a: 1, b: [1, 2] } == { b: [1, 2], a: 1 }",
+            "equals(createObject('a', 1, 'b', createArray(1, 2)), createObject('b', createArray(1, 2), 'a', 1))",
+            Some(true),
+        ),
+        ("'x' != 'x'", "not(equals('x', 'x'))", Some(false)),
+        (
+            "'ABC' =~ 'abc'",
+            "equals(toLower('ABC'), toLower('abc'))",
+            Some(true),
+        ),
+        ("'b' > 'a'", "greater('b', 'a')", Some(true)),
+        ("7 / 2 == 3", "equals(div(7, 2), 3)", Some(true)),
+        (
+            "-3 + 3 >= 1",
+            "greaterOrEquals(add(sub(0, 3), 3), 1)",
+            Some(false),
+        ),
+        ("!(1 < 2)", "not(less(1, 2))", Some(false)),
+        (
+            "true ? true : p",
+            "if(true, true, parameters('p'))",
+            Some(true),
+        ),
+        ("p ? true : true", "if(parameters('p'), true, true)", None),
+        ("p == true", "equals(parameters('p'), true)", None),
+    ];
+    for (b, j, want) in cases {
+        let from_bicep = scan("main.bicep", bicep(b));
+        let from_arm = scan("azuredeploy.json", arm(j));
+        assert_eq!(from_bicep, from_arm, "`{b}` and `{j}`");
+        assert_eq!(from_bicep, want == Some(true), "`{b}`");
+    }
+}

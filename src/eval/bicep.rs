@@ -1299,6 +1299,7 @@ impl expr::Names for Scope<'_, '_> {
 fn lower(n: Node, file: FileId, text: &str, depth: usize) -> Expr {
     let span = Span::new(file, n.start_byte()..n.end_byte());
     let at = |kind| Expr::new(kind, span);
+    let call = |f: &str, args| Expr::new(ExprKind::Call(f.to_string(), args), span);
     let unknown = |why: &str| Expr::new(ExprKind::Unknown(why.to_string()), span);
     let sub = |c: Node| Box::new(lower(c, file, text, depth + 1));
     let src = node_text(n, text);
@@ -1412,8 +1413,12 @@ fn lower(n: Node, file: FileId, text: &str, depth: usize) -> Expr {
                 .child_by_field_name("operator")
                 .map(|o| node_text(o, text));
             match (op, n.child_by_field_name("argument")) {
-                (Some("!"), Some(a)) => at(ExprKind::Not(sub(a))),
-                (Some("-"), Some(a)) => at(ExprKind::Neg(sub(a))),
+                (Some("!"), Some(a)) => call("not", vec![*sub(a)]),
+                // `-x` as Bicep compiles it: `sub(0, x)`.
+                (Some("-"), Some(a)) => {
+                    let zero = Expr::new(ExprKind::Num(0.0), span);
+                    call("sub", vec![zero, *sub(a)])
+                }
                 (_, Some(_)) => unknown("an expression not known statically"),
                 (_, None) => unknown("operand"),
             }
@@ -1421,18 +1426,53 @@ fn lower(n: Node, file: FileId, text: &str, depth: usize) -> Expr {
         "binary_expression" => {
             let op = n
                 .child_by_field_name("operator")
-                .map_or(BinOp::Other, |o| BinOp::from_token(node_text(o, text)));
-            match (
+                .map_or("", |o| node_text(o, text));
+            let (Some(l), Some(r)) = (
                 n.child_by_field_name("left"),
                 n.child_by_field_name("right"),
-            ) {
-                (Some(l), Some(r)) => at(ExprKind::Binary(op, sub(l), sub(r))),
-                _ => unknown("operand"),
+            ) else {
+                return unknown("operand");
+            };
+            let (a, b) = (sub(l), sub(r));
+            // `=~` as Bicep compiles it: `equals(toLower(a), toLower(b))`.
+            let lowered = |x: Box<Expr>| {
+                let at = x.span;
+                Expr::new(ExprKind::Call("toLower".into(), vec![*x]), at)
+            };
+            let not = |x: Expr| call("not", vec![x]);
+            match op {
+                "&&" => at(ExprKind::Binary(BinOp::And, a, b)),
+                "||" => at(ExprKind::Binary(BinOp::Or, a, b)),
+                "??" => at(ExprKind::Binary(BinOp::Coalesce, a, b)),
+                "==" => call("equals", vec![*a, *b]),
+                "!=" => not(call("equals", vec![*a, *b])),
+                "=~" => call("equals", vec![lowered(a), lowered(b)]),
+                "!~" => not(call("equals", vec![lowered(a), lowered(b)])),
+                _ => match arm_operator(op) {
+                    Some(f) => call(f, vec![*a, *b]),
+                    None => unknown("an expression not known statically"),
+                },
             }
         }
         "for_statement" => unknown("a `for` expression"),
         kind => unknown(&format!("a `{kind}` expression")),
     }
+}
+
+/// The ARM function a Bicep comparison or arithmetic operator compiles to.
+fn arm_operator(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "<" => "less",
+        "<=" => "lessOrEquals",
+        ">" => "greater",
+        ">=" => "greaterOrEquals",
+        "+" => "add",
+        "-" => "sub",
+        "*" => "mul",
+        "/" => "div",
+        "%" => "mod",
+        _ => return None,
+    })
 }
 
 /// The `i`-th named child that is not a comment (comments may stand anywhere).

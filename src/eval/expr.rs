@@ -54,12 +54,10 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// Bicep `x[^k]`: the k-th item from the end (`None`: `k` is not a literal).
     FromEnd(Box<Expr>, Option<usize>),
-    /// `!x`.
-    Not(Box<Expr>),
-    /// `-x`.
-    Neg(Box<Expr>),
+    /// A Bicep operator that decides on the left side alone when it can: `&&`, `||`,
+    /// `??` (the other operators are lowered into the ARM functions Bicep compiles them to).
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    /// `c ? a : b`: only the branch chosen is evaluated.
+    /// `c ? a : b`, ARM `if(c, a, b)`: only the branch chosen is evaluated.
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     /// A construct not evaluated statically (a lambda, a `for` expression, ...): why.
     Unknown(String),
@@ -76,53 +74,10 @@ pub enum Part {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinOp {
-    Eq,
-    Ne,
-    /// `=~` (strings, case ignored)
-    EqI,
-    /// `!~`
-    NeI,
     And,
     Or,
     /// `??`
     Coalesce,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Mod,
-    /// An operator acrlint does not compute: both sides are evaluated, the result is
-    /// Unknown.
-    Other,
-}
-
-impl BinOp {
-    /// A Bicep operator token.
-    pub fn from_token(op: &str) -> BinOp {
-        match op {
-            "==" => BinOp::Eq,
-            "!=" => BinOp::Ne,
-            "=~" => BinOp::EqI,
-            "!~" => BinOp::NeI,
-            "&&" => BinOp::And,
-            "||" => BinOp::Or,
-            "??" => BinOp::Coalesce,
-            "<" => BinOp::Lt,
-            "<=" => BinOp::Le,
-            ">" => BinOp::Gt,
-            ">=" => BinOp::Ge,
-            "+" => BinOp::Add,
-            "-" => BinOp::Sub,
-            "*" => BinOp::Mul,
-            "/" => BinOp::Div,
-            "%" => BinOp::Mod,
-            _ => BinOp::Other,
-        }
-    }
 }
 
 impl Expr {
@@ -287,19 +242,6 @@ fn eval_inner<N: Names + ?Sized>(e: &Expr, names: &mut N, meter: &Meter<'_>) -> 
                 None => Value::unknown("an index not known statically", span),
             }
         }
-        ExprKind::Not(x) => {
-            let v = ev(x, names);
-            let kind = v.as_bool().map(|b| ValueKind::Bool(!b));
-            with_origins_of(kind, span, &[&v])
-        }
-        ExprKind::Neg(x) => {
-            let v = ev(x, names);
-            let kind = match v.kind {
-                ValueKind::Number(x) => Some(ValueKind::Number(-x)),
-                _ => None,
-            };
-            with_origins_of(kind, span, &[&v])
-        }
         ExprKind::Cond(c, a, b) => {
             let cond = ev(c, names);
             match cond.as_bool() {
@@ -337,39 +279,12 @@ fn binary<N: Names + ?Sized>(
     if op == BinOp::Coalesce {
         return b;
     }
-    let known = !a.has_unknown() && !b.has_unknown();
-    let kind = match op {
-        BinOp::Eq | BinOp::Ne if known => {
-            azure_functions::values_equal(&a, &b).map(|eq| ValueKind::Bool(eq == (op == BinOp::Eq)))
-        }
-        BinOp::EqI | BinOp::NeI => match (a.as_str(), b.as_str()) {
-            (Some(x), Some(y)) => Some(ValueKind::Bool(
-                x.eq_ignore_ascii_case(y) == (op == BinOp::EqI),
-            )),
-            _ => None,
-        },
-        // The left side is not decisive here (or unknown): the right side may decide.
-        BinOp::And | BinOp::Or => match (a.as_bool(), b.as_bool()) {
-            (Some(_), Some(y)) => Some(ValueKind::Bool(y)),
-            (None, Some(false)) if op == BinOp::And => Some(ValueKind::Bool(false)),
-            (None, Some(true)) if op == BinOp::Or => Some(ValueKind::Bool(true)),
-            _ => None,
-        },
-        _ => match (&a.kind, &b.kind) {
-            (ValueKind::Number(x), ValueKind::Number(y)) => match op {
-                BinOp::Lt => Some(ValueKind::Bool(x < y)),
-                BinOp::Le => Some(ValueKind::Bool(x <= y)),
-                BinOp::Gt => Some(ValueKind::Bool(x > y)),
-                BinOp::Ge => Some(ValueKind::Bool(x >= y)),
-                BinOp::Add => Some(ValueKind::Number(x + y)),
-                BinOp::Sub => Some(ValueKind::Number(x - y)),
-                BinOp::Mul => Some(ValueKind::Number(x * y)),
-                BinOp::Div if *y != 0.0 => Some(ValueKind::Number((x / y).trunc())),
-                BinOp::Mod if *y != 0.0 => Some(ValueKind::Number(x % y)),
-                _ => None,
-            },
-            _ => None,
-        },
+    // The left side is not decisive here (or unknown): the right side may decide.
+    let kind = match (op, a.as_bool(), b.as_bool()) {
+        (_, Some(_), Some(y)) => Some(ValueKind::Bool(y)),
+        (BinOp::And, None, Some(false)) => Some(ValueKind::Bool(false)),
+        (BinOp::Or, None, Some(true)) => Some(ValueKind::Bool(true)),
+        _ => None,
     };
     with_origins_of(kind, span, &[&a, &b])
 }
@@ -675,9 +590,16 @@ impl ArmParser {
         }
     }
 
-    /// A call; `parameters(x)` and `variables(x)` read a name.
+    /// A call; `parameters(x)` and `variables(x)` read a name, `if(c, a, b)` evaluates
+    /// only the branch chosen.
     fn call(&self, name: String, mut args: Vec<Expr>) -> Expr {
         let lower = name.to_ascii_lowercase();
+        if lower == "if" && args.len() == 3 {
+            let (b, a, c) = (args.pop(), args.pop(), args.pop());
+            if let (Some(c), Some(a), Some(b)) = (c, a, b) {
+                return self.node(ExprKind::Cond(Box::new(c), Box::new(a), Box::new(b)));
+            }
+        }
         if matches!(lower.as_str(), "parameters" | "variables") && !args.is_empty() {
             let key = Box::new(args.swap_remove(0));
             return self.node(if lower == "parameters" {
