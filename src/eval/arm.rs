@@ -860,14 +860,6 @@ impl expr::Names for Names<'_, '_, '_> {
         )
     }
 
-    fn name(&mut self, name: &str, at: Span) -> Value {
-        Value::unknown(format!("`{name}` is no ARM expression"), at)
-    }
-
-    fn resource(&mut self, _: &str, _: &str, _: Span) -> Option<Value> {
-        None
-    }
-
     fn copy_index(&self, args: &[Value]) -> Option<f64> {
         self.ev.copy_index(args)
     }

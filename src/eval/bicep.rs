@@ -1269,14 +1269,6 @@ impl expr::Names for Scope<'_, '_> {
         Some(self.text.get(span.range()).unwrap_or(""))
     }
 
-    fn parameter(&mut self, name: &str, at: Span) -> Value {
-        Value::unknown(format!("`parameters('{name}')` is not Bicep"), at)
-    }
-
-    fn variable(&mut self, name: &str, at: Span) -> Value {
-        Value::unknown(format!("`variables('{name}')` is not Bicep"), at)
-    }
-
     fn name(&mut self, name: &str, at: Span) -> Value {
         self.identifier(name, at)
     }
@@ -1284,10 +1276,6 @@ impl expr::Names for Scope<'_, '_> {
     fn resource(&mut self, path: &str, attr: &str, at: Span) -> Option<Value> {
         (self.resources.contains_key(path) && !self.locals.iter().any(|(n, _)| n == path))
             .then(|| self.resource_ref(path, attr, at))
-    }
-
-    fn copy_index(&self, _: &[Value]) -> Option<f64> {
-        None
     }
 }
 

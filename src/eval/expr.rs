@@ -86,23 +86,40 @@ impl Expr {
     }
 }
 
-/// How an expression's names are resolved: implemented by the ARM and Bicep scopes.
+/// How an expression's names are resolved: implemented by the ARM and Bicep scopes, each
+/// for the names its language has (the others are Unknown: the lowering of a language
+/// never makes them).
 pub(crate) trait Names {
     /// The source text at `span`, when the expression's nodes have spans of their own
     /// (Bicep): it names a place too deep to evaluate, and labels values read out of
     /// bigger ones. ARM expressions sit in one JSON string: `None`.
     fn text(&self, span: Span) -> Option<&str>;
+
     /// ARM `parameters(name)`, read at `at`.
-    fn parameter(&mut self, name: &str, at: Span) -> Value;
+    fn parameter(&mut self, name: &str, at: Span) -> Value {
+        Value::unknown(format!("no parameter `{name}` here"), at)
+    }
+
     /// ARM `variables(name)`, read at `at`.
-    fn variable(&mut self, name: &str, at: Span) -> Value;
+    fn variable(&mut self, name: &str, at: Span) -> Value {
+        Value::unknown(format!("no variable `{name}` here"), at)
+    }
+
     /// A Bicep identifier, read at `at`.
-    fn name(&mut self, name: &str, at: Span) -> Value;
+    fn name(&mut self, name: &str, at: Span) -> Value {
+        Value::unknown(format!("no name `{name}` here"), at)
+    }
+
     /// `attr` (empty: the resource itself) of the resource symbol `path`, when `path`
     /// names one.
-    fn resource(&mut self, path: &str, attr: &str, at: Span) -> Option<Value>;
+    fn resource(&mut self, _path: &str, _attr: &str, _at: Span) -> Option<Value> {
+        None
+    }
+
     /// `copyIndex([name], [offset])` inside a `copy` loop.
-    fn copy_index(&self, args: &[Value]) -> Option<f64>;
+    fn copy_index(&self, _args: &[Value]) -> Option<f64> {
+        None
+    }
 }
 
 /// Evaluate `e`, names resolved through `names`, under `meter`'s limits.
