@@ -651,6 +651,74 @@ mod tests {
         parse_arm(text, Span::new(FileId::default(), 0..0))
     }
 
+    /// Parameters by name; every variable read is recorded.
+    #[derive(Default)]
+    struct Scope {
+        params: Vec<(&'static str, Value)>,
+        read: Vec<String>,
+    }
+
+    impl Names for Scope {
+        fn text(&self, _: Span) -> Option<&str> {
+            None
+        }
+
+        fn parameter(&mut self, name: &str, at: Span) -> Value {
+            match self.params.iter().find(|(n, _)| *n == name) {
+                Some((_, v)) => Value {
+                    span: at,
+                    ..v.clone()
+                },
+                None => Value::unknown("undeclared", at),
+            }
+        }
+
+        fn variable(&mut self, name: &str, at: Span) -> Value {
+            self.read.push(name.to_string());
+            Value::unknown("a variable", at)
+        }
+    }
+
+    fn value(text: &str, scope: &mut Scope) -> Value {
+        let budget = crate::eval::budget::Budget::default();
+        let meter = Meter::new(&budget, "test");
+        eval(&parse(text).unwrap(), scope, &meter)
+    }
+
+    #[test]
+    fn the_branch_not_chosen_is_not_evaluated() {
+        let sp = Span::new(FileId::default(), 0..0);
+        let mut scope = Scope {
+            params: vec![("a", Value::new(ValueKind::Number(1.0), sp))],
+            ..Default::default()
+        };
+        let v = value(
+            "if(equals(parameters('a'), 1), 'x', variables('v'))",
+            &mut scope,
+        );
+        assert_eq!(v.as_str(), Some("x"));
+        assert!(scope.read.is_empty(), "{:?}", scope.read);
+        let v = value("if(parameters('b'), 'x', 'y')", &mut scope);
+        assert!(v.is_unknown());
+    }
+
+    #[test]
+    fn members_of_objects_lists_and_references() {
+        let mut scope = Scope::default();
+        let v = value("createObject('a', createArray(1, 'two')).a[1]", &mut scope);
+        assert_eq!(v.as_str(), Some("two"));
+        let v = value("createObject('a', 1).b", &mut scope);
+        assert!(v.is_unknown());
+        let v = value(
+            "reference(resourceId('Microsoft.ContainerRegistry/registries', 'r')).loginServer",
+            &mut scope,
+        );
+        match &v.kind {
+            ValueKind::Ref(r) => assert_eq!(r.attr, "properties.loginServer"),
+            other => panic!("not a reference: {other:?}"),
+        }
+    }
+
     #[test]
     fn parses_arm_expressions() {
         assert!(parse("concat('a', parameters('b').c[0], 'it''s')").is_ok());
