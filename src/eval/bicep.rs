@@ -1298,16 +1298,13 @@ fn lower(n: Node, file: FileId, text: &str, depth: usize) -> Expr {
         "string" => {
             let mut parts = Vec::new();
             let mut plain = String::new();
-            for_each_child(n, |c| match c.kind() {
-                "string_content" => plain.push_str(node_text(c, text)),
-                "escape_sequence" => plain.push_str(&unescape(node_text(c, text))),
-                "interpolation" => {
-                    if let Some(e) = named(c, 0) {
-                        parts.push(Part::Text(std::mem::take(&mut plain)));
-                        parts.push(Part::Expr(*sub(e)));
-                    }
+            for_each_child(n, |c| match string_piece(c, text) {
+                Some(Ok(t)) => plain.push_str(&t),
+                Some(Err(e)) => {
+                    parts.push(Part::Text(std::mem::take(&mut plain)));
+                    parts.push(Part::Expr(*sub(e)));
                 }
-                _ => {}
+                None => {}
             });
             if parts.is_empty() {
                 return at(ExprKind::Str(plain));
@@ -1584,12 +1581,22 @@ fn plain_string(n: Node, text: &str) -> Option<String> {
     }
     let mut out = String::new();
     let mut ok = true;
-    for_each_child(n, |c| match c.kind() {
-        "string_content" => out.push_str(node_text(c, text)),
-        "escape_sequence" => out.push_str(&unescape(node_text(c, text))),
+    for_each_child(n, |c| match string_piece(c, text) {
+        Some(Ok(t)) => out.push_str(&t),
         _ => ok = false,
     });
     ok.then_some(out)
+}
+
+/// A child of a string literal: its text (an escape sequence resolved), or the expression
+/// of an interpolation; `None` for anything else.
+fn string_piece<'t>(c: Node<'t>, text: &str) -> Option<Result<String, Node<'t>>> {
+    match c.kind() {
+        "string_content" => Some(Ok(node_text(c, text).to_string())),
+        "escape_sequence" => Some(Ok(unescape(node_text(c, text)))),
+        "interpolation" => named(c, 0).map(Err),
+        _ => None,
+    }
 }
 
 fn unescape(s: &str) -> String {
