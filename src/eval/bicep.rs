@@ -1,6 +1,8 @@
 //! Bicep source into the model: parameters (defaults, `.bicepparam`, a JSON parameter file
 //! `<stem>.parameters.json`), variables, expressions, resources (`existing`, nested
 //! children, `parent:`, `if`, `for`) and local modules followed with their parameters.
+//! Expressions are lowered into the expression model ARM templates parse into
+//! (`eval::expr`) and evaluated there; this file resolves their names (`expr::Names`).
 //!
 //! A file with a syntax error gets a LINT001 finding and is not evaluated: a recovered
 //! tree may have lost the very property that closes a finding.
