@@ -319,8 +319,9 @@ resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
     );
 }
 
-/// Bicep operators are lowered into the ARM functions Bicep compiles them to: a `.bicep`
-/// expression and the template expression it compiles to give the same value.
+/// Bicep operators (and safe access) are lowered into the ARM functions Bicep compiles
+/// them to: a `.bicep` expression and the template expression it compiles to give the
+/// same value.
 #[test]
 fn operators_mean_what_their_compiled_functions_mean() {
     let scan = |name: &str, text: String| {
@@ -372,6 +373,21 @@ fn operators_mean_what_their_compiled_functions_mean() {
         ),
         ("p ? true : true", "if(parameters('p'), true, true)", None),
         ("p == true", "equals(parameters('p'), true)", None),
+        (
+            "{ a: false }.?b ?? true",
+            "coalesce(tryGet(createObject('a', false), 'b'), true)",
+            Some(true),
+        ),
+        (
+            "[1][?3] == null",
+            "equals(tryGet(createArray(1), 3), null())",
+            Some(true),
+        ),
+        (
+            "{ b: false }.?b ?? true",
+            "coalesce(tryGet(createObject('b', false), 'b'), true)",
+            Some(false),
+        ),
     ];
     for (b, j, want) in cases {
         let from_bicep = scan("main.bicep", bicep(b));

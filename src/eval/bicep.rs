@@ -1358,7 +1358,11 @@ fn lower(n: Node, file: FileId, text: &str, depth: usize) -> Expr {
             n.child_by_field_name("object"),
             n.child_by_field_name("property"),
         ) {
-            (Some(o), Some(p)) => at(ExprKind::Member(sub(o), node_text(p, text).to_string())),
+            (Some(o), Some(p)) => at(ExprKind::Member {
+                base: sub(o),
+                name: node_text(p, text).to_string(),
+                safe: has_token(n, ".?"),
+            }),
             _ => unknown("member"),
         },
         "resource_expression" => at(ExprKind::Resource(src.replace(char::is_whitespace, ""))),
@@ -1369,7 +1373,11 @@ fn lower(n: Node, file: FileId, text: &str, depth: usize) -> Expr {
             (Some(o), Some(i)) => match node_text(i, text).strip_prefix('^') {
                 // `x[^k]`: the k-th item from the end.
                 Some(k) => at(ExprKind::FromEnd(sub(o), k.trim().parse().ok())),
-                None => at(ExprKind::Index(sub(o), sub(i))),
+                None => at(ExprKind::Index {
+                    base: sub(o),
+                    index: sub(i),
+                    safe: has_token(n, "?"),
+                }),
             },
             _ => unknown("index"),
         },

@@ -48,10 +48,19 @@ pub enum ExprKind {
     Name(String),
     /// A Bicep nested resource path (`vnet::subnet`), written without whitespace.
     Resource(String),
-    /// `.name` (Bicep's `.?name` too).
-    Member(Box<Expr>, String),
-    /// `[index]` (Bicep's `[?index]` too).
-    Index(Box<Expr>, Box<Expr>),
+    /// `.name`; `safe`: Bicep's `.?name`, null when the property is absent.
+    Member {
+        base: Box<Expr>,
+        name: String,
+        safe: bool,
+    },
+    /// `[index]`; `safe`: Bicep's `[?index]` and ARM `tryGet(base, index)`, null when the
+    /// property or item is absent.
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+        safe: bool,
+    },
     /// Bicep `x[^k]`: the k-th item from the end (`None`: `k` is not a literal).
     FromEnd(Box<Expr>, Option<usize>),
     /// A Bicep operator that decides on the left side alone when it can: `&&`, `||`,
@@ -229,20 +238,20 @@ fn eval_inner<N: Names + ?Sized>(e: &Expr, names: &mut N, meter: &Meter<'_>) -> 
         ExprKind::Resource(path) => names
             .resource(path, "", span)
             .unwrap_or_else(|| Value::unknown(format!("`{path}` is not known"), span)),
-        ExprKind::Member(base, prop) => {
+        ExprKind::Member { base, name, safe } => {
             // A resource's property: an edge (`acr.id`) or its known name.
             if let ExprKind::Name(sym) | ExprKind::Resource(sym) = &base.kind
-                && let Some(v) = names.resource(sym, prop, span)
+                && let Some(v) = names.resource(sym, name, span)
             {
                 return v;
             }
             let b = ev(base, names);
-            read(b, &Value::string(prop.as_str(), span), span, names)
+            read(b, &Value::string(name.as_str(), span), *safe, span, names)
         }
-        ExprKind::Index(base, index) => {
+        ExprKind::Index { base, index, safe } => {
             let b = ev(base, names);
             let i = ev(index, names);
-            read(b, &i, span, names)
+            read(b, &i, *safe, span, names)
         }
         ExprKind::FromEnd(base, k) => {
             let b = ev(base, names);
@@ -306,8 +315,9 @@ fn binary<N: Names + ?Sized>(
     with_origins_of(kind, span, &[&a, &b])
 }
 
-/// `base.key` / `base[key]` read at `span`.
-fn read<N: Names + ?Sized>(base: Value, key: &Value, span: Span, names: &N) -> Value {
+/// `base.key` / `base[key]` read at `span`; `safe` (`.?`, `[?]`, `tryGet`): an absent
+/// property or item, or a null `base`, reads as null.
+fn read<N: Names + ?Sized>(base: Value, key: &Value, safe: bool, span: Span, names: &N) -> Value {
     // A property of a reference stays a reference, with the property path recorded.
     if let ValueKind::Ref(r) = &base.kind {
         let mut r = r.clone();
@@ -327,8 +337,15 @@ fn read<N: Names + ?Sized>(base: Value, key: &Value, span: Span, names: &N) -> V
         (ValueKind::Unknown(why), _) => return Value::unknown(why.clone(), span),
         _ => None,
     };
+    let absent = matches!(
+        (&base.kind, &key.kind),
+        (ValueKind::Object(_), ValueKind::String(_))
+            | (ValueKind::List(_), ValueKind::Number(_))
+            | (ValueKind::Null, _)
+    ) && !key.has_unknown();
     match found {
         Some(v) => read_through(v, &base, span, names),
+        None if safe && absent => Value::new(ValueKind::Null, span).carrying(&base),
         None => Value::unknown(
             format!("property `{}` of {}", key.display(), base.display()),
             span,
@@ -496,13 +513,21 @@ impl ArmParser {
                     if name.is_empty() {
                         return Err(ArmSyntaxError::ExpectedProperty);
                     }
-                    e = self.node(ExprKind::Member(Box::new(e), name));
+                    e = self.node(ExprKind::Member {
+                        base: Box::new(e),
+                        name,
+                        safe: false,
+                    });
                 }
                 Some('[') => {
                     self.at += 1;
                     let i = self.expr()?;
                     self.expect(']')?;
-                    e = self.node(ExprKind::Index(Box::new(e), Box::new(i)));
+                    e = self.node(ExprKind::Index {
+                        base: Box::new(e),
+                        index: Box::new(i),
+                        safe: false,
+                    });
                 }
                 _ => break,
             }
@@ -608,9 +633,19 @@ impl ArmParser {
     }
 
     /// A call; `parameters(x)` and `variables(x)` read a name, `if(c, a, b)` evaluates
-    /// only the branch chosen.
+    /// only the branch chosen, `tryGet(x, k)` is `x[?k]`.
     fn call(&self, name: String, mut args: Vec<Expr>) -> Expr {
         let lower = name.to_ascii_lowercase();
+        if lower == "tryget" && args.len() == 2 {
+            let (index, base) = (args.pop(), args.pop());
+            if let (Some(base), Some(index)) = (base, index) {
+                return self.node(ExprKind::Index {
+                    base: Box::new(base),
+                    index: Box::new(index),
+                    safe: true,
+                });
+            }
+        }
         if lower == "if" && args.len() == 3 {
             let (b, a, c) = (args.pop(), args.pop(), args.pop());
             if let (Some(c), Some(a), Some(b)) = (c, a, b) {
