@@ -18,7 +18,7 @@ use tree_sitter::{Node, Tree};
 use crate::config::Config;
 use crate::eval::budget::{self, Budget, Meter};
 use crate::eval::cache;
-use crate::eval::expr::{self, BinOp, Expr, ExprKind, Part};
+use crate::eval::expr::{self, BinOp, Expr, ExprKind};
 use crate::model::{Format, Instances, Key, Kind, Origin, Resource, Str, Value, ValueKind};
 use crate::rules::parse_error;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -1297,22 +1297,28 @@ fn lower(n: Node, file: FileId, text: &str, depth: usize) -> Expr {
         return at(ExprKind::TooDeep(src.to_string()));
     }
     match n.kind() {
+        // With interpolations, as Bicep compiles it: the text and the values concatenated
+        // (`concat('', x)`: the first argument a string, so that a list is text too).
         "string" => {
-            let mut parts = Vec::new();
+            let mut args = Vec::new();
             let mut plain = String::new();
             for_each_child(n, |c| match string_piece(c, text) {
                 Some(Ok(t)) => plain.push_str(&t),
                 Some(Err(e)) => {
-                    parts.push(Part::Text(std::mem::take(&mut plain)));
-                    parts.push(Part::Expr(*sub(e)));
+                    if args.is_empty() || !plain.is_empty() {
+                        args.push(at(ExprKind::Str(std::mem::take(&mut plain))));
+                    }
+                    args.push(*sub(e));
                 }
                 None => {}
             });
-            if parts.is_empty() {
+            if args.is_empty() {
                 return at(ExprKind::Str(plain));
             }
-            parts.push(Part::Text(plain));
-            at(ExprKind::Interp(parts))
+            if !plain.is_empty() {
+                args.push(at(ExprKind::Str(plain)));
+            }
+            call("concat", args)
         }
         "number" => match src.parse::<f64>() {
             Ok(x) => at(ExprKind::Num(x)),

@@ -12,7 +12,7 @@
 //! and, where the source text can be shown (Bicep), the expression that read it as a label.
 
 use crate::eval::azure_functions;
-use crate::eval::budget::{MAX_STRING_BYTES, Meter};
+use crate::eval::budget::Meter;
 use crate::model::{Ref, Str, Value, ValueKind};
 use crate::source::Span;
 
@@ -29,9 +29,6 @@ pub enum ExprKind {
     Num(f64),
     Bool(bool),
     Null,
-    /// A string with interpolated expressions (Bicep `'a${b}c'`): known when every part
-    /// is a known string, number or bool.
-    Interp(Vec<Part>),
     /// An array literal; an item marked `spread` (`...x`) is an array whose items are
     /// inserted.
     Array(Vec<(bool, Expr)>),
@@ -72,13 +69,6 @@ pub enum ExprKind {
     Unknown(String),
     /// Lowering stopped here, nested too deeply: the source text.
     TooDeep(String),
-}
-
-/// A part of an interpolated string.
-#[derive(Debug, Clone)]
-pub enum Part {
-    Text(String),
-    Expr(Expr),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,35 +143,6 @@ fn eval_inner<N: Names + ?Sized>(e: &Expr, names: &mut N, meter: &Meter<'_>) -> 
         ExprKind::Null => Value::new(ValueKind::Null, span),
         ExprKind::Unknown(why) => Value::unknown(why.as_str(), span),
         ExprKind::TooDeep(text) => meter.too_deep(text, span),
-        ExprKind::Interp(parts) => {
-            let mut out = String::new();
-            let mut from = Vec::new();
-            for p in parts {
-                match p {
-                    Part::Text(t) => out.push_str(t),
-                    Part::Expr(x) => {
-                        let v = ev(x, names);
-                        match &v.kind {
-                            ValueKind::String(s) => out.push_str(s),
-                            ValueKind::Bool(_) | ValueKind::Number(_) => out.push_str(&v.display()),
-                            _ => {
-                                return Value::unknown(
-                                    "an interpolation not known statically",
-                                    span,
-                                );
-                            }
-                        }
-                        from.push(v);
-                    }
-                }
-                if out.len() > MAX_STRING_BYTES {
-                    break;
-                }
-            }
-            let refs: Vec<&Value> = from.iter().collect();
-            let v = with_origins_of(Some(ValueKind::String(out.into())), span, &refs);
-            meter.check(v, "a string interpolation")
-        }
         ExprKind::Array(items) => {
             let mut list = Vec::new();
             for (spread, item) in items {
