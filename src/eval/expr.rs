@@ -23,6 +23,9 @@ pub struct Expr {
     pub span: Span,
 }
 
+/// What an expression is. Operators have no nodes of their own beyond the lazy ones
+/// ([`BinOp`], [`ExprKind::Cond`]): the others are calls of the ARM functions Bicep
+/// compiles them to, so that both languages compute them one way.
 #[derive(Debug, Clone)]
 pub enum ExprKind {
     Str(String),
@@ -71,6 +74,7 @@ pub enum ExprKind {
     TooDeep(String),
 }
 
+/// An operator whose right side is evaluated only when the left one does not decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinOp {
     And,
