@@ -603,10 +603,10 @@ struct Scope<'t, 'b> {
     /// Evaluated modules, as `{ outputs: {...} }`.
     module_outputs: HashMap<String, Value>,
     inputs: Inputs,
-    /// Evaluated parameters and variables, with their weight (paid again on each reuse).
-    memo: HashMap<String, (Value, u64)>,
+    /// Parameters and variables, evaluated once (`eval::bind`).
+    memo: crate::eval::bind::Bindings<crate::eval::bind::BicepName>,
     identities: HashMap<String, (String, Option<String>)>,
-    /// What is being evaluated, outermost first: a key met again is a cycle.
+    /// The resource identities being computed: one met again is a cycle.
     in_progress: Vec<String>,
     /// Loop variables and other local bindings, innermost last.
     locals: Vec<(String, Value)>,
@@ -639,7 +639,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             modules: HashSet::new(),
             module_outputs: HashMap::new(),
             inputs,
-            memo: HashMap::new(),
+            memo: Default::default(),
             identities: HashMap::new(),
             in_progress: Vec::new(),
             locals: Vec::new(),
@@ -1135,34 +1135,20 @@ impl<'t, 'b> Scope<'t, 'b> {
         }
     }
 
-    /// A parameter's or variable's value, once: with a cycle guard, a depth limit and
-    /// a cache whose reuse is paid for.
-    fn memoized(&mut self, key: String, at: Span, f: impl FnOnce(&mut Self) -> Value) -> Value {
-        if let Some((v, units)) = self.memo.get(&key) {
-            if self.meter.reuse(*units) {
-                return v.clone();
-            }
-            return Value::unknown("the evaluation budget is spent", at);
-        }
-        if let Some(i) = self.in_progress.iter().position(|k| *k == key) {
-            let chain: Vec<&str> = self.in_progress[i..]
-                .iter()
-                .map(String::as_str)
-                .chain([key.as_str()])
-                .collect();
-            return self.meter.cycle(&chain, at);
-        }
+    /// A parameter's or variable's value, evaluated once by `f` (`eval::bind`).
+    fn memoized(
+        &mut self,
+        key: crate::eval::bind::BicepName,
+        at: Span,
+        f: impl FnOnce(&mut Self) -> Value,
+    ) -> Value {
         let meter = self.meter.clone();
-        let Some(level) = meter.enter() else {
-            return meter.too_deep(&key, at);
+        let entered = match self.memo.begin(&meter, key, at) {
+            Ok(e) => e,
+            Err(v) => return v,
         };
-        self.in_progress.push(key.clone());
         let v = f(self);
-        self.in_progress.pop();
-        drop(level);
-        let (v, units) = meter.admit(v, &key);
-        self.memo.insert(key, (v.clone(), units));
-        v
+        self.memo.end(&meter, entered, v)
     }
 
     fn param(&mut self, name: &str, at: Span) -> Value {
@@ -1178,7 +1164,7 @@ impl<'t, 'b> Scope<'t, 'b> {
                 ..v.clone()
             };
         }
-        let key = format!("param {name}");
+        let key = crate::eval::bind::BicepName::Param(name.into());
         let Some(&decl) = self.params.get(name) else {
             return Value::unknown(format!("parameter `{name}` is not declared"), at);
         };
@@ -1199,7 +1185,7 @@ impl<'t, 'b> Scope<'t, 'b> {
     }
 
     fn var(&mut self, name: &str, at: Span) -> Value {
-        let key = format!("var {name}");
+        let key = crate::eval::bind::BicepName::Var(name.into());
         let Some(&decl) = self.vars.get(name) else {
             return Value::unknown(format!("variable `{name}` is not declared"), at);
         };

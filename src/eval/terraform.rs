@@ -15,6 +15,7 @@ use hcl_edit::template::{Element, Template};
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::eval::bind::{Memo, TfName};
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache::TerraformModule;
 use crate::finding::Finding;
@@ -642,10 +643,8 @@ struct Module<'a> {
     chain: Vec<PathBuf>,
     /// The names of the module calls from the root to this module (no instance keys).
     calls_from_root: Vec<String>,
-    /// Evaluated values with their weight (paid again on each reuse).
-    cache: RefCell<HashMap<String, (Value, u64)>>,
-    /// The keys being evaluated, outermost first: a key met again is a cycle.
-    active: RefCell<Vec<String>>,
+    /// Variables, locals, outputs and resource bodies and attributes, evaluated once.
+    bound: Memo<TfName>,
     children: RefCell<HashMap<String, Option<Rc<Module<'a>>>>>,
     /// Names bound by `for` expressions, `dynamic` blocks and resource loops (`each`,
     /// `count`), innermost last; empty while a variable, local or output is evaluated.
@@ -687,6 +686,7 @@ impl<'a> Module<'a> {
             root: dir.to_path_buf(),
             in_cache: false,
             key_root,
+            bound: Memo::new(prefix.clone()),
             prefix,
             decls: Vec::new(),
             variables: HashMap::new(),
@@ -700,8 +700,6 @@ impl<'a> Module<'a> {
             depth,
             chain: vec![dir.to_path_buf()],
             calls_from_root: Vec::new(),
-            cache: RefCell::default(),
-            active: RefCell::default(),
             children: RefCell::default(),
             scope: RefCell::default(),
         };
@@ -770,37 +768,10 @@ impl<'a> Module<'a> {
         self.ctx.sources.text(span)
     }
 
-    /// Evaluate with a cycle guard, a depth limit and a cache; the value is measured
-    /// against the size limits once, and each reuse is paid for.
-    fn memo(&self, key: String, span: Span, f: impl FnOnce() -> Value) -> Value {
-        if let Some((v, units)) = self.cache.borrow().get(&key) {
-            if self.meter.reuse(*units) {
-                return v.clone();
-            }
-            return Value::unknown("the evaluation budget is spent", span);
-        }
-        {
-            let active = self.active.borrow();
-            if let Some(i) = active.iter().position(|k| *k == key) {
-                let chain: Vec<String> = active[i..]
-                    .iter()
-                    .chain([&key])
-                    .map(|k| format!("{}{k}", self.prefix))
-                    .collect();
-                let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
-                return self.meter.cycle(&chain, span);
-            }
-        }
-        let Some(level) = self.meter.enter() else {
-            return self.meter.too_deep(&format!("{}{key}", self.prefix), span);
-        };
-        self.active.borrow_mut().push(key.clone());
-        let v = self.isolated(f);
-        self.active.borrow_mut().pop();
-        drop(level);
-        let (v, units) = self.meter.admit(v, &format!("{}{key}", self.prefix));
-        self.cache.borrow_mut().insert(key, (v.clone(), units));
-        v
+    /// A name's value, evaluated once by `f` (`eval::bind`), outside of any `for` or
+    /// loop names.
+    fn memo(&self, key: TfName, span: Span, f: impl FnOnce() -> Value) -> Value {
+        self.bound.get(&self.meter, key, span, || self.isolated(f))
     }
 
     // ---- resources -------------------------------------------------------------------
@@ -889,9 +860,11 @@ impl<'a> Module<'a> {
             return None;
         };
         let whole = self.span(file, decl.span());
-        let body = self.memo(format!("data.{ty}.{name}"), whole, || {
-            self.decl_value(file, decl, whole)
-        });
+        let key = TfName::Data {
+            ty: ty.into(),
+            name: name.into(),
+        };
+        let body = self.memo(key, whole, || self.decl_value(file, decl, whole));
         Some(Resource {
             id: Default::default(),
             kind: Kind::from_terraform(ty),
@@ -966,10 +939,14 @@ impl<'a> Module<'a> {
                 let bodies: Vec<(String, Value)> = known
                     .into_iter()
                     .map(|(suffix, names)| {
-                        let body =
-                            self.memo(format!("resource.{ty}.{name}{suffix}"), header, || {
-                                self.with_bound(names, || self.decl_value(file, decl, whole))
-                            });
+                        let key = TfName::Resource {
+                            ty: ty.into(),
+                            name: name.into(),
+                            instance: suffix.as_str().into(),
+                        };
+                        let body = self.memo(key, header, || {
+                            self.with_bound(names, || self.decl_value(file, decl, whole))
+                        });
                         (suffix, body)
                     })
                     .collect();
@@ -988,9 +965,12 @@ impl<'a> Module<'a> {
                     .collect()
             }
             looped => {
-                let body = self.memo(format!("resource.{ty}.{name}"), header, || {
-                    self.decl_value(file, decl, whole)
-                });
+                let key = TfName::Resource {
+                    ty: ty.into(),
+                    name: name.into(),
+                    instance: Str::default(),
+                };
+                let body = self.memo(key, header, || self.decl_value(file, decl, whole));
                 vec![make(body, &[], looped.map(|l| l.instances))]
             }
         }
@@ -1391,7 +1371,7 @@ impl<'a> Module<'a> {
     // ---- expressions -----------------------------------------------------------------
 
     fn var(&self, name: &str, span: Span) -> Value {
-        let key = format!("var.{name}");
+        let key = TfName::Var(name.into());
         if let Some((v, what)) = self.inputs.get(name) {
             return self
                 .memo(key, span, || v.clone())
@@ -1415,7 +1395,7 @@ impl<'a> Module<'a> {
         let Some(&(file, expr)) = self.locals.get(name) else {
             return Value::unknown(format!("local `{name}` is not declared"), span);
         };
-        self.memo(format!("local.{name}"), span, || self.eval(expr, file))
+        self.memo(TfName::Local(name.into()), span, || self.eval(expr, file))
             .used_at(span, format!("local `{name}`"))
     }
 
@@ -1452,24 +1432,27 @@ impl<'a> Module<'a> {
         if let Some(&(file, block)) = blocks.get(&(ty, name))
             && let Some(a) = block.attr(attr)
         {
-            let v = self.memo(
-                format!("{prefix}resource.{ty}.{name}{suffix}.{attr}"),
-                span,
-                || {
-                    // One instance's attribute sees its `count.index` / `each`.
-                    let names = match self.instances(file, block) {
-                        Ok(Some(Loop {
-                            known: Some(known), ..
-                        })) if !suffix.is_empty() => known
-                            .into_iter()
-                            .find(|(s, _)| s == suffix)
-                            .map(|(_, names)| names)
-                            .unwrap_or_default(),
-                        _ => Vec::new(),
-                    };
-                    self.with_bound(names, || self.eval(a, file))
-                },
-            );
+            let key = TfName::Attr {
+                data: matches!(what, Lookup::Data),
+                ty: ty.into(),
+                name: name.into(),
+                instance: suffix.into(),
+                attr: attr.into(),
+            };
+            let v = self.memo(key, span, || {
+                // One instance's attribute sees its `count.index` / `each`.
+                let names = match self.instances(file, block) {
+                    Ok(Some(Loop {
+                        known: Some(known), ..
+                    })) if !suffix.is_empty() => known
+                        .into_iter()
+                        .find(|(s, _)| s == suffix)
+                        .map(|(_, names)| names)
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                self.with_bound(names, || self.eval(a, file))
+            });
             if !v.is_unknown() {
                 return v.used_at(span, format!("`{attr}` of `{prefix}{ty}.{name}{suffix}`"));
             }
@@ -1490,7 +1473,9 @@ impl<'a> Module<'a> {
         let Some(&(file, expr)) = child.outputs.get(output) else {
             return Value::unknown(format!("module `{call}` has no output `{output}`"), span);
         };
-        let v = child.memo(format!("output.{output}"), span, || child.eval(expr, file));
+        let v = child.memo(TfName::Output(output.into()), span, || {
+            child.eval(expr, file)
+        });
         match v.kind {
             ValueKind::Ref(_) => Value { span, ..v },
             _ => v.used_at(span, format!("output `{output}` of module `{call}`")),
