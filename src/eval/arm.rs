@@ -299,19 +299,7 @@ fn compiled_from_scanned_bicep(
 
 /// A JSON value as a model value, with no expression evaluation (parameter files).
 pub(crate) fn literal(n: &Node) -> Value {
-    let kind = match &n.json {
-        Json::Null => ValueKind::Null,
-        Json::Bool(b) => ValueKind::Bool(*b),
-        Json::Number(x) => ValueKind::Number(*x),
-        Json::String(s) => ValueKind::String(s.clone().into()),
-        Json::Array(items) => ValueKind::List(items.iter().map(literal).collect()),
-        Json::Object(ms) => ValueKind::Object(
-            ms.iter()
-                .map(|m| (m.key.as_str().into(), literal(&m.value)))
-                .collect(),
-        ),
-    };
-    Value::new(kind, n.span)
+    crate::eval::values::from_json(n, n.span)
 }
 
 struct Evaluator<'b> {

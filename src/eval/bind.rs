@@ -323,21 +323,18 @@ mod tests {
         let b = Budget::default();
         let m = Meter::new(&b, "");
         let mut table: Bindings<ArmName> = Bindings::default();
-        let e = table
-            .begin(&m, ArmName::Variable("Sku".into()), sp())
-            .ok()
-            .expect("new");
-        let cycle = table
-            .begin(&m, ArmName::Variable("sku".into()), sp())
-            .err()
-            .expect("a cycle");
+        let Ok(e) = table.begin(&m, ArmName::Variable("Sku".into()), sp()) else {
+            panic!("a new name")
+        };
+        let Err(cycle) = table.begin(&m, ArmName::Variable("sku".into()), sp()) else {
+            panic!("a cycle")
+        };
         assert!(matches!(&cycle.kind, ValueKind::Unknown(w)
             if w == "cycle: variables('Sku') -> variables('sku')"));
         table.end(&m, e, Value::string("Basic", sp()));
-        let kept = table
-            .begin(&m, ArmName::Variable("SKU".into()), sp())
-            .err()
-            .expect("kept");
+        let Err(kept) = table.begin(&m, ArmName::Variable("SKU".into()), sp()) else {
+            panic!("kept")
+        };
         assert_eq!(kept.as_str(), Some("Basic"));
     }
 }

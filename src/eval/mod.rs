@@ -6,3 +6,4 @@ pub mod budget;
 pub mod cache;
 pub mod functions;
 pub mod terraform;
+pub mod values;

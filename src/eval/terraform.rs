@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::eval::bind::{Memo, TfName};
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache::TerraformModule;
+use crate::eval::values;
 use crate::finding::Finding;
 use crate::model::{Instances, Key, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::session::{Inputs, Session};
@@ -950,7 +951,7 @@ impl<'a> Module<'a> {
                         (suffix, body)
                     })
                     .collect();
-                let same = bodies.windows(2).all(|w| values_equal(&w[0].1, &w[1].1));
+                let same = bodies.windows(2).all(|w| values::same(&w[0].1, &w[1].1));
                 if same {
                     let suffixes: Vec<&str> = bodies.iter().map(|(s, _)| s.as_str()).collect();
                     let body = bodies.first().map(|(_, b)| b.clone());
@@ -2086,12 +2087,14 @@ pub(crate) fn scalar_string(v: &Value) -> Option<String> {
 
 fn binary(op: BinaryOperator, l: Value, r: Value, span: Span) -> Value {
     use BinaryOperator as B;
-    if l.has_unknown() || r.has_unknown() {
-        return Value::unknown("operand is not known", span);
-    }
+    let unknown = || Value::unknown("operand is not known", span);
     let kind = match op {
-        B::Eq => Some(ValueKind::Bool(values_equal(&l, &r))),
-        B::NotEq => Some(ValueKind::Bool(!values_equal(&l, &r))),
+        // Known when a known part differs, whatever the unknown ones.
+        B::Eq | B::NotEq => match values::equal(&l, &r) {
+            Some(eq) => Some(ValueKind::Bool(eq == matches!(op, B::Eq))),
+            None => return unknown(),
+        },
+        _ if l.has_unknown() || r.has_unknown() => return unknown(),
         B::And => l
             .as_bool()
             .zip(r.as_bool())
@@ -2125,20 +2128,5 @@ fn binary(op: BinaryOperator, l: Value, r: Value, span: Span) -> Value {
             v
         }
         None => Value::unknown("operation on values of the wrong type", span),
-    }
-}
-
-/// Equality ignoring spans and origins.
-pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
-    match (&a.kind, &b.kind) {
-        (ValueKind::List(x), ValueKind::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q))
-        }
-        (ValueKind::Object(x), ValueKind::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && values_equal(v, v2)))
-        }
-        (x, y) => x == y,
     }
 }
