@@ -28,7 +28,10 @@ use crate::source::Span;
 pub struct Bindings<K> {
     /// Put before every name in notes (a Terraform module's `module.a.`).
     prefix: String,
-    done: HashMap<K, (Value, u64)>,
+    /// Each evaluated name's place in `kept` (a small map: the values are out of it).
+    done: HashMap<K, usize>,
+    /// The evaluated values with their weight.
+    kept: Vec<(Value, u64)>,
     active: Vec<K>,
 }
 
@@ -51,6 +54,7 @@ impl<K> Bindings<K> {
         Bindings {
             prefix,
             done: HashMap::new(),
+            kept: Vec::new(),
             active: Vec::new(),
         }
     }
@@ -70,7 +74,7 @@ impl<K: Eq + Hash + Clone + fmt::Display> Bindings<K> {
         key: K,
         at: Span,
     ) -> Result<Entered<'m, K>, Value> {
-        if let Some((v, units)) = self.done.get(&key) {
+        if let Some((v, units)) = self.done.get(&key).and_then(|&i| self.kept.get(i)) {
             if meter.reuse(*units) {
                 return Err(v.clone());
             }
@@ -101,7 +105,8 @@ impl<K: Eq + Hash + Clone + fmt::Display> Bindings<K> {
         }
         drop(level);
         let (v, units) = meter.admit(v, &self.shown(&key));
-        self.done.insert(key, (v.clone(), units));
+        self.done.insert(key, self.kept.len());
+        self.kept.push((v.clone(), units));
         v
     }
 }
@@ -135,25 +140,43 @@ pub enum TfName {
     Var(Str),
     Local(Str),
     Output(Str),
-    /// A `data` block's body.
-    Data {
-        ty: Str,
-        name: Str,
-    },
-    /// A resource's body, of one instance (`instance` is `["k"]`, `[0]`) or of all.
-    Resource {
-        ty: Str,
-        name: Str,
-        instance: Str,
-    },
-    /// One attribute of a resource (or, with `data`, of a `data` block).
-    Attr {
-        data: bool,
-        ty: Str,
-        name: Str,
-        instance: Str,
-        attr: Str,
-    },
+    /// A `resource` or `data` block's body. Blocks are boxed: names are map keys, and
+    /// small keys keep the tables of long chains small.
+    Body(Box<TfBlock>),
+    /// One attribute of a block.
+    Attr(Box<TfBlock>, Str),
+}
+
+/// A `resource` block (of one instance, `["k"]` or `[0]`, or of all) or a `data` block.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TfBlock {
+    pub data: bool,
+    pub ty: Str,
+    pub name: Str,
+    pub instance: Str,
+}
+
+impl TfName {
+    /// The body of a `resource` (or, with `data`, a `data`) block.
+    pub fn body(data: bool, ty: &str, name: &str, instance: &str) -> TfName {
+        TfName::Body(TfBlock::boxed(data, ty, name, instance))
+    }
+
+    /// The attribute `attr` of a block.
+    pub fn attr(data: bool, ty: &str, name: &str, instance: &str, attr: &str) -> TfName {
+        TfName::Attr(TfBlock::boxed(data, ty, name, instance), attr.into())
+    }
+}
+
+impl TfBlock {
+    fn boxed(data: bool, ty: &str, name: &str, instance: &str) -> Box<TfBlock> {
+        Box::new(TfBlock {
+            data,
+            ty: ty.into(),
+            name: name.into(),
+            instance: instance.into(),
+        })
+    }
 }
 
 impl fmt::Display for TfName {
@@ -162,17 +185,11 @@ impl fmt::Display for TfName {
             TfName::Var(n) => write!(f, "var.{n}"),
             TfName::Local(n) => write!(f, "local.{n}"),
             TfName::Output(n) => write!(f, "output.{n}"),
-            TfName::Data { ty, name } => write!(f, "data.{ty}.{name}"),
-            TfName::Resource { ty, name, instance } => write!(f, "resource.{ty}.{name}{instance}"),
-            TfName::Attr {
-                data,
-                ty,
-                name,
-                instance,
-                attr,
-            } => {
-                let data = if *data { "data." } else { "" };
-                write!(f, "{data}resource.{ty}.{name}{instance}.{attr}")
+            TfName::Body(b) if b.data => write!(f, "data.{}.{}{}", b.ty, b.name, b.instance),
+            TfName::Body(b) => write!(f, "resource.{}.{}{}", b.ty, b.name, b.instance),
+            TfName::Attr(b, attr) => {
+                let data = if b.data { "data." } else { "" };
+                write!(f, "{data}resource.{}.{}{}.{attr}", b.ty, b.name, b.instance)
             }
         }
     }

@@ -861,10 +861,7 @@ impl<'a> Module<'a> {
             return None;
         };
         let whole = self.span(file, decl.span());
-        let key = TfName::Data {
-            ty: ty.into(),
-            name: name.into(),
-        };
+        let key = TfName::body(true, ty, name, "");
         let body = self.memo(key, whole, || self.decl_value(file, decl, whole));
         Some(Resource {
             id: Default::default(),
@@ -940,11 +937,7 @@ impl<'a> Module<'a> {
                 let bodies: Vec<(String, Value)> = known
                     .into_iter()
                     .map(|(suffix, names)| {
-                        let key = TfName::Resource {
-                            ty: ty.into(),
-                            name: name.into(),
-                            instance: suffix.as_str().into(),
-                        };
+                        let key = TfName::body(false, ty, name, &suffix);
                         let body = self.memo(key, header, || {
                             self.with_bound(names, || self.decl_value(file, decl, whole))
                         });
@@ -966,11 +959,7 @@ impl<'a> Module<'a> {
                     .collect()
             }
             looped => {
-                let key = TfName::Resource {
-                    ty: ty.into(),
-                    name: name.into(),
-                    instance: Str::default(),
-                };
+                let key = TfName::body(false, ty, name, "");
                 let body = self.memo(key, header, || self.decl_value(file, decl, whole));
                 vec![make(body, &[], looped.map(|l| l.instances))]
             }
@@ -1433,13 +1422,7 @@ impl<'a> Module<'a> {
         if let Some(&(file, block)) = blocks.get(&(ty, name))
             && let Some(a) = block.attr(attr)
         {
-            let key = TfName::Attr {
-                data: matches!(what, Lookup::Data),
-                ty: ty.into(),
-                name: name.into(),
-                instance: suffix.into(),
-                attr: attr.into(),
-            };
+            let key = TfName::attr(matches!(what, Lookup::Data), ty, name, suffix, attr);
             let v = self.memo(key, span, || {
                 // One instance's attribute sees its `count.index` / `each`.
                 let names = match self.instances(file, block) {
