@@ -2,6 +2,8 @@
 
 use crate::eval::terraform::scalar_string;
 use crate::eval::values;
+/// JSON both ways, the same for every language.
+pub use crate::eval::values::{from_json, to_json};
 use crate::model::{Str, Value, ValueKind};
 use crate::source::Span;
 
@@ -149,7 +151,10 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
             ValueKind::Bool(values::contains(list, v)?)
         }
         "jsonencode" => ValueKind::String(to_json(args.first()?)?.to_string().into()),
-        "jsondecode" => from_json(&serde_json::from_str(&s(0)?).ok()?, args[0].span).kind,
+        "jsondecode" => {
+            let j: serde_json::Value = serde_json::from_str(&s(0)?).ok()?;
+            from_json(&j, args[0].span).kind
+        }
         "tolist" => ValueKind::List(args.first()?.as_list()?.to_vec()),
         "toset" | "distinct" => ValueKind::List(values::distinct(args.first()?.as_list()?)?),
         "tomap" => match &args.first()?.kind {
@@ -322,33 +327,4 @@ fn format(fmt: &str, args: &[Value]) -> Option<String> {
         }
     }
     Some(out)
-}
-
-/// A fully known value as JSON.
-pub fn to_json(v: &Value) -> Option<serde_json::Value> {
-    use serde_json::Value as J;
-    Some(match &v.kind {
-        ValueKind::Null => J::Null,
-        ValueKind::Bool(b) => J::Bool(*b),
-        ValueKind::Number(n) => {
-            if n.fract() == 0.0 && n.abs() < 9e15 {
-                J::from(*n as i64)
-            } else {
-                J::from(*n)
-            }
-        }
-        ValueKind::String(s) => J::String(s.to_string()),
-        ValueKind::List(items) => J::Array(items.iter().map(to_json).collect::<Option<_>>()?),
-        ValueKind::Object(es) => J::Object(
-            es.iter()
-                .map(|(k, v)| Some((k.to_string(), to_json(v)?)))
-                .collect::<Option<_>>()?,
-        ),
-        ValueKind::Ref(_) | ValueKind::Unknown(_) => return None,
-    })
-}
-
-/// JSON as a value, every part at `span` ([`values::from_json`]).
-pub fn from_json(j: &serde_json::Value, span: Span) -> Value {
-    values::from_json(j, span)
 }

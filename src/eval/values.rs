@@ -1,6 +1,7 @@
 //! Operations on evaluated values that every language shares: equality (Terraform `==`,
-//! `contains`, `distinct`; ARM `equals`, `contains`, `union`; Bicep `==`), and JSON read
-//! as values (Terraform's `jsondecode`, ARM's `json()`, ARM and Bicep parameter files).
+//! `contains`, `distinct`; ARM `equals`, `contains`, `union`; Bicep `==`), JSON read as
+//! values (Terraform's `jsondecode`, ARM's `json()`, ARM and Bicep parameter files, Azure
+//! Policy parameters) and values written as JSON (`jsonencode`, ARM's `string()`).
 //!
 //! # Equality
 //!
@@ -230,6 +231,39 @@ fn pair<'v>(x: &'v [(Str, Value)], y: &'v [(Str, Value)]) -> Pairing<'v> {
 }
 
 // ---- JSON -------------------------------------------------------------------------
+
+/// A fully known value as JSON; `None` when a part is unknown or it nests deeper than
+/// [`MAX_VALUE_DEPTH`].
+pub fn to_json(v: &Value) -> Option<serde_json::Value> {
+    json_at(v, 0)
+}
+
+fn json_at(v: &Value, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    if depth > MAX_VALUE_DEPTH {
+        return None;
+    }
+    let inner = |v| json_at(v, depth + 1);
+    Some(match &v.kind {
+        ValueKind::Null => J::Null,
+        ValueKind::Bool(b) => J::Bool(*b),
+        ValueKind::Number(n) => {
+            if n.fract() == 0.0 && n.abs() < 9e15 {
+                J::from(*n as i64)
+            } else {
+                J::from(*n)
+            }
+        }
+        ValueKind::String(s) => J::String(s.to_string()),
+        ValueKind::List(items) => J::Array(items.iter().map(inner).collect::<Option<_>>()?),
+        ValueKind::Object(es) => J::Object(
+            es.iter()
+                .map(|(k, v)| Some((k.to_string(), inner(v)?)))
+                .collect::<Option<_>>()?,
+        ),
+        ValueKind::Ref(_) | ValueKind::Unknown(_) => return None,
+    })
+}
 
 /// One part of a JSON document, as [`from_json`] reads it.
 pub enum JsonPart<'j, J: ?Sized> {
