@@ -99,7 +99,7 @@ impl<K: Eq + Hash + Clone + fmt::Display> Bindings<K> {
     /// Finish evaluating a name: `v` is measured, kept and returned.
     pub fn end(&mut self, meter: &Meter, entered: Entered<K>, v: Value) -> Value {
         let Entered { key, level } = entered;
-        // Names end in the order they began: the last active is this one.
+        // Names end in the reverse order they began: this one is the last active.
         if let Some(i) = self.active.iter().rposition(|k| *k == key) {
             self.active.remove(i);
         }

@@ -1854,10 +1854,10 @@ impl<'a> Module<'a> {
                 TraversalOperator::GetAttr(a) => v.get(a.as_str()).cloned(),
                 TraversalOperator::Index(e) => {
                     let idx = self.eval(e, file);
-                    index(&v, &idx)
+                    values::element(&v, &idx).cloned()
                 }
                 TraversalOperator::LegacyIndex(i) => {
-                    index(&v, &Value::new(ValueKind::Number(**i as f64), span))
+                    values::element(&v, &Value::new(ValueKind::Number(**i as f64), span)).cloned()
                 }
             };
             v = match next {
@@ -2047,16 +2047,6 @@ fn all_unknown(v: Value, why: &str, depth: usize) -> Value {
         _ => ValueKind::Unknown(why.to_string()),
     };
     Value::new(kind, v.span)
-}
-
-fn index(v: &Value, idx: &Value) -> Option<Value> {
-    match (&v.kind, &idx.kind) {
-        (ValueKind::List(items), ValueKind::Number(n)) if *n >= 0.0 => {
-            items.get(*n as usize).cloned()
-        }
-        (ValueKind::Object(_), ValueKind::String(k)) => v.get(k).cloned(),
-        _ => None,
-    }
 }
 
 /// A scalar as a template would render it.

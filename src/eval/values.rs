@@ -1,7 +1,8 @@
-//! Operations on evaluated values that every language shares: equality (Terraform `==`,
-//! `contains`, `distinct`; ARM `equals`, `contains`, `union`; Bicep `==`), JSON read as
-//! values (Terraform's `jsondecode`, ARM's `json()`, ARM and Bicep parameter files, Azure
-//! Policy parameters) and values written as JSON (`jsonencode`, ARM's `string()`).
+//! Operations on evaluated values that every language shares: an element (`base[key]`),
+//! equality (Terraform `==`, `contains`, `distinct`; ARM `equals`, `contains`, `union`;
+//! Bicep `==`), JSON read as values (Terraform's `jsondecode`, ARM's `json()`, ARM and
+//! Bicep parameter files, Azure Policy parameters) and values written as JSON
+//! (`jsonencode`, ARM's `string()`).
 //!
 //! # Equality
 //!
@@ -227,6 +228,16 @@ fn pair<'v>(x: &'v [(Str, Value)], y: &'v [(Str, Value)]) -> Pairing<'v> {
         Pairing::CaseOnly
     } else {
         Pairing::Different
+    }
+}
+
+/// `base[key]`: an object's entry by name (as [`Value::get`] finds it), a list's item by
+/// position; `None` when there is none (or `base` is not known).
+pub fn element<'v>(base: &'v Value, key: &Value) -> Option<&'v Value> {
+    match (&base.kind, &key.kind) {
+        (ValueKind::List(items), ValueKind::Number(n)) if *n >= 0.0 => items.get(*n as usize),
+        (ValueKind::Object(_), ValueKind::String(k)) => base.get(k),
+        _ => None,
     }
 }
 
