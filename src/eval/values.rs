@@ -22,8 +22,9 @@
 //! (unknowns with the same reason, the same references), as when the instances of a
 //! Terraform resource are merged into one.
 //!
-//! Neither recurses: values are walked with a stack, and a value nested deeper than
-//! [`MAX_VALUE_DEPTH`] is not compared (unknown).
+//! Comparisons do not recurse: values are walked with a stack, and a value nested deeper
+//! than [`MAX_VALUE_DEPTH`] is not compared (unknown). JSON is read without recursion
+//! too; writing it recurses at most [`MAX_VALUE_DEPTH`] levels.
 
 use std::collections::{HashMap, HashSet};
 
