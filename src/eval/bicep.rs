@@ -603,11 +603,10 @@ struct Scope<'t, 'b> {
     /// Evaluated modules, as `{ outputs: {...} }`.
     module_outputs: HashMap<String, Value>,
     inputs: Inputs,
-    /// Parameters and variables, evaluated once (`eval::bind`).
+    /// Parameters and variables, evaluated once, and the resource identities being
+    /// computed (`eval::bind`).
     memo: crate::eval::bind::Bindings<crate::eval::bind::BicepName>,
     identities: HashMap<String, (String, Option<String>)>,
-    /// The resource identities being computed: one met again is a cycle.
-    in_progress: Vec<String>,
     /// Loop variables and other local bindings, innermost last.
     locals: Vec<(String, Value)>,
     key_base: KeyBase,
@@ -641,7 +640,6 @@ impl<'t, 'b> Scope<'t, 'b> {
             inputs,
             memo: Default::default(),
             identities: HashMap::new(),
-            in_progress: Vec::new(),
             locals: Vec::new(),
             key_base,
             prefix,
@@ -968,8 +966,8 @@ impl<'t, 'b> Scope<'t, 'b> {
             return (String::new(), None);
         };
         let nest_parent = nest_parent.clone();
-        let key = format!("identity {path}");
-        if self.in_progress.contains(&key) {
+        let key = crate::eval::bind::BicepName::Identity(path.into());
+        if self.memo.is_active(&key) {
             return (String::new(), None);
         }
         let meter = self.meter.clone();
@@ -977,7 +975,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             let _ = meter.too_deep(&format!("the parent of resource `{path}`"), self.span(decl));
             return (TOO_DEEP_TYPE.to_string(), None);
         };
-        self.in_progress.push(key);
+        self.memo.activate(key);
         let ty_text = named(decl, 1)
             .and_then(|s| plain_string(s, self.text))
             .unwrap_or_default();
@@ -1008,7 +1006,7 @@ impl<'t, 'b> Scope<'t, 'b> {
                         .is_some_and(|n| levels(n) > MAX_CHILD_NESTING)
                 {
                     self.too_deep_child.get_or_insert(self.span(decl));
-                    self.in_progress.pop();
+                    self.memo.deactivate();
                     let result = (TOO_DEEP_TYPE.to_string(), None);
                     self.identities.insert(path.to_string(), result.clone());
                     return result;
@@ -1027,7 +1025,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             }
             None => (ty, name),
         };
-        self.in_progress.pop();
+        self.memo.deactivate();
         self.identities.insert(path.to_string(), result.clone());
         result
     }

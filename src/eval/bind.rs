@@ -111,6 +111,25 @@ impl<K: Eq + Hash + Clone + fmt::Display> Bindings<K> {
     }
 }
 
+impl<K: Eq> Bindings<K> {
+    /// True while `key` is being evaluated (or worked on: [`Self::activate`]).
+    pub fn is_active(&self, key: &K) -> bool {
+        self.active.contains(key)
+    }
+
+    /// Work on `key` without keeping a value for it (a Bicep resource's identity, which
+    /// has its own cache): names evaluated meanwhile show it in their cycle notes. Ended
+    /// by [`Self::deactivate`].
+    pub fn activate(&mut self, key: K) {
+        self.active.push(key);
+    }
+
+    /// The end of the innermost [`Self::activate`].
+    pub fn deactivate(&mut self) {
+        self.active.pop();
+    }
+}
+
 /// A [`Bindings`] table used through `&self`.
 #[derive(Debug)]
 pub struct Memo<K>(RefCell<Bindings<K>>);
@@ -233,6 +252,8 @@ impl fmt::Display for ArmName {
 pub enum BicepName {
     Param(Str),
     Var(Str),
+    /// A resource's full type and name, by its symbolic path (`vnet::subnet`).
+    Identity(Str),
 }
 
 impl fmt::Display for BicepName {
@@ -240,6 +261,7 @@ impl fmt::Display for BicepName {
         match self {
             BicepName::Param(n) => write!(f, "param {n}"),
             BicepName::Var(n) => write!(f, "var {n}"),
+            BicepName::Identity(p) => write!(f, "identity {p}"),
         }
     }
 }
