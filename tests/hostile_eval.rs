@@ -88,6 +88,42 @@ fn bicep_cycles_are_unknown_and_named() {
     only_known_admin(&a);
 }
 
+#[test]
+fn a_bicep_cycle_through_a_resource_identity_names_it() {
+    let bicep = r#"var a = acr.name
+resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: a
+  location: 'westeurope'
+  sku: { name: 'Basic' }
+}
+resource child 'Microsoft.ContainerRegistry/registries/replications@2023-07-01' = {
+  parent: acr
+  name: 'r'
+  location: a
+}
+"#;
+    let a = scan(&[("main.bicep".to_string(), bicep.to_string())]);
+    assert_note(&a, "cycle: var a -> identity acr -> var a");
+    assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);
+}
+
+#[test]
+fn arm_cycles_show_names_as_written() {
+    // ARM names ignore case: `variables('A')` is `variables('a')`.
+    let arm = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "variables": { "First": "[variables('second')]", "Second": "[variables('FIRST')]" },
+  "resources": [ { "type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+    "name": "[variables('first')]", "location": "westeurope", "sku": { "name": "Basic" } } ]
+}"#;
+    let a = scan(&[("azuredeploy.json".to_string(), arm.to_string())]);
+    assert_note(
+        &a,
+        "cycle: variables('first') -> variables('second') -> variables('FIRST')",
+    );
+}
+
 // ---- long chains ---------------------------------------------------------------------
 
 #[test]

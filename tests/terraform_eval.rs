@@ -140,6 +140,32 @@ fn splats_and_collection_functions() {
 }
 
 #[test]
+fn equality_is_known_when_a_known_part_differs() {
+    // `var.u` has no value: unknown.
+    let l = "pair = [var.u, 1]\n  objs = [{ a = 1, b = 2 }, { b = 2, a = 1 }]";
+    let tf = |expr: &str| value_of(l, expr);
+    assert_eq!(tf("local.pair == [\"x\", 2]").as_deref(), Some("false"));
+    assert_eq!(tf("local.pair != [\"x\", 2]").as_deref(), Some("true"));
+    assert_eq!(tf("local.pair == [\"x\", 1, 3]").as_deref(), Some("false"));
+    assert_eq!(tf("local.pair == [\"x\", 1]"), None, "depends on var.u");
+    assert_eq!(tf("var.u == \"x\""), None);
+    assert_eq!(
+        tf("local.objs[0] == local.objs[1]").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        tf("{ a = 1 } == { A = 1 }"),
+        None,
+        "names differing in case"
+    );
+    assert_eq!(
+        tf("contains(local.objs, { a = 1, b = 2 })").as_deref(),
+        Some("true")
+    );
+    assert_eq!(tf("length(distinct(local.objs))").as_deref(), Some("1"));
+}
+
+#[test]
 fn a_for_over_100k_elements_or_a_doubling_chain_is_unknown_and_bounded() {
     // A million elements made by nested loops, and a list that doubles twenty times (the
     // registry that reads the first ten links is evaluated first: a long chain of

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::config::Config;
+use crate::eval::bind::{ArmName, Memo};
 use crate::eval::budget::{Budget, MAX_COPY, Meter};
 use crate::eval::expr;
 use crate::finding::Finding;
@@ -298,19 +299,7 @@ fn compiled_from_scanned_bicep(
 
 /// A JSON value as a model value, with no expression evaluation (parameter files).
 pub(crate) fn literal(n: &Node) -> Value {
-    let kind = match &n.json {
-        Json::Null => ValueKind::Null,
-        Json::Bool(b) => ValueKind::Bool(*b),
-        Json::Number(x) => ValueKind::Number(*x),
-        Json::String(s) => ValueKind::String(s.clone().into()),
-        Json::Array(items) => ValueKind::List(items.iter().map(literal).collect()),
-        Json::Object(ms) => ValueKind::Object(
-            ms.iter()
-                .map(|m| (m.key.as_str().into(), literal(&m.value)))
-                .collect(),
-        ),
-    };
-    Value::new(kind, n.span)
+    crate::eval::values::from_json(n, n.span)
 }
 
 struct Evaluator<'b> {
@@ -343,10 +332,8 @@ struct Scope<'a> {
     vars: HashMap<String, &'a Node>,
     /// Variables made by the template's `variables.copy` array: their `{name, count, input}`.
     copy_vars: HashMap<String, &'a Node>,
-    /// Evaluated variables with their weight; `None` while being evaluated.
-    var_cache: RefCell<HashMap<String, Option<(Value, u64)>>>,
-    /// The variables being evaluated, outermost first: one met again is a cycle.
-    active: RefCell<Vec<String>>,
+    /// Variables, evaluated once (`eval::bind`).
+    var_cache: Memo<ArmName>,
 }
 
 impl<'a> Scope<'a> {
@@ -356,8 +343,7 @@ impl<'a> Scope<'a> {
             params: HashMap::new(),
             vars: HashMap::new(),
             copy_vars: HashMap::new(),
-            var_cache: RefCell::new(HashMap::new()),
-            active: RefCell::new(Vec::new()),
+            var_cache: Memo::new(String::new()),
         };
         for m in template.get("variables").map_or(&[][..], Node::members) {
             match copy_items(&m.value) {
@@ -528,48 +514,19 @@ impl<'b> Evaluator<'b> {
 
     fn variable(&self, name: &str, scope: &Scope, span: Span) -> Option<Value> {
         let key = name.to_ascii_lowercase();
-        match scope.var_cache.borrow().get(&key) {
-            Some(Some((v, units))) if self.meter.reuse(*units) => return Some(v.clone()),
-            Some(Some(_)) => {
-                return Some(Value::unknown("the evaluation budget is spent", span));
-            }
-            // Being evaluated: a cycle.
-            Some(None) => {
-                let active = scope.active.borrow();
-                let from = active.iter().position(|k| *k == key).unwrap_or(0);
-                let chain: Vec<String> = active[from..]
-                    .iter()
-                    .chain([&key])
-                    .map(|k| format!("variables('{k}')"))
-                    .collect();
-                let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
-                return Some(self.meter.cycle(&chain, span));
-            }
-            None => {}
-        }
         let (node, is_copy) = match scope.vars.get(&key) {
             Some(n) => (*n, false),
             None => (*scope.copy_vars.get(&key)?, true),
         };
-        let Some(level) = self.meter.enter() else {
-            return Some(self.meter.too_deep(&format!("variables('{name}')"), span));
-        };
-        scope.var_cache.borrow_mut().insert(key.clone(), None);
-        scope.active.borrow_mut().push(key.clone());
-        let v = if is_copy {
-            self.copy_loop(node, scope)
-        } else {
-            self.eval(node, scope)
-        };
-        scope.active.borrow_mut().pop();
-        drop(level);
-        let v = tag(v, format!("variable `{name}`"));
-        let (v, units) = self.meter.admit(v, &format!("variables('{name}')"));
-        scope
-            .var_cache
-            .borrow_mut()
-            .insert(key, Some((v.clone(), units)));
-        Some(v)
+        let bound = ArmName::Variable(name.into());
+        Some(scope.var_cache.get(&self.meter, bound, span, || {
+            let v = if is_copy {
+                self.copy_loop(node, scope)
+            } else {
+                self.eval(node, scope)
+            };
+            tag(v, format!("variable `{name}`"))
+        }))
     }
 
     /// One (possibly nested) template: its resources, in array or symbolic form.

@@ -606,11 +606,10 @@ struct Scope<'t, 'b> {
     /// Evaluated modules, as `{ outputs: {...} }`.
     module_outputs: HashMap<String, Value>,
     inputs: Inputs,
-    /// Evaluated parameters and variables, with their weight (paid again on each reuse).
-    memo: HashMap<String, (Value, u64)>,
+    /// Parameters and variables, evaluated once, and the resource identities being
+    /// computed (`eval::bind`).
+    memo: crate::eval::bind::Bindings<crate::eval::bind::BicepName>,
     identities: HashMap<String, (String, Option<String>)>,
-    /// What is being evaluated, outermost first: a key met again is a cycle.
-    in_progress: Vec<String>,
     /// Loop variables and other local bindings, innermost last.
     locals: Vec<(String, Value)>,
     key_base: KeyBase,
@@ -642,9 +641,8 @@ impl<'t, 'b> Scope<'t, 'b> {
             modules: HashSet::new(),
             module_outputs: HashMap::new(),
             inputs,
-            memo: HashMap::new(),
+            memo: Default::default(),
             identities: HashMap::new(),
-            in_progress: Vec::new(),
             locals: Vec::new(),
             key_base,
             prefix,
@@ -971,8 +969,8 @@ impl<'t, 'b> Scope<'t, 'b> {
             return (String::new(), None);
         };
         let nest_parent = nest_parent.clone();
-        let key = format!("identity {path}");
-        if self.in_progress.contains(&key) {
+        let key = crate::eval::bind::BicepName::Identity(path.into());
+        if self.memo.is_active(&key) {
             return (String::new(), None);
         }
         let meter = self.meter.clone();
@@ -980,7 +978,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             let _ = meter.too_deep(&format!("the parent of resource `{path}`"), self.span(decl));
             return (TOO_DEEP_TYPE.to_string(), None);
         };
-        self.in_progress.push(key);
+        self.memo.activate(key);
         let ty_text = named(decl, 1)
             .and_then(|s| plain_string(s, self.text))
             .unwrap_or_default();
@@ -1011,7 +1009,7 @@ impl<'t, 'b> Scope<'t, 'b> {
                         .is_some_and(|n| levels(n) > MAX_CHILD_NESTING)
                 {
                     self.too_deep_child.get_or_insert(self.span(decl));
-                    self.in_progress.pop();
+                    self.memo.deactivate();
                     let result = (TOO_DEEP_TYPE.to_string(), None);
                     self.identities.insert(path.to_string(), result.clone());
                     return result;
@@ -1030,7 +1028,7 @@ impl<'t, 'b> Scope<'t, 'b> {
             }
             None => (ty, name),
         };
-        self.in_progress.pop();
+        self.memo.deactivate();
         self.identities.insert(path.to_string(), result.clone());
         result
     }
@@ -1138,34 +1136,20 @@ impl<'t, 'b> Scope<'t, 'b> {
         }
     }
 
-    /// A parameter's or variable's value, once: with a cycle guard, a depth limit and
-    /// a cache whose reuse is paid for.
-    fn memoized(&mut self, key: String, at: Span, f: impl FnOnce(&mut Self) -> Value) -> Value {
-        if let Some((v, units)) = self.memo.get(&key) {
-            if self.meter.reuse(*units) {
-                return v.clone();
-            }
-            return Value::unknown("the evaluation budget is spent", at);
-        }
-        if let Some(i) = self.in_progress.iter().position(|k| *k == key) {
-            let chain: Vec<&str> = self.in_progress[i..]
-                .iter()
-                .map(String::as_str)
-                .chain([key.as_str()])
-                .collect();
-            return self.meter.cycle(&chain, at);
-        }
+    /// A parameter's or variable's value, evaluated once by `f` (`eval::bind`).
+    fn memoized(
+        &mut self,
+        key: crate::eval::bind::BicepName,
+        at: Span,
+        f: impl FnOnce(&mut Self) -> Value,
+    ) -> Value {
         let meter = self.meter.clone();
-        let Some(level) = meter.enter() else {
-            return meter.too_deep(&key, at);
+        let entered = match self.memo.begin(&meter, key, at) {
+            Ok(e) => e,
+            Err(v) => return v,
         };
-        self.in_progress.push(key.clone());
         let v = f(self);
-        self.in_progress.pop();
-        drop(level);
-        let (v, units) = meter.admit(v, &key);
-        self.memo.insert(key, (v.clone(), units));
-        v
+        self.memo.end(&meter, entered, v)
     }
 
     fn param(&mut self, name: &str, at: Span) -> Value {
@@ -1181,7 +1165,7 @@ impl<'t, 'b> Scope<'t, 'b> {
                 ..v.clone()
             };
         }
-        let key = format!("param {name}");
+        let key = crate::eval::bind::BicepName::Param(name.into());
         let Some(&decl) = self.params.get(name) else {
             return Value::unknown(format!("parameter `{name}` is not declared"), at);
         };
@@ -1202,7 +1186,7 @@ impl<'t, 'b> Scope<'t, 'b> {
     }
 
     fn var(&mut self, name: &str, at: Span) -> Value {
-        let key = format!("var {name}");
+        let key = crate::eval::bind::BicepName::Var(name.into());
         let Some(&decl) = self.vars.get(name) else {
             return Value::unknown(format!("variable `{name}` is not declared"), at);
         };

@@ -420,6 +420,12 @@ impl<'b> Meter<'b> {
         units <= ELEMENT_WEIGHT || self.spend(units)
     }
 
+    /// The work spent by this unit so far.
+    #[cfg(test)]
+    pub(crate) fn work_done(&self) -> u64 {
+        self.work.get()
+    }
+
     /// A note for verbose output, once.
     pub fn note(&self, msg: String) {
         let msg = if self.unit.is_empty() {

@@ -294,14 +294,10 @@ fn read<N: Names + ?Sized>(base: Value, key: &Value, safe: bool, span: Span, nam
         }
         return Value::new(ValueKind::Ref(r), span);
     }
-    let found = match (&base.kind, &key.kind) {
-        (ValueKind::Object(_), ValueKind::String(k)) => base.get(k).cloned(),
-        (ValueKind::List(items), ValueKind::Number(i)) if *i >= 0.0 => {
-            items.get(*i as usize).cloned()
-        }
-        (ValueKind::Unknown(why), _) => return Value::unknown(why.clone(), span),
-        _ => None,
-    };
+    if let ValueKind::Unknown(why) = &base.kind {
+        return Value::unknown(why.clone(), span);
+    }
+    let found = crate::eval::values::element(&base, key).cloned();
     let absent = matches!(
         (&base.kind, &key.kind),
         (ValueKind::Object(_), ValueKind::String(_))

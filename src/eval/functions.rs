@@ -1,6 +1,9 @@
 //! Terraform's built-in functions that are statically computable on known values.
 
-use crate::eval::terraform::{scalar_string, values_equal};
+use crate::eval::terraform::scalar_string;
+use crate::eval::values;
+/// JSON both ways, the same for every language.
+pub use crate::eval::values::{from_json, to_json};
 use crate::model::{Str, Value, ValueKind};
 use crate::source::Span;
 
@@ -145,12 +148,15 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
         "contains" => {
             let list = args.first()?.as_list()?;
             let v = args.get(1)?;
-            ValueKind::Bool(list.iter().any(|x| values_equal(x, v)))
+            ValueKind::Bool(values::contains(list, v)?)
         }
         "jsonencode" => ValueKind::String(to_json(args.first()?)?.to_string().into()),
-        "jsondecode" => from_json(&serde_json::from_str(&s(0)?).ok()?, args[0].span).kind,
+        "jsondecode" => {
+            let j: serde_json::Value = serde_json::from_str(&s(0)?).ok()?;
+            from_json(&j, args[0].span).kind
+        }
         "tolist" => ValueKind::List(args.first()?.as_list()?.to_vec()),
-        "toset" | "distinct" => ValueKind::List(distinct(args.first()?.as_list()?)),
+        "toset" | "distinct" => ValueKind::List(values::distinct(args.first()?.as_list()?)?),
         "tomap" => match &args.first()?.kind {
             k @ ValueKind::Object(_) => k.clone(),
             _ => return None,
@@ -193,23 +199,6 @@ fn known_call(name: &str, args: &[Value]) -> Option<ValueKind> {
         "range" => range(args)?,
         _ => return None,
     })
-}
-
-/// The items without repeats, first occurrence kept (a set, in a stable order).
-fn distinct(items: &[Value]) -> Vec<Value> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out: Vec<Value> = Vec::new();
-    for x in items {
-        // Known values (the caller's condition) have a JSON form: one hash per element.
-        let new = match to_json(x) {
-            Some(j) => seen.insert(j.to_string()),
-            None => !out.iter().any(|y| values_equal(x, y)),
-        };
-        if new {
-            out.push(x.clone());
-        }
-    }
-    out
 }
 
 /// Lists inside lists made one list, without recursion; `None` when it would pass
@@ -338,46 +327,4 @@ fn format(fmt: &str, args: &[Value]) -> Option<String> {
         }
     }
     Some(out)
-}
-
-/// A fully known value as JSON.
-pub fn to_json(v: &Value) -> Option<serde_json::Value> {
-    use serde_json::Value as J;
-    Some(match &v.kind {
-        ValueKind::Null => J::Null,
-        ValueKind::Bool(b) => J::Bool(*b),
-        ValueKind::Number(n) => {
-            if n.fract() == 0.0 && n.abs() < 9e15 {
-                J::from(*n as i64)
-            } else {
-                J::from(*n)
-            }
-        }
-        ValueKind::String(s) => J::String(s.to_string()),
-        ValueKind::List(items) => J::Array(items.iter().map(to_json).collect::<Option<_>>()?),
-        ValueKind::Object(es) => J::Object(
-            es.iter()
-                .map(|(k, v)| Some((k.to_string(), to_json(v)?)))
-                .collect::<Option<_>>()?,
-        ),
-        ValueKind::Ref(_) | ValueKind::Unknown(_) => return None,
-    })
-}
-
-/// JSON as a value, every part at `span`.
-pub fn from_json(j: &serde_json::Value, span: Span) -> Value {
-    use serde_json::Value as J;
-    let kind = match j {
-        J::Null => ValueKind::Null,
-        J::Bool(b) => ValueKind::Bool(*b),
-        J::Number(n) => ValueKind::Number(n.as_f64().unwrap_or(0.0)),
-        J::String(s) => ValueKind::String(s.clone().into()),
-        J::Array(a) => ValueKind::List(a.iter().map(|x| from_json(x, span)).collect()),
-        J::Object(o) => ValueKind::Object(
-            o.iter()
-                .map(|(k, v)| (k.as_str().into(), from_json(v, span)))
-                .collect(),
-        ),
-    };
-    Value::new(kind, span)
 }

@@ -1,8 +1,10 @@
 pub mod arm;
 pub mod azure_functions;
 pub mod bicep;
+pub mod bind;
 pub mod budget;
 pub mod cache;
 pub mod expr;
 pub mod functions;
 pub mod terraform;
+pub mod values;

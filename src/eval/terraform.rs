@@ -15,8 +15,10 @@ use hcl_edit::template::{Element, Template};
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::eval::bind::{Memo, TfName};
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache::TerraformModule;
+use crate::eval::values;
 use crate::finding::Finding;
 use crate::model::{Instances, Key, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
 use crate::session::{Inputs, Session};
@@ -642,10 +644,8 @@ struct Module<'a> {
     chain: Vec<PathBuf>,
     /// The names of the module calls from the root to this module (no instance keys).
     calls_from_root: Vec<String>,
-    /// Evaluated values with their weight (paid again on each reuse).
-    cache: RefCell<HashMap<String, (Value, u64)>>,
-    /// The keys being evaluated, outermost first: a key met again is a cycle.
-    active: RefCell<Vec<String>>,
+    /// Variables, locals, outputs and resource bodies and attributes, evaluated once.
+    bound: Memo<TfName>,
     children: RefCell<HashMap<String, Option<Rc<Module<'a>>>>>,
     /// Names bound by `for` expressions, `dynamic` blocks and resource loops (`each`,
     /// `count`), innermost last; empty while a variable, local or output is evaluated.
@@ -687,6 +687,7 @@ impl<'a> Module<'a> {
             root: dir.to_path_buf(),
             in_cache: false,
             key_root,
+            bound: Memo::new(prefix.clone()),
             prefix,
             decls: Vec::new(),
             variables: HashMap::new(),
@@ -700,8 +701,6 @@ impl<'a> Module<'a> {
             depth,
             chain: vec![dir.to_path_buf()],
             calls_from_root: Vec::new(),
-            cache: RefCell::default(),
-            active: RefCell::default(),
             children: RefCell::default(),
             scope: RefCell::default(),
         };
@@ -770,37 +769,10 @@ impl<'a> Module<'a> {
         self.ctx.sources.text(span)
     }
 
-    /// Evaluate with a cycle guard, a depth limit and a cache; the value is measured
-    /// against the size limits once, and each reuse is paid for.
-    fn memo(&self, key: String, span: Span, f: impl FnOnce() -> Value) -> Value {
-        if let Some((v, units)) = self.cache.borrow().get(&key) {
-            if self.meter.reuse(*units) {
-                return v.clone();
-            }
-            return Value::unknown("the evaluation budget is spent", span);
-        }
-        {
-            let active = self.active.borrow();
-            if let Some(i) = active.iter().position(|k| *k == key) {
-                let chain: Vec<String> = active[i..]
-                    .iter()
-                    .chain([&key])
-                    .map(|k| format!("{}{k}", self.prefix))
-                    .collect();
-                let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
-                return self.meter.cycle(&chain, span);
-            }
-        }
-        let Some(level) = self.meter.enter() else {
-            return self.meter.too_deep(&format!("{}{key}", self.prefix), span);
-        };
-        self.active.borrow_mut().push(key.clone());
-        let v = self.isolated(f);
-        self.active.borrow_mut().pop();
-        drop(level);
-        let (v, units) = self.meter.admit(v, &format!("{}{key}", self.prefix));
-        self.cache.borrow_mut().insert(key, (v.clone(), units));
-        v
+    /// A name's value, evaluated once by `f` (`eval::bind`), outside of any `for` or
+    /// loop names.
+    fn memo(&self, key: TfName, span: Span, f: impl FnOnce() -> Value) -> Value {
+        self.bound.get(&self.meter, key, span, || self.isolated(f))
     }
 
     // ---- resources -------------------------------------------------------------------
@@ -889,9 +861,8 @@ impl<'a> Module<'a> {
             return None;
         };
         let whole = self.span(file, decl.span());
-        let body = self.memo(format!("data.{ty}.{name}"), whole, || {
-            self.decl_value(file, decl, whole)
-        });
+        let key = TfName::body(true, ty, name, "");
+        let body = self.memo(key, whole, || self.decl_value(file, decl, whole));
         Some(Resource {
             id: Default::default(),
             kind: Kind::from_terraform(ty),
@@ -966,14 +937,14 @@ impl<'a> Module<'a> {
                 let bodies: Vec<(String, Value)> = known
                     .into_iter()
                     .map(|(suffix, names)| {
-                        let body =
-                            self.memo(format!("resource.{ty}.{name}{suffix}"), header, || {
-                                self.with_bound(names, || self.decl_value(file, decl, whole))
-                            });
+                        let key = TfName::body(false, ty, name, &suffix);
+                        let body = self.memo(key, header, || {
+                            self.with_bound(names, || self.decl_value(file, decl, whole))
+                        });
                         (suffix, body)
                     })
                     .collect();
-                let same = bodies.windows(2).all(|w| values_equal(&w[0].1, &w[1].1));
+                let same = bodies.windows(2).all(|w| values::same(&w[0].1, &w[1].1));
                 if same {
                     let suffixes: Vec<&str> = bodies.iter().map(|(s, _)| s.as_str()).collect();
                     let body = bodies.first().map(|(_, b)| b.clone());
@@ -988,9 +959,8 @@ impl<'a> Module<'a> {
                     .collect()
             }
             looped => {
-                let body = self.memo(format!("resource.{ty}.{name}"), header, || {
-                    self.decl_value(file, decl, whole)
-                });
+                let key = TfName::body(false, ty, name, "");
+                let body = self.memo(key, header, || self.decl_value(file, decl, whole));
                 vec![make(body, &[], looped.map(|l| l.instances))]
             }
         }
@@ -1391,7 +1361,7 @@ impl<'a> Module<'a> {
     // ---- expressions -----------------------------------------------------------------
 
     fn var(&self, name: &str, span: Span) -> Value {
-        let key = format!("var.{name}");
+        let key = TfName::Var(name.into());
         if let Some((v, what)) = self.inputs.get(name) {
             return self
                 .memo(key, span, || v.clone())
@@ -1415,7 +1385,7 @@ impl<'a> Module<'a> {
         let Some(&(file, expr)) = self.locals.get(name) else {
             return Value::unknown(format!("local `{name}` is not declared"), span);
         };
-        self.memo(format!("local.{name}"), span, || self.eval(expr, file))
+        self.memo(TfName::Local(name.into()), span, || self.eval(expr, file))
             .used_at(span, format!("local `{name}`"))
     }
 
@@ -1452,24 +1422,21 @@ impl<'a> Module<'a> {
         if let Some(&(file, block)) = blocks.get(&(ty, name))
             && let Some(a) = block.attr(attr)
         {
-            let v = self.memo(
-                format!("{prefix}resource.{ty}.{name}{suffix}.{attr}"),
-                span,
-                || {
-                    // One instance's attribute sees its `count.index` / `each`.
-                    let names = match self.instances(file, block) {
-                        Ok(Some(Loop {
-                            known: Some(known), ..
-                        })) if !suffix.is_empty() => known
-                            .into_iter()
-                            .find(|(s, _)| s == suffix)
-                            .map(|(_, names)| names)
-                            .unwrap_or_default(),
-                        _ => Vec::new(),
-                    };
-                    self.with_bound(names, || self.eval(a, file))
-                },
-            );
+            let key = TfName::attr(matches!(what, Lookup::Data), ty, name, suffix, attr);
+            let v = self.memo(key, span, || {
+                // One instance's attribute sees its `count.index` / `each`.
+                let names = match self.instances(file, block) {
+                    Ok(Some(Loop {
+                        known: Some(known), ..
+                    })) if !suffix.is_empty() => known
+                        .into_iter()
+                        .find(|(s, _)| s == suffix)
+                        .map(|(_, names)| names)
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                self.with_bound(names, || self.eval(a, file))
+            });
             if !v.is_unknown() {
                 return v.used_at(span, format!("`{attr}` of `{prefix}{ty}.{name}{suffix}`"));
             }
@@ -1490,7 +1457,9 @@ impl<'a> Module<'a> {
         let Some(&(file, expr)) = child.outputs.get(output) else {
             return Value::unknown(format!("module `{call}` has no output `{output}`"), span);
         };
-        let v = child.memo(format!("output.{output}"), span, || child.eval(expr, file));
+        let v = child.memo(TfName::Output(output.into()), span, || {
+            child.eval(expr, file)
+        });
         match v.kind {
             ValueKind::Ref(_) => Value { span, ..v },
             _ => v.used_at(span, format!("output `{output}` of module `{call}`")),
@@ -1885,10 +1854,10 @@ impl<'a> Module<'a> {
                 TraversalOperator::GetAttr(a) => v.get(a.as_str()).cloned(),
                 TraversalOperator::Index(e) => {
                     let idx = self.eval(e, file);
-                    index(&v, &idx)
+                    values::element(&v, &idx).cloned()
                 }
                 TraversalOperator::LegacyIndex(i) => {
-                    index(&v, &Value::new(ValueKind::Number(**i as f64), span))
+                    values::element(&v, &Value::new(ValueKind::Number(**i as f64), span)).cloned()
                 }
             };
             v = match next {
@@ -2080,16 +2049,6 @@ fn all_unknown(v: Value, why: &str, depth: usize) -> Value {
     Value::new(kind, v.span)
 }
 
-fn index(v: &Value, idx: &Value) -> Option<Value> {
-    match (&v.kind, &idx.kind) {
-        (ValueKind::List(items), ValueKind::Number(n)) if *n >= 0.0 => {
-            items.get(*n as usize).cloned()
-        }
-        (ValueKind::Object(_), ValueKind::String(k)) => v.get(k).cloned(),
-        _ => None,
-    }
-}
-
 /// A scalar as a template would render it.
 pub(crate) fn scalar_string(v: &Value) -> Option<String> {
     match &v.kind {
@@ -2101,12 +2060,14 @@ pub(crate) fn scalar_string(v: &Value) -> Option<String> {
 
 fn binary(op: BinaryOperator, l: Value, r: Value, span: Span) -> Value {
     use BinaryOperator as B;
-    if l.has_unknown() || r.has_unknown() {
-        return Value::unknown("operand is not known", span);
-    }
+    let unknown = || Value::unknown("operand is not known", span);
     let kind = match op {
-        B::Eq => Some(ValueKind::Bool(values_equal(&l, &r))),
-        B::NotEq => Some(ValueKind::Bool(!values_equal(&l, &r))),
+        // Known when a known part differs, whatever the unknown ones.
+        B::Eq | B::NotEq => match values::equal(&l, &r) {
+            Some(eq) => Some(ValueKind::Bool(eq == matches!(op, B::Eq))),
+            None => return unknown(),
+        },
+        _ if l.has_unknown() || r.has_unknown() => return unknown(),
         B::And => l
             .as_bool()
             .zip(r.as_bool())
@@ -2140,20 +2101,5 @@ fn binary(op: BinaryOperator, l: Value, r: Value, span: Span) -> Value {
             v
         }
         None => Value::unknown("operation on values of the wrong type", span),
-    }
-}
-
-/// Equality ignoring spans and origins.
-pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
-    match (&a.kind, &b.kind) {
-        (ValueKind::List(x), ValueKind::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q))
-        }
-        (ValueKind::Object(x), ValueKind::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && values_equal(v, v2)))
-        }
-        (x, y) => x == y,
     }
 }
