@@ -2,8 +2,11 @@
 //! the library that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod error;
 mod output;
 mod recognize;
+
+pub use error::CliError;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -234,7 +237,8 @@ fn command() -> i32 {
     };
     match run(cli) {
         Ok(code) => code,
-        Err(msg) => {
+        Err(e) => {
+            let msg = e.to_string();
             // Messages may quote the repository (names, a config line): shown escaped, and
             // every line after the first indented, so none can start a workflow command.
             eprintln!(
@@ -246,7 +250,7 @@ fn command() -> i32 {
     }
 }
 
-fn run(cli: Cli) -> Result<i32, String> {
+fn run(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Baseline {
@@ -255,7 +259,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             let (config, ws) = scan(&args)?;
             let analysis = analyze(&ws, &config);
             let baseline = crate::baseline::Baseline::of(&analysis);
-            baseline.write(&file).map_err(|e| e.to_string())?;
+            baseline.write(&file)?;
             if !args.quiet {
                 eprintln!(
                     "acrlint: wrote {} finding(s) to {}",
@@ -274,7 +278,9 @@ fn run(cli: Cli) -> Result<i32, String> {
                 print!("{}", r.meta.doc);
                 Ok(0)
             }
-            None => Err(format!("unknown rule `{rule}` (see `acrlint rules`)")),
+            None => Err(CliError::Usage(format!(
+                "unknown rule `{rule}` (see `acrlint rules`)"
+            ))),
         },
         Command::Lsp { docs_url } => Ok(crate::lsp::run(crate::lsp::Options { docs_url })),
         Command::Completions { shell } => {
@@ -329,11 +335,11 @@ fn print_rules(format: RulesFormat) {
 
 /// The configuration for a scan: `--config`, else `acrlint.toml` found upward from the
 /// first path, else defaults; command-line files are added to it.
-pub fn load_config(args: &CheckArgs) -> Result<Config, String> {
+pub fn load_config(args: &CheckArgs) -> Result<Config, CliError> {
     let mut config = if args.no_config {
         Config::default()
     } else if let Some(p) = &args.config {
-        Config::load(p).map_err(|e| e.to_string())?
+        Config::load(p)?
     } else {
         let start = args
             .paths
@@ -342,7 +348,7 @@ pub fn load_config(args: &CheckArgs) -> Result<Config, String> {
             .cloned()
             .unwrap_or_else(|| PathBuf::from("."));
         match Config::discover(&start) {
-            Some(p) => Config::load(&p).map_err(|e| e.to_string())?,
+            Some(p) => Config::load(&p)?,
             None => Config::default(),
         }
     };
@@ -355,19 +361,19 @@ pub fn load_config(args: &CheckArgs) -> Result<Config, String> {
 
 /// The configuration and the workspace of a scan: the config file's own paths are admitted
 /// only inside the scanned folders (see [`Config::confine`]).
-pub fn scan(args: &CheckArgs) -> Result<(Config, Workspace), String> {
+pub fn scan(args: &CheckArgs) -> Result<(Config, Workspace), CliError> {
     require_named_files(args)?;
     let mut config = load_config(args)?;
     select_rules(&mut config, args)?;
     let (ws, _) = workspace(args, &config)?;
     warn_not_read(args, &ws);
-    config.confine(&ws.roots).map_err(|e| e.to_string())?;
+    config.confine(&ws.roots)?;
     Ok((config, ws))
 }
 
 /// `--var-file` and `--parameters` files must exist: a missing one would otherwise
 /// evaluate with other values and pass silently.
-fn require_named_files(args: &CheckArgs) -> Result<(), String> {
+fn require_named_files(args: &CheckArgs) -> Result<(), CliError> {
     let named = args
         .var_files
         .iter()
@@ -377,12 +383,17 @@ fn require_named_files(args: &CheckArgs) -> Result<(), String> {
         match std::fs::metadata(path) {
             Ok(m) if m.is_file() => {}
             Ok(_) => {
-                return Err(format!(
+                return Err(CliError::Usage(format!(
                     "{flag} {}: not a regular file; not read",
                     crate::sanitize::path(path)
-                ));
+                )));
             }
-            Err(e) => return Err(format!("{flag} {}: {e}", crate::sanitize::path(path))),
+            Err(e) => {
+                return Err(CliError::Usage(format!(
+                    "{flag} {}: {e}",
+                    crate::sanitize::path(path)
+                )));
+            }
         }
     }
     Ok(())
@@ -390,18 +401,18 @@ fn require_named_files(args: &CheckArgs) -> Result<(), String> {
 
 /// `--select` and `--ignore` on top of the config's `[rules]`: the command line wins.
 /// A rule selected keeps the level the config gives it unless that is "off".
-fn select_rules(config: &mut Config, args: &CheckArgs) -> Result<(), String> {
+fn select_rules(config: &mut Config, args: &CheckArgs) -> Result<(), CliError> {
     use crate::config::Level;
-    let resolve = |flag: &str, list: &[String]| -> Result<Vec<&'static rules::Rule>, String> {
+    let resolve = |flag: &str, list: &[String]| -> Result<Vec<&'static rules::Rule>, CliError> {
         list.iter()
             .map(|c| c.trim())
             .filter(|c| !c.is_empty())
             .map(|c| {
                 rules::by_code_or_name(c).ok_or_else(|| {
-                    format!(
+                    CliError::Usage(format!(
                         "unknown rule `{}` in {flag} (see `acrlint rules`)",
                         crate::sanitize::excerpt(c)
-                    )
+                    ))
                 })
             })
             .collect()
@@ -466,7 +477,7 @@ fn warn_not_read(args: &CheckArgs, ws: &Workspace) {
 pub fn workspace(
     args: &CheckArgs,
     config: &Config,
-) -> Result<(Workspace, Option<PathBuf>), String> {
+) -> Result<(Workspace, Option<PathBuf>), CliError> {
     let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
         args.paths.iter().partition(|p| p.as_os_str() == "-");
     let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
@@ -482,10 +493,10 @@ pub fn workspace(
         };
         let path = crate::normalize(&cwd.join(&name));
         if paths.iter().any(|p| crate::normalize(p) == path) {
-            return Err(format!(
+            return Err(CliError::Usage(format!(
                 "--stdin-filename {} names a file that is also scanned",
                 crate::sanitize::visible(&name)
-            ));
+            )));
         }
         Some((name, path, text))
     };
@@ -497,7 +508,7 @@ pub fn workspace(
     let mut ws = if paths.is_empty() && placed.is_none() {
         Workspace::default()
     } else {
-        crate::discover::project_workspace(&paths, placed, config).map_err(|e| e.to_string())?
+        crate::discover::project_workspace(&paths, placed, config)?
     };
     if let Some((name, path, text)) = stdin {
         let file = SourceFile::new(
@@ -525,37 +536,39 @@ pub fn workspace(
 }
 
 /// Standard input as text, capped like a file.
-fn read_stdin() -> Result<String, String> {
+fn read_stdin() -> Result<String, CliError> {
     use crate::discover::{MAX_FILE_BYTES, ReadError, decode_text};
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
+        .map_err(|e| CliError::Stdin(format!("cannot read standard input: {e}")))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
+        return Err(CliError::Stdin(format!(
             "standard input is over the {MAX_FILE_BYTES} byte limit; not scanned"
-        ));
+        )));
     }
     decode_text(bytes).map_err(|e| match e {
-        ReadError::NotText(m) | ReadError::Failed(m) => format!("standard input: {m}"),
+        ReadError::NotText(m) | ReadError::Failed(m) => {
+            CliError::Stdin(format!("standard input: {m}"))
+        }
     })
 }
 
-fn check(args: CheckArgs) -> Result<i32, String> {
+fn check(args: CheckArgs) -> Result<i32, CliError> {
     let start = std::time::Instant::now();
     let outputs = output::plan(&args)?;
     require_named_files(&args)?;
     let mut config = load_config(&args)?;
     select_rules(&mut config, &args)?;
     let baseline = match &args.baseline {
-        Some(p) => Some(crate::baseline::Baseline::load(p).map_err(|e| e.to_string())?),
+        Some(p) => Some(crate::baseline::Baseline::load(p)?),
         None => None,
     };
     let (mut ws, stdin_path) = workspace(&args, &config)?;
     warn_not_read(&args, &ws);
-    config.confine(&ws.roots).map_err(|e| e.to_string())?;
+    config.confine(&ws.roots)?;
     let discovered = start.elapsed();
     let mut analysis = analyze(&ws, &config);
     // `--fix -`: the fixed text goes to standard output, the report to standard error.
@@ -632,11 +645,11 @@ fn check(args: CheckArgs) -> Result<i32, String> {
                     .count()
             };
             if parse_errors(&fixed) > parse_errors(&analysis) {
-                return Err("a fix produced a file that does not parse; nothing was changed (please report this)".into());
+                return Err(CliError::FixUnparsable);
             }
             let disk: Vec<crate::fix::FileChange> =
                 changes.into_iter().filter(|c| !is_stdin(&c.path)).collect();
-            crate::fix::write(&disk).map_err(|e| e.to_string())?;
+            crate::fix::write(&disk)?;
             let n: usize = disk.iter().map(|c| c.fixes).sum();
             if !disk.is_empty() && !args.quiet {
                 eprintln!("acrlint: fixed {n} finding(s) in {} file(s)", disk.len());

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::CheckArgs;
+use super::{CheckArgs, CliError};
 use crate::report::{self, Format};
 
 /// One `--format` value: a format, and the file it goes to (standard output without).
@@ -15,17 +15,19 @@ pub struct FormatSpec {
 }
 
 /// `human`, `sarif=results.sarif`.
-pub fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
+pub fn parse_format_spec(s: &str) -> Result<FormatSpec, CliError> {
     use clap::ValueEnum;
     let (name, path) = match s.split_once('=') {
         Some((n, "")) => {
-            return Err(format!("`{n}=` names no file (write `{n}=PATH`)"));
+            return Err(CliError::Usage(format!(
+                "`{n}=` names no file (write `{n}=PATH`)"
+            )));
         }
         Some((n, p)) => (n, Some(PathBuf::from(p))),
         None => (s, None),
     };
     let format = Format::from_str(name, true).map_err(|_| {
-        format!("unknown format `{name}` (one of: human, json, sarif, github; `FORMAT=PATH` writes it to a file)")
+        CliError::Usage(format!("unknown format `{name}` (one of: human, json, sarif, github; `FORMAT=PATH` writes it to a file)"))
     })?;
     Ok(FormatSpec { format, path })
 }
@@ -49,16 +51,16 @@ pub struct Target {
 /// The reports of a run, checked before anything is analysed: at most one goes to
 /// standard output (or `--output-file`), no file is named twice, `--statistics` applies
 /// to that one report and only in a format that has statistics.
-pub fn plan(args: &CheckArgs) -> Result<Vec<Target>, String> {
+pub fn plan(args: &CheckArgs) -> Result<Vec<Target>, CliError> {
     let main: Vec<&FormatSpec> = args.format.iter().filter(|s| s.path.is_none()).collect();
     if main.len() > 1 {
         let names: Vec<&str> = main.iter().map(|s| s.format.name()).collect();
-        return Err(format!(
+        return Err(CliError::Usage(format!(
             "only one report can go to standard output, not {}; write the others to files, e.g. `--format {}=report.{}`",
             names.join(" and "),
             names[1],
             names[1]
-        ));
+        )));
     }
     let mut targets: Vec<Target> = Vec::new();
     for spec in &args.format {
@@ -73,10 +75,10 @@ pub fn plan(args: &CheckArgs) -> Result<Vec<Target>, String> {
         });
     }
     if args.output_file.is_some() && main.is_empty() {
-        return Err(
+        return Err(CliError::Usage(
             "--output-file: every --format already names its file; give one --format without `=PATH`"
                 .into(),
-        );
+        ));
     }
     if args.statistics {
         match targets.iter().find(|t| t.statistics) {
@@ -86,12 +88,12 @@ pub fn plan(args: &CheckArgs) -> Result<Vec<Target>, String> {
                 statistics: true,
             }),
             Some(t) if matches!(t.format, Format::Sarif | Format::Github) => {
-                return Err(format!(
+                return Err(CliError::Usage(format!(
                     "--statistics is a table (human) or a JSON array (json), not {}; write that report to a file, e.g. `--format {}=report.{}`",
                     t.format.name(),
                     t.format.name(),
                     t.format.name()
-                ));
+                )));
             }
             Some(_) => {}
         }
@@ -105,10 +107,10 @@ pub fn plan(args: &CheckArgs) -> Result<Vec<Target>, String> {
         .collect();
     for (i, f) in files.iter().enumerate() {
         if files[..i].contains(f) {
-            return Err(format!(
+            return Err(CliError::Usage(format!(
                 "{} is named for two reports",
                 crate::sanitize::path(f)
-            ));
+            )));
         }
     }
     Ok(targets)
@@ -122,7 +124,7 @@ pub fn write_all(
     targets: &[Target],
     options: &report::Options,
     to_stderr: bool,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let plain = report::Options {
         color: false,
         ..*options
@@ -138,8 +140,14 @@ pub fn write_all(
                     std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
                 let _ = render(a, t, options, &mut stdout).and_then(|()| stdout.flush());
             }
-            Dest::File(path) => write_atomic(path, |out| render(a, t, &plain, out))
-                .map_err(|e| format!("cannot write {}: {e}", crate::sanitize::path(path)))?,
+            Dest::File(path) => {
+                write_atomic(path, |out| render(a, t, &plain, out)).map_err(|error| {
+                    CliError::Report {
+                        path: path.clone(),
+                        error,
+                    }
+                })?
+            }
         }
     }
     Ok(())
@@ -227,15 +235,15 @@ mod tests {
     #[test]
     fn format_specs_parse() {
         assert_eq!(
-            parse_format_spec("sarif=out/r.sarif"),
-            Ok(FormatSpec {
+            parse_format_spec("sarif=out/r.sarif").ok(),
+            Some(FormatSpec {
                 format: Format::Sarif,
                 path: Some(PathBuf::from("out/r.sarif"))
             })
         );
         assert_eq!(
-            parse_format_spec("human"),
-            Ok(FormatSpec {
+            parse_format_spec("human").ok(),
+            Some(FormatSpec {
                 format: Format::Human,
                 path: None
             })

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::CliError;
 use crate::discover::{FileKind, classify};
 
 /// A Terraform plan in JSON (`terraform show -json`): `format_version` with
@@ -43,18 +44,18 @@ pub fn not_read_reason(path: &Path, text: &str) -> Option<&'static str> {
 /// The file name standard input is analysed under when `--stdin-filename` is not given,
 /// from its content: ARM JSON, Kubernetes YAML, Terraform or Bicep. An error says what to
 /// do when the content does not tell.
-pub fn stdin_name(text: &str) -> Result<&'static str, String> {
+pub fn stdin_name(text: &str) -> Result<&'static str, CliError> {
     const NAME_IT: &str = "name it with --stdin-filename (e.g. --stdin-filename main.tf, app.yaml, azuredeploy.json, main.bicep)";
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.starts_with('{') || body.starts_with('[') {
         if is_terraform_plan(body) {
-            return Err(format!("standard input: {PLAN}"));
+            return Err(CliError::Stdin(format!("standard input: {PLAN}")));
         }
         return match classify(Path::new("stdin.json"), body) {
             FileKind::ArmTemplate | FileKind::ArmParameters => Ok("stdin.json"),
-            _ => Err(format!(
+            _ => Err(CliError::Usage(format!(
                 "standard input is JSON but not an ARM template (no deploymentTemplate `$schema`); {NAME_IT}"
-            )),
+            ))),
         };
     }
     if classify(Path::new("stdin.yaml"), body) == FileKind::Kubernetes {
@@ -64,9 +65,9 @@ pub fn stdin_name(text: &str) -> Result<&'static str, String> {
     match (hcl > 0, bicep > 0) {
         (true, false) => Ok("stdin.tf"),
         (false, true) => Ok("stdin.bicep"),
-        _ => Err(format!(
+        _ => Err(CliError::Usage(format!(
             "cannot tell the format of standard input (Terraform, Bicep, ARM JSON or Kubernetes YAML); {NAME_IT}"
-        )),
+        ))),
     }
 }
 
@@ -126,30 +127,31 @@ mod tests {
     #[test]
     fn stdin_formats_are_told_apart() {
         assert_eq!(
-            stdin_name("resource \"azurerm_container_registry\" \"r\" {\n}\n"),
-            Ok("stdin.tf")
+            stdin_name("resource \"azurerm_container_registry\" \"r\" {\n}\n").ok(),
+            Some("stdin.tf")
         );
         assert_eq!(
             stdin_name(
                 "param location string\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n}\n"
-            ),
-            Ok("stdin.bicep")
+            ).ok(),
+            Some("stdin.bicep")
         );
         assert_eq!(
-            stdin_name("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"),
-            Ok("stdin.yaml")
+            stdin_name("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n").ok(),
+            Some("stdin.yaml")
         );
         assert_eq!(
             stdin_name(
                 "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\"}"
-            ),
-            Ok("stdin.json")
+            ).ok(),
+            Some("stdin.json")
         );
         assert!(stdin_name("hello world\n").is_err());
         assert!(stdin_name("{\"a\": 1}").is_err());
         assert!(
             stdin_name("{\"format_version\":\"1.2\",\"planned_values\":{}}")
                 .unwrap_err()
+                .to_string()
                 .contains("Terraform plan")
         );
     }
