@@ -28,7 +28,12 @@ fn main() {
         );
     };
     let ws = Workspace::from_paths(std::slice::from_ref(&root), &config).unwrap();
-    for round in 0..4 {
+    // ROUNDS=n for more rounds (profiling).
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(4);
+    for round in 0..rounds {
         let mut ws2 = Workspace {
             files: ws.files.clone(),
             roots: ws.roots.clone(),

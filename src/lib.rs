@@ -181,7 +181,11 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// What a format's loader returns.
 #[derive(Clone, Debug, Default)]
 pub struct Loaded {
+    /// The resources (after those of [`Loaded::shared`]).
     pub resources: Vec<Resource>,
+    /// Resources that come before [`Loaded::resources`], in runs a session may share
+    /// between analyses ([`Loaded::share`]).
+    pub shared: Vec<model::Part>,
     /// LINT001 and similar findings found while loading.
     pub findings: Vec<Finding>,
     /// Things the user may want to know (a skipped file, a remote module), shown in verbose output.
@@ -202,12 +206,49 @@ impl Loaded {
     /// be most of an ARM-heavy scan's memory: loaders drop them as soon as a file is
     /// evaluated.
     pub fn drop_unread_bodies(&mut self) {
-        for r in self
-            .resources
-            .iter_mut()
+        // Runs a session keeps dropped theirs before they were kept.
+        let owned = self.shared.iter_mut().filter_map(|p| match p {
+            model::Part::Owned(v) => Some(v),
+            model::Part::Kept(_) => None,
+        });
+        for r in owned
+            .flatten()
+            .chain(&mut self.resources)
             .filter(|r| !rules::body_read(r.kind))
         {
             r.body = Value::new(ValueKind::Object(Vec::new()), r.body.span);
+        }
+    }
+
+    /// All resources, in order, as the runs a graph is built from.
+    pub fn into_parts(&mut self) -> Vec<model::Part> {
+        let mut parts = std::mem::take(&mut self.shared);
+        parts.push(model::Part::Owned(std::mem::take(&mut self.resources)));
+        parts
+    }
+
+    /// Move the resources into one run that copies of this result share (a session keeps
+    /// it; each analysis that reuses it gets a copy whose resources are that run).
+    pub(crate) fn share(&mut self) {
+        let parts = self.into_parts();
+        let mut all = Vec::new();
+        for p in parts {
+            match p {
+                model::Part::Owned(v) if all.is_empty() => all = v,
+                model::Part::Owned(v) => all.extend(v),
+                model::Part::Kept(k) => {
+                    if !all.is_empty() {
+                        let run = std::mem::take(&mut all);
+                        self.shared
+                            .push(model::Part::Kept(Arc::new(model::Kept::new(run))));
+                    }
+                    self.shared.push(model::Part::Kept(k));
+                }
+            }
+        }
+        if !all.is_empty() {
+            self.shared
+                .push(model::Part::Kept(Arc::new(model::Kept::new(all))));
         }
     }
 
@@ -241,8 +282,29 @@ impl Loaded {
         }
     }
 
+    /// Append a run of resources (shared when a session keeps it).
+    pub fn push_part(&mut self, part: model::Part) {
+        match part {
+            model::Part::Owned(v) => self.resources.extend(v),
+            kept => {
+                if !self.resources.is_empty() {
+                    let before = std::mem::take(&mut self.resources);
+                    self.shared.push(model::Part::Owned(before));
+                }
+                self.shared.push(kept);
+            }
+        }
+    }
+
     pub fn extend(&mut self, other: Loaded) {
-        self.resources.extend(other.resources);
+        for part in other.shared {
+            self.push_part(part);
+        }
+        if self.resources.is_empty() {
+            self.resources = other.resources;
+        } else {
+            self.resources.extend(other.resources);
+        }
         self.findings.extend(other.findings);
         self.notes.extend(other.notes);
         self.internal_errors.extend(other.internal_errors);
@@ -426,7 +488,7 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     loaded.extend(k8s_loaded);
     lap("kubernetes (parse + evaluate)", &mut timings);
     loaded.drop_unread_bodies();
-    let graph = Graph::new(std::mem::take(&mut loaded.resources));
+    let graph = Graph::of_parts(loaded.into_parts());
     lap("graph", &mut timings);
     let mut findings = loaded.findings;
     let mut internal_errors = loaded.internal_errors;

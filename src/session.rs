@@ -67,36 +67,22 @@ pub(crate) struct Fingerprints {
 
 impl Fingerprints {
     pub(crate) fn of(graph: &crate::model::Graph) -> Fingerprints {
-        use rayon::prelude::*;
-        // Each resource hashed on its own, in parallel, with a fast hash: this runs on
-        // every edit. A collision would reuse a rule's stale findings; at 64 bits that is
-        // vanishingly rare, and the next edit that changes what the rule reads corrects it.
-        let hashed: Vec<(u64, Option<u64>)> = graph
-            .resources
-            .par_iter()
-            .map(|r| {
-                let id = (
-                    r.kind,
-                    &r.native_type,
-                    &r.address,
-                    &r.keys,
-                    &r.name,
-                    r.existing,
-                );
-                let whole = (r.kind != Kind::Other)
-                    .then(|| fast_hash(&(&id, r.format, r.span, &r.body, &r.instances, &r.via)));
-                (fast_hash(&id), whole)
-            })
-            .collect();
+        // A run the session keeps is hashed once (its print stays with it); the others on
+        // every analysis. Combined in the graph's order.
         let mut kinds: HashMap<Kind, foldhash::fast::FoldHasher<'static>> = HashMap::new();
         let mut identity = fast_hasher();
-        for (r, (id, whole)) in graph.resources.iter().zip(hashed) {
-            identity.write_u64(id);
-            if let Some(whole) = whole {
-                kinds
-                    .entry(r.kind)
-                    .or_insert_with(fast_hasher)
-                    .write_u64(whole);
+        for (run, kept) in graph.resources.parts() {
+            let fresh;
+            let (id, by_kind) = match kept {
+                Some(k) => k.print.get_or_init(|| print(run)),
+                None => {
+                    fresh = print(run);
+                    &fresh
+                }
+            };
+            identity.write_u64(*id);
+            for (k, h) in by_kind {
+                kinds.entry(*k).or_insert_with(fast_hasher).write_u64(*h);
             }
         }
         Fingerprints {
@@ -114,6 +100,50 @@ impl Fingerprints {
         }
         h.finish()
     }
+}
+
+/// The fingerprint of a run of resources: of every resource's identity, and per kind of
+/// every resource of that kind whole.
+fn print(run: &[crate::model::Resource]) -> crate::model::PartPrint {
+    use rayon::prelude::*;
+    // Each resource hashed on its own, in parallel, with a fast hash. A collision would
+    // reuse a rule's stale findings; at 64 bits that is vanishingly rare, and the next edit
+    // that changes what the rule reads corrects it.
+    let hashed: Vec<(u64, Option<u64>)> = run
+        .par_iter()
+        .map(|r| {
+            let id = (
+                r.kind,
+                &r.native_type,
+                &r.address,
+                &r.keys,
+                &r.name,
+                r.existing,
+            );
+            let whole = (r.kind != Kind::Other)
+                .then(|| fast_hash(&(&id, r.format, r.span, &r.body, &r.instances, &r.via)));
+            (fast_hash(&id), whole)
+        })
+        .collect();
+    let mut kinds: Vec<(Kind, foldhash::fast::FoldHasher<'static>)> = Vec::new();
+    let mut identity = fast_hasher();
+    for (r, (id, whole)) in run.iter().zip(hashed) {
+        identity.write_u64(id);
+        if let Some(whole) = whole {
+            match kinds.iter_mut().find(|(k, _)| *k == r.kind) {
+                Some((_, h)) => h.write_u64(whole),
+                None => {
+                    let mut h = fast_hasher();
+                    h.write_u64(whole);
+                    kinds.push((r.kind, h));
+                }
+            }
+        }
+    }
+    (
+        identity.finish(),
+        kinds.into_iter().map(|(k, h)| (k, h.finish())).collect(),
+    )
 }
 
 impl std::fmt::Debug for Session {
@@ -200,6 +230,7 @@ impl Session {
     pub(crate) fn bicep_unit(&self, inputs: &Inputs) -> Option<(Vec<(Look, u64)>, crate::Loaded)> {
         let unit = self.bicep.lock().unwrap_or_else(PoisonError::into_inner);
         let unit = unit.as_ref().filter(|u| u.inputs.same(inputs))?;
+        // The resources are shared (`Loaded::share`), not copied.
         Some((unit.looks.clone(), unit.loaded.clone()))
     }
 
@@ -207,8 +238,9 @@ impl Session {
         &self,
         inputs: Inputs,
         looks: Vec<(Look, u64)>,
-        loaded: crate::Loaded,
+        mut loaded: crate::Loaded,
     ) {
+        loaded.share();
         *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = Some(BicepUnit {
             inputs,
             looks,
@@ -222,7 +254,7 @@ impl Session {
 
     /// The cached value for `key` when it was computed from the same inputs, else
     /// `compute`d and kept.
-    pub(crate) fn remember<K: Hash + Eq + Clone, V: Clone>(
+    pub(crate) fn remember<K: Hash + Eq + Clone, V: Reuse>(
         &self,
         memo: &Memo<K, V>,
         key: K,
@@ -233,9 +265,55 @@ impl Session {
         if let Some(v) = memo.get(&key, &inputs, g) {
             return v;
         }
-        let v = compute();
-        memo.put(key, inputs, v.clone(), g);
+        let (kept, v) = compute().keep();
+        memo.put(key, inputs, kept, g);
         v
+    }
+}
+
+/// How a session's memo keeps a value and hands it out again.
+pub(crate) trait Reuse: Sized {
+    /// A value just computed: the one to keep, and the one to hand out.
+    fn keep(self) -> (Self, Self);
+    /// A kept value, handed out again.
+    fn reuse(&self) -> Self;
+}
+
+/// Values handed out as clones of what is kept.
+macro_rules! reuse_by_clone {
+    ($($t:ty),*) => {$(
+        impl Reuse for $t {
+            fn keep(self) -> (Self, Self) {
+                (self.clone(), self)
+            }
+
+            fn reuse(&self) -> Self {
+                self.clone()
+            }
+        }
+    )*};
+}
+
+reuse_by_clone!(
+    crate::discover::FileKind,
+    TerraformParse,
+    BicepParse,
+    Arc<crate::k8s::FileResult>
+);
+
+/// A unit's result: its resources kept in one run that every analysis reusing the unit
+/// shares; each gets its own copy of the rest (findings, notes: a few), which the loaders
+/// take apart without copying the resources.
+impl Reuse for Arc<crate::Loaded> {
+    fn keep(self) -> (Self, Self) {
+        let mut kept = Arc::unwrap_or_clone(self);
+        kept.share();
+        let out = Arc::new(kept.clone());
+        (Arc::new(kept), out)
+    }
+
+    fn reuse(&self) -> Self {
+        Arc::new((**self).clone())
     }
 }
 
@@ -315,7 +393,7 @@ impl<K, V> Default for Memo<K, V> {
     }
 }
 
-impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+impl<K: Hash + Eq, V: Reuse> Memo<K, V> {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Inputs, V, u64)>> {
         self.map.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -329,7 +407,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         // Keep the newest texts: the next comparison is by pointer.
         entry.0 = inputs.clone();
         entry.2 = generation;
-        Some(entry.1.clone())
+        Some(entry.1.reuse())
     }
 
     fn put(&self, key: K, inputs: Inputs, value: V, generation: u64) {

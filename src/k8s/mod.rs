@@ -10,7 +10,7 @@ pub mod yaml;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::model::{Format, Kind, Resource, Value, ValueKind};
+use crate::model::{Format, Kind, Part, Resource, Value, ValueKind};
 use crate::rules::{K8sRead, parse_error};
 use crate::source::{FileId, SourceMap};
 use crate::{Loaded, Workspace};
@@ -34,7 +34,15 @@ pub fn load(
                 let mut inputs = crate::session::Inputs::default();
                 inputs.file(id, &sources.get(id).text);
                 let r = s.remember(&s.k8s, id, inputs, || {
-                    std::sync::Arc::new(load_file(ws, sources, id))
+                    let (mut parsed, l) = load_file(ws, sources, id);
+                    // A manifest's objects are kept in a run the graphs share.
+                    if let Parsed::Manifest(_, part) = &mut parsed
+                        && let Part::Owned(objects) = part
+                    {
+                        let objects = std::mem::take(objects);
+                        *part = Part::Kept(std::sync::Arc::new(crate::model::Kept::new(objects)));
+                    }
+                    std::sync::Arc::new((parsed, l))
                 });
                 std::sync::Arc::unwrap_or_clone(r)
             }
@@ -67,7 +75,7 @@ pub fn load(
         if !through_kustomize.contains(&path)
             && let Some(objects) = tree.manifests.remove(&path)
         {
-            out.resources.extend(objects);
+            out.push_part(objects);
         }
     }
     out.resources.extend(rendered);
@@ -128,7 +136,7 @@ fn load_file(ws: &Workspace, sources: &SourceMap, id: FileId) -> FileResult {
                 objects(doc, &mut l.resources);
             }
             let objects = std::mem::take(&mut l.resources);
-            return (Parsed::Manifest(file.path.clone(), objects), l);
+            return (Parsed::Manifest(file.path.clone(), Part::Owned(objects)), l);
         }
         Err(f) => l.findings.push(f),
     }
@@ -142,7 +150,7 @@ pub const HELM_SUMMARY: &str = "Helm templates not analysed: ";
 #[derive(Clone)]
 pub(crate) enum Parsed {
     Helm(String),
-    Manifest(std::path::PathBuf, Vec<Resource>),
+    Manifest(std::path::PathBuf, Part),
     Kustomization(std::path::PathBuf, kustomize::Kustomization),
     Nothing,
 }

@@ -7,6 +7,7 @@ pub mod registry;
 pub mod value;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::source::Span;
 pub use key::{ArmKey, ArmLocal, ArmScope, Key, TypeName};
@@ -166,10 +167,160 @@ impl Resource {
     }
 }
 
+/// A unit's resources as a session keeps them (a Terraform root module, an ARM template, a
+/// Kubernetes manifest): the graphs of the analyses that reuse the unit share them instead
+/// of each holding a copy. Their ids run on from the first; a graph that places them
+/// elsewhere numbers a copy and keeps that one for the next analysis.
+#[derive(Debug)]
+pub struct Kept {
+    resources: std::sync::Mutex<Arc<Vec<Resource>>>,
+    /// What the session's fingerprints take from these resources, computed once.
+    pub(crate) print: std::sync::OnceLock<PartPrint>,
+}
+
+/// A fingerprint of some resources (ids aside): of their identities, and per kind of
+/// those of that kind whole (see `session::Fingerprints`).
+pub(crate) type PartPrint = (u64, Vec<(Kind, u64)>);
+
+impl Kept {
+    pub fn new(mut resources: Vec<Resource>) -> Kept {
+        resources.shrink_to_fit();
+        number(&mut resources, 0);
+        Kept {
+            resources: std::sync::Mutex::new(Arc::new(resources)),
+            print: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The resources numbered from `first`.
+    fn numbered(&self, first: usize) -> Arc<Vec<Resource>> {
+        let mut kept = self
+            .resources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.first().is_some_and(|r| r.id != id_at(first)) {
+            // Copied only when an earlier analysis's graph still holds these.
+            let copy: &mut Vec<Resource> = Arc::make_mut(&mut kept);
+            number(copy, first);
+        }
+        kept.clone()
+    }
+}
+
+/// Resources in a graph's order: owned by the analysis, or kept by a session.
+#[derive(Clone, Debug)]
+pub enum Part {
+    Owned(Vec<Resource>),
+    Kept(Arc<Kept>),
+}
+
+impl Part {
+    /// Run `f` over the resources.
+    pub fn with<R>(&self, f: impl FnOnce(&[Resource]) -> R) -> R {
+        match self {
+            Part::Owned(v) => f(v),
+            Part::Kept(k) => {
+                let run = k
+                    .resources
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                f(&run)
+            }
+        }
+    }
+}
+
+fn id_at(i: usize) -> ResourceId {
+    // Past 4 billion resources (beyond any machine's memory) ids would repeat.
+    ResourceId(u32::try_from(i).unwrap_or(u32::MAX))
+}
+
+fn number(resources: &mut [Resource], first: usize) {
+    for (i, r) in resources.iter_mut().enumerate() {
+        r.id = id_at(first + i);
+    }
+}
+
+/// The resources of a graph, indexed by [`ResourceId`]: one run, or (through a session)
+/// runs shared with other analyses.
+#[derive(Debug, Default)]
+pub struct Resources {
+    parts: Vec<Run>,
+    /// Per resource, its part and place in it; empty when there is one part.
+    at: Vec<(u32, u32)>,
+}
+
+impl Resources {
+    pub fn len(&self) -> usize {
+        match self.parts.as_slice() {
+            [(only, _)] => only.len(),
+            _ => self.at.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Resource> {
+        if self.at.is_empty() {
+            self.parts.first()?.0.get(i)
+        } else {
+            let &(p, j) = self.at.get(i)?;
+            self.parts[p as usize].0.get(j as usize)
+        }
+    }
+
+    pub fn iter(&self) -> Iter<'_> {
+        self.parts.iter().flat_map(run_of)
+    }
+
+    /// The runs in order, each with the session's record when a session keeps it.
+    pub(crate) fn parts(&self) -> impl Iterator<Item = (&[Resource], Option<&Kept>)> {
+        self.parts.iter().map(|(p, k)| (p.as_slice(), k.as_deref()))
+    }
+}
+
+impl std::ops::Index<usize> for Resources {
+    type Output = Resource;
+
+    fn index(&self, i: usize) -> &Resource {
+        if self.at.is_empty() {
+            &self.parts[0].0[i]
+        } else {
+            let (p, j) = self.at[i];
+            &self.parts[p as usize].0[j as usize]
+        }
+    }
+}
+
+type Run = (Arc<Vec<Resource>>, Option<Arc<Kept>>);
+
+fn run_of(run: &Run) -> std::slice::Iter<'_, Resource> {
+    run.0.iter()
+}
+
+/// The resources of a graph in order.
+pub type Iter<'a> = std::iter::FlatMap<
+    std::slice::Iter<'a, Run>,
+    std::slice::Iter<'a, Resource>,
+    fn(&'a Run) -> std::slice::Iter<'a, Resource>,
+>;
+
+impl<'a> IntoIterator for &'a Resources {
+    type Item = &'a Resource;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
 /// All resources of an analysis, with lookup by identity key.
 #[derive(Debug, Default)]
 pub struct Graph {
-    pub resources: Vec<Resource>,
+    pub resources: Resources,
     by_key: HashMap<Key, Vec<usize>>,
     /// Resources by kind and lower-case name.
     by_name: HashMap<(Kind, String), Vec<usize>>,
@@ -190,13 +341,38 @@ pub enum Target<'a> {
 }
 
 impl Graph {
-    pub fn new(mut resources: Vec<Resource>) -> Graph {
-        // Loaders append file by file; the graph lives for the whole run.
-        resources.shrink_to_fit();
-        for (i, r) in resources.iter_mut().enumerate() {
-            // Past 4 billion resources (beyond any machine's memory) ids would repeat.
-            r.id = ResourceId(u32::try_from(i).unwrap_or(u32::MAX));
+    pub fn new(resources: Vec<Resource>) -> Graph {
+        Graph::of_parts(vec![Part::Owned(resources)])
+    }
+
+    /// The graph of resources in runs: those a session keeps are shared, not copied.
+    pub fn of_parts(parts: Vec<Part>) -> Graph {
+        let mut runs = Vec::with_capacity(parts.len());
+        let mut total = 0;
+        for part in parts {
+            let run = match part {
+                Part::Owned(mut v) => {
+                    // Loaders append file by file; the graph lives for the whole run.
+                    v.shrink_to_fit();
+                    number(&mut v, total);
+                    (Arc::new(v), None)
+                }
+                Part::Kept(k) => (k.numbered(total), Some(k)),
+            };
+            if !run.0.is_empty() || runs.is_empty() {
+                total += run.0.len();
+                runs.push(run);
+            }
         }
+        let mut at = Vec::new();
+        if runs.len() > 1 {
+            at.reserve_exact(total);
+            for (p, (run, _)) in runs.iter().enumerate() {
+                let p = u32::try_from(p).unwrap_or(u32::MAX);
+                at.extend((0..run.len()).map(|j| (p, u32::try_from(j).unwrap_or(u32::MAX))));
+            }
+        }
+        let resources = Resources { parts: runs, at };
         let mut by_key: HashMap<Key, Vec<usize>> = HashMap::with_capacity(resources.len());
         let mut by_name: HashMap<(Kind, String), Vec<usize>> =
             HashMap::with_capacity(resources.len());
