@@ -351,7 +351,73 @@ impl Loaded {
 }
 
 /// A rule's findings and the notes on what it could not decide.
-pub(crate) type RuleOutput = (Vec<Finding>, Vec<String>);
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RuleOutput {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) notes: Vec<String>,
+}
+
+/// The last steps of the findings after suppression: configured levels, the files
+/// reported, duplicates merged, sorted.
+pub(crate) struct Settle<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) ws: &'a Workspace,
+    pub(crate) sources: &'a SourceMap,
+    /// The `.bicep` files whose compiled template was checked in their place.
+    pub(crate) fallback: &'a HashSet<PathBuf>,
+}
+
+impl Settle<'_> {
+    /// Configured levels, for every finding: the rules', the loaders' (LINT001) and the
+    /// suppressions' (LINT002). False when the rule is off.
+    fn configured(&self, f: &mut Finding) -> bool {
+        match self.config.level(f.rule.code, f.rule.name) {
+            Some(config::Level::Off) => false,
+            Some(l) => {
+                f.severity = l.severity().unwrap_or(f.severity);
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Reported: the findings in the files asked about, judged in the whole project.
+    /// A compiled template checked in place of a selected `.bicep` reports for it.
+    fn reported(&self, f: &Finding) -> bool {
+        let path = &self.sources.get(f.primary.file).path;
+        self.ws.is_selected(path)
+            || (!self.fallback.is_empty() && {
+                let source = path.with_extension("bicep");
+                self.fallback.contains(&source) && self.ws.is_selected(&source)
+            })
+    }
+
+    /// Findings and suppressed findings, after suppression, as reported. Each rule code's
+    /// findings are settled on their own: findings of different codes never merge.
+    pub(crate) fn settle(
+        &self,
+        mut findings: Vec<Finding>,
+        mut suppressed: Vec<(Finding, String)>,
+    ) -> (Vec<Finding>, Vec<(Finding, String)>) {
+        findings.retain_mut(|f| self.configured(f));
+        suppressed.retain_mut(|(f, _)| self.configured(f));
+        if self.ws.selection.is_some() {
+            findings.retain(|f| self.reported(f));
+            suppressed.retain(|(f, _)| self.reported(f));
+        }
+        finding::merge_duplicates(&mut findings);
+        sort_by_finding(&mut suppressed, |(f, _)| f, self.sources);
+        sort_findings(&mut findings, self.sources);
+        (findings, suppressed)
+    }
+
+    /// What the selection depends on besides the findings (a digest).
+    pub(crate) fn context(&self) -> u64 {
+        let mut fallback: Vec<&PathBuf> = self.fallback.iter().collect();
+        fallback.sort();
+        session::digest(&(&self.ws.selection, fallback))
+    }
+}
 
 /// The result of an analysis.
 #[derive(Debug)]
@@ -490,7 +556,6 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     loaded.drop_unread_bodies();
     let graph = Graph::of_parts(loaded.into_parts());
     lap("graph", &mut timings);
-    let mut findings = loaded.findings;
     let mut internal_errors = loaded.internal_errors;
     // Through a session, a rule whose reads (the kinds it declares, and every resource's
     // identity) are the same as in the last analysis gives its last findings again.
@@ -502,12 +567,12 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     };
     // Rules only read the graph: they run in parallel, and their findings (and notes) are
     // merged in catalog order so that output stays deterministic.
-    let per_rule: Vec<Result<RuleOutput, String>> = rules::ALL
+    let per_rule: Vec<Result<(&'static str, Arc<RuleOutput>), String>> = rules::ALL
         .par_iter()
         .filter(|rule| config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off))
         .map(|rule| {
             if let Some(run) = remembered(rule) {
-                return Ok(run);
+                return Ok((rule.meta.code, run));
             }
             let ctx = rules::Ctx {
                 graph: &graph,
@@ -527,53 +592,51 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
                 .notes
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let out = Arc::new(RuleOutput {
+                findings: found,
+                notes,
+            });
             if let (Some(s), Some(p)) = (session, &prints) {
-                s.keep_rule_run(rule, p, &found, &notes);
+                s.keep_rule_run(rule, p, &out);
             }
-            Ok((found, notes))
+            Ok((rule.meta.code, out))
         })
         .collect();
-    let mut rule_notes = Vec::new();
+    let mut outputs = Vec::with_capacity(per_rule.len());
     for r in per_rule {
         match r {
-            Ok((found, notes)) => {
-                findings.extend(found);
-                rule_notes.extend(notes);
-            }
+            Ok(out) => outputs.push(out),
             Err(e) => internal_errors.push(e),
         }
     }
     lap("rules", &mut timings);
-    let mut suppressed = suppress::apply(&mut findings, &sources, &loaded.comments, &graph, config);
-    // Configured levels, for every finding: the rules', the loaders' (LINT001) and the
-    // suppressions' (LINT002).
-    let configured = |f: &mut Finding| match config.level(f.rule.code, f.rule.name) {
-        Some(config::Level::Off) => false,
-        Some(l) => {
-            f.severity = l.severity().unwrap_or(f.severity);
-            true
-        }
-        None => true,
+    let mut rule_notes = Vec::new();
+    let settle = Settle {
+        config,
+        ws,
+        sources: &sources,
+        fallback: &loaded.compiled_fallback,
     };
-    findings.retain_mut(configured);
-    suppressed.retain_mut(|(f, _)| configured(f));
-    // Reported: the findings in the files asked about, judged in the whole project.
-    // A compiled template checked in place of a selected `.bicep` reports for it.
-    if ws.selection.is_some() {
-        let reported = |f: &Finding| {
-            let path = &sources.get(f.primary.file).path;
-            ws.is_selected(path)
-                || (!loaded.compiled_fallback.is_empty() && {
-                    let source = path.with_extension("bicep");
-                    loaded.compiled_fallback.contains(&source) && ws.is_selected(&source)
-                })
-        };
-        findings.retain(|f| reported(f));
-        suppressed.retain(|(f, _)| reported(f));
-    }
-    finding::merge_duplicates(&mut findings);
-    sort_by_finding(&mut suppressed, |(f, _)| f, &sources);
-    sort_findings(&mut findings, &sources);
+    let (findings, suppressed) = match session {
+        None => {
+            let mut findings = loaded.findings;
+            for (_, out) in outputs {
+                let out = Arc::unwrap_or_clone(out);
+                findings.extend(out.findings);
+                rule_notes.extend(out.notes);
+            }
+            let suppressed =
+                suppress::apply(&mut findings, &sources, &loaded.comments, &graph, config);
+            settle.settle(findings, suppressed)
+        }
+        Some(s) => {
+            for (_, out) in &outputs {
+                rule_notes.extend(out.notes.iter().cloned());
+            }
+            let ignores = suppress::collect(&sources, &loaded.comments, &graph);
+            s.findings(&settle, loaded.findings, &outputs, ignores)
+        }
+    };
     lap("findings (suppress, merge, sort)", &mut timings);
     let mut notes = loaded.notes;
     notes.extend(rule_notes);
@@ -601,15 +664,18 @@ pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
 
 /// Sort items by the finding each holds, as [`sort_findings`].
 pub fn sort_by_finding<T>(items: &mut [T], finding: impl Fn(&T) -> &Finding, sources: &SourceMap) {
-    // Unstable: no scratch copy of the findings; the key below leaves no ties but equal findings.
-    items.sort_unstable_by(|a, b| {
-        let (a, b) = (finding(a), finding(b));
-        let fa = &sources.get(a.primary.file).display;
-        let fb = &sources.get(b.primary.file).display;
-        fa.cmp(fb)
-            .then(a.primary.start.cmp(&b.primary.start))
-            .then(a.primary.end.cmp(&b.primary.end))
-            .then(a.rule.code.cmp(b.rule.code))
-            .then(a.message.cmp(&b.message))
-    });
+    // Unstable: no scratch copy of the findings; the key leaves no ties but equal findings.
+    items.sort_unstable_by(|a, b| by_finding(finding(a), finding(b), sources));
+}
+
+/// The order of findings: by file, position, code, message, resource.
+pub(crate) fn by_finding(a: &Finding, b: &Finding, sources: &SourceMap) -> std::cmp::Ordering {
+    let fa = &sources.get(a.primary.file).display;
+    let fb = &sources.get(b.primary.file).display;
+    fa.cmp(fb)
+        .then(a.primary.start.cmp(&b.primary.start))
+        .then(a.primary.end.cmp(&b.primary.end))
+        .then(a.rule.code.cmp(b.rule.code))
+        .then_with(|| a.message.cmp(&b.message))
+        .then_with(|| a.resource.cmp(&b.resource))
 }

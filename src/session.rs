@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::eval::bicep::Look;
+use crate::finding::Finding;
 use crate::model::Kind;
 use crate::source::{FileId, Ids};
 
@@ -46,6 +47,8 @@ pub struct Session {
     pub(crate) kinds: Memo<FileId, crate::discover::FileKind>,
     /// Each rule's last findings and notes, with the fingerprint of what it read then.
     rules: Mutex<HashMap<&'static str, RuleRun>>,
+    /// The rules' findings as last settled.
+    settled: Mutex<Settled>,
     /// The roots and project of the last analysis: when they change, nothing is reused.
     context: Mutex<u64>,
 }
@@ -53,8 +56,25 @@ pub struct Session {
 /// One rule's result over a graph, kept while what it reads stays the same.
 struct RuleRun {
     read: u64,
-    findings: Vec<crate::finding::Finding>,
-    notes: Vec<String>,
+    out: Arc<crate::RuleOutput>,
+}
+
+/// The findings phase's last results: each rule's findings settled (suppressed, merged,
+/// sorted) over these ignores and this selection.
+#[derive(Default)]
+struct Settled {
+    ignores: Vec<crate::suppress::Ignore>,
+    context: u64,
+    by_rule: HashMap<&'static str, SettledRule>,
+}
+
+/// One rule's findings, settled.
+struct SettledRule {
+    /// The rule's output they were settled from.
+    from: Arc<crate::RuleOutput>,
+    findings: Vec<Finding>,
+    suppressed: Vec<(Finding, String)>,
+    used: crate::suppress::Used,
 }
 
 /// What the rules can see of a graph, hashed: per kind, every resource of that kind whole
@@ -175,6 +195,7 @@ impl Session {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clear();
+            *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Settled::default();
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -197,12 +218,12 @@ impl Session {
         &self,
         rule: &crate::rules::Rule,
         prints: &Fingerprints,
-    ) -> Option<crate::RuleOutput> {
+    ) -> Option<Arc<crate::RuleOutput>> {
         let runs = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
         let run = runs
             .get(rule.meta.code)
             .filter(|r| r.read == prints.read(rule.reads))?;
-        Some((run.findings.clone(), run.notes.clone()))
+        Some(run.out.clone())
     }
 
     /// Keep a rule's findings and notes over a graph with these fingerprints.
@@ -210,8 +231,7 @@ impl Session {
         &self,
         rule: &crate::rules::Rule,
         prints: &Fingerprints,
-        findings: &[crate::finding::Finding],
-        notes: &[String],
+        out: &Arc<crate::RuleOutput>,
     ) {
         self.rules
             .lock()
@@ -220,10 +240,110 @@ impl Session {
                 rule.meta.code,
                 RuleRun {
                     read: prints.read(rule.reads),
-                    findings: findings.to_vec(),
-                    notes: notes.to_vec(),
+                    out: out.clone(),
                 },
             );
+    }
+
+    /// The findings phase: the loaders' findings and the rules' outputs (by rule code),
+    /// suppressed by `ignores` and settled, as [`crate::suppress::apply`] then
+    /// [`crate::Settle::settle`] over all of them give them. Findings of different codes
+    /// never merge: each rule's are settled on their own, again only when its output, the
+    /// ignores or the selection changed, and the sorted runs are merged.
+    pub(crate) fn findings(
+        &self,
+        settle: &crate::Settle,
+        loader: Vec<Finding>,
+        rules: &[(&'static str, Arc<crate::RuleOutput>)],
+        ignores: Vec<crate::suppress::Ignore>,
+    ) -> (Vec<Finding>, Vec<(Finding, String)>) {
+        use crate::suppress::{self, Used};
+        let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
+        let context = settle.context();
+        if settled.ignores != ignores || settled.context != context {
+            *settled = Settled {
+                ignores,
+                context,
+                by_rule: HashMap::new(),
+            };
+        }
+        let Settled {
+            ignores, by_rule, ..
+        } = &mut *settled;
+        let broken = suppress::broken(
+            loader
+                .iter()
+                .chain(rules.iter().flat_map(|(_, o)| o.findings.iter())),
+        );
+        // The runs stand apart when no code is in two of them (LINT002 comes last).
+        let mut seen: Vec<&'static str> = loader.iter().map(|f| f.rule.code).collect();
+        let lint002 = crate::rules::suppression_unused::RULE.meta.code;
+        let mut apart = !seen.contains(&lint002);
+        seen.push(lint002);
+        seen.sort_unstable();
+        seen.dedup();
+        for (_, out) in rules {
+            let mut codes: Vec<&'static str> = out.findings.iter().map(|f| f.rule.code).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            apart &= !codes.iter().any(|c| seen.contains(c));
+            seen.extend(codes);
+        }
+        if !apart {
+            // Settled at once, as without a session.
+            let mut all = loader;
+            for (_, out) in rules {
+                all.extend(out.findings.iter().cloned());
+            }
+            let mut used = Used::new(ignores);
+            let suppressed = suppress::filter(&mut all, ignores, &mut used);
+            all.extend(suppress::unused(ignores, &used, settle.config, &broken));
+            return settle.settle(all, suppressed);
+        }
+        let mut used = Used::new(ignores);
+        let mut loader = loader;
+        let loader_suppressed = suppress::filter(&mut loader, ignores, &mut used);
+        let (loader, loader_suppressed) = settle.settle(loader, loader_suppressed);
+        by_rule.retain(|code, _| rules.iter().any(|(c, _)| c == code));
+        for (code, out) in rules {
+            if by_rule.get(code).is_some_and(|s| Arc::ptr_eq(&s.from, out)) {
+                continue;
+            }
+            let mut findings = out.findings.clone();
+            let mut used = Used::new(ignores);
+            let suppressed = suppress::filter(&mut findings, ignores, &mut used);
+            let (findings, suppressed) = settle.settle(findings, suppressed);
+            let from = out.clone();
+            by_rule.insert(
+                code,
+                SettledRule {
+                    from,
+                    findings,
+                    suppressed,
+                    used,
+                },
+            );
+        }
+        let ordered: Vec<&SettledRule> = rules.iter().filter_map(|(c, _)| by_rule.get(c)).collect();
+        for s in &ordered {
+            used.add(&s.used);
+        }
+        let unused = suppress::unused(ignores, &used, settle.config, &broken);
+        let (unused, _) = settle.settle(unused, Vec::new());
+        let total =
+            loader.len() + unused.len() + ordered.iter().map(|s| s.findings.len()).sum::<usize>();
+        let mut findings = Vec::with_capacity(total);
+        findings.extend(loader);
+        let mut suppressed = loader_suppressed;
+        for s in &ordered {
+            findings.extend(s.findings.iter().cloned());
+            suppressed.extend(s.suppressed.iter().cloned());
+        }
+        findings.extend(unused);
+        // Stable: merges the sorted runs.
+        findings.sort_by(|a, b| crate::by_finding(a, b, settle.sources));
+        suppressed.sort_by(|(a, _), (b, _)| crate::by_finding(a, b, settle.sources));
+        (findings, suppressed)
     }
 
     /// The Bicep unit's look-ups and result, when it was computed from these files.
