@@ -59,6 +59,11 @@ pub struct Workspace {
     /// The files and folders whose findings are reported (absolute); the other files only
     /// inform the graph. `None` reports every file.
     pub selection: Option<Vec<PathBuf>>,
+    /// The roots with links resolved, for [`Workspace::in_roots`]: computed once, with the
+    /// roots they were computed from.
+    pub real_roots: std::sync::OnceLock<(Vec<PathBuf>, Vec<Option<PathBuf>>)>,
+    /// Folder listings kept between analyses, set by a session ([`analyze_with`]).
+    pub listings: std::sync::OnceLock<Arc<session::Listings>>,
 }
 
 impl Workspace {
@@ -77,11 +82,31 @@ impl Workspace {
         }
         match std::fs::canonicalize(&path) {
             Ok(real) => self
-                .roots
+                .real_roots()
                 .iter()
-                .any(|r| std::fs::canonicalize(r).is_ok_and(|r| real.starts_with(r))),
+                .flatten()
+                .any(|r| real.starts_with(r)),
             // Not on disk (an editor buffer): the lexical check above decides.
             Err(_) => true,
+        }
+    }
+
+    /// The roots with links resolved (`None` for one that does not resolve).
+    fn real_roots(&self) -> std::borrow::Cow<'_, [Option<PathBuf>]> {
+        let resolve = || -> Vec<Option<PathBuf>> {
+            self.roots
+                .iter()
+                .map(|r| std::fs::canonicalize(r).ok())
+                .collect()
+        };
+        let (roots, real) = self
+            .real_roots
+            .get_or_init(|| (self.roots.clone(), resolve()));
+        if *roots == self.roots {
+            std::borrow::Cow::Borrowed(real)
+        } else {
+            // The roots changed since (a workspace being built): resolved each time.
+            std::borrow::Cow::Owned(resolve())
         }
     }
 
@@ -101,10 +126,41 @@ impl Workspace {
     /// The files directly in a folder with one of the extensions, sorted, within the roots.
     pub fn list_dir(&self, dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
         let dir = normalize(dir);
-        if !self.in_roots(&dir) {
-            return Vec::new();
+        let listings = self.listings.get();
+        let kept = listings.and_then(|l| l.get(&dir, extensions, &self.roots));
+        let mut out = match kept {
+            Some(files) => files,
+            None => {
+                if !self.in_roots(&dir) {
+                    return Vec::new();
+                }
+                let modified = listings.and_then(|_| session::Listings::modified(&dir));
+                let (files, links) = self.read_dir(&dir, extensions);
+                if let (Some(l), Some(m), false) = (listings, modified, links) {
+                    l.put(&dir, extensions, &self.roots, m, &files);
+                }
+                files
+            }
+        };
+        for p in self.overlay.keys() {
+            if p.parent() == Some(dir.as_path())
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| extensions.contains(&e))
+                && !out.contains(p)
+            {
+                out.push(p.clone());
+            }
         }
-        let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        out.sort();
+        out
+    }
+
+    /// The files on disk directly in `dir` with one of the extensions, and whether a
+    /// link was among them.
+    fn read_dir(&self, dir: &Path, extensions: &[&str]) -> (Vec<PathBuf>, bool) {
+        let mut links = false;
+        let files = std::fs::read_dir(dir)
             .into_iter()
             .flatten()
             .flatten()
@@ -119,23 +175,15 @@ impl Workspace {
                 match e.file_type() {
                     Ok(t) if t.is_file() => Some(p),
                     // A link counts only when it stays inside the roots.
-                    Ok(t) if t.is_symlink() => (p.is_file() && self.in_roots(&p)).then_some(p),
+                    Ok(t) if t.is_symlink() => {
+                        links = true;
+                        (p.is_file() && self.in_roots(&p)).then_some(p)
+                    }
                     _ => None,
                 }
             })
             .collect();
-        for p in self.overlay.keys() {
-            if p.parent() == Some(dir.as_path())
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| extensions.contains(&e))
-                && !out.contains(p)
-            {
-                out.push(p.clone());
-            }
-        }
-        out.sort();
-        out
+        (files, links)
     }
 
     /// Build a workspace from the paths a user gave (folders are walked, files taken as
@@ -453,6 +501,9 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
 /// findings are the same as [`analyze`]'s.
 pub fn analyze_with(ws: &Workspace, config: &Config, session: &Session) -> Analysis {
     session.begin(ws);
+    // A workspace already given another session's listings keeps them: each listing is
+    // checked against its folder before it is used.
+    let _ = ws.listings.set(session.listings.clone());
     let analysis = run(ws, config, Some(session));
     session.end();
     analysis

@@ -49,6 +49,8 @@ pub struct Session {
     rules: Mutex<HashMap<&'static str, RuleRun>>,
     /// The rules' findings as last settled.
     settled: Mutex<Settled>,
+    /// Folder listings (`Workspace::list_dir`).
+    pub(crate) listings: Arc<Listings>,
     /// The roots and project of the last analysis: when they change, nothing is reused.
     context: Mutex<u64>,
 }
@@ -196,6 +198,7 @@ impl Session {
                 .unwrap_or_else(PoisonError::into_inner)
                 .clear();
             *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Settled::default();
+            self.listings.clear();
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -388,6 +391,83 @@ impl Session {
         let (kept, v) = compute().keep();
         memo.put(key, inputs, kept, g);
         v
+    }
+}
+
+/// The files of folders as listed from disk (`Workspace::list_dir`), each kept with the
+/// folder's modification time: a file created, deleted or renamed in the folder changes it,
+/// and the folder is listed again. A listing made less than [`SETTLED`] after its folder
+/// changed is not kept (the clock that stamps folders is coarse). Listings with links are
+/// not kept (their targets may change without the folder).
+#[derive(Debug, Default)]
+pub struct Listings {
+    map: Mutex<HashMap<(PathBuf, String), Listing>>,
+}
+
+#[derive(Debug)]
+struct Listing {
+    roots: u64,
+    modified: std::time::SystemTime,
+    files: Vec<PathBuf>,
+}
+
+/// How long after its last change a folder's listing may be kept.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Listings {
+    /// When `dir` last changed: taken before it is listed, given to [`Listings::put`].
+    pub(crate) fn modified(dir: &std::path::Path) -> Option<std::time::SystemTime> {
+        std::fs::metadata(dir).ok()?.modified().ok()
+    }
+
+    /// The files of `dir` with these extensions, when kept and the folder did not change.
+    pub(crate) fn get(
+        &self,
+        dir: &std::path::Path,
+        extensions: &[&str],
+        roots: &[PathBuf],
+    ) -> Option<Vec<PathBuf>> {
+        let key = (dir.to_path_buf(), extensions.join(","));
+        let modified = Listings::modified(dir)?;
+        let map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        let l = map.get(&key)?;
+        (l.roots == digest(&roots) && l.modified == modified).then(|| l.files.clone())
+    }
+
+    /// Keep the files of `dir`, listed just now, when the folder did not change since
+    /// `modified` (taken before the listing) nor shortly before.
+    pub(crate) fn put(
+        &self,
+        dir: &std::path::Path,
+        extensions: &[&str],
+        roots: &[PathBuf],
+        modified: std::time::SystemTime,
+        files: &[PathBuf],
+    ) {
+        let settled = std::time::SystemTime::now()
+            .duration_since(modified)
+            .is_ok_and(|age| age >= SETTLED);
+        if !settled || Listings::modified(dir) != Some(modified) {
+            return;
+        }
+        self.map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                (dir.to_path_buf(), extensions.join(",")),
+                Listing {
+                    roots: digest(&roots),
+                    modified,
+                    files: files.to_vec(),
+                },
+            );
+    }
+
+    fn clear(&self) {
+        self.map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 

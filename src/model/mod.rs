@@ -321,14 +321,17 @@ impl<'a> IntoIterator for &'a Resources {
 #[derive(Debug, Default)]
 pub struct Graph {
     pub resources: Resources,
-    by_key: HashMap<Key, Vec<usize>>,
+    by_key: Map<Key, Vec<usize>>,
     /// Resources by kind and lower-case name.
-    by_name: HashMap<(Kind, String), Vec<usize>>,
+    by_name: Map<(Kind, String), Vec<usize>>,
     /// Resources by kind: rules look up kinds inside loops over other resources.
-    by_kind: HashMap<Kind, Vec<usize>>,
+    by_kind: Map<Kind, Vec<usize>>,
     /// Child resources (`parent/child` names) by kind and lower-case parent name.
-    by_parent: HashMap<(Kind, String), Vec<usize>>,
+    by_parent: Map<(Kind, String), Vec<usize>>,
 }
+
+/// The graph's indexes: a fast hash, seeded per map.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// What a reference points to.
 #[derive(Debug)]
@@ -373,11 +376,12 @@ impl Graph {
             }
         }
         let resources = Resources { parts: runs, at };
-        let mut by_key: HashMap<Key, Vec<usize>> = HashMap::with_capacity(resources.len());
-        let mut by_name: HashMap<(Kind, String), Vec<usize>> =
-            HashMap::with_capacity(resources.len());
-        let mut by_kind: HashMap<Kind, Vec<usize>> = HashMap::new();
-        let mut by_parent: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
+        let mut by_key: Map<Key, Vec<usize>> =
+            Map::with_capacity_and_hasher(resources.len(), Default::default());
+        let mut by_name: Map<(Kind, String), Vec<usize>> =
+            Map::with_capacity_and_hasher(resources.len(), Default::default());
+        let mut by_kind: Map<Kind, Vec<usize>> = Map::default();
+        let mut by_parent: Map<(Kind, String), Vec<usize>> = Map::default();
         for (i, r) in resources.iter().enumerate() {
             for k in &r.keys {
                 // A global `type/name` key is shared by every project that reuses the name:
