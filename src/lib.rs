@@ -605,12 +605,20 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     loaded.extend(k8s_loaded);
     lap("kubernetes (parse + evaluate)", &mut timings);
     loaded.drop_unread_bodies();
-    let graph = Graph::of_parts(loaded.into_parts());
+    let resources = model::Resources::of_parts(loaded.into_parts());
+    // Through a session, a graph over resources of the same kinds, keys, names and files
+    // reuses the last graph's index; a rule whose reads (the kinds it declares, and every
+    // resource's identity) are the same as in the last analysis gives its last findings.
+    let prints = session.map(|_| session::Fingerprints::of(&resources));
+    let index = session
+        .zip(prints.as_ref())
+        .and_then(|(s, p)| s.graph_index(p));
+    let graph = Graph::with_index(resources, index);
+    if let (Some(s), Some(p)) = (session, &prints) {
+        s.keep_graph_index(p, graph.index());
+    }
     lap("graph", &mut timings);
     let mut internal_errors = loaded.internal_errors;
-    // Through a session, a rule whose reads (the kinds it declares, and every resource's
-    // identity) are the same as in the last analysis gives its last findings again.
-    let prints = session.map(|_| session::Fingerprints::of(&graph));
     let remembered = |rule: &rules::Rule| {
         session
             .zip(prints.as_ref())

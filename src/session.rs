@@ -47,6 +47,8 @@ pub struct Session {
     pub(crate) kinds: Memo<FileId, crate::discover::FileKind>,
     /// Each rule's last findings and notes, with the fingerprint of what it read then.
     rules: Mutex<HashMap<&'static str, RuleRun>>,
+    /// The last graph's index, with the fingerprint of what it read.
+    index: Mutex<Option<(u64, Arc<crate::model::Index>)>>,
     /// The rules' findings as last settled.
     settled: Mutex<Settled>,
     /// Folder listings (`Workspace::list_dir`).
@@ -85,31 +87,37 @@ struct SettledRule {
 pub(crate) struct Fingerprints {
     by_kind: HashMap<Kind, u64>,
     identity: u64,
+    /// What the graph's index reads: each resource's kind, keys, name and file, in order.
+    index: u64,
 }
 
 impl Fingerprints {
-    pub(crate) fn of(graph: &crate::model::Graph) -> Fingerprints {
+    pub(crate) fn of(resources: &crate::model::Resources) -> Fingerprints {
         // A run the session keeps is hashed once (its print stays with it); the others on
         // every analysis. Combined in the graph's order.
         let mut kinds: HashMap<Kind, foldhash::fast::FoldHasher<'static>> = HashMap::new();
         let mut identity = fast_hasher();
-        for (run, kept) in graph.resources.parts() {
+        let mut index = fast_hasher();
+        index.write_usize(resources.len());
+        for (run, kept) in resources.parts() {
             let fresh;
-            let (id, by_kind) = match kept {
+            let p = match kept {
                 Some(k) => k.print.get_or_init(|| print(run)),
                 None => {
                     fresh = print(run);
                     &fresh
                 }
             };
-            identity.write_u64(*id);
-            for (k, h) in by_kind {
+            identity.write_u64(p.identity);
+            index.write_u64(p.index);
+            for (k, h) in &p.by_kind {
                 kinds.entry(*k).or_insert_with(fast_hasher).write_u64(*h);
             }
         }
         Fingerprints {
             by_kind: kinds.into_iter().map(|(k, h)| (k, h.finish())).collect(),
             identity: identity.finish(),
+            index: index.finish(),
         }
     }
 
@@ -131,7 +139,7 @@ fn print(run: &[crate::model::Resource]) -> crate::model::PartPrint {
     // Each resource hashed on its own, in parallel, with a fast hash. A collision would
     // reuse a rule's stale findings; at 64 bits that is vanishingly rare, and the next edit
     // that changes what the rule reads corrects it.
-    let hashed: Vec<(u64, Option<u64>)> = run
+    let hashed: Vec<(u64, u64, Option<u64>)> = run
         .par_iter()
         .map(|r| {
             let id = (
@@ -142,15 +150,18 @@ fn print(run: &[crate::model::Resource]) -> crate::model::PartPrint {
                 &r.name,
                 r.existing,
             );
+            let indexed = (r.kind, &r.keys, r.name_str(), r.span.file);
             let whole = (r.kind != Kind::Other)
                 .then(|| fast_hash(&(&id, r.format, r.span, &r.body, &r.instances, &r.via)));
-            (fast_hash(&id), whole)
+            (fast_hash(&id), fast_hash(&indexed), whole)
         })
         .collect();
     let mut kinds: Vec<(Kind, foldhash::fast::FoldHasher<'static>)> = Vec::new();
     let mut identity = fast_hasher();
-    for (r, (id, whole)) in run.iter().zip(hashed) {
+    let mut index = fast_hasher();
+    for (r, (id, indexed, whole)) in run.iter().zip(hashed) {
         identity.write_u64(id);
+        index.write_u64(indexed);
         if let Some(whole) = whole {
             match kinds.iter_mut().find(|(k, _)| *k == r.kind) {
                 Some((_, h)) => h.write_u64(whole),
@@ -162,10 +173,11 @@ fn print(run: &[crate::model::Resource]) -> crate::model::PartPrint {
             }
         }
     }
-    (
-        identity.finish(),
-        kinds.into_iter().map(|(k, h)| (k, h.finish())).collect(),
-    )
+    crate::model::PartPrint {
+        identity: identity.finish(),
+        index: index.finish(),
+        by_kind: kinds.into_iter().map(|(k, h)| (k, h.finish())).collect(),
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -199,6 +211,7 @@ impl Session {
                 .clear();
             *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Settled::default();
             self.listings.clear();
+            *self.index.lock().unwrap_or_else(PoisonError::into_inner) = None;
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -214,6 +227,20 @@ impl Session {
         self.bicep_parse.sweep(g);
         self.k8s.sweep(g);
         self.kinds.sweep(g);
+    }
+
+    /// The last graph's index, when it read the same of the resources as `prints` says.
+    pub(crate) fn graph_index(&self, prints: &Fingerprints) -> Option<Arc<crate::model::Index>> {
+        let kept = self.index.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.as_ref()
+            .filter(|(read, _)| *read == prints.index)
+            .map(|(_, index)| index.clone())
+    }
+
+    /// Keep a graph's index over resources with these fingerprints.
+    pub(crate) fn keep_graph_index(&self, prints: &Fingerprints, index: &Arc<crate::model::Index>) {
+        *self.index.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((prints.index, index.clone()));
     }
 
     /// A rule's findings and notes from the last analysis, when what it reads is unchanged.

@@ -178,9 +178,15 @@ pub struct Kept {
     pub(crate) print: std::sync::OnceLock<PartPrint>,
 }
 
-/// A fingerprint of some resources (ids aside): of their identities, and per kind of
-/// those of that kind whole (see `session::Fingerprints`).
-pub(crate) type PartPrint = (u64, Vec<(Kind, u64)>);
+/// A fingerprint of some resources (ids aside): of their identities, of what the graph's
+/// [`Index`] reads of them, and per kind of those of that kind whole (see
+/// `session::Fingerprints`).
+#[derive(Debug)]
+pub(crate) struct PartPrint {
+    pub(crate) identity: u64,
+    pub(crate) index: u64,
+    pub(crate) by_kind: Vec<(Kind, u64)>,
+}
 
 impl Kept {
     pub fn new(mut resources: Vec<Resource>) -> Kept {
@@ -321,6 +327,13 @@ impl<'a> IntoIterator for &'a Resources {
 #[derive(Debug, Default)]
 pub struct Graph {
     pub resources: Resources,
+    index: Arc<Index>,
+}
+
+/// How a graph finds its resources. It reads only each resource's kind, keys, name and
+/// file, and its place: a session reuses it while those stay the same.
+#[derive(Debug, Default)]
+pub struct Index {
     by_key: Map<Key, Vec<usize>>,
     /// Resources by kind and lower-case name.
     by_name: Map<(Kind, String), Vec<usize>>,
@@ -330,52 +343,8 @@ pub struct Graph {
     by_parent: Map<(Kind, String), Vec<usize>>,
 }
 
-/// The graph's indexes: a fast hash, seeded per map.
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// What a reference points to.
-#[derive(Debug)]
-pub enum Target<'a> {
-    Resource(&'a Resource),
-    /// A reference whose target is not in the graph or not statically known.
-    Unknown,
-    /// Not a reference at all (absent, null, a literal that names nothing).
-    None,
-}
-
-impl Graph {
-    pub fn new(resources: Vec<Resource>) -> Graph {
-        Graph::of_parts(vec![Part::Owned(resources)])
-    }
-
-    /// The graph of resources in runs: those a session keeps are shared, not copied.
-    pub fn of_parts(parts: Vec<Part>) -> Graph {
-        let mut runs = Vec::with_capacity(parts.len());
-        let mut total = 0;
-        for part in parts {
-            let run = match part {
-                Part::Owned(mut v) => {
-                    // Loaders append file by file; the graph lives for the whole run.
-                    v.shrink_to_fit();
-                    number(&mut v, total);
-                    (Arc::new(v), None)
-                }
-                Part::Kept(k) => (k.numbered(total), Some(k)),
-            };
-            if !run.0.is_empty() || runs.is_empty() {
-                total += run.0.len();
-                runs.push(run);
-            }
-        }
-        let mut at = Vec::new();
-        if runs.len() > 1 {
-            at.reserve_exact(total);
-            for (p, (run, _)) in runs.iter().enumerate() {
-                let p = u32::try_from(p).unwrap_or(u32::MAX);
-                at.extend((0..run.len()).map(|j| (p, u32::try_from(j).unwrap_or(u32::MAX))));
-            }
-        }
-        let resources = Resources { parts: runs, at };
+impl Index {
+    fn of(resources: &Resources) -> Index {
         let mut by_key: Map<Key, Vec<usize>> =
             Map::with_capacity_and_hasher(resources.len(), Default::default());
         let mut by_name: Map<(Kind, String), Vec<usize>> =
@@ -410,22 +379,93 @@ impl Graph {
         let by_file = |v: &mut Vec<usize>| v.sort_unstable_by_key(|&i| (resources[i].span.file, i));
         by_key.values_mut().for_each(by_file);
         by_name.values_mut().for_each(by_file);
-        Graph {
-            resources,
+        Index {
             by_key,
             by_name,
             by_kind,
             by_parent,
         }
     }
+}
+
+impl Resources {
+    /// Resources in runs (numbered in order): those a session keeps are shared.
+    pub fn of_parts(parts: Vec<Part>) -> Resources {
+        let mut runs = Vec::with_capacity(parts.len());
+        let mut total = 0;
+        for part in parts {
+            let run = match part {
+                Part::Owned(mut v) => {
+                    // Loaders append file by file; the graph lives for the whole run.
+                    v.shrink_to_fit();
+                    number(&mut v, total);
+                    (Arc::new(v), None)
+                }
+                Part::Kept(k) => (k.numbered(total), Some(k)),
+            };
+            if !run.0.is_empty() || runs.is_empty() {
+                total += run.0.len();
+                runs.push(run);
+            }
+        }
+        let mut at = Vec::new();
+        if runs.len() > 1 {
+            at.reserve_exact(total);
+            for (p, (run, _)) in runs.iter().enumerate() {
+                let p = u32::try_from(p).unwrap_or(u32::MAX);
+                at.extend((0..run.len()).map(|j| (p, u32::try_from(j).unwrap_or(u32::MAX))));
+            }
+        }
+        Resources { parts: runs, at }
+    }
+}
+
+/// The graph's indexes: a fast hash, seeded per map.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// What a reference points to.
+#[derive(Debug)]
+pub enum Target<'a> {
+    Resource(&'a Resource),
+    /// A reference whose target is not in the graph or not statically known.
+    Unknown,
+    /// Not a reference at all (absent, null, a literal that names nothing).
+    None,
+}
+
+impl Graph {
+    pub fn new(resources: Vec<Resource>) -> Graph {
+        Graph::of_parts(vec![Part::Owned(resources)])
+    }
+
+    /// The graph of resources in runs: those a session keeps are shared, not copied.
+    pub fn of_parts(parts: Vec<Part>) -> Graph {
+        Graph::with_index(Resources::of_parts(parts), None)
+    }
+
+    /// The graph of these resources, with `index` when it was built over resources of the
+    /// same kinds, keys, names and files in the same places (else a new one).
+    pub fn with_index(resources: Resources, index: Option<Arc<Index>>) -> Graph {
+        let index = index.unwrap_or_else(|| Arc::new(Index::of(&resources)));
+        Graph { resources, index }
+    }
+
+    /// The graph's index, to reuse ([`Graph::with_index`]).
+    pub fn index(&self) -> &Arc<Index> {
+        &self.index
+    }
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
-        self.indexed(self.by_kind.get(&kind))
+        self.indexed(self.index.by_kind.get(&kind))
     }
 
     /// The resources of a kind named `parent/...` (ARM child resources declared on their own).
     pub fn children(&self, kind: Kind, parent: &str) -> impl Iterator<Item = &Resource> {
-        self.indexed(self.by_parent.get(&(kind, parent.to_ascii_lowercase())))
+        self.indexed(
+            self.index
+                .by_parent
+                .get(&(kind, parent.to_ascii_lowercase())),
+        )
     }
 
     /// The resource with an id of this graph.
@@ -444,13 +484,13 @@ impl Graph {
     }
 
     pub fn by_key(&self, key: &Key) -> Option<&Resource> {
-        self.first(self.by_key.get(key)?.iter())
+        self.first(self.index.by_key.get(key)?.iter())
     }
 
     /// The resource with a key; when several have it (the same name in two projects of
     /// one scan), the one declared in the same file as `near`, else in the same folder.
     pub fn by_key_near(&self, key: &Key, near: &Resource) -> Option<&Resource> {
-        let candidates = self.by_key.get(key)?;
+        let candidates = self.index.by_key.get(key)?;
         if let [only] = candidates.as_slice() {
             return Some(&self.resources[*only]);
         }
@@ -483,7 +523,8 @@ impl Graph {
     /// The resources of a kind with a known name (names compared case-insensitively), sorted
     /// by file.
     fn all_named(&self, kind: Kind, name: &str) -> &[usize] {
-        self.by_name
+        self.index
+            .by_name
             .get(&(kind, name.to_ascii_lowercase()))
             .map_or(&[], Vec::as_slice)
     }
