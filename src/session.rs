@@ -47,6 +47,8 @@ pub struct Session {
     pub(crate) kinds: Memo<FileId, crate::discover::FileKind>,
     /// Each rule's last findings and notes, with the fingerprint of what it read then.
     rules: Mutex<HashMap<&'static str, RuleRun>>,
+    /// The last kustomize rendering, with what it read.
+    pub(crate) k8s_rendered: Mutex<Option<crate::k8s::Rendered>>,
     /// The last graph's index, with the fingerprint of what it read.
     index: Mutex<Option<(u64, Arc<crate::model::Index>)>>,
     /// The rules' findings as last settled.
@@ -212,6 +214,10 @@ impl Session {
             *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Settled::default();
             self.listings.clear();
             *self.index.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            *self
+                .k8s_rendered
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -560,7 +566,7 @@ pub(crate) type BicepParse =
     Result<crate::parse::Parsed<tree_sitter::Tree>, crate::parse::ParseError>;
 
 /// A hasher with a fixed seed: fingerprints are compared across analyses.
-fn fast_hasher() -> foldhash::fast::FoldHasher<'static> {
+pub(crate) fn fast_hasher() -> foldhash::fast::FoldHasher<'static> {
     use std::hash::BuildHasher;
     foldhash::fast::FixedState::with_seed(0).build_hasher()
 }
