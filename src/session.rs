@@ -10,8 +10,13 @@
 //! whether a `.bicep` fell back to its compiled template, a folder's listing). Texts are
 //! compared by pointer first (an unchanged file keeps its `Arc`), then by content.
 //!
-//! The graph runs over the whole workspace; a rule runs again only when what it reads
-//! changed ([`Fingerprints`]: the kinds it declares, and every resource's identity).
+//! A unit's resources are kept in one shared run ([`crate::model::Kept`]) that the graphs
+//! of the analyses reusing the unit hold without copying. The graph's index is reused
+//! while every resource's kind, keys, name and file stay in place; a rule runs again only
+//! when what it reads changed ([`Fingerprints`]: the kinds it declares, and every
+//! resource's identity); its findings are suppressed, merged and sorted again only when
+//! they, the ignores or the selection changed. Folder listings and the kustomize
+//! rendering are kept too ([`Listings`], `k8s::Rendered`).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
