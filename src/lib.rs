@@ -117,7 +117,9 @@ impl Workspace {
         if let Some(text) = self.overlay.get(&path) {
             return Some(text.clone());
         }
-        if !self.in_roots(&path) {
+        // Most look-ups are of files that are not there (a module cache, a parameter
+        // file): one `stat` says so before the links of the path are resolved.
+        if !path.is_file() || !self.in_roots(&path) {
             return None;
         }
         discover::read_text(&path).ok().map(Arc::from)
