@@ -1,6 +1,7 @@
 //! Where an analysis through a session spends its time: `cargo run --release --example
 //! session_timings -- FOLDER [FILE]` analyses FOLDER once cold, then (after appending a
-//! comment to FILE, when given, and restoring it) again through the same session.
+//! comment to FILE, when given, and restoring it) again through the same session, 4 rounds
+//! in all (`ROUNDS=N` for another count, e.g. under `perf record -D`).
 use acrlint::config::Config;
 use acrlint::{Session, Workspace, analyze_with};
 

@@ -271,7 +271,7 @@ impl Loaded {
     }
 
     /// All resources, in order, as the runs a graph is built from.
-    pub fn into_parts(&mut self) -> Vec<model::Part> {
+    pub fn take_parts(&mut self) -> Vec<model::Part> {
         let mut parts = std::mem::take(&mut self.shared);
         parts.push(model::Part::Owned(std::mem::take(&mut self.resources)));
         parts
@@ -280,7 +280,7 @@ impl Loaded {
     /// Move the resources into one run that copies of this result share (a session keeps
     /// it; each analysis that reuses it gets a copy whose resources are that run).
     pub(crate) fn share(&mut self) {
-        let parts = self.into_parts();
+        let parts = self.take_parts();
         let mut all = Vec::new();
         for p in parts {
             match p {
@@ -607,7 +607,7 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     loaded.extend(k8s_loaded);
     lap("kubernetes (parse + evaluate)", &mut timings);
     loaded.drop_unread_bodies();
-    let resources = model::Resources::of_parts(loaded.into_parts());
+    let resources = model::Resources::of_parts(loaded.take_parts());
     // Through a session, a graph over resources of the same kinds, keys, names and files
     // reuses the last graph's index; a rule whose reads (the kinds it declares, and every
     // resource's identity) are the same as in the last analysis gives its last findings.
