@@ -1,6 +1,7 @@
 //! Where an analysis through a session spends its time: `cargo run --release --example
 //! session_timings -- FOLDER [FILE]` analyses FOLDER once cold, then (after appending a
-//! comment to FILE, when given, and restoring it) again through the same session.
+//! comment to FILE, when given, and restoring it) again through the same session, 4 rounds
+//! in all (`ROUNDS=N` for another count, e.g. under `perf record -D`).
 use acrlint::config::Config;
 use acrlint::{Session, Workspace, analyze_with};
 
@@ -28,7 +29,12 @@ fn main() {
         );
     };
     let ws = Workspace::from_paths(std::slice::from_ref(&root), &config).unwrap();
-    for round in 0..4 {
+    // ROUNDS=n for more rounds (profiling).
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(4);
+    for round in 0..rounds {
         let mut ws2 = Workspace {
             files: ws.files.clone(),
             roots: ws.roots.clone(),

@@ -59,6 +59,11 @@ pub struct Workspace {
     /// The files and folders whose findings are reported (absolute); the other files only
     /// inform the graph. `None` reports every file.
     pub selection: Option<Vec<PathBuf>>,
+    /// The roots with links resolved, for [`Workspace::in_roots`]: computed once, with the
+    /// roots they were computed from.
+    pub real_roots: std::sync::OnceLock<(Vec<PathBuf>, Vec<Option<PathBuf>>)>,
+    /// Folder listings kept between analyses, set by a session ([`analyze_with`]).
+    pub listings: std::sync::OnceLock<Arc<session::Listings>>,
 }
 
 impl Workspace {
@@ -77,11 +82,31 @@ impl Workspace {
         }
         match std::fs::canonicalize(&path) {
             Ok(real) => self
-                .roots
+                .real_roots()
                 .iter()
-                .any(|r| std::fs::canonicalize(r).is_ok_and(|r| real.starts_with(r))),
+                .flatten()
+                .any(|r| real.starts_with(r)),
             // Not on disk (an editor buffer): the lexical check above decides.
             Err(_) => true,
+        }
+    }
+
+    /// The roots with links resolved (`None` for one that does not resolve).
+    fn real_roots(&self) -> std::borrow::Cow<'_, [Option<PathBuf>]> {
+        let resolve = || -> Vec<Option<PathBuf>> {
+            self.roots
+                .iter()
+                .map(|r| std::fs::canonicalize(r).ok())
+                .collect()
+        };
+        let (roots, real) = self
+            .real_roots
+            .get_or_init(|| (self.roots.clone(), resolve()));
+        if *roots == self.roots {
+            std::borrow::Cow::Borrowed(real)
+        } else {
+            // The roots changed since (a workspace being built): resolved each time.
+            std::borrow::Cow::Owned(resolve())
         }
     }
 
@@ -92,7 +117,9 @@ impl Workspace {
         if let Some(text) = self.overlay.get(&path) {
             return Some(text.clone());
         }
-        if !self.in_roots(&path) {
+        // Most look-ups are of files that are not there (a module cache, a parameter
+        // file): one `stat` says so before the links of the path are resolved.
+        if !path.is_file() || !self.in_roots(&path) {
             return None;
         }
         discover::read_text(&path).ok().map(Arc::from)
@@ -101,10 +128,41 @@ impl Workspace {
     /// The files directly in a folder with one of the extensions, sorted, within the roots.
     pub fn list_dir(&self, dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
         let dir = normalize(dir);
-        if !self.in_roots(&dir) {
-            return Vec::new();
+        let listings = self.listings.get();
+        let kept = listings.and_then(|l| l.get(&dir, extensions, &self.roots));
+        let mut out = match kept {
+            Some(files) => files,
+            None => {
+                if !self.in_roots(&dir) {
+                    return Vec::new();
+                }
+                let modified = listings.and_then(|_| session::Listings::modified(&dir));
+                let (files, links) = self.read_dir(&dir, extensions);
+                if let (Some(l), Some(m), false) = (listings, modified, links) {
+                    l.put(&dir, extensions, &self.roots, m, &files);
+                }
+                files
+            }
+        };
+        for p in self.overlay.keys() {
+            if p.parent() == Some(dir.as_path())
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| extensions.contains(&e))
+                && !out.contains(p)
+            {
+                out.push(p.clone());
+            }
         }
-        let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        out.sort();
+        out
+    }
+
+    /// The files on disk directly in `dir` with one of the extensions, and whether a
+    /// link was among them.
+    fn read_dir(&self, dir: &Path, extensions: &[&str]) -> (Vec<PathBuf>, bool) {
+        let mut links = false;
+        let files = std::fs::read_dir(dir)
             .into_iter()
             .flatten()
             .flatten()
@@ -119,23 +177,15 @@ impl Workspace {
                 match e.file_type() {
                     Ok(t) if t.is_file() => Some(p),
                     // A link counts only when it stays inside the roots.
-                    Ok(t) if t.is_symlink() => (p.is_file() && self.in_roots(&p)).then_some(p),
+                    Ok(t) if t.is_symlink() => {
+                        links = true;
+                        (p.is_file() && self.in_roots(&p)).then_some(p)
+                    }
                     _ => None,
                 }
             })
             .collect();
-        for p in self.overlay.keys() {
-            if p.parent() == Some(dir.as_path())
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| extensions.contains(&e))
-                && !out.contains(p)
-            {
-                out.push(p.clone());
-            }
-        }
-        out.sort();
-        out
+        (files, links)
     }
 
     /// Build a workspace from the paths a user gave (folders are walked, files taken as
@@ -181,7 +231,11 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// What a format's loader returns.
 #[derive(Clone, Debug, Default)]
 pub struct Loaded {
+    /// The resources (after those of [`Loaded::shared`]).
     pub resources: Vec<Resource>,
+    /// Resources that come before [`Loaded::resources`], in runs a session may share
+    /// between analyses ([`Loaded::share`]).
+    pub shared: Vec<model::Part>,
     /// LINT001 and similar findings found while loading.
     pub findings: Vec<Finding>,
     /// Things the user may want to know (a skipped file, a remote module), shown in verbose output.
@@ -202,12 +256,49 @@ impl Loaded {
     /// be most of an ARM-heavy scan's memory: loaders drop them as soon as a file is
     /// evaluated.
     pub fn drop_unread_bodies(&mut self) {
-        for r in self
-            .resources
-            .iter_mut()
+        // Runs a session keeps dropped theirs before they were kept.
+        let owned = self.shared.iter_mut().filter_map(|p| match p {
+            model::Part::Owned(v) => Some(v),
+            model::Part::Kept(_) => None,
+        });
+        for r in owned
+            .flatten()
+            .chain(&mut self.resources)
             .filter(|r| !rules::body_read(r.kind))
         {
             r.body = Value::new(ValueKind::Object(Vec::new()), r.body.span);
+        }
+    }
+
+    /// All resources, in order, as the runs a graph is built from.
+    pub fn take_parts(&mut self) -> Vec<model::Part> {
+        let mut parts = std::mem::take(&mut self.shared);
+        parts.push(model::Part::Owned(std::mem::take(&mut self.resources)));
+        parts
+    }
+
+    /// Move the resources into one run that copies of this result share (a session keeps
+    /// it; each analysis that reuses it gets a copy whose resources are that run).
+    pub(crate) fn share(&mut self) {
+        let parts = self.take_parts();
+        let mut all = Vec::new();
+        for p in parts {
+            match p {
+                model::Part::Owned(v) if all.is_empty() => all = v,
+                model::Part::Owned(v) => all.extend(v),
+                model::Part::Kept(k) => {
+                    if !all.is_empty() {
+                        let run = std::mem::take(&mut all);
+                        self.shared
+                            .push(model::Part::Kept(Arc::new(model::Kept::new(run))));
+                    }
+                    self.shared.push(model::Part::Kept(k));
+                }
+            }
+        }
+        if !all.is_empty() {
+            self.shared
+                .push(model::Part::Kept(Arc::new(model::Kept::new(all))));
         }
     }
 
@@ -241,8 +332,29 @@ impl Loaded {
         }
     }
 
+    /// Append a run of resources (shared when a session keeps it).
+    pub fn push_part(&mut self, part: model::Part) {
+        match part {
+            model::Part::Owned(v) => self.resources.extend(v),
+            kept => {
+                if !self.resources.is_empty() {
+                    let before = std::mem::take(&mut self.resources);
+                    self.shared.push(model::Part::Owned(before));
+                }
+                self.shared.push(kept);
+            }
+        }
+    }
+
     pub fn extend(&mut self, other: Loaded) {
-        self.resources.extend(other.resources);
+        for part in other.shared {
+            self.push_part(part);
+        }
+        if self.resources.is_empty() {
+            self.resources = other.resources;
+        } else {
+            self.resources.extend(other.resources);
+        }
         self.findings.extend(other.findings);
         self.notes.extend(other.notes);
         self.internal_errors.extend(other.internal_errors);
@@ -289,7 +401,73 @@ impl Loaded {
 }
 
 /// A rule's findings and the notes on what it could not decide.
-pub(crate) type RuleOutput = (Vec<Finding>, Vec<String>);
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RuleOutput {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) notes: Vec<String>,
+}
+
+/// The last steps of the findings after suppression: configured levels, the files
+/// reported, duplicates merged, sorted.
+pub(crate) struct Settle<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) ws: &'a Workspace,
+    pub(crate) sources: &'a SourceMap,
+    /// The `.bicep` files whose compiled template was checked in their place.
+    pub(crate) fallback: &'a HashSet<PathBuf>,
+}
+
+impl Settle<'_> {
+    /// Configured levels, for every finding: the rules', the loaders' (LINT001) and the
+    /// suppressions' (LINT002). False when the rule is off.
+    fn configured(&self, f: &mut Finding) -> bool {
+        match self.config.level(f.rule.code, f.rule.name) {
+            Some(config::Level::Off) => false,
+            Some(l) => {
+                f.severity = l.severity().unwrap_or(f.severity);
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Reported: the findings in the files asked about, judged in the whole project.
+    /// A compiled template checked in place of a selected `.bicep` reports for it.
+    fn reported(&self, f: &Finding) -> bool {
+        let path = &self.sources.get(f.primary.file).path;
+        self.ws.is_selected(path)
+            || (!self.fallback.is_empty() && {
+                let source = path.with_extension("bicep");
+                self.fallback.contains(&source) && self.ws.is_selected(&source)
+            })
+    }
+
+    /// Findings and suppressed findings, after suppression, as reported. Each rule code's
+    /// findings are settled on their own: findings of different codes never merge.
+    pub(crate) fn settle(
+        &self,
+        mut findings: Vec<Finding>,
+        mut suppressed: Vec<(Finding, String)>,
+    ) -> (Vec<Finding>, Vec<(Finding, String)>) {
+        findings.retain_mut(|f| self.configured(f));
+        suppressed.retain_mut(|(f, _)| self.configured(f));
+        if self.ws.selection.is_some() {
+            findings.retain(|f| self.reported(f));
+            suppressed.retain(|(f, _)| self.reported(f));
+        }
+        finding::merge_duplicates(&mut findings);
+        sort_by_finding(&mut suppressed, |(f, _)| f, self.sources);
+        sort_findings(&mut findings, self.sources);
+        (findings, suppressed)
+    }
+
+    /// What the selection depends on besides the findings (a digest).
+    pub(crate) fn context(&self) -> u64 {
+        let mut fallback: Vec<&PathBuf> = self.fallback.iter().collect();
+        fallback.sort();
+        session::digest(&(&self.ws.selection, fallback))
+    }
+}
 
 /// The result of an analysis.
 #[derive(Debug)]
@@ -325,6 +503,9 @@ pub fn analyze(ws: &Workspace, config: &Config) -> Analysis {
 /// findings are the same as [`analyze`]'s.
 pub fn analyze_with(ws: &Workspace, config: &Config, session: &Session) -> Analysis {
     session.begin(ws);
+    // A workspace already given another session's listings keeps them: each listing is
+    // checked against its folder before it is used.
+    let _ = ws.listings.set(session.listings.clone());
     let analysis = run(ws, config, Some(session));
     session.end();
     analysis
@@ -426,13 +607,20 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     loaded.extend(k8s_loaded);
     lap("kubernetes (parse + evaluate)", &mut timings);
     loaded.drop_unread_bodies();
-    let graph = Graph::new(std::mem::take(&mut loaded.resources));
+    let resources = model::Resources::of_parts(loaded.take_parts());
+    // Through a session, a graph over resources of the same kinds, keys, names and files
+    // reuses the last graph's index; a rule whose reads (the kinds it declares, and every
+    // resource's identity) are the same as in the last analysis gives its last findings.
+    let prints = session.map(|_| session::Fingerprints::of(&resources));
+    let index = session
+        .zip(prints.as_ref())
+        .and_then(|(s, p)| s.graph_index(p));
+    let graph = Graph::with_index(resources, index);
+    if let (Some(s), Some(p)) = (session, &prints) {
+        s.keep_graph_index(p, graph.index());
+    }
     lap("graph", &mut timings);
-    let mut findings = loaded.findings;
     let mut internal_errors = loaded.internal_errors;
-    // Through a session, a rule whose reads (the kinds it declares, and every resource's
-    // identity) are the same as in the last analysis gives its last findings again.
-    let prints = session.map(|_| session::Fingerprints::of(&graph));
     let remembered = |rule: &rules::Rule| {
         session
             .zip(prints.as_ref())
@@ -440,12 +628,12 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     };
     // Rules only read the graph: they run in parallel, and their findings (and notes) are
     // merged in catalog order so that output stays deterministic.
-    let per_rule: Vec<Result<RuleOutput, String>> = rules::ALL
+    let per_rule: Vec<Result<(&'static str, Arc<RuleOutput>), String>> = rules::ALL
         .par_iter()
         .filter(|rule| config.level(rule.meta.code, rule.meta.name) != Some(config::Level::Off))
         .map(|rule| {
             if let Some(run) = remembered(rule) {
-                return Ok(run);
+                return Ok((rule.meta.code, run));
             }
             let ctx = rules::Ctx {
                 graph: &graph,
@@ -465,53 +653,51 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
                 .notes
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let out = Arc::new(RuleOutput {
+                findings: found,
+                notes,
+            });
             if let (Some(s), Some(p)) = (session, &prints) {
-                s.keep_rule_run(rule, p, &found, &notes);
+                s.keep_rule_run(rule, p, &out);
             }
-            Ok((found, notes))
+            Ok((rule.meta.code, out))
         })
         .collect();
-    let mut rule_notes = Vec::new();
+    let mut outputs = Vec::with_capacity(per_rule.len());
     for r in per_rule {
         match r {
-            Ok((found, notes)) => {
-                findings.extend(found);
-                rule_notes.extend(notes);
-            }
+            Ok(out) => outputs.push(out),
             Err(e) => internal_errors.push(e),
         }
     }
     lap("rules", &mut timings);
-    let mut suppressed = suppress::apply(&mut findings, &sources, &loaded.comments, &graph, config);
-    // Configured levels, for every finding: the rules', the loaders' (LINT001) and the
-    // suppressions' (LINT002).
-    let configured = |f: &mut Finding| match config.level(f.rule.code, f.rule.name) {
-        Some(config::Level::Off) => false,
-        Some(l) => {
-            f.severity = l.severity().unwrap_or(f.severity);
-            true
-        }
-        None => true,
+    let mut rule_notes = Vec::new();
+    let settle = Settle {
+        config,
+        ws,
+        sources: &sources,
+        fallback: &loaded.compiled_fallback,
     };
-    findings.retain_mut(configured);
-    suppressed.retain_mut(|(f, _)| configured(f));
-    // Reported: the findings in the files asked about, judged in the whole project.
-    // A compiled template checked in place of a selected `.bicep` reports for it.
-    if ws.selection.is_some() {
-        let reported = |f: &Finding| {
-            let path = &sources.get(f.primary.file).path;
-            ws.is_selected(path)
-                || (!loaded.compiled_fallback.is_empty() && {
-                    let source = path.with_extension("bicep");
-                    loaded.compiled_fallback.contains(&source) && ws.is_selected(&source)
-                })
-        };
-        findings.retain(|f| reported(f));
-        suppressed.retain(|(f, _)| reported(f));
-    }
-    finding::merge_duplicates(&mut findings);
-    sort_by_finding(&mut suppressed, |(f, _)| f, &sources);
-    sort_findings(&mut findings, &sources);
+    let (findings, suppressed) = match session {
+        None => {
+            let mut findings = loaded.findings;
+            for (_, out) in outputs {
+                let out = Arc::unwrap_or_clone(out);
+                findings.extend(out.findings);
+                rule_notes.extend(out.notes);
+            }
+            let suppressed =
+                suppress::apply(&mut findings, &sources, &loaded.comments, &graph, config);
+            settle.settle(findings, suppressed)
+        }
+        Some(s) => {
+            for (_, out) in &outputs {
+                rule_notes.extend(out.notes.iter().cloned());
+            }
+            let ignores = suppress::collect(&sources, &loaded.comments, &graph);
+            s.findings(&settle, loaded.findings, &outputs, ignores)
+        }
+    };
     lap("findings (suppress, merge, sort)", &mut timings);
     let mut notes = loaded.notes;
     notes.extend(rule_notes);
@@ -539,15 +725,18 @@ pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
 
 /// Sort items by the finding each holds, as [`sort_findings`].
 pub fn sort_by_finding<T>(items: &mut [T], finding: impl Fn(&T) -> &Finding, sources: &SourceMap) {
-    // Unstable: no scratch copy of the findings; the key below leaves no ties but equal findings.
-    items.sort_unstable_by(|a, b| {
-        let (a, b) = (finding(a), finding(b));
-        let fa = &sources.get(a.primary.file).display;
-        let fb = &sources.get(b.primary.file).display;
-        fa.cmp(fb)
-            .then(a.primary.start.cmp(&b.primary.start))
-            .then(a.primary.end.cmp(&b.primary.end))
-            .then(a.rule.code.cmp(b.rule.code))
-            .then(a.message.cmp(&b.message))
-    });
+    // Unstable: no scratch copy of the findings; the key leaves no ties but equal findings.
+    items.sort_unstable_by(|a, b| by_finding(finding(a), finding(b), sources));
+}
+
+/// The order of findings: by file, position, code, message, resource.
+pub(crate) fn by_finding(a: &Finding, b: &Finding, sources: &SourceMap) -> std::cmp::Ordering {
+    let fa = &sources.get(a.primary.file).display;
+    let fb = &sources.get(b.primary.file).display;
+    fa.cmp(fb)
+        .then(a.primary.start.cmp(&b.primary.start))
+        .then(a.primary.end.cmp(&b.primary.end))
+        .then(a.rule.code.cmp(b.rule.code))
+        .then_with(|| a.message.cmp(&b.message))
+        .then_with(|| a.resource.cmp(&b.resource))
 }

@@ -10,8 +10,13 @@
 //! whether a `.bicep` fell back to its compiled template, a folder's listing). Texts are
 //! compared by pointer first (an unchanged file keeps its `Arc`), then by content.
 //!
-//! The graph runs over the whole workspace; a rule runs again only when what it reads
-//! changed ([`Fingerprints`]: the kinds it declares, and every resource's identity).
+//! A unit's resources are kept in one shared run ([`crate::model::Kept`]) that the graphs
+//! of the analyses reusing the unit hold without copying. The graph's index is reused
+//! while every resource's kind, keys, name and file stay in place; a rule runs again only
+//! when what it reads changed ([`Fingerprints`]: the kinds it declares, and every
+//! resource's identity); its findings are suppressed, merged and sorted again only when
+//! they, the ignores or the selection changed. Folder listings and the kustomize
+//! rendering are kept too ([`Listings`], `k8s::Rendered`).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -19,6 +24,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::eval::bicep::Look;
+use crate::finding::Finding;
 use crate::model::Kind;
 use crate::source::{FileId, Ids};
 
@@ -46,6 +52,14 @@ pub struct Session {
     pub(crate) kinds: Memo<FileId, crate::discover::FileKind>,
     /// Each rule's last findings and notes, with the fingerprint of what it read then.
     rules: Mutex<HashMap<&'static str, RuleRun>>,
+    /// The last kustomize rendering, with what it read.
+    pub(crate) k8s_rendered: Mutex<Option<crate::k8s::Rendered>>,
+    /// The last graph's index, with the fingerprint of what it read.
+    index: Mutex<Option<(u64, Arc<crate::model::Index>)>>,
+    /// The rules' findings as last settled.
+    settled: Mutex<Settled>,
+    /// Folder listings (`Workspace::list_dir`).
+    pub(crate) listings: Arc<Listings>,
     /// The roots and project of the last analysis: when they change, nothing is reused.
     context: Mutex<u64>,
 }
@@ -53,8 +67,25 @@ pub struct Session {
 /// One rule's result over a graph, kept while what it reads stays the same.
 struct RuleRun {
     read: u64,
-    findings: Vec<crate::finding::Finding>,
-    notes: Vec<String>,
+    out: Arc<crate::RuleOutput>,
+}
+
+/// The findings phase's last results: each rule's findings settled (suppressed, merged,
+/// sorted) over these ignores and this selection.
+#[derive(Default)]
+struct Settled {
+    ignores: Vec<crate::suppress::Ignore>,
+    context: u64,
+    by_rule: HashMap<&'static str, SettledRule>,
+}
+
+/// One rule's findings, settled.
+struct SettledRule {
+    /// The rule's output they were settled from.
+    from: Arc<crate::RuleOutput>,
+    findings: Vec<Finding>,
+    suppressed: Vec<(Finding, String)>,
+    used: crate::suppress::Used,
 }
 
 /// What the rules can see of a graph, hashed: per kind, every resource of that kind whole
@@ -63,45 +94,37 @@ struct RuleRun {
 pub(crate) struct Fingerprints {
     by_kind: HashMap<Kind, u64>,
     identity: u64,
+    /// What the graph's index reads: each resource's kind, keys, name and file, in order.
+    index: u64,
 }
 
 impl Fingerprints {
-    pub(crate) fn of(graph: &crate::model::Graph) -> Fingerprints {
-        use rayon::prelude::*;
-        // Each resource hashed on its own, in parallel, with a fast hash: this runs on
-        // every edit. A collision would reuse a rule's stale findings; at 64 bits that is
-        // vanishingly rare, and the next edit that changes what the rule reads corrects it.
-        let hashed: Vec<(u64, Option<u64>)> = graph
-            .resources
-            .par_iter()
-            .map(|r| {
-                let id = (
-                    r.kind,
-                    &r.native_type,
-                    &r.address,
-                    &r.keys,
-                    &r.name,
-                    r.existing,
-                );
-                let whole = (r.kind != Kind::Other)
-                    .then(|| fast_hash(&(&id, r.format, r.span, &r.body, &r.instances, &r.via)));
-                (fast_hash(&id), whole)
-            })
-            .collect();
+    pub(crate) fn of(resources: &crate::model::Resources) -> Fingerprints {
+        // A run the session keeps is hashed once (its print stays with it); the others on
+        // every analysis. Combined in the graph's order.
         let mut kinds: HashMap<Kind, foldhash::fast::FoldHasher<'static>> = HashMap::new();
         let mut identity = fast_hasher();
-        for (r, (id, whole)) in graph.resources.iter().zip(hashed) {
-            identity.write_u64(id);
-            if let Some(whole) = whole {
-                kinds
-                    .entry(r.kind)
-                    .or_insert_with(fast_hasher)
-                    .write_u64(whole);
+        let mut index = fast_hasher();
+        index.write_usize(resources.len());
+        for (run, kept) in resources.parts() {
+            let fresh;
+            let p = match kept {
+                Some(k) => k.print.get_or_init(|| print(run)),
+                None => {
+                    fresh = print(run);
+                    &fresh
+                }
+            };
+            identity.write_u64(p.identity);
+            index.write_u64(p.index);
+            for (k, h) in &p.by_kind {
+                kinds.entry(*k).or_insert_with(fast_hasher).write_u64(*h);
             }
         }
         Fingerprints {
             by_kind: kinds.into_iter().map(|(k, h)| (k, h.finish())).collect(),
             identity: identity.finish(),
+            index: index.finish(),
         }
     }
 
@@ -113,6 +136,54 @@ impl Fingerprints {
             self.by_kind.get(k).hash(&mut h);
         }
         h.finish()
+    }
+}
+
+/// The fingerprint of a run of resources: of every resource's identity, and per kind of
+/// every resource of that kind whole.
+fn print(run: &[crate::model::Resource]) -> crate::model::PartPrint {
+    use rayon::prelude::*;
+    // Each resource hashed on its own, in parallel, with a fast hash. A collision would
+    // reuse a rule's stale findings; at 64 bits that is vanishingly rare, and the next edit
+    // that changes what the rule reads corrects it.
+    let hashed: Vec<(u64, u64, Option<u64>)> = run
+        .par_iter()
+        .map(|r| {
+            let id = (
+                r.kind,
+                &r.native_type,
+                &r.address,
+                &r.keys,
+                &r.name,
+                r.existing,
+            );
+            let indexed = (r.kind, &r.keys, r.name_str(), r.span.file);
+            let whole = (r.kind != Kind::Other)
+                .then(|| fast_hash(&(&id, r.format, r.span, &r.body, &r.instances, &r.via)));
+            (fast_hash(&id), fast_hash(&indexed), whole)
+        })
+        .collect();
+    let mut kinds: Vec<(Kind, foldhash::fast::FoldHasher<'static>)> = Vec::new();
+    let mut identity = fast_hasher();
+    let mut index = fast_hasher();
+    for (r, (id, indexed, whole)) in run.iter().zip(hashed) {
+        identity.write_u64(id);
+        index.write_u64(indexed);
+        if let Some(whole) = whole {
+            match kinds.iter_mut().find(|(k, _)| *k == r.kind) {
+                Some((_, h)) => h.write_u64(whole),
+                None => {
+                    let mut h = fast_hasher();
+                    h.write_u64(whole);
+                    kinds.push((r.kind, h));
+                }
+            }
+        }
+    }
+    crate::model::PartPrint {
+        identity: identity.finish(),
+        index: index.finish(),
+        by_kind: kinds.into_iter().map(|(k, h)| (k, h.finish())).collect(),
     }
 }
 
@@ -145,6 +216,13 @@ impl Session {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clear();
+            *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Settled::default();
+            self.listings.clear();
+            *self.index.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            *self
+                .k8s_rendered
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -162,17 +240,31 @@ impl Session {
         self.kinds.sweep(g);
     }
 
+    /// The last graph's index, when it read the same of the resources as `prints` says.
+    pub(crate) fn graph_index(&self, prints: &Fingerprints) -> Option<Arc<crate::model::Index>> {
+        let kept = self.index.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.as_ref()
+            .filter(|(read, _)| *read == prints.index)
+            .map(|(_, index)| index.clone())
+    }
+
+    /// Keep a graph's index over resources with these fingerprints.
+    pub(crate) fn keep_graph_index(&self, prints: &Fingerprints, index: &Arc<crate::model::Index>) {
+        *self.index.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((prints.index, index.clone()));
+    }
+
     /// A rule's findings and notes from the last analysis, when what it reads is unchanged.
     pub(crate) fn rule_run(
         &self,
         rule: &crate::rules::Rule,
         prints: &Fingerprints,
-    ) -> Option<crate::RuleOutput> {
+    ) -> Option<Arc<crate::RuleOutput>> {
         let runs = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
         let run = runs
             .get(rule.meta.code)
             .filter(|r| r.read == prints.read(rule.reads))?;
-        Some((run.findings.clone(), run.notes.clone()))
+        Some(run.out.clone())
     }
 
     /// Keep a rule's findings and notes over a graph with these fingerprints.
@@ -180,8 +272,7 @@ impl Session {
         &self,
         rule: &crate::rules::Rule,
         prints: &Fingerprints,
-        findings: &[crate::finding::Finding],
-        notes: &[String],
+        out: &Arc<crate::RuleOutput>,
     ) {
         self.rules
             .lock()
@@ -190,16 +281,117 @@ impl Session {
                 rule.meta.code,
                 RuleRun {
                     read: prints.read(rule.reads),
-                    findings: findings.to_vec(),
-                    notes: notes.to_vec(),
+                    out: out.clone(),
                 },
             );
+    }
+
+    /// The findings phase: the loaders' findings and the rules' outputs (by rule code),
+    /// suppressed by `ignores` and settled, as [`crate::suppress::apply`] then
+    /// [`crate::Settle::settle`] over all of them give them. Findings of different codes
+    /// never merge: each rule's are settled on their own, again only when its output, the
+    /// ignores or the selection changed, and the sorted runs are merged.
+    pub(crate) fn findings(
+        &self,
+        settle: &crate::Settle,
+        loader: Vec<Finding>,
+        rules: &[(&'static str, Arc<crate::RuleOutput>)],
+        ignores: Vec<crate::suppress::Ignore>,
+    ) -> (Vec<Finding>, Vec<(Finding, String)>) {
+        use crate::suppress::{self, Used};
+        let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
+        let context = settle.context();
+        if settled.ignores != ignores || settled.context != context {
+            *settled = Settled {
+                ignores,
+                context,
+                by_rule: HashMap::new(),
+            };
+        }
+        let Settled {
+            ignores, by_rule, ..
+        } = &mut *settled;
+        let broken = suppress::broken(
+            loader
+                .iter()
+                .chain(rules.iter().flat_map(|(_, o)| o.findings.iter())),
+        );
+        // The runs stand apart when no code is in two of them (LINT002 comes last).
+        let mut seen: Vec<&'static str> = loader.iter().map(|f| f.rule.code).collect();
+        let lint002 = crate::rules::suppression_unused::RULE.meta.code;
+        let mut apart = !seen.contains(&lint002);
+        seen.push(lint002);
+        seen.sort_unstable();
+        seen.dedup();
+        for (_, out) in rules {
+            let mut codes: Vec<&'static str> = out.findings.iter().map(|f| f.rule.code).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            apart &= !codes.iter().any(|c| seen.contains(c));
+            seen.extend(codes);
+        }
+        if !apart {
+            // Settled at once, as without a session.
+            let mut all = loader;
+            for (_, out) in rules {
+                all.extend(out.findings.iter().cloned());
+            }
+            let mut used = Used::new(ignores);
+            let suppressed = suppress::filter(&mut all, ignores, &mut used);
+            all.extend(suppress::unused(ignores, &used, settle.config, &broken));
+            return settle.settle(all, suppressed);
+        }
+        let mut used = Used::new(ignores);
+        let mut loader = loader;
+        let loader_suppressed = suppress::filter(&mut loader, ignores, &mut used);
+        let (loader, loader_suppressed) = settle.settle(loader, loader_suppressed);
+        by_rule.retain(|code, _| rules.iter().any(|(c, _)| c == code));
+        for (code, out) in rules {
+            if by_rule.get(code).is_some_and(|s| Arc::ptr_eq(&s.from, out)) {
+                continue;
+            }
+            let mut findings = out.findings.clone();
+            let mut used = Used::new(ignores);
+            let suppressed = suppress::filter(&mut findings, ignores, &mut used);
+            let (findings, suppressed) = settle.settle(findings, suppressed);
+            let from = out.clone();
+            by_rule.insert(
+                code,
+                SettledRule {
+                    from,
+                    findings,
+                    suppressed,
+                    used,
+                },
+            );
+        }
+        let ordered: Vec<&SettledRule> = rules.iter().filter_map(|(c, _)| by_rule.get(c)).collect();
+        for s in &ordered {
+            used.add(&s.used);
+        }
+        let unused = suppress::unused(ignores, &used, settle.config, &broken);
+        let (unused, _) = settle.settle(unused, Vec::new());
+        let total =
+            loader.len() + unused.len() + ordered.iter().map(|s| s.findings.len()).sum::<usize>();
+        let mut findings = Vec::with_capacity(total);
+        findings.extend(loader);
+        let mut suppressed = loader_suppressed;
+        for s in &ordered {
+            findings.extend(s.findings.iter().cloned());
+            suppressed.extend(s.suppressed.iter().cloned());
+        }
+        findings.extend(unused);
+        // Stable: merges the sorted runs.
+        findings.sort_by(|a, b| crate::by_finding(a, b, settle.sources));
+        suppressed.sort_by(|(a, _), (b, _)| crate::by_finding(a, b, settle.sources));
+        (findings, suppressed)
     }
 
     /// The Bicep unit's look-ups and result, when it was computed from these files.
     pub(crate) fn bicep_unit(&self, inputs: &Inputs) -> Option<(Vec<(Look, u64)>, crate::Loaded)> {
         let unit = self.bicep.lock().unwrap_or_else(PoisonError::into_inner);
         let unit = unit.as_ref().filter(|u| u.inputs.same(inputs))?;
+        // The resources are shared (`Loaded::share`), not copied.
         Some((unit.looks.clone(), unit.loaded.clone()))
     }
 
@@ -207,8 +399,9 @@ impl Session {
         &self,
         inputs: Inputs,
         looks: Vec<(Look, u64)>,
-        loaded: crate::Loaded,
+        mut loaded: crate::Loaded,
     ) {
+        loaded.share();
         *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = Some(BicepUnit {
             inputs,
             looks,
@@ -222,7 +415,7 @@ impl Session {
 
     /// The cached value for `key` when it was computed from the same inputs, else
     /// `compute`d and kept.
-    pub(crate) fn remember<K: Hash + Eq + Clone, V: Clone>(
+    pub(crate) fn remember<K: Hash + Eq + Clone, V: Reuse>(
         &self,
         memo: &Memo<K, V>,
         key: K,
@@ -233,9 +426,132 @@ impl Session {
         if let Some(v) = memo.get(&key, &inputs, g) {
             return v;
         }
-        let v = compute();
-        memo.put(key, inputs, v.clone(), g);
+        let (kept, v) = compute().keep();
+        memo.put(key, inputs, kept, g);
         v
+    }
+}
+
+/// The files of folders as listed from disk (`Workspace::list_dir`), each kept with the
+/// folder's modification time: a file created, deleted or renamed in the folder changes it,
+/// and the folder is listed again. A listing made less than [`SETTLED`] after its folder
+/// changed is not kept (the clock that stamps folders is coarse). Listings with links are
+/// not kept (their targets may change without the folder).
+#[derive(Debug, Default)]
+pub struct Listings {
+    map: Mutex<HashMap<(PathBuf, String), Listing>>,
+}
+
+#[derive(Debug)]
+struct Listing {
+    roots: u64,
+    modified: std::time::SystemTime,
+    files: Vec<PathBuf>,
+}
+
+/// How long after its last change a folder's listing may be kept.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Listings {
+    /// When `dir` last changed: taken before it is listed, given to [`Listings::put`].
+    pub(crate) fn modified(dir: &std::path::Path) -> Option<std::time::SystemTime> {
+        std::fs::metadata(dir).ok()?.modified().ok()
+    }
+
+    /// The files of `dir` with these extensions, when kept and the folder did not change.
+    pub(crate) fn get(
+        &self,
+        dir: &std::path::Path,
+        extensions: &[&str],
+        roots: &[PathBuf],
+    ) -> Option<Vec<PathBuf>> {
+        let key = (dir.to_path_buf(), extensions.join(","));
+        let modified = Listings::modified(dir)?;
+        let map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        let l = map.get(&key)?;
+        (l.roots == digest(&roots) && l.modified == modified).then(|| l.files.clone())
+    }
+
+    /// Keep the files of `dir`, listed just now, when the folder did not change since
+    /// `modified` (taken before the listing) nor shortly before.
+    pub(crate) fn put(
+        &self,
+        dir: &std::path::Path,
+        extensions: &[&str],
+        roots: &[PathBuf],
+        modified: std::time::SystemTime,
+        files: &[PathBuf],
+    ) {
+        let settled = std::time::SystemTime::now()
+            .duration_since(modified)
+            .is_ok_and(|age| age >= SETTLED);
+        if !settled || Listings::modified(dir) != Some(modified) {
+            return;
+        }
+        self.map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                (dir.to_path_buf(), extensions.join(",")),
+                Listing {
+                    roots: digest(&roots),
+                    modified,
+                    files: files.to_vec(),
+                },
+            );
+    }
+
+    fn clear(&self) {
+        self.map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// How a session's memo keeps a value and hands it out again.
+pub(crate) trait Reuse: Sized {
+    /// A value just computed: the one to keep, and the one to hand out.
+    fn keep(self) -> (Self, Self);
+    /// A kept value, handed out again.
+    fn reuse(&self) -> Self;
+}
+
+/// Values handed out as clones of what is kept.
+macro_rules! reuse_by_clone {
+    ($($t:ty),*) => {$(
+        impl Reuse for $t {
+            fn keep(self) -> (Self, Self) {
+                (self.clone(), self)
+            }
+
+            fn reuse(&self) -> Self {
+                self.clone()
+            }
+        }
+    )*};
+}
+
+reuse_by_clone!(
+    crate::discover::FileKind,
+    TerraformParse,
+    BicepParse,
+    Arc<crate::k8s::FileResult>
+);
+
+/// A unit's result: its resources kept in one run that every analysis reusing the unit
+/// shares; each gets its own copy of the rest (findings, notes: a few), which the loaders
+/// take apart without copying the resources.
+impl Reuse for Arc<crate::Loaded> {
+    fn keep(self) -> (Self, Self) {
+        let mut kept = Arc::unwrap_or_clone(self);
+        kept.share();
+        let out = Arc::new(kept.clone());
+        (Arc::new(kept), out)
+    }
+
+    fn reuse(&self) -> Self {
+        Arc::new((**self).clone())
     }
 }
 
@@ -255,7 +571,7 @@ pub(crate) type BicepParse =
     Result<crate::parse::Parsed<tree_sitter::Tree>, crate::parse::ParseError>;
 
 /// A hasher with a fixed seed: fingerprints are compared across analyses.
-fn fast_hasher() -> foldhash::fast::FoldHasher<'static> {
+pub(crate) fn fast_hasher() -> foldhash::fast::FoldHasher<'static> {
     use std::hash::BuildHasher;
     foldhash::fast::FixedState::with_seed(0).build_hasher()
 }
@@ -315,7 +631,7 @@ impl<K, V> Default for Memo<K, V> {
     }
 }
 
-impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+impl<K: Hash + Eq, V: Reuse> Memo<K, V> {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Inputs, V, u64)>> {
         self.map.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -329,7 +645,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         // Keep the newest texts: the next comparison is by pointer.
         entry.0 = inputs.clone();
         entry.2 = generation;
-        Some(entry.1.clone())
+        Some(entry.1.reuse())
     }
 
     fn put(&self, key: K, inputs: Inputs, value: V, generation: u64) {

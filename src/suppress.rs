@@ -244,23 +244,63 @@ pub fn apply(
     config: &Config,
 ) -> Vec<(Finding, String)> {
     let ignores = collect(sources, comments, graph);
+    if ignores.is_empty() {
+        return Vec::new();
+    }
+    let mut used = Used::new(&ignores);
+    let broken = broken(findings.iter());
+    let suppressed = filter(findings, &ignores, &mut used);
+    findings.extend(unused(&ignores, &used, config, &broken));
+    suppressed
+}
+
+/// Which codes of which ignores matched a finding.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Used(Vec<Vec<bool>>);
+
+impl Used {
+    pub(crate) fn new(ignores: &[Ignore]) -> Used {
+        Used(
+            ignores
+                .iter()
+                .map(|ig| vec![false; ig.codes.len()])
+                .collect(),
+        )
+    }
+
+    /// Add the matches of another part of the findings.
+    pub(crate) fn add(&mut self, other: &Used) {
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m |= *t;
+            }
+        }
+    }
+}
+
+/// The files with a LINT001 finding: in a file that does not parse nothing can match, and
+/// LINT001 says enough.
+pub(crate) fn broken<'f>(findings: impl Iterator<Item = &'f Finding>) -> Vec<FileId> {
+    findings
+        .filter(|f| f.rule.code == "LINT001")
+        .map(|f| f.primary.file)
+        .collect()
+}
+
+/// Take out the findings an ignore with a reason covers (returned with the reason), and
+/// record in `used` which codes matched.
+pub(crate) fn filter(
+    findings: &mut Vec<Finding>,
+    ignores: &[Ignore],
+    used: &mut Used,
+) -> Vec<(Finding, String)> {
     let mut suppressed = Vec::new();
     if ignores.is_empty() {
         return suppressed;
     }
-    let mut used: Vec<Vec<bool>> = ignores
-        .iter()
-        .map(|ig| vec![false; ig.codes.len()])
-        .collect();
-    // In a file that does not parse nothing can match: LINT001 says enough.
-    let broken: Vec<_> = findings
-        .iter()
-        .filter(|f| f.rule.code == "LINT001")
-        .map(|f| f.primary.file)
-        .collect();
     for f in std::mem::take(findings) {
         let mut reason = None;
-        for (ig, u) in ignores.iter().zip(used.iter_mut()) {
+        for (ig, u) in ignores.iter().zip(used.0.iter_mut()) {
             if !ig.has_reason() || !covers(ig, &f) {
                 continue;
             }
@@ -276,7 +316,19 @@ pub fn apply(
             Some(r) => suppressed.push((f, r)),
         }
     }
-    for (ig, u) in ignores.iter().zip(&used) {
+    suppressed
+}
+
+/// The LINT002 findings: ignores without a code or a reason, unknown codes, and codes that
+/// matched nothing (`used`) outside the `broken` files.
+pub(crate) fn unused(
+    ignores: &[Ignore],
+    used: &Used,
+    config: &Config,
+    broken: &[FileId],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (ig, u) in ignores.iter().zip(&used.0) {
         if ig.codes.is_empty() {
             findings.push(suppression_unused::finding(
                 ig.span,
@@ -321,7 +373,7 @@ pub fn apply(
             }
         }
     }
-    suppressed
+    findings
 }
 
 /// Words that only hold the place of a reason (`TODO: reason`, `FIXME`, `<reason>`).

@@ -73,16 +73,20 @@ fn check_with(
     buffer: Option<(&str, &str)>,
 ) -> Analysis {
     let config = Config::default();
-    let mut ws = Workspace::from_paths(&[root.to_path_buf()], &config).unwrap();
-    if let Some((rel, text)) = buffer {
-        let path = acrlint::normalize(&root.join(rel));
-        let text: std::sync::Arc<str> = text.into();
-        ws.overlay.insert(path.clone(), text.clone());
-        let file = ws.files.iter_mut().find(|f| f.path == path).unwrap();
-        *file = acrlint::source::SourceFile::new(path, file.display.clone(), text);
-    }
-    let incremental = analyze_with(&ws, &config, session);
-    let fresh = analyze(&ws, &config);
+    // One workspace each: the session's gets the session's folder listings.
+    let workspace = || {
+        let mut ws = Workspace::from_paths(&[root.to_path_buf()], &config).unwrap();
+        if let Some((rel, text)) = buffer {
+            let path = acrlint::normalize(&root.join(rel));
+            let text: std::sync::Arc<str> = text.into();
+            ws.overlay.insert(path.clone(), text.clone());
+            let file = ws.files.iter_mut().find(|f| f.path == path).unwrap();
+            *file = acrlint::source::SourceFile::new(path, file.display.clone(), text);
+        }
+        ws
+    };
+    let incremental = analyze_with(&workspace(), &config, session);
+    let fresh = analyze(&workspace(), &config);
     let (a, b) = (outcome(&incremental), outcome(&fresh));
     assert!(
         a == b,
@@ -436,4 +440,201 @@ fn every_edit_gives_the_findings_of_a_fresh_analysis() {
     );
     last = check(root, &session, "the buffer closed");
     assert!(outcome(&edited) != outcome(&last));
+}
+
+/// Set a folder's modification time an hour back: the session keeps listings only of
+/// folders that did not change in the last moments.
+fn age(dir: &Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::open(dir)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+}
+
+const BASE_KUSTOMIZATION: &str = "resources:\n- deployment.yaml\n";
+
+fn overlay(tag: &str) -> String {
+    format!(
+        "resources:\n- ../base\nnamespace: prod\nimages:\n- name: docker.io/library/nginx\n  newTag: '{tag}'\n"
+    )
+}
+
+/// A Terraform file whose comment line above the registry is replaced, at the same length,
+/// by an ignore: nothing a rule reads changes, only the suppressions.
+const SUPPRESSIBLE: &str = r#"# a comment line that holds the place of an ignore directive
+resource "azurerm_container_registry" "quiet" {
+  name                = "acrquiet"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  sku                 = "Premium"
+  admin_enabled       = true
+}
+"#;
+
+#[test]
+fn listings_renderings_and_suppressions_follow_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // A module folder the scan hides (`.ignore`): only the listing of its folder finds
+    // its files.
+    write(root, ".ignore", "vendored/\n");
+    write(root, "scenario/tf/vendored/acr/main.tf", MODULE);
+    write(
+        root,
+        "scenario/tf/app1/main.tf",
+        "module \"acr\" {\n  source = \"../vendored/acr\"\n  admin  = false\n}\n",
+    );
+    write(root, "scenario/tf/quiet/main.tf", SUPPRESSIBLE);
+    write(root, "scenario/k8s/base/deployment.yaml", DEPLOYMENT);
+    write(
+        root,
+        "scenario/k8s/base/kustomization.yaml",
+        BASE_KUSTOMIZATION,
+    );
+    write(
+        root,
+        "scenario/k8s/prod/kustomization.yaml",
+        &overlay("latest"),
+    );
+    for dir in [
+        "scenario/tf/vendored/acr",
+        "scenario/tf/app1",
+        "scenario/tf/quiet",
+    ] {
+        age(&root.join(dir));
+    }
+
+    let session = Session::new();
+    let mut last = check(root, &session, "the first analysis");
+    // Twice: the listings kept by the first are used by the second.
+    last = {
+        let again = check(root, &session, "nothing changed");
+        assert!(outcome(&again) == outcome(&last));
+        again
+    };
+    let mut step = |what: &str, change: &dyn Fn(), differs: bool| {
+        change();
+        let now = check(root, &session, what);
+        if differs {
+            assert!(
+                outcome(&last) != outcome(&now),
+                "{what}: the edit should change the findings; they are {:?}",
+                codes(&now)
+            );
+        }
+        last = now;
+    };
+    let extra = "resource \"azurerm_container_registry\" \"extra\" {\n  name                = \"acrextra\"\n  resource_group_name = \"rg\"\n  location            = \"westeurope\"\n  sku                 = \"Basic\"\n}\n";
+    step(
+        "a file created in a module folder",
+        &|| write(root, "scenario/tf/vendored/acr/extra.tf", extra),
+        true,
+    );
+    step(
+        "the module folder aged again",
+        &|| age(&root.join("scenario/tf/vendored/acr")),
+        false,
+    );
+    step(
+        "the new file renamed to another extension",
+        &|| {
+            std::fs::rename(
+                root.join("scenario/tf/vendored/acr/extra.tf"),
+                root.join("scenario/tf/vendored/acr/extra.tf.off"),
+            )
+            .unwrap()
+        },
+        true,
+    );
+    step(
+        "the file renamed back",
+        &|| {
+            age(&root.join("scenario/tf/vendored/acr"));
+            std::fs::rename(
+                root.join("scenario/tf/vendored/acr/extra.tf.off"),
+                root.join("scenario/tf/vendored/acr/extra.tf"),
+            )
+            .unwrap()
+        },
+        true,
+    );
+    step(
+        "the file deleted",
+        &|| {
+            age(&root.join("scenario/tf/vendored/acr"));
+            std::fs::remove_file(root.join("scenario/tf/vendored/acr/extra.tf")).unwrap()
+        },
+        true,
+    );
+    step(
+        "a kustomization's image tag edited",
+        &|| {
+            write(
+                root,
+                "scenario/k8s/prod/kustomization.yaml",
+                &overlay("1.27"),
+            )
+        },
+        true,
+    );
+    step(
+        "a manifest a kustomization includes edited",
+        &|| {
+            edit(
+                root,
+                "scenario/k8s/base/deployment.yaml",
+                "nginx:1.27",
+                "nginx:latest",
+            )
+        },
+        false,
+    );
+    step(
+        "the kustomization's tag edited back",
+        &|| {
+            write(
+                root,
+                "scenario/k8s/prod/kustomization.yaml",
+                &overlay("latest"),
+            )
+        },
+        true,
+    );
+    step(
+        "an ignore written over a comment of the same length",
+        &|| {
+            edit(
+                root,
+                "scenario/tf/quiet/main.tf",
+                "# a comment line that holds the place of an ignore directive",
+                "# acrlint:ignore ACR002 the registry is reached by a robot..",
+            )
+        },
+        true,
+    );
+    step(
+        "an ignore of the wrong code, same length",
+        &|| {
+            edit(
+                root,
+                "scenario/tf/quiet/main.tf",
+                "ACR002 the registry",
+                "ACR004 the registry",
+            )
+        },
+        true,
+    );
+    step(
+        "the ignore taken out",
+        &|| {
+            edit(
+                root,
+                "scenario/tf/quiet/main.tf",
+                "# acrlint:ignore ACR004 the registry is reached by a robot..",
+                "# a comment line that holds the place of an ignore directive",
+            )
+        },
+        true,
+    );
 }

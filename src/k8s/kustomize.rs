@@ -198,7 +198,7 @@ fn is_remote(s: &str) -> bool {
 /// kustomizations by path.
 #[derive(Default)]
 pub struct Tree {
-    pub manifests: HashMap<PathBuf, Vec<Resource>>,
+    pub manifests: HashMap<PathBuf, crate::model::Part>,
     pub kustomizations: HashMap<PathBuf, Kustomization>,
     /// Set when a rendering stopped at [`MAX_DEPTH`] or [`MAX_OBJECTS`].
     limited: std::cell::Cell<bool>,
@@ -329,14 +329,19 @@ impl Tree {
         for (rel, _) in &k.resources {
             match self.target(k, rel) {
                 Some(Target::Manifest(p)) if seen.insert(p) => {
-                    let objects = &self.manifests[p];
-                    let total = self.rendered.get() + objects.len();
-                    if total > MAX_OBJECTS {
+                    let fits = self.manifests[p].with(|objects| {
+                        let total = self.rendered.get() + objects.len();
+                        if total > MAX_OBJECTS {
+                            return false;
+                        }
+                        self.rendered.set(total);
+                        out.extend(objects.iter().cloned());
+                        true
+                    });
+                    if !fits {
                         self.limited.set(true);
                         return;
                     }
-                    self.rendered.set(total);
-                    out.extend(objects.iter().cloned());
                 }
                 Some(Target::Kustomization(p)) if !stack.contains(p) && seen.insert(p) => {
                     stack.push(p.clone());

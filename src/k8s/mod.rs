@@ -7,10 +7,15 @@ pub mod kustomize;
 pub mod policy;
 pub mod yaml;
 
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError};
+
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::model::{Format, Kind, Resource, Value, ValueKind};
+use crate::model::{Format, Kind, Part, Resource, Value, ValueKind};
 use crate::rules::{K8sRead, parse_error};
 use crate::source::{FileId, SourceMap};
 use crate::{Loaded, Workspace};
@@ -26,25 +31,74 @@ pub fn load(
     let mut out = Loaded::default();
     // Files are independent: parse them in parallel, merge in input order.
     let sources = &*sources;
-    let per_file: Vec<FileResult> = files
+    let per_file: Vec<Arc<FileResult>> = files
         .par_iter()
         .map(|&id| match session {
-            None => load_file(ws, sources, id),
+            None => Arc::new(load_file(ws, sources, id)),
             Some(s) => {
                 let mut inputs = crate::session::Inputs::default();
                 inputs.file(id, &sources.get(id).text);
-                let r = s.remember(&s.k8s, id, inputs, || {
-                    std::sync::Arc::new(load_file(ws, sources, id))
-                });
-                std::sync::Arc::unwrap_or_clone(r)
+                s.remember(&s.k8s, id, inputs, || {
+                    let (mut parsed, l) = load_file(ws, sources, id);
+                    // A manifest's objects are kept in a run the graphs share.
+                    if let Parsed::Manifest(_, part) = &mut parsed
+                        && let Part::Owned(objects) = part
+                    {
+                        let objects = std::mem::take(objects);
+                        *part = Part::Kept(Arc::new(crate::model::Kept::new(objects)));
+                    }
+                    Arc::new((parsed, l))
+                })
             }
         })
         .collect();
+    // What a rendering reads: every kustomization, the paths of the manifests and
+    // kustomizations (targets are looked up by path; a session's file ids stand for
+    // paths), the manifests included.
+    let mut inputs = Rendered::default();
+    if session.is_some() {
+        let mut paths = crate::session::fast_hasher();
+        for (id, r) in files.iter().zip(&per_file) {
+            let tag: u8 = match &r.0 {
+                Parsed::Manifest(..) => 1,
+                Parsed::Kustomization(..) => {
+                    inputs.kustomizations.push(r.clone());
+                    2
+                }
+                _ => 0,
+            };
+            (id, tag).hash(&mut paths);
+        }
+        inputs.paths = paths.finish();
+    }
+    let kept = session.and_then(|s| {
+        let last = s
+            .k8s_rendered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        last.as_ref()
+            .filter(|last| last.same(&inputs, &per_file))
+            .map(|last| last.out.clone())
+    });
+    // The manifests by path, when a session keeps what a new rendering read.
+    let by_path: HashMap<PathBuf, (usize, Arc<FileResult>)> = match (&kept, session) {
+        (None, Some(_)) => per_file
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match &r.0 {
+                Parsed::Manifest(path, _) => Some((path.clone(), (i, r.clone()))),
+                _ => None,
+            })
+            .collect(),
+        _ => HashMap::new(),
+    };
     // Helm chart folder (as displayed) -> templates skipped.
     let mut charts: std::collections::BTreeMap<String, usize> = Default::default();
     let mut tree = kustomize::Tree::default();
     let mut order = Vec::new();
-    for (parsed, l) in per_file {
+    for r in per_file {
+        // Not copied without a session (nothing else holds the result).
+        let (parsed, l) = Arc::unwrap_or_clone(r);
         match parsed {
             Parsed::Helm(chart) => *charts.entry(chart).or_default() += 1,
             Parsed::Manifest(path, objects) => {
@@ -58,19 +112,40 @@ pub fn load(
         }
         out.extend(l);
     }
-    let (rendered, through_kustomize, notes) = if tree.kustomizations.is_empty() {
-        Default::default()
-    } else {
-        tree.render()
+    let fresh = kept.is_none();
+    let (rendered, through_kustomize, notes) = match kept {
+        Some(out) => out,
+        None if tree.kustomizations.is_empty() => Default::default(),
+        None => {
+            let (objects, through, notes) = tree.render();
+            let objects = match session {
+                // Shared with the next analyses that render the same.
+                Some(_) => Part::Kept(Arc::new(crate::model::Kept::new(objects))),
+                None => Part::Owned(objects),
+            };
+            (objects, Arc::new(through), notes)
+        }
     };
+    if let Some(s) = session
+        && fresh
+    {
+        inputs.included = through_kustomize
+            .iter()
+            .filter_map(|p| by_path.get(p).cloned())
+            .collect();
+        inputs.out = (rendered.clone(), through_kustomize.clone(), notes.clone());
+        *s.k8s_rendered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(inputs);
+    }
     for path in order {
         if !through_kustomize.contains(&path)
             && let Some(objects) = tree.manifests.remove(&path)
         {
-            out.resources.extend(objects);
+            out.push_part(objects);
         }
     }
-    out.resources.extend(rendered);
+    out.push_part(rendered);
     out.notes.extend(notes);
     if !charts.is_empty() {
         let n: usize = charts.values().sum();
@@ -83,6 +158,45 @@ pub fn load(
         ));
     }
     out
+}
+
+/// A kustomize rendering, with what it read (kept by a session: rendered again only when
+/// one of those changed).
+#[derive(Default)]
+pub(crate) struct Rendered {
+    /// Every kustomization file's result, in order.
+    kustomizations: Vec<Arc<FileResult>>,
+    /// A digest of the paths of the manifests and kustomizations, in order.
+    paths: u64,
+    /// The results of the manifests the kustomizations include, with their places among
+    /// the files.
+    included: Vec<(usize, Arc<FileResult>)>,
+    /// The objects rendered, the manifests judged only through kustomizations, notes.
+    out: (Part, Arc<HashSet<PathBuf>>, Vec<String>),
+}
+
+impl Default for Part {
+    fn default() -> Part {
+        Part::Owned(Vec::new())
+    }
+}
+
+impl Rendered {
+    /// True when `now` (with the results of its files, in order) reads what this
+    /// rendering read.
+    fn same(&self, now: &Rendered, files: &[Arc<FileResult>]) -> bool {
+        self.paths == now.paths
+            && self.kustomizations.len() == now.kustomizations.len()
+            && self
+                .kustomizations
+                .iter()
+                .zip(&now.kustomizations)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+            && self
+                .included
+                .iter()
+                .all(|(i, r)| files.get(*i).is_some_and(|f| Arc::ptr_eq(f, r)))
+    }
 }
 
 /// One file's part of a Kubernetes load: what it held, and its findings.
@@ -128,7 +242,7 @@ fn load_file(ws: &Workspace, sources: &SourceMap, id: FileId) -> FileResult {
                 objects(doc, &mut l.resources);
             }
             let objects = std::mem::take(&mut l.resources);
-            return (Parsed::Manifest(file.path.clone(), objects), l);
+            return (Parsed::Manifest(file.path.clone(), Part::Owned(objects)), l);
         }
         Err(f) => l.findings.push(f),
     }
@@ -142,7 +256,7 @@ pub const HELM_SUMMARY: &str = "Helm templates not analysed: ";
 #[derive(Clone)]
 pub(crate) enum Parsed {
     Helm(String),
-    Manifest(std::path::PathBuf, Vec<Resource>),
+    Manifest(std::path::PathBuf, Part),
     Kustomization(std::path::PathBuf, kustomize::Kustomization),
     Nothing,
 }

@@ -7,6 +7,7 @@ pub mod registry;
 pub mod value;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::source::Span;
 pub use key::{ArmKey, ArmLocal, ArmScope, Key, TypeName};
@@ -166,42 +167,190 @@ impl Resource {
     }
 }
 
+/// A unit's resources as a session keeps them (a Terraform root module, an ARM template, a
+/// Kubernetes manifest): the graphs of the analyses that reuse the unit share them instead
+/// of each holding a copy. Their ids run on from the first; a graph that places them
+/// elsewhere numbers a copy and keeps that one for the next analysis.
+#[derive(Debug)]
+pub struct Kept {
+    resources: std::sync::Mutex<Arc<Vec<Resource>>>,
+    /// What the session's fingerprints take from these resources, computed once.
+    pub(crate) print: std::sync::OnceLock<PartPrint>,
+}
+
+/// A fingerprint of some resources (ids aside): of their identities, of what the graph's
+/// [`Index`] reads of them, and per kind of those of that kind whole (see
+/// `session::Fingerprints`).
+#[derive(Debug)]
+pub(crate) struct PartPrint {
+    pub(crate) identity: u64,
+    pub(crate) index: u64,
+    pub(crate) by_kind: Vec<(Kind, u64)>,
+}
+
+impl Kept {
+    pub fn new(mut resources: Vec<Resource>) -> Kept {
+        resources.shrink_to_fit();
+        number(&mut resources, 0);
+        Kept {
+            resources: std::sync::Mutex::new(Arc::new(resources)),
+            print: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The resources numbered from `first`.
+    fn numbered(&self, first: usize) -> Arc<Vec<Resource>> {
+        let mut kept = self
+            .resources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.first().is_some_and(|r| r.id != id_at(first)) {
+            // Copied only when an earlier analysis's graph still holds these.
+            let copy: &mut Vec<Resource> = Arc::make_mut(&mut kept);
+            number(copy, first);
+        }
+        kept.clone()
+    }
+}
+
+/// Resources in a graph's order: owned by the analysis, or kept by a session.
+#[derive(Clone, Debug)]
+pub enum Part {
+    Owned(Vec<Resource>),
+    Kept(Arc<Kept>),
+}
+
+impl Part {
+    /// Run `f` over the resources.
+    pub fn with<R>(&self, f: impl FnOnce(&[Resource]) -> R) -> R {
+        match self {
+            Part::Owned(v) => f(v),
+            Part::Kept(k) => {
+                let run = k
+                    .resources
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                f(&run)
+            }
+        }
+    }
+}
+
+fn id_at(i: usize) -> ResourceId {
+    // Past 4 billion resources (beyond any machine's memory) ids would repeat.
+    ResourceId(u32::try_from(i).unwrap_or(u32::MAX))
+}
+
+fn number(resources: &mut [Resource], first: usize) {
+    for (i, r) in resources.iter_mut().enumerate() {
+        r.id = id_at(first + i);
+    }
+}
+
+/// The resources of a graph, indexed by [`ResourceId`]: one run, or (through a session)
+/// runs shared with other analyses.
+#[derive(Debug, Default)]
+pub struct Resources {
+    parts: Vec<Run>,
+    /// Per resource, its part and place in it; empty when there is one part.
+    at: Vec<(u32, u32)>,
+}
+
+impl Resources {
+    pub fn len(&self) -> usize {
+        match self.parts.as_slice() {
+            [(only, _)] => only.len(),
+            _ => self.at.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Resource> {
+        if self.at.is_empty() {
+            self.parts.first()?.0.get(i)
+        } else {
+            let &(p, j) = self.at.get(i)?;
+            self.parts[p as usize].0.get(j as usize)
+        }
+    }
+
+    pub fn iter(&self) -> Iter<'_> {
+        self.parts.iter().flat_map(run_of)
+    }
+
+    /// The runs in order, each with the session's record when a session keeps it.
+    pub(crate) fn parts(&self) -> impl Iterator<Item = (&[Resource], Option<&Kept>)> {
+        self.parts.iter().map(|(p, k)| (p.as_slice(), k.as_deref()))
+    }
+}
+
+impl std::ops::Index<usize> for Resources {
+    type Output = Resource;
+
+    fn index(&self, i: usize) -> &Resource {
+        if self.at.is_empty() {
+            &self.parts[0].0[i]
+        } else {
+            let (p, j) = self.at[i];
+            &self.parts[p as usize].0[j as usize]
+        }
+    }
+}
+
+type Run = (Arc<Vec<Resource>>, Option<Arc<Kept>>);
+
+fn run_of(run: &Run) -> std::slice::Iter<'_, Resource> {
+    run.0.iter()
+}
+
+/// The resources of a graph in order.
+pub type Iter<'a> = std::iter::FlatMap<
+    std::slice::Iter<'a, Run>,
+    std::slice::Iter<'a, Resource>,
+    fn(&'a Run) -> std::slice::Iter<'a, Resource>,
+>;
+
+impl<'a> IntoIterator for &'a Resources {
+    type Item = &'a Resource;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
 /// All resources of an analysis, with lookup by identity key.
 #[derive(Debug, Default)]
 pub struct Graph {
-    pub resources: Vec<Resource>,
-    by_key: HashMap<Key, Vec<usize>>,
+    pub resources: Resources,
+    index: Arc<Index>,
+}
+
+/// How a graph finds its resources. It reads only each resource's kind, keys, name and
+/// file, and its place: a session reuses it while those stay the same.
+#[derive(Debug, Default)]
+pub struct Index {
+    by_key: Map<Key, Vec<usize>>,
     /// Resources by kind and lower-case name.
-    by_name: HashMap<(Kind, String), Vec<usize>>,
+    by_name: Map<(Kind, String), Vec<usize>>,
     /// Resources by kind: rules look up kinds inside loops over other resources.
-    by_kind: HashMap<Kind, Vec<usize>>,
+    by_kind: Map<Kind, Vec<usize>>,
     /// Child resources (`parent/child` names) by kind and lower-case parent name.
-    by_parent: HashMap<(Kind, String), Vec<usize>>,
+    by_parent: Map<(Kind, String), Vec<usize>>,
 }
 
-/// What a reference points to.
-#[derive(Debug)]
-pub enum Target<'a> {
-    Resource(&'a Resource),
-    /// A reference whose target is not in the graph or not statically known.
-    Unknown,
-    /// Not a reference at all (absent, null, a literal that names nothing).
-    None,
-}
-
-impl Graph {
-    pub fn new(mut resources: Vec<Resource>) -> Graph {
-        // Loaders append file by file; the graph lives for the whole run.
-        resources.shrink_to_fit();
-        for (i, r) in resources.iter_mut().enumerate() {
-            // Past 4 billion resources (beyond any machine's memory) ids would repeat.
-            r.id = ResourceId(u32::try_from(i).unwrap_or(u32::MAX));
-        }
-        let mut by_key: HashMap<Key, Vec<usize>> = HashMap::with_capacity(resources.len());
-        let mut by_name: HashMap<(Kind, String), Vec<usize>> =
-            HashMap::with_capacity(resources.len());
-        let mut by_kind: HashMap<Kind, Vec<usize>> = HashMap::new();
-        let mut by_parent: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
+impl Index {
+    fn of(resources: &Resources) -> Index {
+        let mut by_key: Map<Key, Vec<usize>> =
+            Map::with_capacity_and_hasher(resources.len(), Default::default());
+        let mut by_name: Map<(Kind, String), Vec<usize>> =
+            Map::with_capacity_and_hasher(resources.len(), Default::default());
+        let mut by_kind: Map<Kind, Vec<usize>> = Map::default();
+        let mut by_parent: Map<(Kind, String), Vec<usize>> = Map::default();
         for (i, r) in resources.iter().enumerate() {
             for k in &r.keys {
                 // A global `type/name` key is shared by every project that reuses the name:
@@ -230,22 +379,93 @@ impl Graph {
         let by_file = |v: &mut Vec<usize>| v.sort_unstable_by_key(|&i| (resources[i].span.file, i));
         by_key.values_mut().for_each(by_file);
         by_name.values_mut().for_each(by_file);
-        Graph {
-            resources,
+        Index {
             by_key,
             by_name,
             by_kind,
             by_parent,
         }
     }
+}
+
+impl Resources {
+    /// Resources in runs (numbered in order): those a session keeps are shared.
+    pub fn of_parts(parts: Vec<Part>) -> Resources {
+        let mut runs = Vec::with_capacity(parts.len());
+        let mut total = 0;
+        for part in parts {
+            let run = match part {
+                Part::Owned(mut v) => {
+                    // Loaders append file by file; the graph lives for the whole run.
+                    v.shrink_to_fit();
+                    number(&mut v, total);
+                    (Arc::new(v), None)
+                }
+                Part::Kept(k) => (k.numbered(total), Some(k)),
+            };
+            if !run.0.is_empty() || runs.is_empty() {
+                total += run.0.len();
+                runs.push(run);
+            }
+        }
+        let mut at = Vec::new();
+        if runs.len() > 1 {
+            at.reserve_exact(total);
+            for (p, (run, _)) in runs.iter().enumerate() {
+                let p = u32::try_from(p).unwrap_or(u32::MAX);
+                at.extend((0..run.len()).map(|j| (p, u32::try_from(j).unwrap_or(u32::MAX))));
+            }
+        }
+        Resources { parts: runs, at }
+    }
+}
+
+/// The graph's indexes: a fast hash, seeded per map.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// What a reference points to.
+#[derive(Debug)]
+pub enum Target<'a> {
+    Resource(&'a Resource),
+    /// A reference whose target is not in the graph or not statically known.
+    Unknown,
+    /// Not a reference at all (absent, null, a literal that names nothing).
+    None,
+}
+
+impl Graph {
+    pub fn new(resources: Vec<Resource>) -> Graph {
+        Graph::of_parts(vec![Part::Owned(resources)])
+    }
+
+    /// The graph of resources in runs: those a session keeps are shared, not copied.
+    pub fn of_parts(parts: Vec<Part>) -> Graph {
+        Graph::with_index(Resources::of_parts(parts), None)
+    }
+
+    /// The graph of these resources, with `index` when it was built over resources of the
+    /// same kinds, keys, names and files in the same places (else a new one).
+    pub fn with_index(resources: Resources, index: Option<Arc<Index>>) -> Graph {
+        let index = index.unwrap_or_else(|| Arc::new(Index::of(&resources)));
+        Graph { resources, index }
+    }
+
+    /// The graph's index, to reuse ([`Graph::with_index`]).
+    pub fn index(&self) -> &Arc<Index> {
+        &self.index
+    }
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
-        self.indexed(self.by_kind.get(&kind))
+        self.indexed(self.index.by_kind.get(&kind))
     }
 
     /// The resources of a kind named `parent/...` (ARM child resources declared on their own).
     pub fn children(&self, kind: Kind, parent: &str) -> impl Iterator<Item = &Resource> {
-        self.indexed(self.by_parent.get(&(kind, parent.to_ascii_lowercase())))
+        self.indexed(
+            self.index
+                .by_parent
+                .get(&(kind, parent.to_ascii_lowercase())),
+        )
     }
 
     /// The resource with an id of this graph.
@@ -264,13 +484,13 @@ impl Graph {
     }
 
     pub fn by_key(&self, key: &Key) -> Option<&Resource> {
-        self.first(self.by_key.get(key)?.iter())
+        self.first(self.index.by_key.get(key)?.iter())
     }
 
     /// The resource with a key; when several have it (the same name in two projects of
     /// one scan), the one declared in the same file as `near`, else in the same folder.
     pub fn by_key_near(&self, key: &Key, near: &Resource) -> Option<&Resource> {
-        let candidates = self.by_key.get(key)?;
+        let candidates = self.index.by_key.get(key)?;
         if let [only] = candidates.as_slice() {
             return Some(&self.resources[*only]);
         }
@@ -303,7 +523,8 @@ impl Graph {
     /// The resources of a kind with a known name (names compared case-insensitively), sorted
     /// by file.
     fn all_named(&self, kind: Kind, name: &str) -> &[usize] {
-        self.by_name
+        self.index
+            .by_name
             .get(&(kind, name.to_ascii_lowercase()))
             .map_or(&[], Vec::as_slice)
     }
