@@ -28,6 +28,15 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level that reports at `severity`.
+    pub fn of(severity: Severity) -> Level {
+        match severity {
+            Severity::Note => Level::Note,
+            Severity::Warning => Level::Warning,
+            Severity::Error => Level::Error,
+        }
+    }
+
     pub fn severity(self) -> Option<Severity> {
         match self {
             Level::Off => None,

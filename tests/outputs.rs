@@ -284,6 +284,21 @@ fn select_runs_only_the_rules_named_by_code_or_name() {
 }
 
 #[test]
+fn select_turns_on_a_rule_that_is_off_by_default() {
+    // ADMIN is Premium without zone redundancy: ACR009, which is off by default.
+    let t = project(&[("main.tf", ADMIN)]);
+    let all = codes(&json(&run(t.path(), &["check", ".", "-f", "json"]).stdout));
+    assert!(!all.contains(&"ACR009".into()), "{all:?}");
+    let r = run(
+        t.path(),
+        &["check", ".", "-f", "json", "--select", "ACR009"],
+    );
+    assert_eq!(codes(&json(&r.stdout)), ["ACR009"], "{}", r.stderr);
+    // A note: the default --fail-on warning passes.
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
 fn ignore_turns_rules_off_and_wins_over_select() {
     let t = project(&[("main.tf", ADMIN)]);
     let all = codes(&json(&run(t.path(), &["check", ".", "-f", "json"]).stdout));

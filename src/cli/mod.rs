@@ -400,7 +400,8 @@ fn require_named_files(args: &CheckArgs) -> Result<(), CliError> {
 }
 
 /// `--select` and `--ignore` on top of the config's `[rules]`: the command line wins.
-/// A rule selected keeps the level the config gives it unless that is "off".
+/// A rule selected keeps the level the config gives it; one the config or its default
+/// turns off runs at its own severity.
 fn select_rules(config: &mut Config, args: &CheckArgs) -> Result<(), CliError> {
     use crate::config::Level;
     let resolve = |flag: &str, list: &[String]| -> Result<Vec<&'static rules::Rule>, CliError> {
@@ -427,8 +428,14 @@ fn select_rules(config: &mut Config, args: &CheckArgs) -> Result<(), CliError> {
         } else if selected.is_empty() || (code == "LINT001" && !named(&selected)) {
             continue;
         } else if named(&selected) {
-            // Selected: the config's level, unless it turned the rule off.
-            config.level(code, name).filter(|l| *l != Level::Off)
+            // Selected: the config's level, unless it turned the rule off (or the rule is
+            // off by default): then the rule's own severity.
+            Some(
+                config
+                    .level(code, name)
+                    .filter(|l| *l != Level::Off)
+                    .unwrap_or(Level::of(rule.meta.severity)),
+            )
         } else {
             Some(Level::Off)
         };
