@@ -82,7 +82,7 @@ fn kubernetes_yaml(b: divan::Bencher) {
     let files = of(FileKind::Kubernetes);
     b.counter(bytes(&files)).bench(|| {
         for f in &files {
-            let _ = divan::black_box(acrlint::k8s::yaml::parse(&f.text, FileId(0)));
+            let _ = divan::black_box(acrlint::parse::yaml::parse(&f.text, FileId(0)));
         }
     });
 }

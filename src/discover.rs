@@ -38,7 +38,7 @@ pub const EXTENSIONS: &[&str] = &["tf", "tfvars", "bicep", "bicepparam", "json",
 
 /// Tell a file's format from its name and, for JSON and YAML, its content.
 pub fn classify(path: &Path, text: &str) -> FileKind {
-    if crate::k8s::kustomize::is_kustomization(path) {
+    if crate::eval::kustomize::is_kustomization(path) {
         return FileKind::Kubernetes;
     }
     let ext = path

@@ -223,7 +223,7 @@ pub fn merge_duplicates(findings: &mut Vec<Finding>) {
     // The message with the instance's address taken out: the cause.
     let cause = |f: &Finding| match f.resource.as_deref() {
         // Each kustomize overlay is a deployment of its own, judged once per overlay.
-        Some(addr) if !addr.is_empty() && !addr.contains(crate::k8s::kustomize::OVERLAY) => {
+        Some(addr) if !addr.is_empty() && !addr.contains(crate::eval::kustomize::OVERLAY) => {
             f.message.replace(&*sanitize::visible(addr), "\0")
         }
         _ => f.message.clone(),

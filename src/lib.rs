@@ -12,7 +12,6 @@ pub mod discover;
 pub mod eval;
 pub mod finding;
 pub mod fix;
-pub mod k8s;
 pub mod lsp;
 pub mod model;
 pub mod parse;
@@ -600,7 +599,7 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
     let k8s_at = source::Span::new(k8s_files.first().copied().unwrap_or(FileId(0)), 0..0);
     let k8s_loaded = match k8s_files.first() {
         Some(_) => Loaded::guarded("the Kubernetes manifests", k8s_at, || {
-            k8s::load(ws, &mut sources, &k8s_files, config, session)
+            eval::kubernetes::load(ws, &mut sources, &k8s_files, config, session)
         }),
         None => Loaded::default(),
     };

@@ -16,7 +16,7 @@
 //! when what it reads changed ([`Fingerprints`]: the kinds it declares, and every
 //! resource's identity); its findings are suppressed, merged and sorted again only when
 //! they, the ignores or the selection changed. Folder listings and the kustomize
-//! rendering are kept too ([`Listings`], `k8s::Rendered`).
+//! rendering are kept too ([`Listings`], `eval::kubernetes::Rendered`).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -47,13 +47,13 @@ pub struct Session {
     /// The Bicep files evaluated (one unit): their inputs, what they looked up, the result.
     bicep: Mutex<Option<BicepUnit>>,
     /// Parsed Kubernetes files.
-    pub(crate) k8s: Memo<FileId, Arc<crate::k8s::FileResult>>,
+    pub(crate) k8s: Memo<FileId, Arc<crate::eval::kubernetes::FileResult>>,
     /// The kind of every file.
     pub(crate) kinds: Memo<FileId, crate::discover::FileKind>,
     /// Each rule's last findings and notes, with the fingerprint of what it read then.
     rules: Mutex<HashMap<&'static str, RuleRun>>,
     /// The last kustomize rendering, with what it read.
-    pub(crate) k8s_rendered: Mutex<Option<crate::k8s::Rendered>>,
+    pub(crate) k8s_rendered: Mutex<Option<crate::eval::kubernetes::Rendered>>,
     /// The last graph's index, with the fingerprint of what it read.
     index: Mutex<Option<(u64, Arc<crate::model::Index>)>>,
     /// The rules' findings as last settled.
@@ -536,7 +536,7 @@ reuse_by_clone!(
     crate::discover::FileKind,
     TerraformParse,
     BicepParse,
-    Arc<crate::k8s::FileResult>
+    Arc<crate::eval::kubernetes::FileResult>
 );
 
 /// A unit's result: its resources kept in one run that every analysis reusing the unit

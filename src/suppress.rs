@@ -438,7 +438,7 @@ mod tests {
         } else if name.ends_with(".json") {
             crate::parse::arm::parse(FileId(0), f).map(|p| p.comments)
         } else {
-            crate::k8s::yaml::parse(&f.text, FileId(0)).map(|p| p.comments)
+            crate::parse::yaml::parse(&f.text, FileId(0)).map(|p| p.comments)
         };
         parsed.unwrap_or_else(|e| panic!("{name}: {}", e.message))
     }

@@ -416,10 +416,10 @@ fn rendered_images(a: &Analysis, overlay: &str) -> Vec<String> {
         .iter()
         .filter(|r| r.address.ends_with(&suffix))
     {
-        let Some((spec, _)) = acrlint::k8s::pod_spec(r) else {
+        let Some((spec, _)) = acrlint::model::kubernetes::pod_spec(r) else {
             continue;
         };
-        for list in acrlint::k8s::CONTAINER_LISTS {
+        for list in acrlint::model::kubernetes::CONTAINER_LISTS {
             for c in spec.get(list).and_then(|l| l.as_list()).unwrap_or(&[]) {
                 if let Some(i) = c.get("image").and_then(|i| i.as_str()) {
                     out.push(i.to_string());
@@ -511,7 +511,7 @@ fn kustomizations_that_multiply_or_nest_without_end_are_bounded() {
         .collect();
     let dir = project(&refs);
     let a = common::analyze_dir(dir.path());
-    assert!(a.graph.resources.len() <= acrlint::k8s::kustomize::MAX_OBJECTS);
+    assert!(a.graph.resources.len() <= acrlint::eval::kustomize::MAX_OBJECTS);
     assert!(
         a.notes.iter().any(|n| n.contains("not rendered in full")),
         "{:?}",

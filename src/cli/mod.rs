@@ -710,7 +710,7 @@ fn check(args: CheckArgs) -> Result<i32, CliError> {
     for note in &analysis.notes {
         // What was not analysed at all, or analysed in another file, is said without `-v`
         // (Helm templates, a .bicep file whose compiled template was checked instead).
-        let visible = note.starts_with(crate::k8s::HELM_SUMMARY)
+        let visible = note.starts_with(crate::eval::kubernetes::HELM_SUMMARY)
             || note.ends_with(crate::eval::bicep::FALLBACK);
         if !args.verbose && !args.quiet && visible {
             eprintln!("note: {}", crate::sanitize::visible(note));

@@ -6,5 +6,7 @@ pub mod budget;
 pub mod cache;
 pub mod expr;
 pub mod functions;
+pub mod kubernetes;
+pub mod kustomize;
 pub mod terraform;
 pub mod values;

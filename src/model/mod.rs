@@ -1,8 +1,11 @@
 //! The resource graph: resources of every format in one model, with typed views.
 
 pub mod access;
+pub mod image;
 pub mod key;
+pub mod kubernetes;
 pub mod network;
+pub mod policy;
 pub mod registry;
 pub mod value;
 

@@ -9,6 +9,7 @@ use crate::source::Span;
 pub mod arm;
 pub mod bicep;
 pub mod terraform;
+pub mod yaml;
 
 /// Why a file could not be parsed, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use super::K8sRead;
 use super::{Ctx, Rule, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::k8s::{excluded, kind_of, pod_spec};
+use crate::model::kubernetes::{excluded, kind_of, pod_spec};
 use crate::model::{Kind, Value};
 
 pub static RULE: Rule = Rule {

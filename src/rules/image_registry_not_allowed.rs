@@ -5,10 +5,10 @@ use rayon::prelude::*;
 use super::K8sRead;
 use super::{Ctx, Rule, RuleMeta, registries};
 use crate::finding::{Finding, Severity};
-use crate::k8s::image::{ImageRef, entry_admits};
-use crate::k8s::policy::{Policy, policies, unknown_assignments, unreadable_k8s_policies};
-use crate::k8s::{Container, containers, excluded};
 use crate::model::Kind;
+use crate::model::image::{ImageRef, entry_admits};
+use crate::model::kubernetes::{Container, containers, excluded};
+use crate::model::policy::{Policy, policies, unknown_assignments, unreadable_k8s_policies};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {

@@ -3,9 +3,9 @@
 use super::K8sRead;
 use super::{Ctx, Rule, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::k8s::image::ImageRef;
-use crate::k8s::{containers, excluded};
 use crate::model::Kind;
+use crate::model::image::ImageRef;
+use crate::model::kubernetes::{containers, excluded};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {

@@ -96,7 +96,7 @@ pub struct Rule {
     pub meta: RuleMeta,
     pub check: fn(&Ctx) -> Vec<Finding>,
     /// The kinds of resource whose bodies the check reads: directly, through the views of
-    /// `src/model/` or `src/k8s/`, or to report on them (a finding's suppression comment is
+    /// `src/model/`, or to report on them (a finding's suppression comment is
     /// read from the body of the resource it is about). Of any other kind, only identity
     /// (keys, name, span) is kept.
     pub reads: &'static [Kind],

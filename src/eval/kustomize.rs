@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
+use crate::model::kubernetes::{CONTAINER_LISTS, kind_of, pod_spec_path};
 use crate::model::{Origin, Resource, Value, ValueKind};
 use crate::source::Span;
 
@@ -379,7 +380,7 @@ fn apply(k: &Kustomization, r: &mut Resource) {
             Some((_, old)) => *old = Value::new(v.kind, old.span),
             None => m.push(("namespace".into(), v)),
         }
-        let kind = super::kind_of(r).to_string();
+        let kind = kind_of(r).to_string();
         let name = r
             .body
             .path(&["metadata", "name"])
@@ -391,13 +392,13 @@ fn apply(k: &Kustomization, r: &mut Resource) {
     if k.images.is_empty() {
         return;
     }
-    let Some(path) = super::pod_spec_path(super::kind_of(r)) else {
+    let Some(path) = pod_spec_path(kind_of(r)) else {
         return;
     };
     let keys: Vec<&str> = path.split('.').collect();
     let mut labels = Vec::new();
     if let Some(spec) = path_mut(&mut r.body, &keys) {
-        for list in super::CONTAINER_LISTS {
+        for list in CONTAINER_LISTS {
             let Some(ValueKind::List(items)) = get_mut(spec, list).map(|v| &mut v.kind) else {
                 continue;
             };
@@ -446,7 +447,7 @@ mod tests {
     use crate::source::FileId;
 
     fn k(images: &str) -> Kustomization {
-        let doc = crate::k8s::yaml::parse(images, FileId(0))
+        let doc = crate::parse::yaml::parse(images, FileId(0))
             .unwrap()
             .tree
             .remove(0);

@@ -6,7 +6,7 @@
 use regex::Regex;
 
 use super::image::{ImageRef, entry_admits};
-use super::{Container, kind_of, namespace};
+use super::kubernetes::{CONTAINER_LISTS, Container, kind_of, namespace};
 use crate::eval::functions::from_json;
 use crate::model::{Format, Graph, Key, Kind, Resource, Value, ValueKind};
 use crate::source::Span;
@@ -559,7 +559,7 @@ fn image_patterns<'v>(v: &'v Value, out: &mut Vec<(&'static str, &'v Value)>) {
     if let crate::model::ValueKind::Object(entries) = &v.kind {
         for (k, child) in entries {
             let key = unanchor(k);
-            if let Some(list) = super::CONTAINER_LISTS.iter().find(|l| **l == key)
+            if let Some(list) = CONTAINER_LISTS.iter().find(|l| **l == key)
                 && let Some(img) = child.get("image").filter(|i| i.as_str().is_some())
             {
                 out.push((list, img));
@@ -741,13 +741,13 @@ mod tests {
     fn kyverno_any_pattern_admits_by_any_alternative() {
         let text = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate:\n      anyPattern:\n      - spec: {containers: [{image: 'a.io/*'}]}\n      - spec: {containers: [{image: 'b.io/*'}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, image: 'a.io/x:1'}, {name: b, image: 'b.io/x:1'}, {name: c, image: 'c.io/x:1'}]\n";
         let mut rs = Vec::new();
-        for d in crate::k8s::yaml::parse(text, FileId(0)).unwrap().tree {
-            crate::k8s::objects(d, &mut rs);
+        for d in crate::parse::yaml::parse(text, FileId(0)).unwrap().tree {
+            crate::eval::kubernetes::objects(d, &mut rs);
         }
         let g = Graph::new(rs);
         let ps = policies(&g);
         assert_eq!(ps.len(), 1);
-        let got: Vec<bool> = crate::k8s::containers(&g)
+        let got: Vec<bool> = crate::model::kubernetes::containers(&g)
             .iter()
             .map(|c| {
                 let raw = c.image.and_then(Value::as_str).unwrap();
