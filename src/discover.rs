@@ -36,9 +36,20 @@ const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules"];
 /// The extensions acrlint may read.
 pub const EXTENSIONS: &[&str] = &["tf", "tfvars", "bicep", "bicepparam", "json", "yaml", "yml"];
 
+/// File names kustomize reads in a folder.
+pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// True for a kustomization file.
+pub fn is_kustomization(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_FILE_NAMES.contains(&n))
+}
+
 /// Tell a file's format from its name and, for JSON and YAML, its content.
 pub fn classify(path: &Path, text: &str) -> FileKind {
-    if crate::eval::kustomize::is_kustomization(path) {
+    if is_kustomization(path) {
         return FileKind::Kubernetes;
     }
     let ext = path

@@ -8,7 +8,7 @@
 //! are Unknown. `resourceId` and friends give a [`Ref`] to the resource they name, so
 //! references draw edges in the graph.
 
-use crate::eval::functions::{from_json, to_json};
+use crate::eval::values::{from_json, to_json};
 use crate::model::{Key, Ref, Str, Value, ValueKind};
 use crate::source::Span;
 

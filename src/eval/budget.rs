@@ -32,8 +32,7 @@ pub const MAX_DEPTH: usize = 128;
 pub const MAX_STRING_BYTES: usize = 1 << 20;
 /// A value with more elements than this (all list items and object entries inside it) is Unknown.
 pub const MAX_ELEMENTS: usize = 100_000;
-/// A value nested deeper than this (lists and objects inside each other) is Unknown.
-pub const MAX_VALUE_DEPTH: usize = 128;
+pub use crate::model::value::{MAX_ORIGINS, MAX_VALUE_DEPTH};
 /// Values made per evaluation unit, in approximate bytes.
 pub const MAX_UNIT_WORK: u64 = 128 << 20;
 /// Values made per scan, in approximate bytes, besides [`SCAN_WORK_PER_INPUT_BYTE`].
@@ -49,8 +48,6 @@ pub const MAX_SCAN_MODULE_INSTANCES: u64 = 10_000;
 pub const SCAN_MODULE_INSTANCES_PER_FILE: u64 = 10;
 /// ARM `copy` iterations (variable and property iteration) expanded per loop.
 pub const MAX_COPY: i64 = 1000;
-/// Origins ("because of") kept per value.
-pub const MAX_ORIGINS: usize = 16;
 
 /// Notes about evaluations that went too deep, per unit.
 const MAX_DEPTH_NOTES: usize = 5;

@@ -1,6 +1,5 @@
 //! Terraform's built-in functions that are statically computable on known values.
 
-use crate::eval::terraform::scalar_string;
 use crate::eval::values;
 /// JSON both ways, the same for every language.
 pub use crate::eval::values::{from_json, to_json};
@@ -327,4 +326,13 @@ fn format(fmt: &str, args: &[Value]) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// A scalar as a template would render it.
+pub(crate) fn scalar_string(v: &Value) -> Option<String> {
+    match &v.kind {
+        ValueKind::String(s) => Some(s.to_string()),
+        ValueKind::Number(_) | ValueKind::Bool(_) => Some(v.display()),
+        _ => None,
+    }
 }

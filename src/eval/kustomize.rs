@@ -15,15 +15,7 @@ use crate::model::kubernetes::{CONTAINER_LISTS, kind_of, pod_spec_path};
 use crate::model::{Origin, Resource, Value, ValueKind};
 use crate::source::Span;
 
-/// File names kustomize reads in a folder.
-pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// True for a kustomization file.
-pub fn is_kustomization(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| FILE_NAMES.contains(&n))
-}
+pub use crate::discover::{KUSTOMIZATION_FILE_NAMES as FILE_NAMES, is_kustomization};
 
 /// One `images:` entry.
 #[derive(Clone)]

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::eval::bind::{Memo, TfName};
 use crate::eval::budget::{Budget, MAX_STRING_BYTES, Meter};
 use crate::eval::cache::TerraformModule;
+use crate::eval::functions::scalar_string;
 use crate::eval::values;
 use crate::finding::Finding;
 use crate::model::{Instances, Key, Kind, Origin, Ref, Resource, Str, Value, ValueKind};
@@ -2047,15 +2048,6 @@ fn all_unknown(v: Value, why: &str, depth: usize) -> Value {
         _ => ValueKind::Unknown(why.to_string()),
     };
     Value::new(kind, v.span)
-}
-
-/// A scalar as a template would render it.
-pub(crate) fn scalar_string(v: &Value) -> Option<String> {
-    match &v.kind {
-        ValueKind::String(s) => Some(s.to_string()),
-        ValueKind::Number(_) | ValueKind::Bool(_) => Some(v.display()),
-        _ => None,
-    }
 }
 
 fn binary(op: BinaryOperator, l: Value, r: Value, span: Span) -> Value {

@@ -7,7 +7,7 @@ use regex::Regex;
 
 use super::image::{ImageRef, entry_admits};
 use super::kubernetes::{CONTAINER_LISTS, Container, kind_of, namespace};
-use crate::eval::functions::from_json;
+use crate::eval::values::from_json;
 use crate::model::{Format, Graph, Key, Kind, Resource, Value, ValueKind};
 use crate::source::Span;
 

@@ -4,6 +4,11 @@ use crate::model::Key;
 use crate::source::Span;
 use thin_vec::{ThinVec, thin_vec};
 
+/// Origins ("because of") kept per value.
+pub const MAX_ORIGINS: usize = 16;
+/// A value nested deeper than this (lists and objects inside each other) is Unknown.
+pub const MAX_VALUE_DEPTH: usize = 128;
+
 /// The string of values and object keys.
 pub type Str = compact_str::CompactString;
 
@@ -90,10 +95,9 @@ impl Value {
         Value::new(ValueKind::Bool(b), span)
     }
 
-    /// Add an origin; a value keeps at most [`crate::eval::budget::MAX_ORIGINS`].
+    /// Add an origin; a value keeps at most [`MAX_ORIGINS`].
     pub fn with_origin(mut self, origin: Origin) -> Value {
-        if self.origins.len() < crate::eval::budget::MAX_ORIGINS && !self.origins.contains(&origin)
-        {
+        if self.origins.len() < MAX_ORIGINS && !self.origins.contains(&origin) {
             self.origins.push(origin);
         }
         self
@@ -109,7 +113,7 @@ impl Value {
         self.span = span;
         let mut origins = thin_vec![origin];
         origins.append(&mut self.origins);
-        origins.truncate(crate::eval::budget::MAX_ORIGINS);
+        origins.truncate(MAX_ORIGINS);
         self.origins = origins;
         self
     }
