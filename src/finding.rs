@@ -7,6 +7,7 @@
 //! needs it), for the text they add themselves.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +133,23 @@ impl Instance {
             span: r.span,
             via: r.via.iter().map(|v| v.span).collect(),
         }
+    }
+}
+
+/// Equal findings: the same rule (by its code) and the same values.
+impl PartialEq for Finding {
+    fn eq(&self, o: &Finding) -> bool {
+        self.rule.code == o.rule.code
+            && self.severity == o.severity
+            && self.primary == o.primary
+            && self.message == o.message
+            && self.label == o.label
+            && self.secondary == o.secondary
+            && self.notes == o.notes
+            && self.help == o.help
+            && self.fix == o.fix
+            && self.resource == o.resource
+            && self.instance == o.instance
     }
 }
 
@@ -320,4 +338,64 @@ fn common_suffix(addresses: &[String]) -> String {
         .count();
     let first = &split[0];
     first[first.len() - n..].join(".")
+}
+
+/// An analysis's findings, shared: a session hands the same list to each analysis whose
+/// findings did not change (no copy, and nothing dropped with the previous analysis). It
+/// reads as a `Vec<Finding>`; changing it copies the list only when it is shared
+/// (`Arc::make_mut`), so the command line, which owns its list, never copies it.
+#[derive(Clone, Debug, Default)]
+pub struct FindingList(Arc<Vec<Finding>>);
+
+impl FindingList {
+    /// True when both are the same shared list (hence equal).
+    pub fn same(&self, other: &FindingList) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The findings, taken out (copied only when the list is shared).
+    pub fn into_vec(self) -> Vec<Finding> {
+        Arc::unwrap_or_clone(self.0)
+    }
+}
+
+impl From<Vec<Finding>> for FindingList {
+    fn from(v: Vec<Finding>) -> FindingList {
+        FindingList(Arc::new(v))
+    }
+}
+
+impl std::ops::Deref for FindingList {
+    type Target = Vec<Finding>;
+    fn deref(&self) -> &Vec<Finding> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for FindingList {
+    fn deref_mut(&mut self) -> &mut Vec<Finding> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<'a> IntoIterator for &'a FindingList {
+    type Item = &'a Finding;
+    type IntoIter = std::slice::Iter<'a, Finding>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for FindingList {
+    type Item = Finding;
+    type IntoIter = std::vec::IntoIter<Finding>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl FromIterator<Finding> for FindingList {
+    fn from_iter<I: IntoIterator<Item = Finding>>(iter: I) -> FindingList {
+        FindingList::from(iter.into_iter().collect::<Vec<_>>())
+    }
 }

@@ -472,7 +472,9 @@ impl Settle<'_> {
 #[derive(Debug)]
 pub struct Analysis {
     pub sources: SourceMap,
-    pub findings: Vec<Finding>,
+    /// Sorted (see [`sort_findings`]); shared with the session's next analysis when its
+    /// findings are the same.
+    pub findings: finding::FindingList,
     pub graph: Graph,
     pub notes: Vec<String>,
     /// How many files were scanned (not counting files read only for context).
@@ -687,7 +689,8 @@ fn run(ws: &Workspace, config: &Config, session: Option<&Session>) -> Analysis {
             }
             let suppressed =
                 suppress::apply(&mut findings, &sources, &loaded.comments, &graph, config);
-            settle.settle(findings, suppressed)
+            let (findings, suppressed) = settle.settle(findings, suppressed);
+            (findings.into(), suppressed)
         }
         Some(s) => {
             for (_, out) in &outputs {

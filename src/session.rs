@@ -77,6 +77,20 @@ struct Settled {
     ignores: Vec<crate::suppress::Ignore>,
     context: u64,
     by_rule: HashMap<&'static str, SettledRule>,
+    /// The last merged result and what it was merged from.
+    merged: Option<Merged>,
+}
+
+/// The findings phase's last merged result, handed out again (the same shared list)
+/// while the loaders' findings, the rules' outputs in order and the unused ignores are
+/// the same.
+struct Merged {
+    loader: Vec<Finding>,
+    loader_suppressed: Vec<(Finding, String)>,
+    rules: Vec<Arc<crate::RuleOutput>>,
+    unused: Vec<Finding>,
+    findings: crate::finding::FindingList,
+    suppressed: Vec<(Finding, String)>,
 }
 
 /// One rule's findings, settled.
@@ -297,7 +311,7 @@ impl Session {
         loader: Vec<Finding>,
         rules: &[(&'static str, Arc<crate::RuleOutput>)],
         ignores: Vec<crate::suppress::Ignore>,
-    ) -> (Vec<Finding>, Vec<(Finding, String)>) {
+    ) -> (crate::finding::FindingList, Vec<(Finding, String)>) {
         use crate::suppress::{self, Used};
         let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
         let context = settle.context();
@@ -306,10 +320,14 @@ impl Session {
                 ignores,
                 context,
                 by_rule: HashMap::new(),
+                merged: None,
             };
         }
         let Settled {
-            ignores, by_rule, ..
+            ignores,
+            by_rule,
+            merged,
+            ..
         } = &mut *settled;
         let broken = suppress::broken(
             loader
@@ -339,7 +357,9 @@ impl Session {
             let mut used = Used::new(ignores);
             let suppressed = suppress::filter(&mut all, ignores, &mut used);
             all.extend(suppress::unused(ignores, &used, settle.config, &broken));
-            return settle.settle(all, suppressed);
+            *merged = None;
+            let (all, suppressed) = settle.settle(all, suppressed);
+            return (all.into(), suppressed);
         }
         let mut used = Used::new(ignores);
         let mut loader = loader;
@@ -371,6 +391,19 @@ impl Session {
         }
         let unused = suppress::unused(ignores, &used, settle.config, &broken);
         let (unused, _) = settle.settle(unused, Vec::new());
+        if let Some(m) = merged.as_ref().filter(|m| {
+            m.rules.len() == rules.len()
+                && m.rules
+                    .iter()
+                    .zip(rules)
+                    .all(|(a, (_, b))| Arc::ptr_eq(a, b))
+                && m.loader == loader
+                && m.loader_suppressed == loader_suppressed
+                && m.unused == unused
+        }) {
+            return (m.findings.clone(), m.suppressed.clone());
+        }
+        let key = (loader.clone(), loader_suppressed.clone(), unused.clone());
         let total =
             loader.len() + unused.len() + ordered.iter().map(|s| s.findings.len()).sum::<usize>();
         let mut findings = Vec::with_capacity(total);
@@ -384,6 +417,16 @@ impl Session {
         // Stable: merges the sorted runs.
         findings.sort_by(|a, b| crate::by_finding(a, b, settle.sources));
         suppressed.sort_by(|(a, _), (b, _)| crate::by_finding(a, b, settle.sources));
+        let findings = crate::finding::FindingList::from(findings);
+        let (loader, loader_suppressed, unused) = key;
+        *merged = Some(Merged {
+            loader,
+            loader_suppressed,
+            rules: rules.iter().map(|(_, o)| o.clone()).collect(),
+            unused,
+            findings: findings.clone(),
+            suppressed: suppressed.clone(),
+        });
         (findings, suppressed)
     }
 

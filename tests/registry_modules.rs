@@ -98,7 +98,7 @@ fn terraform_cached_registry_module_is_evaluated_with_the_callers_arguments() {
     // The call chain is a label.
     let acr002 = a.findings.iter().find(|x| x.rule.code == "ACR002").unwrap();
     let human = common::human(&Analysis {
-        findings: vec![acr002.clone()],
+        findings: vec![acr002.clone()].into(),
         ..a
     });
     assert!(human.contains("in module `acr`, called here"), "{human}");

@@ -410,10 +410,20 @@ fn diagnostics(
         out
     };
     let before = old.map(runs).unwrap_or_default();
-    let same_file = |old: &Analysis, id: crate::source::FileId| {
-        let (a, b) = (old.sources.get(id), analysis.sources.get(id));
-        a.path == b.path && (Arc::ptr_eq(&a.text, &b.text) || a.text == b.text)
+    // Whether a file is the same in both analyses, decided once per file.
+    let mut same: Vec<Option<bool>> = vec![None; old.map_or(0, |o| o.sources.len())];
+    let mut same_file = |old: &Analysis, id: crate::source::FileId| {
+        let i = id.0 as usize;
+        if i >= old.sources.len() || i >= analysis.sources.len() {
+            return false;
+        }
+        *same[i].get_or_insert_with(|| {
+            let (a, b) = (old.sources.get(id), analysis.sources.get(id));
+            a.path == b.path && (Arc::ptr_eq(&a.text, &b.text) || a.text == b.text)
+        })
     };
+    // The same shared list (the session found the findings unchanged): equal diagnostics.
+    let identical = old.is_some_and(|o| o.findings.same(&analysis.findings));
     let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
     let mut digests: HashMap<PathBuf, u64> = HashMap::new();
     let mut start = 0;
@@ -430,10 +440,10 @@ fn diagnostics(
             let same = was.len() == run.len()
                 && !by_path.contains_key(path)
                 && was.iter().zip(run).all(|(a, b)| {
-                    convert::same_diagnostic(a, b)
+                    (identical || convert::same_diagnostic(a, b))
                         && std::iter::once(b.primary.file)
                             .chain(b.secondary.iter().map(|l| l.span.file))
-                            .all(|f| (f.0 as usize) < old.sources.len() && same_file(old, f))
+                            .all(|f| same_file(old, f))
                 });
             same.then(|| kept.remove(path)).flatten()
         });
