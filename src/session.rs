@@ -23,7 +23,6 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::eval::bicep::Look;
 use crate::finding::Finding;
 use crate::model::Kind;
 use crate::source::{FileId, Ids};
@@ -44,8 +43,8 @@ pub struct Session {
     pub(crate) arm: Memo<FileId, Arc<crate::Loaded>>,
     /// Parsed Bicep files.
     pub(crate) bicep_parse: Memo<FileId, BicepParse>,
-    /// The Bicep files evaluated (one unit): their inputs, what they looked up, the result.
-    bicep: Mutex<Option<BicepUnit>>,
+    /// Evaluated Bicep entry files (with the modules they call), by file.
+    bicep: Memo<FileId, crate::eval::bicep::Unit>,
     /// Parsed Kubernetes files.
     pub(crate) k8s: Memo<FileId, Arc<crate::eval::kubernetes::FileResult>>,
     /// The kind of every file.
@@ -225,7 +224,7 @@ impl Session {
             self.bicep_parse.clear();
             self.k8s.clear();
             self.kinds.clear();
-            *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            self.bicep.clear();
             self.rules
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -250,6 +249,7 @@ impl Session {
         self.terraform.sweep(g);
         self.arm.sweep(g);
         self.bicep_parse.sweep(g);
+        self.bicep.sweep(g);
         self.k8s.sweep(g);
         self.kinds.sweep(g);
     }
@@ -430,26 +430,26 @@ impl Session {
         (findings, suppressed)
     }
 
-    /// The Bicep unit's look-ups and result, when it was computed from these files.
-    pub(crate) fn bicep_unit(&self, inputs: &Inputs) -> Option<(Vec<(Look, u64)>, crate::Loaded)> {
-        let unit = self.bicep.lock().unwrap_or_else(PoisonError::into_inner);
-        let unit = unit.as_ref().filter(|u| u.inputs.same(inputs))?;
-        // The resources are shared (`Loaded::share`), not copied.
-        Some((unit.looks.clone(), unit.loaded.clone()))
+    /// The Bicep entry file's unit, when it was computed from these inputs (its look-ups
+    /// are yet to be performed again).
+    pub(crate) fn bicep_unit(
+        &self,
+        id: FileId,
+        inputs: &Inputs,
+    ) -> Option<crate::eval::bicep::Unit> {
+        self.bicep.get(&id, inputs, self.generation())
     }
 
+    /// Keep a Bicep entry file's unit; the one to use is returned (its resources shared).
     pub(crate) fn keep_bicep_unit(
         &self,
+        id: FileId,
         inputs: Inputs,
-        looks: Vec<(Look, u64)>,
-        mut loaded: crate::Loaded,
-    ) {
-        loaded.share();
-        *self.bicep.lock().unwrap_or_else(PoisonError::into_inner) = Some(BicepUnit {
-            inputs,
-            looks,
-            loaded,
-        });
+        unit: crate::eval::bicep::Unit,
+    ) -> crate::eval::bicep::Unit {
+        let (kept, out) = unit.keep();
+        self.bicep.put(id, inputs, kept, self.generation());
+        out
     }
 
     pub(crate) fn generation(&self) -> u64 {
@@ -598,11 +598,16 @@ impl Reuse for Arc<crate::Loaded> {
     }
 }
 
-/// The Bicep files' evaluation, as kept.
-struct BicepUnit {
-    inputs: Inputs,
-    looks: Vec<(Look, u64)>,
-    loaded: crate::Loaded,
+/// A Bicep entry file's unit: its resources kept in one shared run, the rest cloned.
+impl Reuse for crate::eval::bicep::Unit {
+    fn keep(mut self) -> (Self, Self) {
+        self.share();
+        (self.clone(), self)
+    }
+
+    fn reuse(&self) -> Self {
+        self.clone()
+    }
 }
 
 /// A parsed Terraform file, or its syntax error.

@@ -645,3 +645,164 @@ fn listings_renderings_and_suppressions_follow_edits() {
         true,
     );
 }
+
+/// A Bicep entry file calling the shared module with its `admin` parameter.
+fn bicep_entry(module: &str) -> String {
+    format!(
+        "param admin bool = false
+module acr '{module}' = {{
+  name: 'acr'
+  params: {{ admin: admin }}
+}}
+"
+    )
+}
+
+const BICEP_EXTRA: &str = "resource extra 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'acrextra'
+  location: 'westeurope'
+  sku: { name: 'Basic' }
+  properties: { adminUserEnabled: true }
+}
+";
+
+/// Each Bicep entry file is a unit of its own: edits of a module called by two entry
+/// files, of a `.bicepparam`, of which files are modules, and modules created or deleted
+/// give the findings of a fresh analysis.
+#[test]
+fn bicep_units_follow_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "scenario/shared/acr.bicep", BICEP_MODULE);
+    write(
+        root,
+        "scenario/app1/main.bicep",
+        &bicep_entry("../shared/acr.bicep"),
+    );
+    write(
+        root,
+        "scenario/app2/main.bicep",
+        &bicep_entry("../shared/acr.bicep"),
+    );
+    write(
+        root,
+        "scenario/app1/main.bicepparam",
+        "using './main.bicep'\nparam admin = false\n",
+    );
+    write(root, "scenario/app3/extra.bicep", BICEP_EXTRA);
+
+    let session = Session::new();
+    let mut last = check(root, &session, "the first analysis");
+    let mut step = |what: &str, change: &dyn Fn(), differs: bool| {
+        change();
+        let now = check(root, &session, what);
+        if differs {
+            assert!(
+                outcome(&last) != outcome(&now),
+                "{what}: the edit should change the findings; they are {:?}",
+                codes(&now)
+            );
+        }
+        last = now;
+    };
+    step("nothing changed", &|| {}, false);
+    let shared = "scenario/shared/acr.bicep";
+    let (admin_param, admin_true) = ("adminUserEnabled: admin", "adminUserEnabled: true");
+    step(
+        "a module called by two entry files edited",
+        &|| edit(root, shared, admin_param, admin_true),
+        true,
+    );
+    step(
+        "the module edited back",
+        &|| edit(root, shared, admin_true, admin_param),
+        true,
+    );
+    step(
+        "a .bicepparam edited",
+        &|| {
+            edit(
+                root,
+                "scenario/app1/main.bicepparam",
+                "admin = false",
+                "admin = true",
+            )
+        },
+        true,
+    );
+    step(
+        "a second .bicepparam for the same file added",
+        &|| {
+            write(
+                root,
+                "scenario/app1/other.bicepparam",
+                "using './main.bicep'\nparam admin = false\n",
+            )
+        },
+        true,
+    );
+    step(
+        "the second .bicepparam deleted",
+        &|| std::fs::remove_file(root.join("scenario/app1/other.bicepparam")).unwrap(),
+        true,
+    );
+    step(
+        "an entry file that becomes a module",
+        &|| {
+            let mut text = bicep_entry("../shared/acr.bicep");
+            text.push_str("module extra '../app3/extra.bicep' = {\n  name: 'extra'\n}\n");
+            write(root, "scenario/app2/main.bicep", &text);
+        },
+        true,
+    );
+    step(
+        "the module that stops being one",
+        &|| {
+            write(
+                root,
+                "scenario/app2/main.bicep",
+                &bicep_entry("../shared/acr.bicep"),
+            )
+        },
+        true,
+    );
+    step(
+        "a module file deleted",
+        &|| std::fs::remove_file(root.join(shared)).unwrap(),
+        true,
+    );
+    step(
+        "the module file created again",
+        &|| write(root, shared, BICEP_MODULE),
+        true,
+    );
+    step(
+        "a module file created where a call pointed to nothing",
+        &|| {
+            write(
+                root,
+                "scenario/app2/main.bicep",
+                &bicep_entry("../shared/new.bicep"),
+            );
+            write(root, "scenario/shared/new.bicep", BICEP_EXTRA);
+        },
+        true,
+    );
+    step(
+        "a module with a syntax error called by two entry files",
+        &|| {
+            write(
+                root,
+                "scenario/app1/main.bicep",
+                &bicep_entry("../shared/new.bicep"),
+            );
+            edit(
+                root,
+                "scenario/shared/new.bicep",
+                "name: 'acrextra'",
+                "name: 'acrextra",
+            );
+        },
+        true,
+    );
+}

@@ -41,6 +41,12 @@ type Inputs = HashMap<String, (Value, String)>;
 const ANY_PARAM: &str = "*";
 
 /// Load `.bicep` files (`files`) with `.bicepparam` files (`params`).
+///
+/// What is decided across files is decided here on every load: the scanned files' parses,
+/// the `.bicepparam` files' values and targets, which files are entry points (the others
+/// are called as local modules by a scanned file). Each entry file is then evaluated with
+/// the modules it calls as a unit of its own ([`Unit`]), which a session keeps and reuses
+/// while its files, its parameter files and its look-ups ([`Look`]) give the same.
 pub fn load(
     ws: &Workspace,
     sources: &mut SourceMap,
@@ -50,31 +56,222 @@ pub fn load(
     budget: &Budget,
     session: Option<&crate::Session>,
 ) -> Loaded {
-    let Some(s) = session else {
-        return load_all(ws, sources, files, params, budget, None).0;
+    let mut l = Loader::new(ws, session, sources, budget, None);
+    // Parse the scanned files in parallel (tree-sitter trees are independent), then keep
+    // them in the loader in input order.
+    let parsed: Vec<_> = {
+        let sources = &*l.sources;
+        files
+            .par_iter()
+            .map(|&id| {
+                let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    parse_file(session, id, sources.get(id))
+                }));
+                (id, parsed)
+            })
+            .collect()
     };
-    // One unit: the scanned Bicep files, and what their evaluation looked up outside them
-    // (module files, parameter files, the module cache, compiled templates), looked up
-    // again here in the same order.
-    let mut inputs = crate::session::Inputs::default();
-    for &id in files.iter().chain(params) {
-        inputs.file(id, &sources.get(id).text);
-    }
-    if let Some((looks, loaded)) = s.bicep_unit(&inputs) {
-        let mut trial = sources.clone();
-        if looks
-            .iter()
-            .all(|(look, d)| look.perform(ws, &mut trial).0 == *d)
-        {
-            *sources = trial;
-            return loaded;
+    for (id, parsed) in parsed {
+        match parsed {
+            Ok(parsed) => {
+                l.store(id, Some(parsed));
+            }
+            Err(payload) => {
+                let what = l.sources.get(id).display.clone();
+                l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
+                l.store(id, None);
+            }
         }
     }
-    let (mut loaded, looks) = load_all(ws, sources, files, params, budget, session);
-    // Kept without the bodies no rule reads (dropped before the graph anyway).
-    loaded.drop_unread_bodies();
-    s.keep_bicep_unit(inputs, looks, loaded.clone());
-    loaded
+    // `.bicepparam` files: `using './main.bicep'` and `param x = value`.
+    let mut param_inputs: HashMap<PathBuf, (Inputs, Vec<FileId>)> = HashMap::new();
+    for &id in params {
+        if let Some((target, inputs)) = l.bicepparam(id) {
+            let entry = param_inputs.entry(target.clone()).or_default();
+            if !entry.0.is_empty() {
+                l.out.notes.push(format!(
+                    "several .bicepparam files use {}; their values are merged, the last file in name order winning",
+                    discover::display_path(&target)
+                ));
+            }
+            entry.0.extend(inputs);
+            entry.1.push(id);
+        }
+    }
+    // Files called as local modules by another scanned file are evaluated through their calls.
+    let mut called = HashSet::new();
+    for &id in files {
+        let Some((tree, text)) = l.tree(id) else {
+            continue;
+        };
+        let dir = l.dir_of(id);
+        for_each_child(tree.root_node(), |n| {
+            if n.kind() == "module_declaration"
+                && let Some(p) = named(n, 1).filter(|s| s.kind() == "string")
+                && let Some(p) = plain_string(p, &text)
+                && is_local(&p)
+            {
+                called.insert(normalize(&dir.join(p)));
+            }
+        });
+    }
+    let trees = std::mem::take(&mut l.trees);
+    let mut seen = Seen::default();
+    let mut evaluated = false;
+    for &id in files {
+        let path = l.sources.get(id).path.clone();
+        if called.contains(&path) {
+            continue;
+        }
+        if trees.get(&id).is_none_or(Option::is_none) {
+            if let Some(json) = l.compiled_beside(&path) {
+                let at = (l.out.resources.len(), l.out.findings.len());
+                l.fall_back(&path, &json, at.0, at.1);
+            }
+            continue;
+        }
+        evaluated = true;
+        let unit = entry_unit(&mut l, &trees, id, &path, param_inputs.remove(&path));
+        seen.add(&mut l.out, unit);
+    }
+    // The parameter files' limits, when no entry file was evaluated after them.
+    if !evaluated {
+        let notes = l.meter.take_notes();
+        l.out.notes.extend(notes);
+    }
+    l.out
+}
+
+/// One entry file evaluated with the modules it calls: what it gave, what it looked up
+/// outside the scanned files, and what a load reports once however many entry files
+/// meet it (a file read for context: its syntax error and its comments; a resource
+/// nested too deeply).
+#[derive(Clone, Default)]
+pub(crate) struct Unit {
+    looks: Vec<(Look, u64)>,
+    loaded: Loaded,
+    /// Files parsed for this unit only (not scanned): their comments are kept once.
+    parsed: Vec<FileId>,
+    /// Where the LINT001 findings reported once are.
+    once: Vec<Span>,
+}
+
+impl Unit {
+    /// Kept by a session: its resources in one shared run.
+    pub(crate) fn share(&mut self) {
+        // Kept without the bodies no rule reads (dropped before the graph anyway).
+        self.loaded.drop_unread_bodies();
+        self.loaded.share();
+    }
+}
+
+/// What the units added so far reported once.
+#[derive(Default)]
+struct Seen {
+    /// The LINT001 findings reported once, by span: their place in the load's findings.
+    once: HashMap<Span, usize>,
+    /// Files read for context whose comments were kept.
+    parsed: HashSet<FileId>,
+}
+
+impl Seen {
+    /// Add a unit's result to `out`, without what an earlier unit already reported once.
+    fn add(&mut self, out: &mut Loaded, unit: Unit) {
+        let Unit {
+            mut loaded,
+            parsed,
+            once,
+            ..
+        } = unit;
+        let once: HashSet<Span> = once.into_iter().collect();
+        let mut findings = Vec::with_capacity(loaded.findings.len());
+        for f in std::mem::take(&mut loaded.findings) {
+            if f.rule.code == "LINT001" && once.contains(&f.primary) {
+                if let Some(&at) = self.once.get(&f.primary) {
+                    // Said again by this unit; a fallback may have added to what it says.
+                    if f.message.len() > out.findings[at].message.len() {
+                        out.findings[at].message = f.message;
+                    }
+                    continue;
+                }
+                self.once
+                    .insert(f.primary, out.findings.len() + findings.len());
+            }
+            findings.push(f);
+        }
+        loaded.findings = findings;
+        let parsed: HashSet<FileId> = parsed.into_iter().collect();
+        loaded
+            .comments
+            .retain(|(id, _)| !parsed.contains(id) || !self.parsed.contains(id));
+        self.parsed.extend(parsed);
+        out.extend(loaded);
+    }
+}
+
+/// Evaluate the entry file `id` (at `path`), with its parameters (from the `.bicepparam`
+/// files that use it, else its JSON parameter file), or reuse the session's unit for it when its inputs
+/// are the same and its look-ups, performed again, find the same.
+fn entry_unit(
+    l: &mut Loader,
+    trees: &HashMap<FileId, Option<Parsed>>,
+    id: FileId,
+    path: &Path,
+    params: Option<(Inputs, Vec<FileId>)>,
+) -> Unit {
+    let mut unit_inputs = crate::session::Inputs::default();
+    if let Some(s) = l.session {
+        // Whether `.bicepparam` files use it (a JSON parameter file is a look-up), which.
+        unit_inputs.fact(&params.is_some());
+        let param_files = params.iter().flat_map(|(_, files)| files);
+        for &f in std::iter::once(&id).chain(param_files) {
+            unit_inputs.file(f, &l.sources.get(f).text);
+        }
+        if let Some(unit) = s.bicep_unit(id, &unit_inputs)
+            && unit
+                .looks
+                .iter()
+                .all(|(look, d)| look.perform(l.ws, l.sources).0 == *d)
+        {
+            return unit;
+        }
+    }
+    let mut u = Loader::new(l.ws, l.session, l.sources, l.budget, Some(trees));
+    let key_base = KeyBase {
+        file: Arc::from(path),
+        path: String::new(),
+    };
+    // One meter per entry file, shared by the modules it calls.
+    u.meter = Rc::new(Meter::new(u.budget, u.sources.get(id).display.clone()));
+    let inputs = match params {
+        Some((inputs, _)) => inputs,
+        None => u.json_parameters(path),
+    };
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = u.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
+    }));
+    if let Err(payload) = run {
+        u.active.clear();
+        let what = u.sources.get(id).display.clone();
+        u.out.internal_error(&what, Span::new(id, 0..0), &*payload);
+    }
+    if u.unusable > 0
+        && let Some(json) = u.compiled_beside(path)
+    {
+        u.fall_back(path, &json, 0, 0);
+    }
+    let notes = u.meter.take_notes();
+    u.out.notes.extend(notes);
+    let unit = Unit {
+        looks: u.looks,
+        loaded: u.out,
+        parsed: u.parsed,
+        once: u.once,
+    };
+    match l.session {
+        Some(s) => s.keep_bicep_unit(id, unit_inputs, unit),
+        None => unit,
+    }
 }
 
 /// Something the Bicep loader looked up outside the scanned files. Performed again, it
@@ -178,128 +375,6 @@ fn registry_module(ws: &Workspace, sources: &mut SourceMap, dir: &Path, source: 
     }
 }
 
-/// Load the Bicep files; also returns what was looked up outside them.
-fn load_all(
-    ws: &Workspace,
-    sources: &mut SourceMap,
-    files: &[FileId],
-    params: &[FileId],
-    budget: &Budget,
-    session: Option<&crate::Session>,
-) -> (Loaded, Vec<(Look, u64)>) {
-    let mut l = Loader {
-        ws,
-        session,
-        looks: Vec::new(),
-        sources,
-        trees: HashMap::new(),
-        active: Vec::new(),
-        out: Loaded::default(),
-        budget,
-        meter: Rc::new(Meter::new(budget, "")),
-        unusable: 0,
-    };
-    // Parse the scanned files in parallel (tree-sitter trees are independent), then keep
-    // them in the loader in input order.
-    let parsed: Vec<_> = {
-        let sources = &*l.sources;
-        files
-            .par_iter()
-            .map(|&id| {
-                let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    parse_file(session, id, sources.get(id))
-                }));
-                (id, parsed)
-            })
-            .collect()
-    };
-    for (id, parsed) in parsed {
-        match parsed {
-            Ok(parsed) => {
-                l.store(id, Some(parsed));
-            }
-            Err(payload) => {
-                let what = l.sources.get(id).display.clone();
-                l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
-                l.store(id, None);
-            }
-        }
-    }
-    // `.bicepparam` files: `using './main.bicep'` and `param x = value`.
-    let mut param_inputs: HashMap<PathBuf, Inputs> = HashMap::new();
-    for &id in params {
-        if let Some((target, inputs)) = l.bicepparam(id) {
-            let entry = param_inputs.entry(target.clone()).or_default();
-            if !entry.is_empty() {
-                l.out.notes.push(format!(
-                    "several .bicepparam files use {}; their values are merged, the last file in name order winning",
-                    discover::display_path(&target)
-                ));
-            }
-            entry.extend(inputs);
-        }
-    }
-    // Files called as local modules by another scanned file are evaluated through their calls.
-    let mut called = HashSet::new();
-    for &id in files {
-        let Some((tree, text)) = l.tree(id) else {
-            continue;
-        };
-        let dir = l.dir_of(id);
-        for_each_child(tree.root_node(), |n| {
-            if n.kind() == "module_declaration"
-                && let Some(p) = named(n, 1).filter(|s| s.kind() == "string")
-                && let Some(p) = plain_string(p, &text)
-                && is_local(&p)
-            {
-                called.insert(normalize(&dir.join(p)));
-            }
-        });
-    }
-    for &id in files {
-        let path = l.sources.get(id).path.clone();
-        if called.contains(&path) {
-            continue;
-        }
-        if l.tree(id).is_none() {
-            if let Some(json) = l.compiled_beside(&path) {
-                let at = (l.out.resources.len(), l.out.findings.len());
-                l.fall_back(&path, &json, at.0, at.1);
-            }
-            continue;
-        }
-        let before = (l.out.resources.len(), l.out.findings.len(), l.unusable);
-        let inputs = match param_inputs.remove(&path) {
-            Some(i) => i,
-            None => l.json_parameters(&path),
-        };
-        let key_base = KeyBase {
-            file: Arc::from(path.as_path()),
-            path: String::new(),
-        };
-        // One meter per entry file, shared by the modules it calls.
-        l.meter = Rc::new(Meter::new(l.budget, l.sources.get(id).display.clone()));
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _ = l.eval_file(id, inputs, key_base, String::new(), Vec::new(), 0);
-        }));
-        if let Err(payload) = run {
-            l.active.clear();
-            let what = l.sources.get(id).display.clone();
-            l.out.internal_error(&what, Span::new(id, 0..0), &*payload);
-        }
-        if l.unusable > before.2
-            && let Some(json) = l.compiled_beside(&path)
-        {
-            l.fall_back(&path, &json, before.0, before.1);
-        }
-        let notes = l.meter.take_notes();
-        l.out.notes.extend(notes);
-    }
-    let notes = l.meter.take_notes();
-    l.out.notes.extend(notes);
-    (l.out, l.looks)
-}
-
 /// How a fallback is said, after the compiled template's name; notes that contain it are
 /// shown without `-v`.
 pub const FALLBACK: &str = ", compiled from it, was checked instead";
@@ -341,6 +416,12 @@ struct Loader<'w> {
     sources: &'w mut SourceMap,
     /// Parsed files; `None` when the file has a syntax error (reported once).
     trees: HashMap<FileId, Option<Parsed>>,
+    /// In an entry file's unit: the scanned files, parsed before (read only).
+    scanned: Option<&'w HashMap<FileId, Option<Parsed>>>,
+    /// Files parsed here while `scanned` is set (files read for context).
+    parsed: Vec<FileId>,
+    /// Where the LINT001 findings a load reports once are (see [`Unit`]).
+    once: Vec<Span>,
     /// The files being evaluated, outermost first (a module cycle stops here).
     active: Vec<FileId>,
     out: Loaded,
@@ -353,6 +434,30 @@ struct Loader<'w> {
 }
 
 impl<'w> Loader<'w> {
+    fn new(
+        ws: &'w Workspace,
+        session: Option<&'w crate::Session>,
+        sources: &'w mut SourceMap,
+        budget: &'w Budget,
+        scanned: Option<&'w HashMap<FileId, Option<Parsed>>>,
+    ) -> Loader<'w> {
+        Loader {
+            ws,
+            session,
+            looks: Vec::new(),
+            sources,
+            trees: HashMap::new(),
+            scanned,
+            parsed: Vec::new(),
+            once: Vec::new(),
+            active: Vec::new(),
+            out: Loaded::default(),
+            budget,
+            meter: Rc::new(Meter::new(budget, "")),
+            unusable: 0,
+        }
+    }
+
     /// `bicep` could not be used: `json`, compiled from it, is evaluated instead (by the
     /// ARM loader). What its evaluation gave from `resources` and `findings` on is dropped
     /// (never both), except why it could not be used (LINT001, LINT003), whose message
@@ -389,11 +494,22 @@ impl<'w> Loader<'w> {
 
     /// The file's tree, parsed once; a syntax error is reported once and gives `None`.
     fn tree(&mut self, id: FileId) -> Option<Parsed> {
-        if let Some(t) = self.trees.get(&id) {
+        if let Some(t) = self
+            .scanned
+            .and_then(|s| s.get(&id))
+            .or(self.trees.get(&id))
+        {
             return t.clone();
         }
         let parsed = parse_file(self.session, id, self.sources.get(id));
-        self.store(id, Some(parsed))
+        let before = self.out.findings.len();
+        let t = self.store(id, Some(parsed));
+        if self.scanned.is_some() {
+            self.parsed.push(id);
+            self.once
+                .extend(self.out.findings[before..].iter().map(|f| f.primary));
+        }
+        t
     }
 
     /// Keep a parse result (its comments go to the suppression phase, a syntax error to
@@ -573,6 +689,7 @@ impl<'w> Loader<'w> {
         if let Some(at) = scope.too_deep_child
             && !self.out.findings.iter().any(|f| f.primary == at)
         {
+            self.once.push(at);
             self.out.findings.push(parse_error::finding(
                 at,
                 format!(
