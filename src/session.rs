@@ -1,6 +1,7 @@
 //! Analyses that remember: a [`Session`] keeps, between analyses of one workspace, the
 //! parse of every file and the result of every unit of evaluation (a Terraform root
-//! module, an ARM template, a Kubernetes file) with the inputs it was computed from. An
+//! module, an ARM template, a Bicep entry file with the modules it calls, a Kubernetes
+//! file) with the inputs it was computed from. An
 //! analysis through the session parses only the files whose text changed and evaluates
 //! again only the units one of whose inputs changed; its findings are those a fresh
 //! [`crate::analyze`] gives (`tests/incremental.rs` holds this).
