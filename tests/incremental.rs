@@ -61,6 +61,36 @@ fn codes(a: &Analysis) -> Vec<String> {
 }
 
 /// Analyse `root` through the session and afresh; both must agree. Returns the session's.
+/// One step of an edit scenario: `change` the files, analyse through `session` (compared
+/// with a fresh analysis by [`check`]), and when `differs`, check that the findings moved
+/// from `last`. With nothing changed, the last analysis's findings are handed out again,
+/// not copied.
+fn step_through(
+    root: &Path,
+    session: &Session,
+    last: &mut Analysis,
+    what: &str,
+    change: &dyn Fn(),
+    differs: bool,
+) {
+    change();
+    let now = check(root, session, what);
+    if differs {
+        assert!(
+            outcome(last) != outcome(&now),
+            "{what}: the edit should change the findings; they are {:?}",
+            codes(&now)
+        );
+    }
+    if what == "nothing changed" {
+        assert!(
+            last.findings.same(&now.findings),
+            "{what}: the findings should be the last analysis's shared list"
+        );
+    }
+    *last = now;
+}
+
 fn check(root: &Path, session: &Session, step: &str) -> Analysis {
     check_with(root, session, step, None)
 }
@@ -273,23 +303,7 @@ fn every_edit_gives_the_findings_of_a_fresh_analysis() {
     let session = Session::new();
     let mut last = check(root, &session, "the first analysis");
     let mut step = |what: &str, change: &dyn Fn(), differs: bool| {
-        change();
-        let now = check(root, &session, what);
-        if differs {
-            assert!(
-                outcome(&last) != outcome(&now),
-                "{what}: the edit should change the findings; they are {:?}",
-                codes(&now)
-            );
-        }
-        if what == "nothing changed" {
-            // Nothing to settle again: the last analysis's list is handed out, not copied.
-            assert!(
-                last.findings.same(&now.findings),
-                "{what}: the findings should be the last analysis's shared list"
-            );
-        }
-        last = now;
+        step_through(root, &session, &mut last, what, change, differs)
     };
     step("nothing changed", &|| {}, false);
     step(
@@ -521,16 +535,7 @@ fn listings_renderings_and_suppressions_follow_edits() {
         again
     };
     let mut step = |what: &str, change: &dyn Fn(), differs: bool| {
-        change();
-        let now = check(root, &session, what);
-        if differs {
-            assert!(
-                outcome(&last) != outcome(&now),
-                "{what}: the edit should change the findings; they are {:?}",
-                codes(&now)
-            );
-        }
-        last = now;
+        step_through(root, &session, &mut last, what, change, differs)
     };
     let extra = "resource \"azurerm_container_registry\" \"extra\" {\n  name                = \"acrextra\"\n  resource_group_name = \"rg\"\n  location            = \"westeurope\"\n  sku                 = \"Basic\"\n}\n";
     step(
@@ -694,16 +699,7 @@ fn bicep_units_follow_edits() {
     let session = Session::new();
     let mut last = check(root, &session, "the first analysis");
     let mut step = |what: &str, change: &dyn Fn(), differs: bool| {
-        change();
-        let now = check(root, &session, what);
-        if differs {
-            assert!(
-                outcome(&last) != outcome(&now),
-                "{what}: the edit should change the findings; they are {:?}",
-                codes(&now)
-            );
-        }
-        last = now;
+        step_through(root, &session, &mut last, what, change, differs)
     };
     step("nothing changed", &|| {}, false);
     let shared = "scenario/shared/acr.bicep";

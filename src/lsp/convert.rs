@@ -131,19 +131,6 @@ impl DocLinks {
     }
 }
 
-/// True when two findings make the same diagnostic: what [`diagnostic`] reads of them is
-/// equal (their spans' files are compared by the caller).
-pub fn same_diagnostic(a: &Finding, b: &Finding) -> bool {
-    a.rule.code == b.rule.code
-        && a.rule.name == b.rule.name
-        && a.severity == b.severity
-        && a.primary == b.primary
-        && a.message == b.message
-        && a.secondary == b.secondary
-        && a.notes == b.notes
-        && a.help == b.help
-}
-
 /// A finding as an LSP diagnostic (on the file of its primary span).
 pub fn diagnostic(sources: &SourceMap, f: &Finding, enc: Encoding, links: &DocLinks) -> Diagnostic {
     let file = sources.get(f.primary.file);

@@ -440,7 +440,7 @@ fn diagnostics(
             let same = was.len() == run.len()
                 && !by_path.contains_key(path)
                 && was.iter().zip(run).all(|(a, b)| {
-                    (identical || convert::same_diagnostic(a, b))
+                    (identical || a == b)
                         && std::iter::once(b.primary.file)
                             .chain(b.secondary.iter().map(|l| l.span.file))
                             .all(|f| same_file(old, f))
